@@ -1,0 +1,6 @@
+"""A local stand-in for the Telegram Bot API, for tests, the benchmark and local mode."""
+
+from emulator.people import NoReply, Person
+from emulator.server import BotApiEmulator
+
+__all__ = ["BotApiEmulator", "NoReply", "Person"]

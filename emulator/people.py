@@ -1,0 +1,178 @@
+"""Acting as people in the emulated Telegram: send text, stickers, photos and files, press
+buttons, and wait for and read the bot's replies."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from emulator.markup import command_entities
+from emulator.server import BotApiEmulator
+from emulator.world import BotAccount, Chat, Message, User, now
+
+_user_ids = itertools.count(100_000_001)
+
+
+class NoReply(AssertionError):
+    """The bot did not answer as expected in time."""
+
+
+class Person:
+    """One person in a private chat with one bot."""
+
+    def __init__(
+        self,
+        emulator: BotApiEmulator,
+        token: str,
+        *,
+        first_name: str = "Ana",
+        language_code: str | None = "es",
+        user_id: int | None = None,
+    ) -> None:
+        self.emulator = emulator
+        self.bot: BotAccount = emulator.bot(token)
+        self.user = User(
+            id=user_id or next(_user_ids),
+            first_name=first_name,
+            username=f"{first_name.lower()}{user_id or ''}",
+            language_code=language_code,
+        )
+        self.chat: Chat = self.bot.chats.setdefault(self.user.id, Chat(person=self.user, bot=self.bot))
+        self._seen = len(self.chat.messages)
+        self._query_ids = itertools.count(1)
+
+    # Acting
+
+    async def send(self, text: str) -> Message:
+        return await self._post(text=text, entities=command_entities(text))
+
+    async def send_sticker(self, emoji: str = "👍") -> Message:
+        sticker = {
+            "file_id": self.emulator.store_file("sticker.webp", b"RIFF"),
+            "file_unique_id": "sticker1",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+        }
+        return await self._post(extra={"sticker": sticker})
+
+    async def send_photo(self, caption: str | None = None) -> Message:
+        file_id = self.emulator.store_file("photo.jpg", b"\xff\xd8\xff")
+        size = {"file_id": file_id, "file_unique_id": "photo1", "width": 90, "height": 90}
+        extra: dict[str, Any] = {"photo": [size]}
+        if caption:
+            extra["caption"] = caption
+        return await self._post(extra=extra)
+
+    async def send_document(self, name: str, data: bytes) -> Message:
+        file_id = self.emulator.store_file(name, data)
+        document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": name}
+        return await self._post(extra={"document": {**document, "file_size": len(data)}})
+
+    async def press(self, button_text: str, message: Message | None = None) -> str:
+        """Press the inline button whose text contains `button_text` on `message`, or on
+        the newest bot message that has such a button. Returns the callback query id."""
+        message = message or self._message_with_button(button_text)
+        button = next(
+            (b for b in message.buttons if button_text.casefold() in b["text"].casefold()), None
+        )
+        if button is None:
+            raise AssertionError(f"no button {button_text!r} in {message.button_texts()}")
+        query_id = f"{self.user.id}-{next(self._query_ids)}"
+        query = {
+            "id": query_id,
+            "from": self.user.to_api(),
+            "message": message.to_api(),
+            "chat_instance": str(self.chat.id),
+            "data": button["callback_data"],
+        }
+        self.bot.open_callbacks[query_id] = query
+        await self.bot.push_update({"callback_query": query})
+        return query_id
+
+    async def _post(self, *, text: str | None = None, entities: list | None = None, extra=None) -> Message:
+        message = Message(
+            message_id=next(self.bot.message_ids),
+            chat=self.chat,
+            sender=self.user,
+            date=now(),
+            text=text,
+            entities=entities or [],
+            extra=extra or {},
+        )
+        async with self.chat.changed:
+            self.chat.messages.append(message)
+        self.emulator.notify(message, "sent")
+        await self.bot.push_update({"message": message.to_api()})
+        return message
+
+    # Reading
+
+    @property
+    def messages(self) -> list[Message]:
+        return list(self.chat.messages)
+
+    def bot_messages(self) -> list[Message]:
+        return [m for m in self.chat.messages if m.from_bot and not m.deleted]
+
+    def _message_with_button(self, button_text: str) -> Message:
+        for message in reversed(self.bot_messages()):
+            if any(button_text.casefold() in t.casefold() for t in message.button_texts()):
+                return message
+        raise AssertionError(f"no bot message has a button {button_text!r}")
+
+    async def _wait(self, predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+        async with self.chat.changed:
+            try:
+                return await asyncio.wait_for(self.chat.changed.wait_for(predicate), timeout)
+            except TimeoutError:
+                transcript = "\n".join(
+                    f"  {'bot' if m.from_bot else 'me '}: {m.text or list(m.extra)}" for m in self.chat.messages[-8:]
+                )
+                raise NoReply(f"waited {timeout}s for {what}; last messages:\n{transcript}") from None
+
+    async def reply(self, timeout: float = 10) -> Message:
+        """The next message the bot sends after those already read."""
+
+        def next_bot_message() -> Message | None:
+            for index in range(self._seen, len(self.chat.messages)):
+                if self.chat.messages[index].from_bot:
+                    self._seen = index + 1
+                    return self.chat.messages[index]
+            return None
+
+        return await self._wait(next_bot_message, timeout, "a reply")
+
+    async def expect(self, fragment: str, timeout: float = 10) -> Message:
+        """Read replies until one contains `fragment` (case-insensitive); returns it."""
+
+        def matching() -> Message | None:
+            for index in range(self._seen, len(self.chat.messages)):
+                message = self.chat.messages[index]
+                if message.from_bot and fragment.casefold() in (message.text or "").casefold():
+                    self._seen = index + 1
+                    return message
+            return None
+
+        return await self._wait(matching, timeout, f"a reply containing {fragment!r}")
+
+    async def wait_deleted(self, message: Message, timeout: float = 10) -> None:
+        await self._wait(lambda: message.deleted, timeout, f"message {message.message_id} deleted")
+
+    async def quiet(self, seconds: float = 0.3) -> list[Message]:
+        """Wait `seconds` and return the bot messages that arrived meanwhile (unread ones)."""
+        await asyncio.sleep(seconds)
+        fresh = [m for m in self.chat.messages[self._seen :] if m.from_bot]
+        self._seen = len(self.chat.messages)
+        return fresh
+
+    def callback_answer(self, query_id: str) -> dict | None:
+        for answer in self.bot.callback_answers:
+            if answer["query"]["id"] == query_id:
+                return answer
+        return None

@@ -1,0 +1,152 @@
+"""What the emulated Telegram knows: bots, private chats, messages, updates and files."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ApiError(Exception):
+    """An answer Telegram gives with ok=false."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+def bad_request(description: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {description}")
+
+
+@dataclass
+class User:
+    id: int
+    first_name: str
+    username: str | None = None
+    language_code: str | None = None
+    is_bot: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
+        return data
+
+
+@dataclass
+class Message:
+    message_id: int
+    chat: Chat
+    sender: User
+    date: int
+    text: str | None = None
+    entities: list[dict] = field(default_factory=list)
+    reply_markup: dict | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    deleted: bool = False
+    edit_date: int | None = None
+
+    @property
+    def from_bot(self) -> bool:
+        return self.sender.is_bot
+
+    @property
+    def buttons(self) -> list[dict]:
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [button for row in rows for button in row]
+
+    def button_texts(self) -> list[str]:
+        return [button["text"] for button in self.buttons]
+
+    def to_api(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": self.message_id,
+            "from": self.sender.to_api(),
+            "chat": self.chat.to_api(),
+            "date": self.date,
+            **self.extra,
+        }
+        if self.text is not None:
+            data["text"] = self.text
+            if self.entities:
+                data["entities"] = self.entities
+        if self.reply_markup:
+            data["reply_markup"] = self.reply_markup
+        if self.edit_date:
+            data["edit_date"] = self.edit_date
+        return data
+
+
+@dataclass
+class Chat:
+    """A private chat between one person and one bot (its id is the person's id)."""
+
+    person: User
+    bot: BotAccount
+    messages: list[Message] = field(default_factory=list)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    @property
+    def id(self) -> int:
+        return self.person.id
+
+    def to_api(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.person.first_name}
+        if self.person.username:
+            data["username"] = self.person.username
+        return data
+
+    def find(self, message_id: int) -> Message | None:
+        for message in reversed(self.messages):
+            if message.message_id == message_id and not message.deleted:
+                return message
+        return None
+
+
+@dataclass
+class BotAccount:
+    token: str
+    user: User
+    updates: list[dict] = field(default_factory=list)
+    update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    message_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
+    chats: dict[int, Chat] = field(default_factory=dict)
+    open_callbacks: dict[str, dict] = field(default_factory=dict)
+    callback_answers: list[dict] = field(default_factory=list)
+    commands: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
+    properties: dict[str, Any] = field(default_factory=dict)
+    polls: int = 0
+
+    async def push_update(self, payload: dict[str, Any]) -> None:
+        async with self.arrived:
+            self.updates.append({"update_id": next(self.update_ids), **payload})
+            self.arrived.notify_all()
+
+    async def take_updates(self, offset: int | None, limit: int, timeout: float) -> list[dict]:
+        self.polls += 1
+        async with self.arrived:
+            if offset is not None:
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            if not self.updates and timeout > 0:
+                try:
+                    await asyncio.wait_for(self.arrived.wait_for(lambda: self.updates), timeout)
+                except TimeoutError:
+                    pass
+            return self.updates[:limit]
+
+    def chat(self, chat_id: int) -> Chat:
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            raise bad_request("chat not found")
+        return chat
+
+
+def now() -> int:
+    return int(time.time())

@@ -1,0 +1,1 @@
+"""Email: templates, the outbox (enqueue within a transaction) and delivery."""

@@ -1,0 +1,201 @@
+"""Delivery of the outbox: over SMTP (aiosmtplib) or, without SMTP settings, as .eml files.
+A message leaves the outbox only once it is sent; failures are retried with backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+from typing import Protocol
+
+import aiosmtplib
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mail.templates import SERVICE_NAME
+from storage import repositories
+from storage.models import OutboxMessage, utcnow
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+IDLE_CHECK_SECONDS = 30.0
+
+
+class Transport(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+    def describe(self) -> str: ...
+
+
+class SmtpTransport:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        security: str,
+        username: str | None,
+        password: str | None,
+        timeout: float,
+    ) -> None:
+        self._options = {
+            "hostname": host,
+            "port": port,
+            "use_tls": security == "tls",
+            "start_tls": security == "starttls",
+            "username": username,
+            "password": password,
+            "timeout": timeout,
+        }
+
+    async def send(self, message: EmailMessage) -> None:
+        await aiosmtplib.send(message, **self._options)
+
+    def describe(self) -> str:
+        return f"SMTP {self._options['hostname']}:{self._options['port']}"
+
+
+class FileTransport:
+    """Writes each message to `<dir>/<outbox id>.eml`; a retry rewrites the same file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    async def send(self, message: EmailMessage) -> None:
+        path = self.path_for(message)
+        await asyncio.to_thread(self._write, path, bytes(message))
+        logger.info("email written to %s", path)
+
+    def path_for(self, message: EmailMessage) -> Path:
+        return self.directory / f"{message['X-Outbox-Id']}.eml"
+
+    def _write(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(data)
+        temporary.replace(path)
+
+    def describe(self) -> str:
+        return f"files in {self.directory.resolve()}"
+
+
+def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = formataddr((SERVICE_NAME, sender))
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(row.created_at)
+    message["Message-ID"] = row.message_id
+    message["X-Outbox-Id"] = str(row.id)
+    message.set_content(row.text_body)
+    message.add_alternative(row.html_body, subtype="html")
+    return message
+
+
+def backoff(attempts: int, cap: float) -> timedelta:
+    """1 s, 2 s, 4 s … up to `cap` seconds, after the n-th failed attempt."""
+    return timedelta(seconds=min(cap, 2.0 ** max(attempts - 1, 0)))
+
+
+class MailDelivery:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        transport: Transport,
+        sender: str,
+        retry_cap_seconds: float,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self.transport = transport
+        self._sender = sender
+        self._retry_cap = retry_cap_seconds
+        self._now = clock
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self.listeners: list[Callable[[EmailMessage], None]] = []
+
+    def wake(self) -> None:
+        """Called after a transaction that enqueued mail has committed."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="mail-delivery")
+        logger.info("mail delivery started: %s", self.transport.describe())
+
+    async def stop(self) -> None:
+        """Let the message in hand finish, then stop."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self.deliver_due()
+                delay = await self._seconds_to_next_attempt()
+            except Exception:
+                logger.exception("mail delivery pass failed; trying again shortly")
+                delay = 1.0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def deliver_due(self) -> int:
+        """Send what is due now; returns how many were sent."""
+        sent = 0
+        while not self._stopping:
+            async with self._sessions() as session:
+                due = await repositories.due_outbox_messages(
+                    session=session, now=self._now(), limit=BATCH_SIZE
+                )
+            if not due:
+                return sent
+            for row in due:
+                if self._stopping:
+                    break
+                sent += await self._deliver(row)
+        return sent
+
+    async def _deliver(self, row: OutboxMessage) -> int:
+        message = build_message(row, self._sender)
+        try:
+            await self.transport.send(message)
+        except Exception as error:  # any failure of the far side: keep it and retry later
+            retry_at = self._now() + backoff(row.attempts + 1, self._retry_cap)
+            logger.warning(
+                "email %s not delivered (attempt %d): %s; next try at %s",
+                row.id,
+                row.attempts + 1,
+                type(error).__name__,
+                retry_at.isoformat(timespec="seconds"),
+            )
+            async with self._sessions() as session, session.begin():
+                await repositories.mark_outbox_failed(
+                    session=session, message_id=row.id, error=repr(error), retry_at=retry_at
+                )
+            return 0
+        async with self._sessions() as session, session.begin():
+            await repositories.mark_outbox_sent(session=session, message_id=row.id, now=self._now())
+        logger.info("email %s delivered", row.id)
+        for listener in self.listeners:
+            listener(message)
+        return 1
+
+    async def _seconds_to_next_attempt(self) -> float:
+        async with self._sessions() as session:
+            next_at = await repositories.next_outbox_attempt(session=session)
+        if next_at is None:
+            return IDLE_CHECK_SECONDS
+        return min(IDLE_CHECK_SECONDS, max(0.0, (next_at - self._now()).total_seconds()))

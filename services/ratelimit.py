@@ -1,0 +1,41 @@
+"""Sliding-window limits kept in the database, so they hold across restarts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import repositories
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    name: str
+    count: int
+    window: timedelta
+
+    def key(self, subject: object) -> str:
+        return f"{self.name}:{subject}"
+
+
+WRONG_CONFIRMATION_CODE = Limit("confirm-wrong-chat", 5, timedelta(hours=1))
+RESEND_PER_CHAT = Limit("resend-chat", 1, timedelta(minutes=1))
+RESEND_PER_ACCOUNT = Limit("resend-account", 1, timedelta(minutes=1))
+
+
+async def retry_after(
+    *, session: AsyncSession, limit: Limit, subject: object, now: datetime
+) -> timedelta | None:
+    """None while under the limit; else how long until one more attempt is allowed."""
+    times = await repositories.rate_events_since(
+        session=session, key=limit.key(subject), since=now - limit.window
+    )
+    if len(times) < limit.count:
+        return None
+    return times[-limit.count] + limit.window - now
+
+
+async def record(*, session: AsyncSession, limit: Limit, subject: object, now: datetime) -> None:
+    await repositories.add_rate_event(session=session, key=limit.key(subject), at=now)

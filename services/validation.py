@@ -1,0 +1,106 @@
+"""Checks of what a person types: email, RFC and password. Reasons are codes that the
+bot turns into friendly text; nothing here speaks a language."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+from email_validator import EmailNotValidError, validate_email
+from stdnum import exceptions as stdnum_errors
+from stdnum.mx import rfc as stdnum_rfc
+
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 128
+COMMON_PASSWORDS_COUNT = 10_000
+GENERIC_RFCS = frozenset({"XAXX010101000", "XEXX010101000"})
+
+
+class Invalid(ValueError):
+    """A value refused, with a reason code such as ``"email.no-at"``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PersonType(StrEnum):
+    MORAL = "moral"
+    FISICA = "fisica"
+
+
+@dataclass(frozen=True, slots=True)
+class RfcCheck:
+    rfc: str
+    person_type: PersonType
+    check_digit_ok: bool
+
+
+def parse_email(text: str) -> str:
+    """The normalized address, or Invalid. No DNS look-up: the bot must answer at once."""
+    value = text.strip().strip("<>").strip()
+    if not value or " " in value:
+        raise Invalid("email.spaces" if value else "email.empty")
+    if "@" not in value:
+        raise Invalid("email.no-at")
+    if len(value) > 254:
+        raise Invalid("email.too-long")
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        local, _, domain = value.rpartition("@")
+        if not local:
+            raise Invalid("email.no-local") from None
+        if "." not in domain:
+            raise Invalid("email.bad-domain") from None
+        raise Invalid("email.invalid") from None
+    return result.normalized.lower()
+
+
+def check_rfc(text: str) -> RfcCheck:
+    """Format, date and generic-RFC checks are hard; a failing check digit is soft
+    (SAT has issued some such RFCs), reported in ``check_digit_ok``."""
+    value = re.sub(r"[\s\-_.]", "", text).upper()
+    if not value:
+        raise Invalid("rfc.empty")
+    if value in GENERIC_RFCS:
+        raise Invalid("rfc.generic")
+    if len(value) not in (12, 13):
+        raise Invalid("rfc.length")
+    try:
+        stdnum_rfc.validate(value)
+    except stdnum_errors.InvalidComponent:
+        raise Invalid("rfc.component") from None
+    except stdnum_errors.ValidationError:
+        raise Invalid("rfc.format") from None
+    try:
+        stdnum_rfc.validate(value, validate_check_digits=True)
+        check_digit_ok = True
+    except stdnum_errors.ValidationError:
+        check_digit_ok = False
+    person = PersonType.MORAL if len(value) == 12 else PersonType.FISICA
+    return RfcCheck(rfc=value, person_type=person, check_digit_ok=check_digit_ok)
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 10,000 most common passwords, ranked (zxcvbn's list, from real leaks)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"][:COMMON_PASSWORDS_COUNT])
+
+
+def check_password(password: str, *, email: str, rfc: str) -> None:
+    """OWASP ASVS 5.0: 8 to 128 characters, no composition rules, not a common password,
+    not the email or RFC. Raises Invalid."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise Invalid("password.too-short")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise Invalid("password.too-long")
+    folded = password.casefold()
+    if folded in {email.casefold(), rfc.casefold()}:
+        raise Invalid("password.is-identity")
+    if folded in common_passwords():
+        raise Invalid("password.common")

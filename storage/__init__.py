@@ -1,0 +1,1 @@
+"""Database models, repositories, engine/session factory and migrations."""

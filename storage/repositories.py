@@ -1,0 +1,218 @@
+"""Data functions over one AsyncSession. They flush when they must, never commit:
+the service that opened the session owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Account,
+    ChatDataRow,
+    ChatSession,
+    ConfirmationCode,
+    ConversationState,
+    OutboxMessage,
+    RateEvent,
+)
+
+# Accounts
+
+
+async def get_account_by_email(*, session: AsyncSession, email: str) -> Account | None:
+    return await session.scalar(select(Account).where(Account.email == email))
+
+
+async def get_account(*, session: AsyncSession, account_id: int) -> Account | None:
+    return await session.get(Account, account_id)
+
+
+async def add_account(
+    *, session: AsyncSession, email: str, rfc: str, password_hash: str, language: str
+) -> Account:
+    """Insert an account; raises IntegrityError when the email is taken."""
+    account = Account(email=email, rfc=rfc, password_hash=password_hash, language=language)
+    session.add(account)
+    await session.flush()
+    return account
+
+
+# Confirmation codes
+
+
+async def add_confirmation_code(
+    *, session: AsyncSession, account_id: int, code_hash: str, expires_at: datetime
+) -> None:
+    session.add(ConfirmationCode(account_id=account_id, code_hash=code_hash, expires_at=expires_at))
+    await session.flush()
+
+
+async def find_confirmation_codes(
+    *, session: AsyncSession, code_hashes: Iterable[str]
+) -> Sequence[ConfirmationCode]:
+    hashes = list(code_hashes)
+    if not hashes:
+        return []
+    result = await session.scalars(
+        select(ConfirmationCode).where(ConfirmationCode.code_hash.in_(hashes))
+    )
+    return result.all()
+
+
+async def delete_unused_codes(*, session: AsyncSession, account_id: int) -> None:
+    await session.execute(
+        delete(ConfirmationCode).where(
+            ConfirmationCode.account_id == account_id, ConfirmationCode.used_at.is_(None)
+        )
+    )
+
+
+# Chat sessions
+
+
+async def bind_chat(*, session: AsyncSession, chat_id: int, account_id: int, now: datetime) -> None:
+    existing = await session.get(ChatSession, chat_id)
+    if existing is None:
+        session.add(
+            ChatSession(chat_id=chat_id, account_id=account_id, signed_in_at=now, last_seen_at=now)
+        )
+    else:
+        existing.account_id = account_id
+        existing.signed_in_at = now
+        existing.last_seen_at = now
+    await session.flush()
+
+
+async def get_chat_session(*, session: AsyncSession, chat_id: int) -> ChatSession | None:
+    return await session.get(ChatSession, chat_id)
+
+
+# Outbox
+
+
+async def add_outbox_message(*, session: AsyncSession, message: OutboxMessage) -> None:
+    session.add(message)
+    await session.flush()
+
+
+async def due_outbox_messages(
+    *, session: AsyncSession, now: datetime, limit: int
+) -> Sequence[OutboxMessage]:
+    result = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def next_outbox_attempt(*, session: AsyncSession) -> datetime | None:
+    return await session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.sent_at.is_(None))
+    )
+
+
+async def mark_outbox_sent(*, session: AsyncSession, message_id: int, now: datetime) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(sent_at=now, attempts=OutboxMessage.attempts + 1, last_error=None)
+    )
+
+
+async def mark_outbox_failed(
+    *, session: AsyncSession, message_id: int, error: str, retry_at: datetime
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            attempts=OutboxMessage.attempts + 1, last_error=error[:2000], next_attempt_at=retry_at
+        )
+    )
+
+
+# Rate-limit events
+
+
+async def add_rate_event(*, session: AsyncSession, key: str, at: datetime) -> None:
+    session.add(RateEvent(key=key, at=at))
+    await session.flush()
+
+
+async def rate_events_since(
+    *, session: AsyncSession, key: str, since: datetime
+) -> Sequence[datetime]:
+    """Times of the events under `key` since `since`, oldest first."""
+    result = await session.scalars(
+        select(RateEvent.at).where(RateEvent.key == key, RateEvent.at >= since).order_by(RateEvent.at)
+    )
+    return result.all()
+
+
+async def delete_rate_events_before(*, session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(RateEvent).where(RateEvent.at < before))
+
+
+# Conversation state (for the bot's persistence)
+
+
+def _upsert(session: AsyncSession, table: type, rows: list[dict], keys: list[str]):  # type: ignore[no-untyped-def]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(rows)
+    updated = {c: statement.excluded[c] for c in rows[0] if c not in keys}
+    return statement.on_conflict_do_update(index_elements=keys, set_=updated)
+
+
+async def load_conversation_states(
+    *, session: AsyncSession, name: str
+) -> Sequence[ConversationState]:
+    result = await session.scalars(select(ConversationState).where(ConversationState.name == name))
+    return result.all()
+
+
+async def save_conversation_states(
+    *, session: AsyncSession, changes: dict[tuple[str, str], object]
+) -> None:
+    """Store each (name, key) -> state; a state of None ends that conversation."""
+    ended = [key for key, state in changes.items() if state is None]
+    kept = [
+        {"name": name, "key": key, "state": state}
+        for (name, key), state in changes.items()
+        if state is not None
+    ]
+    for name, key in ended:
+        await session.execute(
+            delete(ConversationState).where(
+                ConversationState.name == name, ConversationState.key == key
+            )
+        )
+    if kept:
+        await session.execute(_upsert(session, ConversationState, kept, ["name", "key"]))
+
+
+async def load_chat_data(*, session: AsyncSession) -> Sequence[ChatDataRow]:
+    result = await session.scalars(select(ChatDataRow))
+    return result.all()
+
+
+async def save_chat_data(
+    *, session: AsyncSession, changes: dict[int, dict | None], now: datetime
+) -> None:
+    """Store each chat's data; None drops it."""
+    dropped = [chat_id for chat_id, data in changes.items() if data is None]
+    kept = [
+        {"chat_id": chat_id, "data": data, "updated_at": now}
+        for chat_id, data in changes.items()
+        if data is not None
+    ]
+    if dropped:
+        await session.execute(delete(ChatDataRow).where(ChatDataRow.chat_id.in_(dropped)))
+    if kept:
+        await session.execute(_upsert(session, ChatDataRow, kept, ["chat_id"]))
