@@ -69,8 +69,7 @@ class Settings(BaseSettings):
         driver = _ASYNC_DRIVERS.get(url.drivername)
         if driver is None:
             raise ValueError(
-                f"unsupported driver {url.drivername!r}; use sqlite+aiosqlite or "
-                "postgresql+asyncpg"
+                f"unsupported driver {url.drivername!r}; use sqlite+aiosqlite or postgresql+asyncpg"
             )
         return url.set(drivername=driver).render_as_string(hide_password=False)
 

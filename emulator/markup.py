@@ -40,7 +40,7 @@ class _Parser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _TAGS:
-            raise EntityParseError(f"Unsupported start tag \"{tag}\" at byte offset {self.length}")
+            raise EntityParseError(f'Unsupported start tag "{tag}" at byte offset {self.length}')
         extra: dict = {}
         if tag == "a":
             href = dict(attrs).get("href")
@@ -51,7 +51,7 @@ class _Parser(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if not self.open or self.open[-1][0] != tag:
-            raise EntityParseError(f"Can't find end tag corresponding to start tag \"{tag}\"")
+            raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{tag}"')
         _, start, extra = self.open.pop()
         if self.length > start:
             self.entities.append(
@@ -68,7 +68,9 @@ def parse_html(text: str) -> tuple[str, list[dict]]:
     parser.feed(text)
     parser.close()
     if parser.open:
-        raise EntityParseError(f"Can't find end tag corresponding to start tag \"{parser.open[-1][0]}\"")
+        raise EntityParseError(
+            f'Can\'t find end tag corresponding to start tag "{parser.open[-1][0]}"'
+        )
     entities = sorted(parser.entities, key=lambda entity: (entity["offset"], -entity["length"]))
     return "".join(parser.parts), entities
 

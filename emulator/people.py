@@ -39,7 +39,9 @@ class Person:
             username=f"{first_name.lower()}{user_id or ''}",
             language_code=language_code,
         )
-        self.chat: Chat = self.bot.chats.setdefault(self.user.id, Chat(person=self.user, bot=self.bot))
+        self.chat: Chat = self.bot.chats.setdefault(
+            self.user.id, Chat(person=self.user, bot=self.bot)
+        )
         self._seen = len(self.chat.messages)
         self._query_ids = itertools.count(1)
 
@@ -95,7 +97,9 @@ class Person:
         await self.bot.push_update({"callback_query": query})
         return query_id
 
-    async def _post(self, *, text: str | None = None, entities: list | None = None, extra=None) -> Message:
+    async def _post(
+        self, *, text: str | None = None, entities: list | None = None, extra=None
+    ) -> Message:
         message = Message(
             message_id=next(self.bot.message_ids),
             chat=self.chat,
@@ -132,9 +136,12 @@ class Person:
                 return await asyncio.wait_for(self.chat.changed.wait_for(predicate), timeout)
             except TimeoutError:
                 transcript = "\n".join(
-                    f"  {'bot' if m.from_bot else 'me '}: {m.text or list(m.extra)}" for m in self.chat.messages[-8:]
+                    f"  {'bot' if m.from_bot else 'me '}: {m.text or list(m.extra)}"
+                    for m in self.chat.messages[-8:]
                 )
-                raise NoReply(f"waited {timeout}s for {what}; last messages:\n{transcript}") from None
+                raise NoReply(
+                    f"waited {timeout}s for {what}; last messages:\n{transcript}"
+                ) from None
 
     async def reply(self, timeout: float = 10) -> Message:
         """The next message the bot sends after those already read."""

@@ -60,7 +60,9 @@ class BotApiEmulator:
         account = self.bots.get(token)
         if account is None:
             number = next(self._bot_ids)
-            user = User(id=number, first_name="Facturación", username=f"cfdi{number}_bot", is_bot=True)
+            user = User(
+                id=number, first_name="Facturación", username=f"cfdi{number}_bot", is_bot=True
+            )
             account = BotAccount(token=token, user=user)
             self.bots[token] = account
         return account
@@ -77,6 +79,8 @@ class BotApiEmulator:
         logger.info("Bot API emulator on %s", self.base_url)
 
     async def stop(self) -> None:
+        for account in self.bots.values():
+            await account.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -189,8 +193,12 @@ def _formatted(params: Params) -> tuple[str, list[dict]]:
     return plain, entities
 
 
-async def _add_bot_message(emulator: BotApiEmulator, bot: BotAccount, chat: Chat, **fields: Any) -> Message:
-    message = Message(message_id=next(bot.message_ids), chat=chat, sender=bot.user, date=now(), **fields)
+async def _add_bot_message(
+    emulator: BotApiEmulator, bot: BotAccount, chat: Chat, **fields: Any
+) -> Message:
+    message = Message(
+        message_id=next(bot.message_ids), chat=chat, sender=bot.user, date=now(), **fields
+    )
     async with chat.changed:
         chat.messages.append(message)
         chat.changed.notify_all()
@@ -271,7 +279,9 @@ async def edit_message_text(emulator: BotApiEmulator, bot: BotAccount, params: P
 
 
 @method("editMessageReplyMarkup")
-async def edit_message_reply_markup(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+async def edit_message_reply_markup(
+    emulator: BotApiEmulator, bot: BotAccount, params: Params
+) -> Any:
     chat, message = _editable(bot, params)
     markup = _markup(params)
     if markup == message.reply_markup or (not markup and not message.reply_markup):
@@ -298,7 +308,11 @@ async def answer_callback_query(emulator: BotApiEmulator, bot: BotAccount, param
     query = bot.open_callbacks.pop(_text(params, "callback_query_id"), None)
     if query is None:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
-    answer = {"query": query, "text": params.get("text"), "show_alert": bool(params.get("show_alert"))}
+    answer = {
+        "query": query,
+        "text": params.get("text"),
+        "show_alert": bool(params.get("show_alert")),
+    }
     bot.callback_answers.append(answer)
     return True
 
@@ -347,7 +361,12 @@ async def send_document(emulator: BotApiEmulator, bot: BotAccount, params: Param
         raise bad_request("wrong file identifier/HTTP URL specified")
     name, data = emulator.files[file_id]
     extra: dict[str, Any] = {
-        "document": {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": name, "file_size": len(data)}
+        "document": {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": name,
+            "file_size": len(data),
+        }
     }
     caption = params.get("caption")
     if caption:

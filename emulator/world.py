@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -97,7 +98,11 @@ class Chat:
         return self.person.id
 
     def to_api(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.person.first_name}
+        data: dict[str, Any] = {
+            "id": self.id,
+            "type": "private",
+            "first_name": self.person.first_name,
+        }
         if self.person.username:
             data["username"] = self.person.username
         return data
@@ -123,6 +128,13 @@ class BotAccount:
     commands: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
     properties: dict[str, Any] = field(default_factory=dict)
     polls: int = 0
+    closing: bool = False
+
+    async def close(self) -> None:
+        """Answer every long poll now (the emulator is stopping)."""
+        async with self.arrived:
+            self.closing = True
+            self.arrived.notify_all()
 
     async def push_update(self, payload: dict[str, Any]) -> None:
         async with self.arrived:
@@ -135,10 +147,10 @@ class BotAccount:
             if offset is not None:
                 self.updates = [u for u in self.updates if u["update_id"] >= offset]
             if not self.updates and timeout > 0:
-                try:
-                    await asyncio.wait_for(self.arrived.wait_for(lambda: self.updates), timeout)
-                except TimeoutError:
-                    pass
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self.arrived.wait_for(lambda: self.updates or self.closing), timeout
+                    )
             return self.updates[:limit]
 
     def chat(self, chat_id: int) -> Chat:

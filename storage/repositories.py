@@ -150,7 +150,9 @@ async def rate_events_since(
 ) -> Sequence[datetime]:
     """Times of the events under `key` since `since`, oldest first."""
     result = await session.scalars(
-        select(RateEvent.at).where(RateEvent.key == key, RateEvent.at >= since).order_by(RateEvent.at)
+        select(RateEvent.at)
+        .where(RateEvent.key == key, RateEvent.at >= since)
+        .order_by(RateEvent.at)
     )
     return result.all()
 

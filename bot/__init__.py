@@ -1,0 +1,1 @@
+"""Composition root: settings, the application, texts, keyboards, persistence, local mode."""

@@ -1,0 +1,62 @@
+"""build_application(): the PTB Application with its persistence, context and handlers."""
+
+from __future__ import annotations
+
+import warnings
+
+from telegram.ext import Application, ContextTypes
+from telegram.warnings import PTBUserWarning
+
+from bot.context import BotContext, install
+from bot.errors import on_error
+from bot.persistence import DatabasePersistence
+from bot.settings import Settings
+from bot.state import ChatData
+from bot.texts import Catalog
+from handlers.confirm import (
+    build_confirm_conversation,
+    build_resend_conversation,
+    deep_link_handler,
+)
+from handlers.signup import build_signup_conversation
+from handlers.start import guard_handlers, idle_handlers
+from services import Services
+
+POLL_TIMEOUT_SECONDS = 10
+
+# Flows are tracked per chat and user on purpose (per_message=False): a person answers
+# buttons and typed questions in one conversation.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    token: str,
+    services: Services,
+    persistence: DatabasePersistence,
+    catalog: Catalog,
+) -> Application:
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_file_url)
+        .persistence(persistence)
+        .context_types(ContextTypes(context=BotContext, chat_data=ChatData))
+        .get_updates_read_timeout(POLL_TIMEOUT_SECONDS + 5)
+        .build()
+    )
+    install(application, services=services, catalog=catalog)
+    application.add_handlers(guard_handlers(), group=-1)
+    application.add_handlers(
+        [
+            build_signup_conversation(deep_link_handler()),
+            build_confirm_conversation(),
+            build_resend_conversation(),
+            deep_link_handler(),
+            *idle_handlers(),
+        ]
+    )
+    application.add_error_handler(on_error)
+    return application

@@ -1,0 +1,34 @@
+"""The error handler: log with the update's ids, tell the person, keep the step."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.context import BotContext
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    if not isinstance(update, Update):
+        logger.error("error outside an update", exc_info=context.error)
+        return
+    chat = update.effective_chat
+    logger.error(
+        "error in update %s (chat %s)",
+        update.update_id,
+        chat.id if chat else "-",
+        exc_info=context.error,
+    )
+    if chat is None:
+        return
+    try:
+        if update.callback_query:
+            await update.callback_query.answer()
+        await chat.send_message(context.text(update, "common.error"), parse_mode=ParseMode.HTML)
+    except TelegramError:
+        logger.warning("could not tell chat %s about the error", chat.id)

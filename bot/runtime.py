@@ -1,0 +1,124 @@
+"""The running bot: database, migrations, mail delivery, services and the Application,
+started and stopped in the right order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+from telegram import BotCommand, Update
+
+from bot.app import POLL_TIMEOUT_SECONDS, build_application
+from bot.persistence import DatabasePersistence
+from bot.settings import Settings
+from bot.texts import Catalog
+from mail.delivery import FileTransport, MailDelivery, SmtpTransport, Transport
+from services import build_services
+from storage.db import create_engine, create_session_factory, migrate
+
+logger = logging.getLogger(__name__)
+
+MENU_COMMANDS = ("start", "registro", "confirmar", "reenviar", "cancelar", "ayuda")
+
+
+def build_transport(settings: Settings) -> Transport:
+    if settings.smtp_host:
+        return SmtpTransport(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security.value,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            timeout=settings.smtp_timeout_seconds,
+        )
+    return FileTransport(settings.mail_outbox_dir)
+
+
+class BotRuntime:
+    def __init__(self, settings: Settings, *, token: str | None = None) -> None:
+        self.settings = settings
+        secret = settings.telegram_bot_token
+        token = token or (secret.get_secret_value() if secret else None)
+        if not token:
+            raise ValueError("a bot token is needed")
+        self.engine = create_engine(settings.database_url)
+        sessions = create_session_factory(self.engine)
+        self.delivery = MailDelivery(
+            sessions=sessions,
+            transport=build_transport(settings),
+            sender=settings.sender,
+            retry_cap_seconds=settings.mail_retry_max_seconds,
+        )
+        self.services = build_services(
+            sessions=sessions,
+            code_ttl=timedelta(hours=settings.confirmation_code_ttl_hours),
+            sender=settings.sender,
+            mail_ready=self.delivery.wake,
+        )
+        self.catalog = Catalog.load()
+        self.application = build_application(
+            settings,
+            token=token,
+            services=self.services,
+            persistence=DatabasePersistence(sessions),
+            catalog=self.catalog,
+        )
+
+    async def start(self) -> None:
+        await migrate(self.engine)
+        await self.application.initialize()
+        self.services.links.username = self.application.bot.username
+        await self._set_commands()
+        self.delivery.start()
+        await self.application.start()
+        if self.settings.webhook_url:
+            await self._start_webhook()
+        else:
+            await self.application.updater.start_polling(
+                poll_interval=0, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=Update.ALL_TYPES
+            )
+        logger.info("bot @%s is running", self.application.bot.username)
+
+    async def _start_webhook(self) -> None:
+        settings = self.settings
+        assert settings.webhook_url and settings.webhook_secret
+        path = settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]
+        await self.application.updater.start_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+
+    async def _set_commands(self) -> None:
+        commands = [
+            BotCommand(name, self.catalog.text("es", f"commands.{name}")) for name in MENU_COMMANDS
+        ]
+        await self.application.bot.set_my_commands(commands)
+
+    async def stop(self) -> None:
+        """Finish the update in hand, stop mail after its current message, persist, close."""
+        application = self.application
+        if application.updater and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await self.delivery.stop()
+        await application.shutdown()
+        await self.engine.dispose()
+        logger.info("bot stopped")
+
+    async def run_until_signalled(self) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()

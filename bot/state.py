@@ -1,0 +1,41 @@
+"""What a chat has told the bot so far, kept by the persistence between restarts.
+
+Plain dataclasses with JSON round-trips; no password is ever kept here (only its hash)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class SignupDraft:
+    email: str | None = None
+    rfc: str | None = None
+    unverified_rfc: str | None = None  # an RFC whose check digit failed, awaiting "yes"
+    password_hash: str | None = None
+    returning_to_summary: bool = False
+
+
+@dataclass
+class ChatData:
+    language: str | None = None
+    flow: str | None = None  # the conversation this chat is in, if any
+    prompt: dict[str, Any] | None = None  # the last question: catalog key, keyboard, values
+    signup: SignupDraft | None = None
+    signup_email: str | None = None  # the address this chat signed up with (for /reenviar)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChatData:
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        if isinstance(values.get("signup"), dict):
+            draft_fields = {f.name for f in fields(SignupDraft)}
+            values["signup"] = SignupDraft(
+                **{k: v for k, v in values["signup"].items() if k in draft_fields}
+            )
+        return cls(**values)

@@ -1,0 +1,50 @@
+"""Text catalogs, one TOML file per language under bot/locales, keyed by meaning
+(`signup.ask-rfc`). Values given to a text are HTML-escaped: texts are sent as HTML."""
+
+from __future__ import annotations
+
+import tomllib
+from html import escape
+from pathlib import Path
+
+LOCALES_DIR = Path(__file__).with_name("locales")
+DEFAULT_LANGUAGE = "es"
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+class Html(str):
+    """Text that is already HTML (another rendered text): inserted without escaping."""
+
+
+class Catalog:
+    def __init__(self, languages: dict[str, dict[str, str]]) -> None:
+        self.languages = languages
+
+    @classmethod
+    def load(cls, directory: Path = LOCALES_DIR) -> Catalog:
+        languages = {}
+        for path in sorted(directory.glob("*.toml")):
+            with path.open("rb") as file:
+                languages[path.stem] = _flatten(tomllib.load(file))
+        return cls(languages)
+
+    def language_for(self, code: str | None) -> str:
+        """A catalog's language for a Telegram language code ("en-US" -> "en")."""
+        short = (code or "").split("-")[0].lower()
+        return short if short in self.languages else DEFAULT_LANGUAGE
+
+    def text(self, language: str, key: str, **values: object) -> Html:
+        catalog = self.languages.get(language) or self.languages[DEFAULT_LANGUAGE]
+        template = catalog.get(key) or self.languages[DEFAULT_LANGUAGE][key]
+        safe = {name: v if isinstance(v, Html) else escape(str(v)) for name, v in values.items()}
+        return Html(template.format_map(safe))

@@ -1,0 +1,1 @@
+"""Thin PTB callbacks and one ConversationHandler per flow. No SQL, no SMTP."""

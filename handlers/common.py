@@ -1,0 +1,187 @@
+"""What every flow shares: speaking from the catalog, asking (and asking again), the flow
+guard, /cancelar, /ayuda and the answer to anything unexpected."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import keyboards
+from bot.context import BotContext
+from bot.texts import Html
+
+logger = logging.getLogger(__name__)
+
+END = ConversationHandler.END
+
+# Commands that are never taken as a typed value (not even as a password).
+COMMANDS = {
+    "start": ("start",),
+    "signup": ("registro", "signup"),
+    "confirm": ("confirmar", "confirm"),
+    "resend": ("reenviar", "resend"),
+    "cancel": ("cancelar", "cancel"),
+    "help": ("ayuda", "help"),
+}
+KNOWN_COMMAND = filters.Regex(
+    r"^/(" + "|".join(name for names in COMMANDS.values() for name in names) + r")(@\w+)?(\s|$)"
+)
+TYPED_TEXT = filters.TEXT & ~filters.COMMAND
+
+
+async def say(
+    update: Update, context: BotContext, key: str, *, keyboard: str | None = None, **values: Any
+) -> Message:
+    def t(name: str) -> str:
+        return context.text(update, name)
+
+    markup = keyboards.KEYBOARDS[keyboard](t) if keyboard else None
+    chat = update.effective_chat
+    assert chat is not None
+    return await chat.send_message(
+        context.text(update, key, **values), parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+
+
+async def ask(
+    update: Update, context: BotContext, key: str, *, keyboard: str | None = None, **values: Any
+) -> Message:
+    """Ask a question and remember it, so that it can be asked again word for word."""
+    context.chat.prompt = {"key": key, "keyboard": keyboard, "values": values}
+    return await say(update, context, key, keyboard=keyboard, **values)
+
+
+def prompt_text(update: Update, context: BotContext) -> Html:
+    prompt = context.chat.prompt
+    if not prompt:
+        return context.text(update, "common.idle")
+    return context.text(update, prompt["key"], **prompt["values"])
+
+
+async def ask_again(update: Update, context: BotContext, lead: str) -> None:
+    """Say why (`lead`, a catalog key) and repeat the question in hand, with its buttons."""
+    prompt = context.chat.prompt or {}
+    await say(
+        update,
+        context,
+        lead,
+        keyboard=prompt.get("keyboard"),
+        prompt=prompt_text(update, context),
+    )
+
+
+def begin_flow(
+    name: str,
+) -> Callable[[Callable[..., Awaitable[object]]], Callable[..., Awaitable[object]]]:
+    """Wrap a flow's entry point: inside another flow, answer what that flow waits for and
+    start nothing, so that a chat is only ever in one flow."""
+
+    def wrap(callback: Callable[..., Awaitable[object]]) -> Callable[..., Awaitable[object]]:
+        async def entry(update: Update, context: BotContext) -> object:
+            if update.callback_query:
+                await update.callback_query.answer()
+            previous = context.chat.flow
+            if previous not in (None, name):
+                await ask_again(update, context, "common.busy")
+                return None
+            context.chat.flow = name
+            try:
+                return await callback(update, context)
+            except BaseException:
+                context.chat.flow = previous  # the flow did not start
+                raise
+
+        entry.__name__ = callback.__name__
+        entry.__doc__ = callback.__doc__
+        return entry
+
+    return wrap
+
+
+def end_flow(context: BotContext) -> int:
+    context.chat.flow = None
+    context.chat.prompt = None
+    return END
+
+
+async def delete_quietly(message: Message | None) -> bool:
+    """Delete a message that held a secret; a failure is logged, never shown."""
+    if message is None:
+        return False
+    try:
+        return await message.delete()
+    except TelegramError as error:
+        logger.warning("could not delete message %s: %s", message.message_id, error)
+        return False
+
+
+def format_wait(update: Update, context: BotContext, wait: timedelta) -> str:
+    seconds = max(1, int(wait.total_seconds() + 0.999))
+    if seconds < 90:
+        return context.text(update, "common.wait-seconds", seconds=seconds)
+    return context.text(update, "common.wait-minutes", minutes=(seconds + 59) // 60)
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """Leave whatever flow the chat is in; drafts are dropped."""
+    in_flow = context.chat.flow is not None
+    context.chat.signup = None
+    end_flow(context)
+    await say(update, context, "common.cancelled" if in_flow else "common.nothing-to-cancel")
+    return END
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    """The list of commands; inside a flow, followed by the question in hand."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    await say(update, context, "help.text")
+    if context.chat.flow is not None:
+        await ask_again(update, context, "help.still-waiting")
+
+
+async def unexpected(update: Update, context: BotContext) -> None:
+    """Anything a flow does not expect: say what it waits for, and ask again."""
+    message = update.effective_message
+    typed = message is not None and message.text is not None
+    await ask_again(update, context, "common.unexpected" if typed else "common.not-text")
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button of an earlier question: say so, and ask the question in hand again."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(context.text(update, "common.unexpected-button"))
+    if context.chat.flow is not None:
+        await ask_again(update, context, "help.still-waiting")
+    else:
+        await say(update, context, "common.idle", keyboard="menu")
+
+
+def command(key: str, callback: Callable[..., Awaitable[object]], **kwargs: Any) -> CommandHandler:
+    return CommandHandler(COMMANDS[key], callback, **kwargs)
+
+
+def flow_fallbacks(*extra: BaseHandler) -> list[BaseHandler]:
+    """Fallbacks of every flow: /cancelar, /ayuda, the flow's own extras, then the rest."""
+    return [
+        command("cancel", cancel),
+        command("help", show_help),
+        *extra,
+        MessageHandler(filters.ALL, unexpected),
+        CallbackQueryHandler(stale_button),
+    ]

@@ -1,0 +1,158 @@
+"""Confirmar cuenta (the code, pasted or from the email's link) and Reenviar código.
+Diagram in confirm.mmd."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from telegram import Message, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import keyboards
+from bot.context import BotContext
+from handlers.common import (
+    TYPED_TEXT,
+    ask,
+    begin_flow,
+    command,
+    end_flow,
+    flow_fallbacks,
+    format_wait,
+    say,
+)
+from services.accounts import ConfirmStatus
+from services.codes import DEEP_LINK_PREFIX, code_from_payload, looks_like_code
+from services.validation import Invalid, parse_email
+
+CONFIRM_FLOW = "confirm"
+RESEND_FLOW = "resend"
+DEEP_LINK = filters.Regex(rf"^/start(@\w+)?\s+{DEEP_LINK_PREFIX}")
+
+
+class _PastedCode(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return bool(message.text) and looks_like_code(message.text)
+
+
+PASTED_CODE = filters.TEXT & ~filters.COMMAND & _PastedCode(name="pasted_code")
+
+
+class Step(IntEnum):
+    CODE = 1
+    RESEND_EMAIL = 2
+
+
+@begin_flow(CONFIRM_FLOW)
+async def start_confirm(update: Update, context: BotContext) -> Step | int:
+    """Ask for the code, or use the one given as `/confirmar <code>`."""
+    if context.args:
+        return await check_code(update, context, " ".join(context.args))
+    await ask(update, context, "confirm.ask-code")
+    return Step.CODE
+
+
+@begin_flow(CONFIRM_FLOW)
+async def confirm_pasted(update: Update, context: BotContext) -> Step | int:
+    """A code pasted without a command."""
+    return await check_code(update, context, update.effective_message.text or "")
+
+
+async def receive_code(update: Update, context: BotContext) -> Step | int:
+    return await check_code(update, context, update.effective_message.text or "")
+
+
+async def confirm_link(update: Update, context: BotContext) -> int:
+    """The email's t.me link: `/start c_<code>`; ends whatever flow the chat was in."""
+    payload = context.args[0] if context.args else ""
+    await check_code(update, context, code_from_payload(payload) or "")
+    context.chat.signup = None
+    return end_flow(context)
+
+
+async def check_code(update: Update, context: BotContext, text: str) -> Step | int:
+    chat_id = update.effective_chat.id
+    result = await context.services.accounts.confirm(text=text, chat_id=chat_id)
+    if result.status is ConfirmStatus.WRONG:
+        await say(update, context, "confirm.wrong")
+        context.chat.prompt = {"key": "confirm.ask-code", "keyboard": None, "values": {}}
+        return Step.CODE
+    if result.status is ConfirmStatus.TOO_MANY_TRIES:
+        wait = format_wait(update, context, result.retry_after)
+        await say(update, context, "confirm.too-many", wait=wait)
+    else:
+        key = {
+            ConfirmStatus.CONFIRMED: "confirm.confirmed",
+            ConfirmStatus.ALREADY_CONFIRMED: "confirm.already",
+            ConfirmStatus.EXPIRED: "confirm.expired",
+        }[result.status]
+        await say(update, context, key)
+    return end_flow(context)
+
+
+@begin_flow(RESEND_FLOW)
+async def start_resend(update: Update, context: BotContext) -> Step | int:
+    """Resend to the address this chat signed up with, or ask which address."""
+    if context.chat.signup_email:
+        return await resend(update, context, context.chat.signup_email)
+    await ask(update, context, "resend.ask-email")
+    return Step.RESEND_EMAIL
+
+
+async def receive_resend_email(update: Update, context: BotContext) -> Step | int:
+    try:
+        email = parse_email(update.effective_message.text or "")
+    except Invalid as error:
+        await say(update, context, f"signup.{error.reason}")
+        await ask(update, context, "resend.ask-email")
+        return Step.RESEND_EMAIL
+    return await resend(update, context, email)
+
+
+async def resend(update: Update, context: BotContext, email: str) -> int:
+    result = await context.services.accounts.resend_code(
+        email=email, chat_id=update.effective_chat.id
+    )
+    if result.retry_after is not None:
+        await say(
+            update, context, "resend.wait", wait=format_wait(update, context, result.retry_after)
+        )
+    else:
+        await say(update, context, "resend.sent", email=email)
+    return end_flow(context)
+
+
+def deep_link_handler() -> CommandHandler:
+    return CommandHandler("start", confirm_link, filters=DEEP_LINK)
+
+
+def build_confirm_conversation() -> ConversationHandler:
+    return ConversationHandler(
+        name=CONFIRM_FLOW,
+        persistent=True,
+        entry_points=[
+            command("confirm", start_confirm),
+            CallbackQueryHandler(start_confirm, pattern=f"^{keyboards.MENU_CONFIRM}$"),
+            MessageHandler(PASTED_CODE, confirm_pasted),
+        ],
+        states={Step.CODE: [MessageHandler(TYPED_TEXT, receive_code)]},
+        fallbacks=flow_fallbacks(deep_link_handler()),
+    )
+
+
+def build_resend_conversation() -> ConversationHandler:
+    return ConversationHandler(
+        name=RESEND_FLOW,
+        persistent=True,
+        entry_points=[
+            command("resend", start_resend),
+            CallbackQueryHandler(start_resend, pattern=f"^{keyboards.MENU_RESEND}$"),
+        ],
+        states={Step.RESEND_EMAIL: [MessageHandler(TYPED_TEXT, receive_resend_email)]},
+        fallbacks=flow_fallbacks(deep_link_handler()),
+    )

@@ -1,0 +1,245 @@
+"""Crear cuenta: correo, RFC, contraseña, contraseña otra vez, summary, create.
+The diagram is in signup.mmd."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import keyboards
+from bot.context import BotContext
+from bot.state import SignupDraft
+from handlers.common import (
+    KNOWN_COMMAND,
+    TYPED_TEXT,
+    ask,
+    begin_flow,
+    cancel,
+    command,
+    delete_quietly,
+    end_flow,
+    flow_fallbacks,
+    say,
+)
+from services.models import SignupRequest
+from services.validation import Invalid, check_password, check_rfc, parse_email
+
+FLOW = "signup"
+PASSWORD_TEXT = filters.TEXT & ~KNOWN_COMMAND
+
+
+class Step(IntEnum):
+    EMAIL = 1
+    RFC = 2
+    RFC_CHECK = 3
+    PASSWORD = 4
+    PASSWORD_AGAIN = 5
+    SUMMARY = 6
+
+
+def draft(context: BotContext) -> SignupDraft:
+    if context.chat.signup is None:
+        context.chat.signup = SignupDraft()
+    return context.chat.signup
+
+
+@begin_flow(FLOW)
+async def start_signup(update: Update, context: BotContext) -> Step:
+    """Begin a sign-up with an empty draft and ask for the email."""
+    context.chat.signup = SignupDraft()
+    await say(update, context, "signup.intro")
+    return await ask_email(update, context)
+
+
+async def ask_email(update: Update, context: BotContext) -> Step:
+    await ask(update, context, "signup.ask-email")
+    return Step.EMAIL
+
+
+async def receive_email(update: Update, context: BotContext) -> Step:
+    """Check the email; a bad one gets the reason and the question again."""
+    try:
+        draft(context).email = parse_email(update.effective_message.text or "")
+    except Invalid as error:
+        await say(update, context, f"signup.{error.reason}")
+        return await ask_email(update, context)
+    return await next_after(update, context, ask_rfc)
+
+
+async def ask_rfc(update: Update, context: BotContext) -> Step:
+    await ask(update, context, "signup.ask-rfc")
+    return Step.RFC
+
+
+async def receive_rfc(update: Update, context: BotContext) -> Step:
+    """Check the RFC; when only its check digit fails, let the person vouch for it."""
+    try:
+        checked = check_rfc(update.effective_message.text or "")
+    except Invalid as error:
+        await say(update, context, f"signup.{error.reason}")
+        return await ask_rfc(update, context)
+    if not checked.check_digit_ok:
+        draft(context).unverified_rfc = checked.rfc
+        await ask(update, context, "signup.rfc-check-digit", keyboard="rfc-check", rfc=checked.rfc)
+        return Step.RFC_CHECK
+    draft(context).rfc = checked.rfc
+    return await next_after(update, context, ask_password)
+
+
+async def accept_unverified_rfc(update: Update, context: BotContext) -> Step:
+    """The person confirms that the RFC with an unusual check digit is right as typed."""
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(None)
+    current = draft(context)
+    current.rfc, current.unverified_rfc = current.unverified_rfc, None
+    return await next_after(update, context, ask_password)
+
+
+async def retype_rfc(update: Update, context: BotContext) -> Step:
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(None)
+    draft(context).unverified_rfc = None
+    return await ask_rfc(update, context)
+
+
+async def ask_password(update: Update, context: BotContext) -> Step:
+    await ask(update, context, "signup.ask-password")
+    return Step.PASSWORD
+
+
+async def receive_password(update: Update, context: BotContext) -> Step:
+    """Delete the message, check the policy, and keep only the password's hash."""
+    message = update.effective_message
+    password = message.text or ""
+    await delete_quietly(message)
+    await say(update, context, "signup.password-deleted")
+    current = draft(context)
+    try:
+        check_password(password, email=current.email or "", rfc=current.rfc or "")
+    except Invalid as error:
+        await say(update, context, f"signup.{error.reason}")
+        return await ask_password(update, context)
+    current.password_hash = await context.services.passwords.hash(password)
+    await ask(update, context, "signup.ask-password-again")
+    return Step.PASSWORD_AGAIN
+
+
+async def receive_password_again(update: Update, context: BotContext) -> Step:
+    """Delete the message and compare it with the first one."""
+    message = update.effective_message
+    password = message.text or ""
+    await delete_quietly(message)
+    current = draft(context)
+    matches = current.password_hash is not None and await context.services.passwords.verify(
+        current.password_hash, password
+    )
+    if not matches:
+        current.password_hash = None
+        await say(update, context, "signup.passwords-differ")
+        return await ask_password(update, context)
+    return await show_summary(update, context)
+
+
+async def next_after(update: Update, context: BotContext, ask_next) -> Step:  # type: ignore[no-untyped-def]
+    """After a value was accepted: back to the summary when correcting, else onward."""
+    if draft(context).returning_to_summary and is_complete(draft(context)):
+        return await show_summary(update, context)
+    return await ask_next(update, context)
+
+
+def is_complete(current: SignupDraft) -> bool:
+    return bool(current.email and current.rfc and current.password_hash)
+
+
+async def show_summary(update: Update, context: BotContext) -> Step:
+    current = draft(context)
+    current.returning_to_summary = False
+    person = "signup.person-moral" if len(current.rfc or "") == 12 else "signup.person-fisica"
+    await ask(
+        update,
+        context,
+        "signup.summary",
+        keyboard="signup-summary",
+        email=current.email,
+        rfc=current.rfc,
+        person=context.text(update, person),
+    )
+    return Step.SUMMARY
+
+
+async def create_account(update: Update, context: BotContext) -> int:
+    """Create the account (or, for a taken address, answer just the same)."""
+    query = update.callback_query
+    await query.answer(context.text(update, "signup.creating"))
+    await query.edit_message_reply_markup(None)
+    current = draft(context)
+    request = SignupRequest(
+        email=current.email,
+        rfc=current.rfc,
+        password_hash=current.password_hash,
+        language=context.language(update),
+    )
+    await context.services.accounts.register(request)
+    context.chat.signup = None
+    context.chat.signup_email = request.email
+    end_flow(context)
+    await say(update, context, "signup.created", keyboard="after-signup")
+    return ConversationHandler.END
+
+
+async def fix_field(update: Update, context: BotContext) -> Step:
+    """From the summary: ask one value again, then come back to the summary."""
+    query = update.callback_query
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    draft(context).returning_to_summary = True
+    if query.data == keyboards.SIGNUP_FIX_EMAIL:
+        return await ask_email(update, context)
+    if query.data == keyboards.SIGNUP_FIX_RFC:
+        return await ask_rfc(update, context)
+    draft(context).password_hash = None
+    return await ask_password(update, context)
+
+
+async def cancel_from_summary(update: Update, context: BotContext) -> int:
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(None)
+    return await cancel(update, context)
+
+
+def build_signup_conversation(*extra_fallbacks: BaseHandler) -> ConversationHandler:
+    fixes = (keyboards.SIGNUP_FIX_EMAIL, keyboards.SIGNUP_FIX_RFC, keyboards.SIGNUP_FIX_PASSWORD)
+    fix = "^(" + "|".join(fixes) + ")$"
+    return ConversationHandler(
+        name=FLOW,
+        persistent=True,
+        entry_points=[
+            command("signup", start_signup),
+            CallbackQueryHandler(start_signup, pattern=f"^{keyboards.MENU_SIGNUP}$"),
+        ],
+        states={
+            Step.EMAIL: [MessageHandler(TYPED_TEXT, receive_email)],
+            Step.RFC: [MessageHandler(TYPED_TEXT, receive_rfc)],
+            Step.RFC_CHECK: [
+                CallbackQueryHandler(accept_unverified_rfc, pattern=f"^{keyboards.RFC_YES}$"),
+                CallbackQueryHandler(retype_rfc, pattern=f"^{keyboards.RFC_RETYPE}$"),
+                MessageHandler(TYPED_TEXT, receive_rfc),
+            ],
+            Step.PASSWORD: [MessageHandler(PASSWORD_TEXT, receive_password)],
+            Step.PASSWORD_AGAIN: [MessageHandler(PASSWORD_TEXT, receive_password_again)],
+            Step.SUMMARY: [
+                CallbackQueryHandler(create_account, pattern=f"^{keyboards.SIGNUP_CREATE}$"),
+                CallbackQueryHandler(fix_field, pattern=fix),
+                CallbackQueryHandler(cancel_from_summary, pattern=f"^{keyboards.SIGNUP_CANCEL}$"),
+            ],
+        },
+        fallbacks=flow_fallbacks(*extra_fallbacks),
+    )

@@ -1,0 +1,71 @@
+"""Entry point: `python main.py` serves Telegram with TELEGRAM_BOT_TOKEN set, or starts
+local mode without it (or with --local)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.settings import Settings, describe_error
+
+DESCRIPTION = """\
+Telegram bot for Facturación Electrónica por Internet: sign-up and confirmation in chat.
+
+Modes:
+  with TELEGRAM_BOT_TOKEN   serve Telegram (long polling; webhook when WEBHOOK_URL is set)
+  without it, or --local    local mode: an emulated Telegram and a chat in this terminal
+
+Settings come from the environment or .env; see .env.example for every one."""
+
+
+def configure_logging(level: str, logfile: Path | None = None) -> None:
+    handler: logging.Handler
+    if logfile is not None:
+        logfile.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(logfile, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--local", action="store_true", help="local mode even with a token set")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"main.py: bad setting: {describe_error(error)}", file=sys.stderr)
+        return 2
+
+    if args.local or settings.telegram_bot_token is None:
+        from bot.local import run_local
+
+        configure_logging(settings.log_level, Path("var/local.log"))
+        try:
+            return asyncio.run(run_local(settings))
+        except KeyboardInterrupt:
+            return 0
+
+    from bot.runtime import BotRuntime
+
+    configure_logging(settings.log_level)
+    asyncio.run(BotRuntime(settings).run_until_signalled())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

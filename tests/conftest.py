@@ -1,0 +1,131 @@
+"""Shared fixtures: a database of each kind, a real SMTP server, the emulator and the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy.engine import make_url
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+_postgres_reachable: bool | None = None
+
+
+async def _check_postgres() -> bool:
+    global _postgres_reachable
+    if _postgres_reachable is None:
+        try:
+            connection = await asyncpg.connect(POSTGRES_URL, timeout=3)
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            _postgres_reachable = False
+        else:
+            await connection.close()
+            _postgres_reachable = True
+    return _postgres_reachable
+
+
+@contextlib.asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    if not await _check_postgres():
+        reason = f"PostgreSQL not reachable at {POSTGRES_URL} (set TEST_POSTGRES_URL)"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"{reason}, and REQUIRE_POSTGRES=1")
+        pytest.skip(reason)
+    name = f"bot_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        admin = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The same test on a SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+        return
+    async with postgres_database() as url:
+        yield url
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    async def wait(self, count: int = 1, timeout: float = 15) -> list[EmailMessage]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.messages) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"expected {count} emails, got {len(self.messages)}")
+            await asyncio.sleep(0.05)
+        return self.messages[:count]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+class SmtpServer:
+    """A real SMTP server on loopback that can be stopped and started on the same port."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.mailbox = Mailbox()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp_server() -> AsyncIterator[SmtpServer]:
+    """Not started: a test starts it (or leaves it down)."""
+    server = SmtpServer(free_port())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: SmtpServer) -> SmtpServer:
+    smtp_server.start()
+    return smtp_server

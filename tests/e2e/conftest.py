@@ -1,0 +1,143 @@
+"""End-to-end fixtures: the real bot (in this process, or as `python main.py`) polling the
+emulator over HTTP, with a real SMTP server and a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.runtime import BotRuntime
+from bot.settings import Settings
+from emulator import BotApiEmulator, Person
+from tests.conftest import SmtpServer
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "123456:TEST-token"
+
+
+class Harness:
+    def __init__(self, emulator: BotApiEmulator, settings: Settings, workdir: Path) -> None:
+        self.emulator = emulator
+        self.settings = settings
+        self.workdir = workdir
+        self.runtime: BotRuntime | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = workdir / "bot.log"
+
+    def person(self, **kwargs: object) -> Person:
+        return Person(self.emulator, TOKEN, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def bot_username(self) -> str:
+        return self.emulator.bot(TOKEN).user.username or ""
+
+    # In this process
+
+    async def start(self) -> BotRuntime:
+        self.runtime = BotRuntime(self.settings)
+        await self.runtime.start()
+        return self.runtime
+
+    async def stop(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.stop()
+            self.runtime = None
+
+    # As a separate process, as it is deployed
+
+    def environment(self) -> dict[str, str]:
+        s = self.settings
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "TELEGRAM_"))}
+        env.update(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=s.telegram_api_base_url,
+            TELEGRAM_API_FILE_URL=s.telegram_api_file_url,
+            DATABASE_URL=s.database_url,
+            SMTP_HOST=s.smtp_host or "",
+            SMTP_PORT=str(s.smtp_port),
+            SMTP_SECURITY=s.smtp_security.value,
+            MAIL_FROM=s.sender,
+            MAIL_RETRY_MAX_SECONDS=str(s.mail_retry_max_seconds),
+            LOG_LEVEL="INFO",
+        )
+        return env
+
+    async def spawn(self) -> None:
+        bot = self.emulator.bot(TOKEN)
+        polls_before = bot.polls
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, str(ROOT / "main.py")],
+                cwd=self.workdir,
+                env=self.environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        for _ in range(300):
+            if bot.polls > polls_before + 1 or self.process.poll() is not None:
+                break
+            await asyncio.sleep(0.05)
+        if self.process.poll() is not None:
+            raise AssertionError(f"bot exited at start:\n{self.log.read_text()}")
+
+    async def terminate(self, sig: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        for _ in range(300):
+            if self.process.poll() is not None:
+                break
+            await asyncio.sleep(0.05)
+        code = self.process.wait(timeout=5)
+        self.process = None
+        return code
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    server = BotApiEmulator()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def make_settings(emulator: BotApiEmulator, database_url: str, smtp: SmtpServer) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=emulator.base_url,
+        telegram_api_file_url=emulator.file_url,
+        database_url=database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        smtp_security="none",
+        mail_from="facturacion@example.mx",
+        mail_retry_max_seconds=2,
+    )
+
+
+@pytest.fixture
+async def harness(
+    emulator: BotApiEmulator, database_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    """Everything but the bot, which a test starts (and may restart)."""
+    harness = Harness(emulator, make_settings(emulator, database_url, smtp_server), tmp_path)
+    yield harness
+    await harness.stop()
+    if harness.process is not None:
+        harness.process.kill()
+        harness.process.wait()
+
+
+@pytest.fixture
+async def bot(harness: Harness, smtp: SmtpServer) -> AsyncIterator[Harness]:
+    """The bot running in this process, with SMTP up."""
+    await harness.start()
+    yield harness

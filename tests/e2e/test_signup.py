@@ -1,0 +1,185 @@
+"""Sign-up and confirmation as a person does them, through the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.conftest import SmtpServer
+from tests.e2e.conftest import Harness
+from tests.factories import (
+    PASSWORD,
+    RFC_FISICA,
+    RFC_MORAL,
+    accounts_in,
+    chat_account,
+    code_from_email,
+    html_part,
+    sign_up,
+    text_part,
+)
+
+
+async def test_start_offers_the_flows_as_buttons(bot: Harness) -> None:
+    ana = bot.person(first_name="Ana")
+    await ana.send("/start")
+    reply = await ana.reply()
+    assert "Hola, Ana" in reply.text
+    assert any("Crear cuenta" in b for b in reply.button_texts())
+    assert any("Confirmar cuenta" in b for b in reply.button_texts())
+
+
+async def test_happy_path_creates_mails_and_confirms(bot: Harness, smtp: SmtpServer) -> None:
+    ana = bot.person()
+    await sign_up(ana, "Ana.Perez@Example.MX", RFC_FISICA)
+
+    [email] = await smtp.mailbox.wait(1)
+    assert email["To"] == "ana.perez@example.mx"
+    assert "Confirma tu cuenta" in email["Subject"]
+    text, html = text_part(email), html_part(email)
+    assert "Usuario: ana.perez@example.mx" in text and "RFC: GODE561231GR8" in text
+    code = code_from_email(email)
+    assert len(code) == 40
+    link = f"https://t.me/{bot.bot_username}?start=c_{code}"
+    assert link in text and link in html and code in html
+    assert PASSWORD not in text and PASSWORD not in html
+
+    [account] = await accounts_in(bot.settings.database_url)
+    assert account.email == "ana.perez@example.mx" and account.rfc == RFC_FISICA
+    assert not account.confirmed and account.password_hash.startswith("$argon2id$")
+
+    await ana.send(code)
+    reply = await ana.reply()
+    assert reply.text.startswith("Felicidades, tu cuenta ha sido confirmada")
+    [account] = await accounts_in(bot.settings.database_url)
+    assert account.confirmed
+    assert await chat_account(bot.settings.database_url, ana.chat.id) == account.id
+
+
+async def test_menu_button_starts_sign_up_and_summary_can_fix_a_field(
+    bot: Harness, smtp: SmtpServer
+) -> None:
+    ana = bot.person()
+    await ana.send("/start")
+    await ana.reply()
+    await ana.press("Crear cuenta")
+    await ana.expect("correo electrónico")
+    await ana.send("ana@example.mx")
+    await ana.expect("RFC")
+    await ana.send(RFC_FISICA)
+    await ana.expect("contraseña")
+    await ana.send(PASSWORD)
+    await ana.expect("otra vez")
+    await ana.send(PASSWORD)
+    summary = await ana.expect("Revisa tus datos")
+    assert "ana@example.mx" in summary.text and "persona física" in summary.text
+
+    await ana.press("Corregir RFC")
+    await ana.expect("RFC")
+    await ana.send(RFC_MORAL)
+    summary = await ana.expect("Revisa tus datos")
+    assert RFC_MORAL in summary.text and "persona moral" in summary.text
+    await ana.press("Crear cuenta")
+    await ana.expect("creada con éxito")
+    [email] = await smtp.mailbox.wait(1)
+    assert f"RFC: {RFC_MORAL}" in text_part(email)
+
+
+async def test_wrong_code_is_refused_with_the_portal_wording(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await sign_up(ana, "ana@example.mx")
+    await smtp.mailbox.wait(1)
+    await ana.send("/confirmar")
+    await ana.expect("código de confirmación")
+    await ana.send("0123456789abcdef0123456789abcdef01234567")
+    reply = await ana.reply()
+    assert reply.text.startswith(
+        "No fue posible confirmar tu cuenta, tu código de confirmación es incorrecto."
+    )
+    [account] = await accounts_in(bot.settings.database_url)
+    assert not account.confirmed
+    await ana.send("esto no es un código")
+    assert (await ana.reply()).text.startswith("No fue posible confirmar tu cuenta")
+
+
+async def test_code_found_in_surrounding_text_and_line_breaks(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await sign_up(ana, "ana@example.mx")
+    code = code_from_email((await smtp.mailbox.wait(1))[0])
+    pasted = f"Hola, este es mi código:\n{code[:22].upper()}\n{code[22:].upper()}\n¡gracias!"
+    await ana.send(f"/confirmar {pasted}")
+    assert (await ana.reply()).text.startswith("Felicidades")
+
+
+async def test_code_pasted_in_a_sentence_without_command(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await sign_up(ana, "ana@example.mx")
+    code = code_from_email((await smtp.mailbox.wait(1))[0])
+    await ana.send(f"mi código es {code.upper()} gracias")
+    assert (await ana.reply()).text.startswith("Felicidades")
+
+
+async def test_deep_link_confirms_in_one_tap_from_another_chat(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await sign_up(ana, "ana@example.mx")
+    code = code_from_email((await smtp.mailbox.wait(1))[0])
+    phone = bot.person(first_name="Ana")  # the link opened on another device or account
+    await phone.send(f"/start c_{code}")
+    assert (await phone.reply()).text.startswith("Felicidades")
+    await phone.send(f"/start c_{code}")
+    assert "ya estaba confirmada" in (await phone.reply()).text
+
+
+async def test_taken_email_answers_alike_and_tells_the_owner(bot: Harness, smtp) -> None:
+    ana, mallory = bot.person(), bot.person(first_name="Mallory")
+    await sign_up(ana, "ana@example.mx")
+    await smtp.mailbox.wait(1)
+    ana_answer = ana.bot_messages()[-1]
+
+    await sign_up(mallory, "ana@example.mx", RFC_MORAL)
+    mallory_answer = mallory.bot_messages()[-1]
+    assert mallory_answer.text == ana_answer.text
+    assert mallory_answer.button_texts() == ana_answer.button_texts()
+
+    first, notice = await smtp.mailbox.wait(2)
+    assert notice["To"] == "ana@example.mx"
+    assert "Alguien intentó crear una cuenta" in notice["Subject"]
+    assert "/recuperar" in text_part(notice)
+    assert "Código de confirmación" not in text_part(notice)
+    accounts = await accounts_in(bot.settings.database_url)
+    assert len(accounts) == 1 and accounts[0].rfc == RFC_FISICA
+
+
+async def test_two_simultaneous_sign_ups_with_one_email_make_one_account(
+    bot: Harness, smtp
+) -> None:
+    ana, bruno = bot.person(), bot.person(first_name="Bruno")
+    for person in (ana, bruno):
+        await person.send("/registro")
+        await person.expect("correo")
+        await person.send("compartido@example.mx")
+        await person.expect("RFC")
+        await person.send(RFC_FISICA)
+        await person.expect("contraseña")
+        await person.send(PASSWORD)
+        await person.expect("otra vez")
+        await person.send(PASSWORD)
+        await person.expect("Revisa tus datos")
+    await asyncio.gather(ana.press("Crear cuenta"), bruno.press("Crear cuenta"))
+    await ana.expect("creada con éxito")
+    await bruno.expect("creada con éxito")
+    emails = await smtp.mailbox.wait(2)
+    assert len(await accounts_in(bot.settings.database_url)) == 1
+    subjects = sorted(e["Subject"] for e in emails)
+    assert any("Confirma tu cuenta" in s for s in subjects)
+    assert any("Alguien intentó" in s for s in subjects)
+
+
+async def test_password_messages_are_deleted_and_never_echoed(bot: Harness, smtp, caplog) -> None:
+    ana = bot.person()
+    await sign_up(ana, "ana@example.mx")
+    await smtp.mailbox.wait(1)
+    typed = [m for m in ana.messages if not m.from_bot and m.text == PASSWORD]
+    assert len(typed) == 2
+    assert all(m.deleted for m in typed)
+    assert all(PASSWORD not in (m.text or "") for m in ana.bot_messages())
+    assert PASSWORD not in caplog.text

@@ -1,0 +1,75 @@
+"""Small builders of what tests need again and again."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+from sqlalchemy import select
+
+from emulator import Person
+from storage.db import create_engine, create_session_factory
+from storage.models import Account, ChatSession
+
+PASSWORD = "tres tristes tigres tragan trigo"
+RFC_FISICA = "GODE561231GR8"
+RFC_MORAL = "MAB9307148T4"
+
+CODE_IN_TEXT = re.compile(r"Código de confirmación: ([0-9a-f]{40})")
+
+
+def text_part(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None, "the email has no text part"
+    return body.get_content()
+
+
+def html_part(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("html",))
+    assert body is not None, "the email has no HTML part"
+    return body.get_content()
+
+
+def code_from_email(message: EmailMessage) -> str:
+    match = CODE_IN_TEXT.search(text_part(message))
+    assert match, "no confirmation code in the email"
+    return match.group(1)
+
+
+async def sign_up(
+    person: Person, email: str, rfc: str = RFC_FISICA, password: str = PASSWORD
+) -> None:
+    """The whole sign-up as a person does it, up to the bot's "created" answer."""
+    await person.send("/registro")
+    await person.expect("correo electrónico")
+    await person.send(email)
+    await person.expect("RFC")
+    await person.send(rfc)
+    await person.expect("contraseña")
+    await person.send(password)
+    await person.expect("otra vez")
+    await person.send(password)
+    await person.expect("Revisa tus datos")
+    await person.press("Crear cuenta")
+    await person.expect("creada con éxito")
+
+
+async def accounts_in(database_url: str) -> list[Account]:
+    """Every account row, read with a fresh engine as another process would."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            return list((await session.scalars(select(Account).order_by(Account.id))).all())
+    finally:
+        await engine.dispose()
+
+
+async def chat_account(database_url: str, chat_id: int) -> int | None:
+    """The account a chat is signed in to, if any."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            bound = await session.get(ChatSession, chat_id)
+            return bound.account_id if bound else None
+    finally:
+        await engine.dispose()
