@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
@@ -26,9 +27,10 @@ async def on_error(update: object, context: BotContext) -> None:
     )
     if chat is None:
         return
-    try:
-        if update.callback_query:
+    if update.callback_query:
+        with contextlib.suppress(TelegramError):  # it may have been answered already
             await update.callback_query.answer()
+    try:
         await chat.send_message(context.text(update, "common.error"), parse_mode=ParseMode.HTML)
     except TelegramError:
         logger.warning("could not tell chat %s about the error", chat.id)

@@ -179,7 +179,6 @@ async def create_account(update: Update, context: BotContext) -> int:
     """Create the account (or, for a taken address, answer just the same)."""
     query = update.callback_query
     await query.answer(context.text(update, "signup.creating"))
-    await query.edit_message_reply_markup(None)
     current = draft(context)
     request = SignupRequest(
         email=current.email,
@@ -188,6 +187,7 @@ async def create_account(update: Update, context: BotContext) -> int:
         language=context.language(update),
     )
     await context.services.accounts.register(request)
+    await query.edit_message_reply_markup(None)
     context.chat.signup = None
     context.chat.signup_email = request.email
     end_flow(context)

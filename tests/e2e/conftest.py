@@ -28,7 +28,7 @@ class Harness:
         self.settings = settings
         self.workdir = workdir
         self.runtime: BotRuntime | None = None
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: asyncio.subprocess.Process | None = None
         self.log = workdir / "bot.log"
 
     def person(self, **kwargs: object) -> Person:
@@ -73,29 +73,27 @@ class Harness:
         bot = self.emulator.bot(TOKEN)
         polls_before = bot.polls
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / "main.py")],
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                str(ROOT / "main.py"),
                 cwd=self.workdir,
                 env=self.environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        for _ in range(300):
-            if bot.polls > polls_before + 1 or self.process.poll() is not None:
+        for _ in range(400):
+            if bot.polls > polls_before or self.process.returncode is not None:
                 break
             await asyncio.sleep(0.05)
-        if self.process.poll() is not None:
+        if self.process.returncode is not None:
             raise AssertionError(f"bot exited at start:\n{self.log.read_text()}")
 
     async def terminate(self, sig: int = signal.SIGTERM) -> int:
+        """Send `sig` and wait for the process to end; returns its exit code."""
         assert self.process is not None
         self.process.send_signal(sig)
-        for _ in range(300):
-            if self.process.poll() is not None:
-                break
-            await asyncio.sleep(0.05)
-        code = self.process.wait(timeout=5)
+        code = await asyncio.wait_for(self.process.wait(), timeout=30)
         self.process = None
         return code
 
@@ -133,7 +131,7 @@ async def harness(
     await harness.stop()
     if harness.process is not None:
         harness.process.kill()
-        harness.process.wait()
+        await harness.process.wait()
 
 
 @pytest.fixture

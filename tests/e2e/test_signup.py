@@ -140,7 +140,7 @@ async def test_taken_email_answers_alike_and_tells_the_owner(bot: Harness, smtp)
     assert mallory_answer.text == ana_answer.text
     assert mallory_answer.button_texts() == ana_answer.button_texts()
 
-    first, notice = await smtp.mailbox.wait(2)
+    _confirmation, notice = await smtp.mailbox.wait(2)
     assert notice["To"] == "ana@example.mx"
     assert "Alguien intentó crear una cuenta" in notice["Subject"]
     assert "/recuperar" in text_part(notice)

@@ -1,0 +1,192 @@
+"""Every message gets an answer: bad values are explained and asked again, anything
+unexpected gets a hint, and nothing already given is lost."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Harness
+from tests.factories import PASSWORD, RFC_FISICA, RFC_MORAL, accounts_in
+
+
+async def start_sign_up(person) -> None:  # type: ignore[no-untyped-def]
+    await person.send("/registro")
+    await person.expect("correo electrónico")
+
+
+async def test_bad_email_gets_reason_and_same_question(bot: Harness) -> None:
+    ana = bot.person()
+    await start_sign_up(ana)
+    await ana.send("ana.example.mx")
+    assert "le falta la arroba" in (await ana.reply()).text
+    assert "correo electrónico" in (await ana.reply()).text
+    await ana.send("ana@example")
+    assert "después de la arroba" in (await ana.reply()).text
+    await ana.expect("correo electrónico")
+    await ana.send("ana@example.mx")
+    await ana.expect("RFC")
+
+
+async def test_bad_rfcs_get_reasons_and_same_question(bot: Harness) -> None:
+    ana = bot.person()
+    await start_sign_up(ana)
+    await ana.send("ana@example.mx")
+    await ana.expect("RFC")
+    cases = {
+        "ABC12": "12 caracteres",
+        "XAXX010101000": "RFC genérico",
+        "GODE561331GR8": "fecha",
+        "1234567890123": "formato",
+    }
+    for typed, reason in cases.items():
+        await ana.send(typed)
+        assert reason in (await ana.reply()).text, typed
+        assert "escribe el RFC" in (await ana.reply()).text
+    await ana.send("gode-561231-gr8")
+    await ana.expect("contraseña")
+
+
+async def test_rfc_with_failing_check_digit_can_be_vouched_for(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await start_sign_up(ana)
+    await ana.send("ana@example.mx")
+    await ana.expect("RFC")
+    await ana.send("GODE561231GR9")
+    question = await ana.expect("dígito verificador")
+    assert "GODE561231GR9" in question.text
+    await ana.send("una foto no")  # typed text is taken as a new RFC
+    await ana.expect("12 caracteres")
+    await ana.expect("escribe el RFC")
+    await ana.send("GODE561231GR9")
+    await ana.expect("dígito verificador")
+    await ana.press("Sí, está bien escrito")
+    await ana.expect("contraseña")
+    await ana.send(PASSWORD)
+    await ana.expect("otra vez")
+    await ana.send(PASSWORD)
+    summary = await ana.expect("Revisa tus datos")
+    assert "GODE561231GR9" in summary.text
+
+
+async def test_weak_and_mismatched_passwords_are_refused(bot: Harness) -> None:
+    ana = bot.person()
+    await start_sign_up(ana)
+    await ana.send("ana@example.mx")
+    await ana.expect("RFC")
+    await ana.send(RFC_MORAL)
+    await ana.expect("contraseña")
+    for typed, reason in {
+        "corta": "muy corta",
+        "password1": "más usadas",
+        "ana@example.mx": "no puede ser tu correo",
+        RFC_MORAL.lower(): "ni tu RFC",
+        "x" * 129: "muy larga",
+    }.items():
+        message = await ana.send(typed)
+        assert reason in (await ana.expect(reason)).text
+        await ana.expect("Elige una contraseña")
+        await ana.wait_deleted(message)
+    await ana.send(PASSWORD)
+    await ana.expect("otra vez")
+    await ana.send(PASSWORD + " distinta")
+    await ana.expect("no coinciden")
+    await ana.expect("Elige una contraseña")
+    await ana.send(PASSWORD)
+    await ana.expect("otra vez")
+    await ana.send(PASSWORD)
+    await ana.expect("Revisa tus datos")
+
+
+async def test_unexpected_input_mid_flow_gets_a_hint_and_keeps_the_step(bot: Harness) -> None:
+    ana = bot.person()
+    await start_sign_up(ana)
+    await ana.send("ana@example.mx")
+    await ana.expect("RFC")
+    await ana.send_sticker()
+    hint = await ana.reply()
+    assert "solo entiendo mensajes de texto" in hint.text and "RFC" in hint.text
+    await ana.send_photo()
+    assert "RFC" in (await ana.reply()).text
+    await ana.send("/confirmar")
+    hint = await ana.reply()
+    assert "No esperaba eso" in hint.text and "RFC" in hint.text
+    await ana.send("/ayuda")
+    assert "/registro" in (await ana.reply()).text
+    assert "RFC" in (await ana.reply()).text
+    await ana.send(RFC_FISICA)
+    await ana.expect("Elige una contraseña")
+
+
+async def test_a_command_at_the_password_step_is_not_taken_as_a_password(bot: Harness) -> None:
+    ana = bot.person()
+    await start_sign_up(ana)
+    await ana.send("ana@example.mx")
+    await ana.send(RFC_FISICA)
+    await ana.expect("Elige una contraseña")
+    message = await ana.send("/registro")
+    assert "No esperaba eso" in (await ana.reply()).text
+    assert not message.deleted
+
+
+async def test_old_buttons_say_they_are_stale(bot: Harness) -> None:
+    ana = bot.person()
+    await ana.send("/start")
+    menu = await ana.reply()
+    await ana.press("Crear cuenta", message=menu)
+    await ana.expect("correo electrónico")
+    query = await ana.press("Confirmar cuenta", message=menu)
+    hint = await ana.reply()
+    assert "Seguimos en lo que estábamos" in hint.text
+    assert "correo electrónico" in hint.text
+    assert "ya no está activo" in ana.callback_answer(query)["text"]
+
+
+async def test_cancel_leaves_the_flow_and_nothing_is_created(bot: Harness) -> None:
+    ana = bot.person()
+    await start_sign_up(ana)
+    await ana.send("ana@example.mx")
+    await ana.expect("RFC")
+    await ana.send("/cancelar")
+    assert "lo dejamos aquí" in (await ana.reply()).text
+    await ana.send(RFC_FISICA)
+    assert "No estoy seguro" in (await ana.reply()).text
+    await ana.send("/cancelar")
+    assert "No hay nada que cancelar" in (await ana.reply()).text
+    assert await accounts_in(bot.settings.database_url) == []
+
+
+async def test_every_message_outside_a_flow_gets_an_answer(bot: Harness) -> None:
+    ana = bot.person()
+    for act in (ana.send("hola"), ana.send_sticker(), ana.send_photo(), ana.send("/foo")):
+        await act
+        reply = await ana.reply()
+        assert "/ayuda" in reply.text
+        assert any("Crear cuenta" in b for b in reply.button_texts())
+    await ana.send("/ayuda")
+    assert "/confirmar" in (await ana.reply()).text
+
+
+async def test_an_error_is_reported_and_the_step_is_kept(bot: Harness, smtp, monkeypatch) -> None:
+    ana = bot.person()
+    await start_sign_up(ana)
+    await ana.send("ana@example.mx")
+    await ana.send(RFC_FISICA)
+    await ana.send(PASSWORD)
+    await ana.send(PASSWORD)
+    await ana.expect("Revisa tus datos")
+    accounts = bot.runtime.services.accounts
+    real_register = accounts.register
+    calls = []
+
+    async def failing_once(request):  # type: ignore[no-untyped-def]
+        calls.append(request)
+        if len(calls) == 1:
+            raise ConnectionError("database went away")
+        return await real_register(request)
+
+    monkeypatch.setattr(accounts, "register", failing_once)
+    await ana.press("Crear cuenta")
+    assert "Algo salió mal" in (await ana.expect("Algo salió mal")).text
+    await ana.send("hola")
+    assert "Revisa tus datos" in (await ana.expect("No esperaba eso")).text
+    await ana.press("Crear cuenta")
+    await ana.expect("creada con éxito")
+    assert len(await accounts_in(bot.settings.database_url)) == 1

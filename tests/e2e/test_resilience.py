@@ -1,0 +1,103 @@
+"""Restarts and a mail server that is down: no step, draft or email is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from tests.conftest import SmtpServer
+from tests.e2e.conftest import Harness
+from tests.factories import PASSWORD, RFC_FISICA, accounts_in, code_from_email
+
+
+async def test_sigterm_mid_sign_up_resumes_at_the_same_step(
+    harness: Harness, smtp: SmtpServer
+) -> None:
+    await harness.spawn()
+    ana = harness.person()
+    await ana.send("/registro")
+    await ana.expect("correo electrónico")
+    await ana.send("ana@example.mx")
+    await ana.expect("RFC")
+    await ana.send(RFC_FISICA)
+    await ana.expect("Elige una contraseña")
+
+    assert await harness.terminate(signal.SIGTERM) == 0
+    await harness.spawn()
+
+    await ana.send(PASSWORD)
+    await ana.expect("otra vez")
+    await ana.send(PASSWORD)
+    summary = await ana.expect("Revisa tus datos")
+    assert "ana@example.mx" in summary.text and RFC_FISICA in summary.text
+    await ana.press("Crear cuenta")
+    await ana.expect("creada con éxito")
+    [email] = await smtp.mailbox.wait(1)
+    await ana.send(code_from_email(email))
+    await ana.expect("Felicidades")
+
+
+async def test_hard_kill_a_second_after_the_reply_loses_nothing(
+    harness: Harness, smtp: SmtpServer
+) -> None:
+    await harness.spawn()
+    ana = harness.person()
+    await ana.send("/registro")
+    await ana.expect("correo electrónico")
+    await ana.send("ana@example.mx")
+    await ana.expect("RFC")
+    await asyncio.sleep(1.5)
+
+    assert await harness.terminate(signal.SIGKILL) == -signal.SIGKILL
+    await harness.spawn()
+
+    await ana.send(RFC_FISICA)
+    await ana.expect("Elige una contraseña")
+
+
+async def test_mail_waits_for_smtp_to_come_back(harness: Harness, smtp_server: SmtpServer) -> None:
+    await harness.start()  # SMTP is down
+    ana = harness.person()
+    await ana.send("/registro")
+    await ana.send("ana@example.mx")
+    await ana.send(RFC_FISICA)
+    await ana.send(PASSWORD)
+    await ana.send(PASSWORD)
+    await ana.expect("Revisa tus datos")
+    await ana.press("Crear cuenta")
+    await ana.expect("creada con éxito")
+    await asyncio.sleep(1.5)
+    assert smtp_server.mailbox.messages == []
+
+    smtp_server.start()
+    [email] = await smtp_server.mailbox.wait(1, timeout=15)
+    assert email["To"] == "ana@example.mx"
+    await asyncio.sleep(1)
+    assert len(smtp_server.mailbox.messages) == 1
+
+
+async def test_mail_survives_a_restart_while_smtp_is_down(
+    harness: Harness, smtp_server: SmtpServer
+) -> None:
+    await harness.spawn()  # SMTP is down
+    ana = harness.person()
+    await ana.send("/registro")
+    await ana.send("ana@example.mx")
+    await ana.send(RFC_FISICA)
+    await ana.send(PASSWORD)
+    await ana.send(PASSWORD)
+    await ana.expect("Revisa tus datos")
+    await ana.press("Crear cuenta")
+    await ana.expect("creada con éxito")
+    assert await harness.terminate(signal.SIGTERM) == 0
+    assert smtp_server.mailbox.messages == []
+
+    smtp_server.start()
+    await harness.spawn()
+    [email] = await smtp_server.mailbox.wait(1, timeout=15)
+    await ana.send(code_from_email(email))
+    await ana.expect("Felicidades")
+    await asyncio.sleep(1)
+    assert len(smtp_server.mailbox.messages) == 1
+    [account] = await accounts_in(harness.settings.database_url)
+    assert account.confirmed
