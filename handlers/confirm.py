@@ -67,6 +67,14 @@ async def receive_code(update: Update, context: BotContext) -> Step | int:
     return await check_code(update, context, update.effective_message.text or "")
 
 
+async def receive_code_command(update: Update, context: BotContext) -> Step | int:
+    """`/confirmar <code>` again while the code is awaited."""
+    if context.args:
+        return await check_code(update, context, " ".join(context.args))
+    await ask(update, context, "confirm.ask-code")
+    return Step.CODE
+
+
 async def confirm_link(update: Update, context: BotContext) -> int:
     """The email's t.me link: `/start c_<code>`; ends whatever flow the chat was in."""
     payload = context.args[0] if context.args else ""
@@ -140,7 +148,12 @@ def build_confirm_conversation() -> ConversationHandler:
             CallbackQueryHandler(start_confirm, pattern=f"^{keyboards.MENU_CONFIRM}$"),
             MessageHandler(PASTED_CODE, confirm_pasted),
         ],
-        states={Step.CODE: [MessageHandler(TYPED_TEXT, receive_code)]},
+        states={
+            Step.CODE: [
+                MessageHandler(TYPED_TEXT, receive_code),
+                command("confirm", receive_code_command),
+            ]
+        },
         fallbacks=flow_fallbacks(deep_link_handler()),
     )
 

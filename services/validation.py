@@ -41,10 +41,12 @@ class RfcCheck:
 def parse_email(text: str) -> str:
     """The normalized address, or Invalid. No DNS look-up: the bot must answer at once."""
     value = text.strip().strip("<>").strip()
-    if not value or " " in value:
-        raise Invalid("email.spaces" if value else "email.empty")
+    if not value:
+        raise Invalid("email.empty")
     if "@" not in value:
         raise Invalid("email.no-at")
+    if any(character.isspace() for character in value):
+        raise Invalid("email.spaces")
     if len(value) > 254:
         raise Invalid("email.too-long")
     try:

@@ -1,0 +1,74 @@
+"""Settings: the names of DESIGN.md, and a one-line reason for a bad value."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import Settings, describe_error
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_defaults_match_the_design() -> None:
+    s = settings()
+    assert s.telegram_bot_token is None
+    assert s.telegram_api_base_url == "https://api.telegram.org/bot"
+    assert s.telegram_api_file_url == "https://api.telegram.org/file/bot"
+    assert s.database_url.startswith("sqlite+aiosqlite:///") and "var/" in s.database_url
+    assert s.smtp_port == 587 and s.smtp_security == "starttls"
+    assert str(s.mail_outbox_dir) == "var/outbox" and s.log_level == "INFO"
+
+
+def test_environment_names_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:hush-hush")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/x")
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.mx")
+    monkeypatch.setenv("MAIL_FROM", "f@example.mx")
+    monkeypatch.setenv("SMTP_SECURITY", "tls")
+    s = settings()
+    assert s.telegram_bot_token.get_secret_value() == "1:hush-hush"
+    assert "hush-hush" not in repr(s)
+    assert s.database_url == "postgresql+asyncpg://u@db/x"
+    assert s.smtp_security == "tls" and s.emails_via_smtp
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        ({"database_url": "not a url"}, "DATABASE_URL: not a database URL"),
+        ({"database_url": "mysql://x/y"}, "DATABASE_URL: unsupported driver"),
+        ({"smtp_port": "seventy"}, "SMTP_PORT"),
+        ({"smtp_security": "ssl"}, "SMTP_SECURITY"),
+        ({"log_level": "LOUD"}, "LOG_LEVEL"),
+        ({"smtp_host": "smtp.example.mx"}, "MAIL_FROM is required"),
+        ({"webhook_url": "https://bot.example.mx/hook"}, "WEBHOOK_SECRET is required"),
+    ],
+)
+def test_bad_values_have_a_one_line_reason(values: dict, fragment: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        settings(**values)
+    reason = describe_error(error.value)
+    assert fragment in reason and "\n" not in reason
+
+
+def test_main_stops_with_one_line_for_a_bad_setting(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": "::nonsense::"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr

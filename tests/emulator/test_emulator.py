@@ -1,0 +1,167 @@
+"""The emulator speaks the Bot API as PTB expects: its answers go through PTB's own
+de_json, and its errors are Telegram's."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
+from telegram.error import BadRequest, InvalidToken
+
+from emulator import BotApiEmulator, Person
+
+TOKEN = "42:emulator-test"
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    server = BotApiEmulator()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def bot(emulator: BotApiEmulator) -> AsyncIterator[Bot]:
+    async with Bot(TOKEN, base_url=emulator.base_url, base_file_url=emulator.file_url) as bot:
+        yield bot
+
+
+async def test_get_me_is_a_bot_user(bot: Bot) -> None:
+    me = await bot.get_me()
+    assert isinstance(me, User) and me.is_bot and me.username
+
+
+async def test_updates_round_trip_with_offset_and_long_polling(
+    emulator: BotApiEmulator, bot: Bot
+) -> None:
+    ana = Person(emulator, TOKEN)
+    polling = asyncio.create_task(bot.get_updates(timeout=5))
+    await asyncio.sleep(0.1)
+    assert not polling.done()  # held open until something happens
+    await ana.send("/start hola")
+    [update] = await polling
+    assert isinstance(update, Update)
+    assert update.message.text == "/start hola"
+    assert update.message.entities[0].type == "bot_command"
+    assert update.effective_user.id == ana.user.id
+    assert await bot.get_updates(offset=update.update_id, timeout=0) == (update,)
+    assert await bot.get_updates(offset=update.update_id + 1, timeout=0) == ()
+
+
+async def test_send_edit_and_delete_messages(emulator: BotApiEmulator, bot: Bot) -> None:
+    ana = Person(emulator, TOKEN)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Sí", callback_data="yes")]])
+    sent = await bot.send_message(
+        ana.chat.id, "<b>Hola</b> 🐢 tú", parse_mode="HTML", reply_markup=markup
+    )
+    assert isinstance(sent, Message) and sent.text == "Hola 🐢 tú"
+    assert sent.entities[0].type == "bold" and sent.parse_entity(sent.entities[0]) == "Hola"
+    assert (await ana.reply()).button_texts() == ["Sí"]
+
+    edited = await bot.edit_message_text("Adiós", chat_id=ana.chat.id, message_id=sent.message_id)
+    assert edited.text == "Adiós" and edited.edit_date is not None
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+        await bot.edit_message_text("Adiós", chat_id=ana.chat.id, message_id=sent.message_id)
+    assert await bot.delete_message(ana.chat.id, sent.message_id)
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+        await bot.edit_message_text("x", chat_id=ana.chat.id, message_id=sent.message_id)
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
+        await bot.delete_message(ana.chat.id, sent.message_id)
+
+
+async def test_telegram_errors_for_bad_requests(emulator: BotApiEmulator, bot: Bot) -> None:
+    ana = Person(emulator, TOKEN)
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+        await bot.send_message(ana.chat.id, "<b>sin cerrar", parse_mode="HTML")
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.send_message(999, "hola")
+    with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
+        await bot.send_message(ana.chat.id, " ")
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="y" * 65)]])
+        await bot.send_message(ana.chat.id, "hola", reply_markup=markup)
+
+
+async def test_unknown_methods_fail_loudly(emulator: BotApiEmulator, bot: Bot) -> None:
+    with pytest.raises(InvalidToken, match="not emulated"):
+        await bot.send_poll(1, "¿?", ["a", "b"])
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(f"{emulator.base_url}{TOKEN}/sendPigeon", json={})
+    assert answer.status_code == 404
+    assert answer.json() == {
+        "ok": False,
+        "error_code": 404,
+        "description": "Not Found: method sendPigeon is not emulated",
+    }
+
+
+async def test_json_bodies_are_accepted(emulator: BotApiEmulator) -> None:
+    ana = Person(emulator, TOKEN)
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(
+            f"{emulator.base_url}{TOKEN}/sendMessage", json={"chat_id": ana.chat.id, "text": "123"}
+        )
+    body = answer.json()
+    assert body["ok"] and body["result"]["text"] == "123"
+
+
+async def test_button_press_and_callback_answer(emulator: BotApiEmulator, bot: Bot) -> None:
+    ana = Person(emulator, TOKEN)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Otro reto", callback_data="again")]])
+    await bot.send_message(ana.chat.id, "Toca", reply_markup=markup)
+    query_id = await ana.press("otro reto")
+    [update] = await bot.get_updates(timeout=0)
+    assert update.callback_query.data == "again"
+    assert update.callback_query.message.text == "Toca"
+    assert await bot.answer_callback_query(update.callback_query.id, text="listo")
+    assert ana.callback_answer(query_id)["text"] == "listo"
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await bot.answer_callback_query(update.callback_query.id)
+
+
+async def test_stickers_photos_and_documents_arrive_as_updates(
+    emulator: BotApiEmulator, bot: Bot
+) -> None:
+    ana = Person(emulator, TOKEN)
+    await ana.send_sticker("🐢")
+    await ana.send_photo(caption="foto")
+    await ana.send_document("constancia.pdf", b"%PDF-1.4 datos")
+    sticker, photo, document = await bot.get_updates(timeout=0)
+    assert sticker.message.sticker.emoji == "🐢"
+    assert photo.message.photo and photo.message.caption == "foto"
+    assert document.message.document.file_name == "constancia.pdf"
+    file = await bot.get_file(document.message.document.file_id)
+    assert bytes(await file.download_as_bytearray()) == b"%PDF-1.4 datos"
+
+
+async def test_send_document_and_download_it(emulator: BotApiEmulator, bot: Bot) -> None:
+    ana = Person(emulator, TOKEN)
+    sent = await bot.send_document(ana.chat.id, b"hola mundo", filename="datos.txt", caption="c")
+    assert sent.document.file_name == "datos.txt" and sent.caption == "c"
+    file = await bot.get_file(sent.document.file_id)
+    assert bytes(await file.download_as_bytearray()) == b"hola mundo"
+
+
+async def test_commands_chat_action_and_webhook_info(bot: Bot, emulator: BotApiEmulator) -> None:
+    ana = Person(emulator, TOKEN)
+    commands = [BotCommand("start", "Menú"), BotCommand("ayuda", "Ayuda")]
+    assert await bot.set_my_commands(commands)
+    assert await bot.get_my_commands() == tuple(commands)
+    assert await bot.get_my_commands(language_code="en") == ()
+    assert await bot.delete_my_commands()
+    assert await bot.get_my_commands() == ()
+    assert await bot.send_chat_action(ana.chat.id, "typing")
+    assert await bot.delete_webhook()
+    assert (await bot.get_webhook_info()).url == ""

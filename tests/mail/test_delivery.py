@@ -1,0 +1,127 @@
+"""Delivery of the outbox over a real SMTP server (aiosmtpd) and to .eml files."""
+
+from __future__ import annotations
+
+import email
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from email import policy
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mail.delivery import FileTransport, MailDelivery, SmtpTransport, backoff
+from mail.outbox import enqueue
+from mail.templates import confirmation_email
+from storage.db import create_engine, create_session_factory, migrate
+from storage.models import OutboxMessage
+from tests.conftest import SmtpServer
+from tests.factories import html_part, text_part
+
+
+@pytest.fixture
+async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'mail.sqlite3'}")
+    await migrate(engine)
+    yield create_session_factory(engine)
+    await engine.dispose()
+
+
+async def put_confirmation(sessions: async_sessionmaker[AsyncSession]) -> None:
+    content = confirmation_email(
+        language="es",
+        email="ana@example.mx",
+        rfc="GODE561231GR8",
+        code="a" * 40,
+        link="https://t.me/cfdi_bot?start=c_" + "a" * 40,
+        ttl_hours=72,
+    )
+    async with sessions() as session, session.begin():
+        await enqueue(
+            session=session, recipient="ana@example.mx", content=content, sender="f@example.mx"
+        )
+
+
+async def stored(sessions: async_sessionmaker[AsyncSession]) -> OutboxMessage:
+    async with sessions() as session:
+        row = await session.scalar(select(OutboxMessage))
+    assert row is not None
+    return row
+
+
+def smtp_transport(server: SmtpServer) -> SmtpTransport:
+    return SmtpTransport(
+        host="127.0.0.1", port=server.port, security="none", username=None, password=None, timeout=5
+    )
+
+
+async def test_smtp_delivery_sends_text_and_html_and_marks_sent(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer
+) -> None:
+    await put_confirmation(sessions)
+    delivery = MailDelivery(
+        sessions=sessions,
+        transport=smtp_transport(smtp),
+        sender="f@example.mx",
+        retry_cap_seconds=30,
+    )
+    assert await delivery.deliver_due() == 1
+    [message] = await smtp.mailbox.wait(1)
+    assert message["To"] == "ana@example.mx" and "f@example.mx" in message["From"]
+    assert message["Subject"] == "Confirma tu cuenta de Facturación Electrónica por Internet"
+    assert "Código de confirmación: " + "a" * 40 in text_part(message)
+    assert "<code>" + "a" * 40 + "</code>" in html_part(message)
+    row = await stored(sessions)
+    assert row.sent_at is not None and message["Message-ID"] == row.message_id
+    assert await delivery.deliver_due() == 0  # nothing is sent twice
+
+
+async def test_smtp_down_keeps_the_message_and_retries_later(
+    sessions: async_sessionmaker[AsyncSession], smtp_server: SmtpServer
+) -> None:
+    await put_confirmation(sessions)
+    delivery = MailDelivery(
+        sessions=sessions,
+        transport=smtp_transport(smtp_server),
+        sender="f@example.mx",
+        retry_cap_seconds=30,
+    )
+    assert await delivery.deliver_due() == 0
+    row = await stored(sessions)
+    assert row.sent_at is None and row.attempts == 1 and row.last_error
+    assert row.next_attempt_at > row.created_at
+    assert await delivery.deliver_due() == 0  # not due yet
+
+    smtp_server.start()
+    async with sessions() as session, session.begin():
+        (await session.get(OutboxMessage, row.id)).next_attempt_at = row.created_at  # type: ignore[union-attr]
+    assert await delivery.deliver_due() == 1
+    assert len(await smtp_server.mailbox.wait(1)) == 1
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [backoff(n, 30).total_seconds() for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]
+    assert backoff(50, 30) == timedelta(seconds=30)
+
+
+async def test_without_smtp_mail_is_written_as_eml_files(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await put_confirmation(sessions)
+    outbox_dir = tmp_path / "outbox"
+    seen = []
+    delivery = MailDelivery(
+        sessions=sessions,
+        transport=FileTransport(outbox_dir),
+        sender="f@example.mx",
+        retry_cap_seconds=30,
+    )
+    delivery.listeners.append(seen.append)
+    assert await delivery.deliver_due() == 1
+    [path] = list(outbox_dir.glob("*.eml"))
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert message["To"] == "ana@example.mx"
+    assert "a" * 40 in text_part(message)  # type: ignore[arg-type]
+    assert len(seen) == 1

@@ -1,0 +1,142 @@
+"""The sign-up and confirmation use cases on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from sqlalchemy import func, select
+
+from services.accounts import ConfirmStatus, RegisterOutcome
+from services.models import SignupRequest
+from services.passwords import PasswordHasher
+from storage.models import Account, ChatSession, ConfirmationCode, OutboxMessage
+from tests.services.conftest import AccountsWorld
+
+HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+
+
+def request(email: str = "ana@example.mx", rfc: str = "GODE561231GR8") -> SignupRequest:
+    return SignupRequest(email=email, rfc=rfc, password_hash=HASH)
+
+
+async def outbox(world: AccountsWorld) -> list[OutboxMessage]:
+    async with world.sessions() as session:
+        return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
+
+
+async def count(world: AccountsWorld, model: type) -> int:
+    async with world.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def mailed_code(message: OutboxMessage) -> str:
+    match = re.search(r"Código de confirmación: ([0-9a-f]{40})", message.text_body)
+    assert match
+    return match.group(1)
+
+
+async def test_register_stores_unconfirmed_account_and_mails_code(accounts: AccountsWorld) -> None:
+    assert await accounts.service.register(request()) is RegisterOutcome.CREATED
+    async with accounts.sessions() as session:
+        [account] = (await session.scalars(select(Account))).all()
+        [code] = (await session.scalars(select(ConfirmationCode))).all()
+    assert account.email == "ana@example.mx" and not account.confirmed
+    [message] = await outbox(accounts)
+    plain = mailed_code(message)
+    assert code.code_hash != plain and plain not in code.code_hash
+    assert f"https://t.me/cfdi_bot?start=c_{plain}" in message.text_body
+    assert accounts.wakeups
+
+
+async def test_taken_email_creates_nothing_and_notifies_owner(accounts: AccountsWorld) -> None:
+    await accounts.service.register(request())
+    outcome = await accounts.service.register(request(rfc="MAB9307148T4"))
+    assert outcome is RegisterOutcome.EMAIL_TAKEN
+    assert await count(accounts, Account) == 1
+    assert await count(accounts, ConfirmationCode) == 1
+    _, notice = await outbox(accounts)
+    assert notice.recipient == "ana@example.mx" and "Alguien intentó" in notice.subject
+    assert not re.search(r"[0-9a-f]{40}", notice.text_body)
+
+
+async def test_concurrent_registrations_of_one_email_make_one_account(
+    accounts: AccountsWorld,
+) -> None:
+    outcomes = await asyncio.gather(*(accounts.service.register(request()) for _ in range(6)))
+    assert sorted(outcomes).count(RegisterOutcome.CREATED) == 1
+    assert await count(accounts, Account) == 1
+    messages = await outbox(accounts)
+    assert len(messages) == 6
+    assert sum("Confirma tu cuenta" in m.subject for m in messages) == 1
+
+
+async def test_right_code_confirms_once_and_signs_the_chat_in(accounts: AccountsWorld) -> None:
+    await accounts.service.register(request())
+    code = mailed_code((await outbox(accounts))[0])
+    result = await accounts.service.confirm(text=code, chat_id=77)
+    assert result.status is ConfirmStatus.CONFIRMED and result.email == "ana@example.mx"
+    async with accounts.sessions() as session:
+        bound = await session.get(ChatSession, 77)
+        account = await session.scalar(select(Account))
+    assert bound is not None and account is not None and bound.account_id == account.id
+    assert account.confirmed
+    again = await accounts.service.confirm(text=code, chat_id=78)
+    assert again.status is ConfirmStatus.ALREADY_CONFIRMED
+    async with accounts.sessions() as session:
+        assert await session.get(ChatSession, 78) is None
+
+
+async def test_code_expires_after_its_ttl(accounts: AccountsWorld) -> None:
+    await accounts.service.register(request())
+    code = mailed_code((await outbox(accounts))[0])
+    accounts.clock.advance(hours=72, seconds=1)
+    assert (await accounts.service.confirm(text=code, chat_id=1)).status is ConfirmStatus.EXPIRED
+
+
+async def test_five_wrong_codes_per_chat_per_hour(accounts: AccountsWorld) -> None:
+    await accounts.service.register(request())
+    code = mailed_code((await outbox(accounts))[0])
+    for _ in range(5):
+        result = await accounts.service.confirm(text="f" * 40, chat_id=5)
+        assert result.status is ConfirmStatus.WRONG
+    locked = await accounts.service.confirm(text=code, chat_id=5)
+    assert locked.status is ConfirmStatus.TOO_MANY_TRIES
+    assert 0 < locked.retry_after.total_seconds() <= 3600
+    accounts.clock.advance(hours=1, seconds=1)
+    assert (await accounts.service.confirm(text=code, chat_id=5)).status is ConfirmStatus.CONFIRMED
+
+
+async def test_resend_issues_new_code_once_a_minute(accounts: AccountsWorld) -> None:
+    resend, confirm = accounts.service.resend_code, accounts.service.confirm
+    await accounts.service.register(request())
+    first = mailed_code((await outbox(accounts))[0])
+    assert (await resend(email="ana@example.mx", chat_id=9)).retry_after is None
+    second = mailed_code((await outbox(accounts))[1])
+    waiting = await resend(email="ana@example.mx", chat_id=9)
+    assert waiting.retry_after is not None and waiting.retry_after.total_seconds() <= 60
+    # Another chat is not told to wait, but no third code goes out within the minute.
+    assert (await resend(email="ana@example.mx", chat_id=10)).retry_after is None
+    assert len(await outbox(accounts)) == 2
+    assert (await confirm(text=first, chat_id=9)).status is ConfirmStatus.WRONG
+    assert (await confirm(text=second, chat_id=9)).status is ConfirmStatus.CONFIRMED
+    accounts.clock.advance(minutes=1, seconds=1)
+    assert (await resend(email="ana@example.mx", chat_id=9)).retry_after is None
+
+
+async def test_resend_for_unknown_or_confirmed_address_sends_nothing(
+    accounts: AccountsWorld,
+) -> None:
+    assert (
+        await accounts.service.resend_code(email="nadie@example.mx", chat_id=1)
+    ).retry_after is None
+    assert await outbox(accounts) == []
+
+
+async def test_password_hashes_are_argon2id_and_verify() -> None:
+    hasher = PasswordHasher()
+    hashed = await hasher.hash("tres tristes tigres")
+    assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert await hasher.verify(hashed, "tres tristes tigres")
+    assert not await hasher.verify(hashed, "otra cosa")
+    assert not await hasher.verify("not a hash", "otra cosa")

@@ -1,0 +1,104 @@
+"""What a person types, checked in isolation."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.validation import (
+    Invalid,
+    PersonType,
+    check_password,
+    check_rfc,
+    common_passwords,
+    parse_email,
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "normalized"),
+    [
+        ("ana@example.mx", "ana@example.mx"),
+        ("  Ana.Perez@Example.COM.MX ", "ana.perez@example.com.mx"),
+        ("<ana@example.mx>", "ana@example.mx"),
+    ],
+)
+def test_valid_emails_are_normalized(typed: str, normalized: str) -> None:
+    assert parse_email(typed) == normalized
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("", "email.empty"),
+        ("ana.example.mx", "email.no-at"),
+        ("ana perez@example.mx", "email.spaces"),
+        ("@example.mx", "email.no-local"),
+        ("ana@example", "email.bad-domain"),
+        ("ana@@example.mx", "email.invalid"),
+        ("a" * 250 + "@x.mx", "email.too-long"),
+    ],
+)
+def test_bad_emails_say_why(typed: str, reason: str) -> None:
+    with pytest.raises(Invalid) as error:
+        parse_email(typed)
+    assert error.value.reason == reason
+
+
+def test_rfc_person_type_follows_length() -> None:
+    assert check_rfc("MAB9307148T4").person_type is PersonType.MORAL
+    assert check_rfc("GODE561231GR8").person_type is PersonType.FISICA
+
+
+def test_rfc_accepts_spaces_dashes_and_lower_case() -> None:
+    assert check_rfc(" gode-561231 gr8 ").rfc == "GODE561231GR8"
+
+
+def test_rfc_with_wrong_check_digit_is_soft() -> None:
+    checked = check_rfc("GODE561231GR9")
+    assert checked.rfc == "GODE561231GR9" and not checked.check_digit_ok
+    assert check_rfc("GODE561231GR8").check_digit_ok
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("", "rfc.empty"),
+        ("XAXX010101000", "rfc.generic"),
+        ("XEXX010101000", "rfc.generic"),
+        ("GODE561231", "rfc.length"),
+        ("GODE561331GR8", "rfc.component"),
+        ("1ODE561231GR8", "rfc.format"),
+    ],
+)
+def test_bad_rfcs_say_why(typed: str, reason: str) -> None:
+    with pytest.raises(Invalid) as error:
+        check_rfc(typed)
+    assert error.value.reason == reason
+
+
+def test_common_password_list_has_ten_thousand_entries() -> None:
+    passwords = common_passwords()
+    assert len(passwords) == 10_000
+    assert {"123456", "password", "qwerty", "iloveyou"} <= passwords
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("1234567", "password.too-short"),
+        ("x" * 129, "password.too-long"),
+        ("iloveyou", "password.common"),
+        ("Football", "password.common"),
+        ("ANA@example.mx", "password.is-identity"),
+        ("gode561231gr8", "password.is-identity"),
+    ],
+)
+def test_weak_passwords_are_refused(password: str, reason: str) -> None:
+    with pytest.raises(Invalid) as error:
+        check_password(password, email="ana@example.mx", rfc="GODE561231GR8")
+    assert error.value.reason == reason
+
+
+@pytest.mark.parametrize("password", ["ocho8888x", "sin reglas de composición", "x" * 128])
+def test_any_long_enough_uncommon_password_is_accepted(password: str) -> None:
+    check_password(password, email="ana@example.mx", rfc="GODE561231GR8")

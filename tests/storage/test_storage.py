@@ -1,0 +1,103 @@
+"""Schema, constraints and the conversation-state store, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.persistence import DatabasePersistence
+from bot.state import ChatData, SignupDraft
+from storage import repositories
+from storage.db import create_engine, create_session_factory, migrate
+from storage.models import Account
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+async def test_migrations_create_every_table_and_run_twice(engine: AsyncEngine) -> None:
+    await migrate(engine)  # at every start: a no-op the second time
+    async with engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+    assert {
+        "accounts",
+        "confirmation_codes",
+        "chat_sessions",
+        "outbox",
+        "rate_events",
+        "conversation_states",
+        "chat_data",
+    } <= tables
+    assert version == "0001"
+
+
+async def test_the_database_enforces_one_account_per_email(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    async with sessions() as session, session.begin():
+        await repositories.add_account(
+            session=session, email="ana@example.mx", rfc="X", password_hash="h", language="es"
+        )
+    with pytest.raises(IntegrityError):
+        async with sessions() as session, session.begin():
+            await repositories.add_account(
+                session=session, email="ana@example.mx", rfc="Y", password_hash="h", language="es"
+            )
+
+
+async def test_datetimes_come_back_aware_in_utc(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    moment = datetime(2026, 11, 29, 6, 30, tzinfo=timezone(timedelta(hours=-6)))
+    async with sessions() as session, session.begin():
+        account = await repositories.add_account(
+            session=session, email="a@b.mx", rfc="X", password_hash="h", language="es"
+        )
+        account.confirmed_at = moment
+    async with sessions() as session:
+        stored = await session.scalar(select(Account))
+    assert stored is not None and stored.confirmed_at == moment
+    assert stored.confirmed_at.tzinfo is not None
+    assert stored.confirmed_at.utcoffset() == UTC.utcoffset(None)
+
+
+async def test_persistence_keeps_steps_and_drafts_across_instances(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    first = DatabasePersistence(sessions)
+    draft = ChatData(flow="signup", signup=SignupDraft(email="ana@example.mx", rfc="GODE561231GR8"))
+    await first.update_conversation("signup", (42, 42), 4)
+    await first.update_conversation("signup", (43, 43), 2)
+    await first.update_chat_data(42, draft)
+    await first.update_conversation("signup", (43, 43), None)  # that one ended
+
+    second = DatabasePersistence(sessions)
+    assert await second.get_conversations("signup") == {(42, 42): 4}
+    loaded = (await second.get_chat_data())[42]
+    assert loaded == draft and isinstance(loaded.signup, SignupDraft)
+
+    await second.drop_chat_data(42)
+    assert await DatabasePersistence(sessions).get_chat_data() == {}
+
+
+async def test_persistence_keeps_unwritten_changes_when_the_database_fails(
+    engine: AsyncEngine,
+) -> None:
+    class Unreachable:
+        def __call__(self):  # type: ignore[no-untyped-def]
+            raise OSError("database unreachable")
+
+    persistence = DatabasePersistence(Unreachable())  # type: ignore[arg-type]
+    with pytest.raises(OSError):
+        await persistence.update_conversation("signup", (1, 1), 3)
+    persistence._sessions = create_session_factory(engine)
+    await persistence.flush()
+    assert await persistence.get_conversations("signup") == {(1, 1): 3}
