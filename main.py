@@ -23,6 +23,9 @@ Modes:
 Settings come from the environment or .env; see .env.example for every one."""
 
 
+OWN_PACKAGES = ("bot", "handlers", "services", "storage", "mail", "emulator", "__main__")
+
+
 def configure_logging(level: str, logfile: Path | None = None) -> None:
     handler: logging.Handler
     if logfile is not None:
@@ -31,7 +34,12 @@ def configure_logging(level: str, logfile: Path | None = None) -> None:
     else:
         handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # Libraries log at most INFO, whatever LOG_LEVEL says: at DEBUG, PTB logs whole updates
+    # (passwords included) and aiosqlite logs SQL parameters (codes in outgoing mail).
+    numeric = logging.getLevelName(level)
+    logging.basicConfig(level=max(logging.INFO, numeric), handlers=[handler], force=True)
+    for package in OWN_PACKAGES:
+        logging.getLogger(package).setLevel(numeric)
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -19,7 +19,7 @@ from handlers.confirm import (
     deep_link_handler,
 )
 from handlers.signup import build_signup_conversation
-from handlers.start import guard_handlers, idle_handlers
+from handlers.start import guard_handlers, idle_handlers, log_handlers
 from services import Services
 
 POLL_TIMEOUT_SECONDS = 10
@@ -48,6 +48,7 @@ def build_application(
         .build()
     )
     install(application, services=services, catalog=catalog)
+    application.add_handlers(log_handlers(), group=-2)
     application.add_handlers(guard_handlers(), group=-1)
     application.add_handlers(
         [

@@ -85,6 +85,7 @@ class DatabasePersistence(BasePersistence[dict, ChatData, dict]):
                 async with self._sessions() as session, session.begin():
                     await repositories.save_conversation_states(session=session, changes=states)
                     await repositories.save_chat_data(session=session, changes=chats, now=utcnow())
+                logger.debug("persisted %d conversation steps, %d chats", len(states), len(chats))
             except Exception:
                 # Keep what failed for the next run, unless something newer came meanwhile.
                 self._states = {**states, **self._states}

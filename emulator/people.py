@@ -76,6 +76,11 @@ class Person:
         document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": name}
         return await self._post(extra={"document": {**document, "file_size": len(data)}})
 
+    async def edit(self, message: Message, text: str) -> None:
+        """Edit a message this person sent earlier."""
+        message.text, message.entities, message.edit_date = text, command_entities(text), now()
+        await self.bot.push_update({"edited_message": message.to_api()})
+
     async def press(self, button_text: str, message: Message | None = None) -> str:
         """Press the inline button whose text contains `button_text` on `message`, or on
         the newest bot message that has such a button. Returns the callback query id."""

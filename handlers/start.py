@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot import keyboards
 from bot.context import BotContext
-from handlers.common import cancel, command, say, show_help, stale_button
+from handlers.common import (
+    COMMANDS,
+    ask_again,
+    cancel,
+    command,
+    say,
+    show_help,
+    stale_button,
+)
+
+logger = logging.getLogger(__name__)
+
+KNOWN_COMMAND_NAMES = frozenset(name for names in COMMANDS.values() for name in names)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -35,9 +50,49 @@ async def private_only(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
+def describe(update: Update) -> str:
+    """What kind of update this is, without its content (which may hold a secret)."""
+    if update.callback_query:
+        return f"button {update.callback_query.data}"
+    message = update.effective_message
+    if message is None:
+        return "other"
+    if message.text and message.text.startswith("/"):
+        # Only known commands are named: a password may begin with "/" too.
+        name = message.text.split()[0][1:].split("@")[0].lower()
+        return f"command /{name}" if name in KNOWN_COMMAND_NAMES else "text"
+    kinds = ("text", "sticker", "photo", "document", "voice", "video", "contact", "location")
+    kind = next((name for name in kinds if getattr(message, name, None)), "message")
+    return f"edited {kind}" if update.edited_message else kind
+
+
+async def log_update(update: Update, context: BotContext) -> None:
+    chat = update.effective_chat
+    logger.info(
+        "update %s chat %s: %s", update.update_id, chat.id if chat else "-", describe(update)
+    )
+
+
+async def edited(update: Update, context: BotContext) -> None:
+    """An edited message is not read again as an answer: ask to send it anew."""
+    if context.chat.flow is not None:
+        await ask_again(update, context, "common.edited")
+    else:
+        await say(update, context, "common.edited-idle")
+    raise ApplicationHandlerStop
+
+
+def log_handlers() -> list[BaseHandler]:
+    """One log line per update (group -2)."""
+    return [TypeHandler(Update, log_update)]
+
+
 def guard_handlers() -> list[BaseHandler]:
-    """Run before everything else (group -1)."""
-    return [MessageHandler(~filters.ChatType.PRIVATE, private_only)]
+    """Run before the flows (group -1)."""
+    return [
+        MessageHandler(~filters.ChatType.PRIVATE, private_only),
+        MessageHandler(filters.UpdateType.EDITED, edited),
+    ]
 
 
 def idle_handlers() -> list[BaseHandler]:

@@ -30,6 +30,7 @@ class Harness:
         self.runtime: BotRuntime | None = None
         self.process: asyncio.subprocess.Process | None = None
         self.log = workdir / "bot.log"
+        self.log_level = "INFO"
 
     def person(self, **kwargs: object) -> Person:
         return Person(self.emulator, TOKEN, **kwargs)  # type: ignore[arg-type]
@@ -65,7 +66,7 @@ class Harness:
             SMTP_SECURITY=s.smtp_security.value,
             MAIL_FROM=s.sender,
             MAIL_RETRY_MAX_SECONDS=str(s.mail_retry_max_seconds),
-            LOG_LEVEL="INFO",
+            LOG_LEVEL=self.log_level,
         )
         return env
 

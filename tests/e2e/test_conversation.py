@@ -190,3 +190,15 @@ async def test_an_error_is_reported_and_the_step_is_kept(bot: Harness, smtp, mon
     await ana.press("Crear cuenta")
     await ana.expect("creada con éxito")
     assert len(await accounts_in(bot.settings.database_url)) == 1
+
+
+async def test_an_edited_message_is_not_taken_as_the_next_answer(bot: Harness) -> None:
+    ana = bot.person()
+    await start_sign_up(ana)
+    email = await ana.send("ana@example.mx")
+    await ana.expect("RFC")
+    await ana.edit(email, "otra@example.mx")
+    hint = await ana.reply()
+    assert "editaste" in hint.text and "RFC" in hint.text
+    await ana.send(RFC_FISICA)
+    await ana.expect("Elige una contraseña")

@@ -101,3 +101,28 @@ async def test_mail_survives_a_restart_while_smtp_is_down(
     assert len(smtp_server.mailbox.messages) == 1
     [account] = await accounts_in(harness.settings.database_url)
     assert account.confirmed
+
+
+async def test_debug_log_holds_no_password_code_or_token(
+    harness: Harness, smtp: SmtpServer
+) -> None:
+    harness.log_level = "DEBUG"
+    await harness.spawn()
+    ana = harness.person()
+    await ana.send("/registro")
+    await ana.send("ana@example.mx")
+    await ana.send(RFC_FISICA)
+    await ana.send(PASSWORD)
+    await ana.send(PASSWORD)
+    await ana.expect("Revisa tus datos")
+    await ana.press("Crear cuenta")
+    await ana.expect("creada con éxito")
+    code = code_from_email((await smtp.mailbox.wait(1))[0])
+    await ana.send(code)
+    await ana.expect("Felicidades")
+    assert await harness.terminate(signal.SIGTERM) == 0
+    log = harness.log.read_text()
+    assert "DEBUG bot.persistence" in log and "account 1 confirmed" in log
+    assert f"chat {ana.chat.id}: command /registro" in log
+    for secret in (PASSWORD, code, harness.environment()["TELEGRAM_BOT_TOKEN"]):
+        assert secret not in log
