@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from sqlalchemy import select
 
 from emulator import Person
+from emulator.world import Message
 from storage.db import create_engine, create_session_factory
 from storage.models import Account, ChatSession
 
@@ -36,10 +37,10 @@ def code_from_email(message: EmailMessage) -> str:
     return match.group(1)
 
 
-async def sign_up(
+async def fill_sign_up(
     person: Person, email: str, rfc: str = RFC_FISICA, password: str = PASSWORD
-) -> None:
-    """The whole sign-up as a person does it, up to the bot's "created" answer."""
+) -> Message:
+    """Sign-up as a person types it, up to the summary (returned)."""
     await person.send("/registro")
     await person.expect("correo electrónico")
     await person.send(email)
@@ -49,7 +50,14 @@ async def sign_up(
     await person.send(password)
     await person.expect("otra vez")
     await person.send(password)
-    await person.expect("Revisa tus datos")
+    return await person.expect("Revisa tus datos")
+
+
+async def sign_up(
+    person: Person, email: str, rfc: str = RFC_FISICA, password: str = PASSWORD
+) -> None:
+    """The whole sign-up, up to the bot's "created" answer."""
+    await fill_sign_up(person, email, rfc, password)
     await person.press("Crear cuenta")
     await person.expect("creada con éxito")
 

@@ -4,7 +4,7 @@ unexpected gets a hint, and nothing already given is lost."""
 from __future__ import annotations
 
 from tests.e2e.conftest import Harness
-from tests.factories import PASSWORD, RFC_FISICA, RFC_MORAL, accounts_in
+from tests.factories import PASSWORD, RFC_FISICA, RFC_MORAL, accounts_in, fill_sign_up
 
 
 async def start_sign_up(person) -> None:  # type: ignore[no-untyped-def]
@@ -166,12 +166,7 @@ async def test_every_message_outside_a_flow_gets_an_answer(bot: Harness) -> None
 
 async def test_an_error_is_reported_and_the_step_is_kept(bot: Harness, smtp, monkeypatch) -> None:
     ana = bot.person()
-    await start_sign_up(ana)
-    await ana.send("ana@example.mx")
-    await ana.send(RFC_FISICA)
-    await ana.send(PASSWORD)
-    await ana.send(PASSWORD)
-    await ana.expect("Revisa tus datos")
+    await fill_sign_up(ana, "ana@example.mx")
     accounts = bot.runtime.services.accounts
     real_register = accounts.register
     calls = []

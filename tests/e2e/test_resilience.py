@@ -7,7 +7,7 @@ import signal
 
 from tests.conftest import SmtpServer
 from tests.e2e.conftest import Harness
-from tests.factories import PASSWORD, RFC_FISICA, accounts_in, code_from_email
+from tests.factories import PASSWORD, RFC_FISICA, accounts_in, code_from_email, sign_up
 
 
 async def test_sigterm_mid_sign_up_resumes_at_the_same_step(
@@ -58,14 +58,7 @@ async def test_hard_kill_a_second_after_the_reply_loses_nothing(
 async def test_mail_waits_for_smtp_to_come_back(harness: Harness, smtp_server: SmtpServer) -> None:
     await harness.start()  # SMTP is down
     ana = harness.person()
-    await ana.send("/registro")
-    await ana.send("ana@example.mx")
-    await ana.send(RFC_FISICA)
-    await ana.send(PASSWORD)
-    await ana.send(PASSWORD)
-    await ana.expect("Revisa tus datos")
-    await ana.press("Crear cuenta")
-    await ana.expect("creada con éxito")
+    await sign_up(ana, "ana@example.mx")
     await asyncio.sleep(1.5)
     assert smtp_server.mailbox.messages == []
 
@@ -81,14 +74,7 @@ async def test_mail_survives_a_restart_while_smtp_is_down(
 ) -> None:
     await harness.spawn()  # SMTP is down
     ana = harness.person()
-    await ana.send("/registro")
-    await ana.send("ana@example.mx")
-    await ana.send(RFC_FISICA)
-    await ana.send(PASSWORD)
-    await ana.send(PASSWORD)
-    await ana.expect("Revisa tus datos")
-    await ana.press("Crear cuenta")
-    await ana.expect("creada con éxito")
+    await sign_up(ana, "ana@example.mx")
     assert await harness.terminate(signal.SIGTERM) == 0
     assert smtp_server.mailbox.messages == []
 
@@ -109,14 +95,7 @@ async def test_debug_log_holds_no_password_code_or_token(
     harness.log_level = "DEBUG"
     await harness.spawn()
     ana = harness.person()
-    await ana.send("/registro")
-    await ana.send("ana@example.mx")
-    await ana.send(RFC_FISICA)
-    await ana.send(PASSWORD)
-    await ana.send(PASSWORD)
-    await ana.expect("Revisa tus datos")
-    await ana.press("Crear cuenta")
-    await ana.expect("creada con éxito")
+    await sign_up(ana, "ana@example.mx")
     code = code_from_email((await smtp.mailbox.wait(1))[0])
     await ana.send(code)
     await ana.expect("Felicidades")

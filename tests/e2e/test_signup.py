@@ -13,6 +13,7 @@ from tests.factories import (
     accounts_in,
     chat_account,
     code_from_email,
+    fill_sign_up,
     html_part,
     sign_up,
     text_part,
@@ -154,16 +155,7 @@ async def test_two_simultaneous_sign_ups_with_one_email_make_one_account(
 ) -> None:
     ana, bruno = bot.person(), bot.person(first_name="Bruno")
     for person in (ana, bruno):
-        await person.send("/registro")
-        await person.expect("correo")
-        await person.send("compartido@example.mx")
-        await person.expect("RFC")
-        await person.send(RFC_FISICA)
-        await person.expect("contraseña")
-        await person.send(PASSWORD)
-        await person.expect("otra vez")
-        await person.send(PASSWORD)
-        await person.expect("Revisa tus datos")
+        await fill_sign_up(person, "compartido@example.mx")
     await asyncio.gather(ana.press("Crear cuenta"), bruno.press("Crear cuenta"))
     await ana.expect("creada con éxito")
     await bruno.expect("creada con éxito")

@@ -165,3 +165,18 @@ async def test_commands_chat_action_and_webhook_info(bot: Bot, emulator: BotApiE
     assert await bot.send_chat_action(ana.chat.id, "typing")
     assert await bot.delete_webhook()
     assert (await bot.get_webhook_info()).url == ""
+
+
+async def test_edit_reply_markup_removes_and_sets_buttons(
+    emulator: BotApiEmulator, bot: Bot
+) -> None:
+    ana = Person(emulator, TOKEN)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Sí", callback_data="yes")]])
+    sent = await bot.send_message(ana.chat.id, "¿Seguro?", reply_markup=markup)
+    edited = await bot.edit_message_reply_markup(ana.chat.id, sent.message_id, reply_markup=None)
+    assert edited.reply_markup is None
+    assert (await ana.reply()).button_texts() == []
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+        await bot.edit_message_reply_markup(ana.chat.id, sent.message_id, reply_markup=None)
+    again = await bot.edit_message_reply_markup(ana.chat.id, sent.message_id, reply_markup=markup)
+    assert again.reply_markup == markup
