@@ -13,11 +13,14 @@ from bot.persistence import DatabasePersistence
 from bot.settings import Settings
 from bot.state import ChatData
 from bot.texts import Catalog
+from handlers.common import command
+from handlers.company import build_company_conversation
 from handlers.confirm import (
     build_confirm_conversation,
     build_resend_conversation,
     deep_link_handler,
 )
+from handlers.signin import build_signin_conversation, sign_out
 from handlers.signup import build_signup_conversation
 from handlers.start import guard_handlers, idle_handlers, log_handlers
 from services import Services
@@ -55,7 +58,10 @@ def build_application(
             build_signup_conversation(deep_link_handler()),
             build_confirm_conversation(),
             build_resend_conversation(),
+            build_signin_conversation(),
+            build_company_conversation(),
             deep_link_handler(),
+            command("signout", sign_out),
             *idle_handlers(),
         ]
     )

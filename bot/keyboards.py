@@ -6,12 +6,15 @@ from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-Text = Callable[[str], str]
+Text = Callable[..., str]
+Builder = Callable[[Text, dict], InlineKeyboardMarkup]
 
 MENU_SIGNUP = "menu:signup"
 MENU_CONFIRM = "menu:confirm"
 MENU_RESEND = "menu:resend"
 MENU_HELP = "menu:help"
+MENU_COMPANY = "menu:company"
+MENU_SIGNIN = "menu:signin"
 SIGNUP_CREATE = "signup:create"
 SIGNUP_FIX_EMAIL = "signup:fix-email"
 SIGNUP_FIX_RFC = "signup:fix-rfc"
@@ -27,28 +30,29 @@ def _rows(t: Text, rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     )
 
 
-def menu(t: Text) -> InlineKeyboardMarkup:
+def menu(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
     return _rows(
         t,
         [
             [("start.button-signup", MENU_SIGNUP)],
             [("start.button-confirm", MENU_CONFIRM), ("start.button-resend", MENU_RESEND)],
+            [("start.button-signin", MENU_SIGNIN), ("start.button-company", MENU_COMPANY)],
             [("start.button-help", MENU_HELP)],
         ],
     )
 
 
-def after_signup(t: Text) -> InlineKeyboardMarkup:
+def after_signup(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
     return _rows(
         t, [[("start.button-confirm", MENU_CONFIRM), ("start.button-resend", MENU_RESEND)]]
     )
 
 
-def rfc_check(t: Text) -> InlineKeyboardMarkup:
+def rfc_check(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
     return _rows(t, [[("signup.rfc-check-yes", RFC_YES), ("signup.rfc-check-retype", RFC_RETYPE)]])
 
 
-def signup_summary(t: Text) -> InlineKeyboardMarkup:
+def signup_summary(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
     return _rows(
         t,
         [
@@ -63,9 +67,89 @@ def signup_summary(t: Text) -> InlineKeyboardMarkup:
     )
 
 
-KEYBOARDS: dict[str, Callable[[Text], InlineKeyboardMarkup]] = {
+COMPANY_START = "company:start"
+COMPANY_SKIP = "company:skip"
+COMPANY_SAVE = "company:save"
+COMPANY_CANCEL = "company:cancel"
+COMPANY_EDIT = "company:edit:"  # + field name
+COMPANY_YES = "company:yes"
+COMPANY_NO = "company:no"
+COMPANY_OMIT = "company:omit"
+COMPANY_USE_EMAIL = "company:use-email"
+REGIME = "regime:"  # + code
+COMPANY_EDITABLE = (
+    "razon_social",
+    "regimen_fiscal",
+    "codigo_postal",
+    "calle",
+    "numero_exterior",
+    "numero_interior",
+    "colonia",
+    "municipio",
+    "estado",
+    "telefono",
+    "correo_contacto",
+)
+
+
+def company_intro(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+    return _rows(
+        t, [[("company.button-start", COMPANY_START)], [("company.button-skip", COMPANY_SKIP)]]
+    )
+
+
+def yes_no(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+    return _rows(t, [[("company.button-yes", COMPANY_YES), ("company.button-no", COMPANY_NO)]])
+
+
+def drop_capital(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+    return _rows(
+        t, [[("company.button-drop-capital", COMPANY_YES)], [("company.button-keep", COMPANY_NO)]]
+    )
+
+
+def omit(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+    return _rows(t, [[("company.button-omit", COMPANY_OMIT)]])
+
+
+def use_email(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+    label = t("company.button-use-email", email=(values or {}).get("email", ""))
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=COMPANY_USE_EMAIL)]])
+
+
+def regimes(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(f"{code} · {name}", callback_data=REGIME + code)]
+            for code, name in (values or {}).get("choices", [])
+        ]
+    )
+
+
+def company_summary(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+    edits = [
+        InlineKeyboardButton("✏️ " + t(f"company.label.{name}"), callback_data=COMPANY_EDIT + name)
+        for name in COMPANY_EDITABLE
+    ]
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t("company.button-save"), callback_data=COMPANY_SAVE)],
+            *[edits[i : i + 2] for i in range(0, len(edits), 2)],
+            [InlineKeyboardButton(t("company.button-cancel"), callback_data=COMPANY_CANCEL)],
+        ]
+    )
+
+
+KEYBOARDS: dict[str, Builder] = {
     "menu": menu,
     "after-signup": after_signup,
     "rfc-check": rfc_check,
     "signup-summary": signup_summary,
+    "company-intro": company_intro,
+    "yes-no": yes_no,
+    "drop-capital": drop_capital,
+    "omit": omit,
+    "use-email": use_email,
+    "regimes": regimes,
+    "company-summary": company_summary,
 }

@@ -20,7 +20,17 @@ from storage.db import create_engine, create_session_factory, migrate
 
 logger = logging.getLogger(__name__)
 
-MENU_COMMANDS = ("start", "registro", "confirmar", "reenviar", "cancelar", "ayuda")
+MENU_COMMANDS = (
+    "start",
+    "registro",
+    "confirmar",
+    "reenviar",
+    "entrar",
+    "empresa",
+    "salir",
+    "cancelar",
+    "ayuda",
+)
 
 
 def build_transport(settings: Settings) -> Transport:
@@ -56,6 +66,7 @@ class BotRuntime:
             code_ttl=timedelta(hours=settings.confirmation_code_ttl_hours),
             sender=settings.sender,
             mail_ready=self.delivery.wake,
+            session_idle=timedelta(hours=settings.session_idle_hours),
         )
         self.catalog = Catalog.load()
         self.application = build_application(

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
 
     confirmation_code_ttl_hours: float = Field(default=72, gt=0)
+    session_idle_hours: float = Field(default=24, gt=0)
     log_level: str = "INFO"
 
     @field_validator("database_url")

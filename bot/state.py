@@ -18,12 +18,26 @@ class SignupDraft:
 
 
 @dataclass
+class CompanyDraft:
+    account_id: int
+    rfc: str
+    email: str
+    values: dict[str, str | None] = field(default_factory=dict)
+    place_confirmed: bool = False  # estado/municipio taken from the postal code
+    proposed_place: dict[str, str | None] | None = None  # from the postal code, to confirm
+    suggested_name: str | None = None  # razón social without its régimen capital
+    returning_to_summary: bool = False
+
+
+@dataclass
 class ChatData:
     language: str | None = None
     flow: str | None = None  # the conversation this chat is in, if any
     prompt: dict[str, Any] | None = None  # the last question: catalog key, keyboard, values
     signup: SignupDraft | None = None
     signup_email: str | None = None  # the address this chat signed up with (for /reenviar)
+    login_email: str | None = None  # typed at sign-in, until the password is checked
+    company: CompanyDraft | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -33,9 +47,8 @@ class ChatData:
     def from_json(cls, data: dict[str, Any]) -> ChatData:
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
-        if isinstance(values.get("signup"), dict):
-            draft_fields = {f.name for f in fields(SignupDraft)}
-            values["signup"] = SignupDraft(
-                **{k: v for k, v in values["signup"].items() if k in draft_fields}
-            )
+        for name, kind in (("signup", SignupDraft), ("company", CompanyDraft)):
+            if isinstance(values.get(name), dict):
+                known_fields = {f.name for f in fields(kind)}
+                values[name] = kind(**{k: v for k, v in values[name].items() if k in known_fields})
         return cls(**values)

@@ -81,10 +81,18 @@ class Person:
         message.text, message.entities, message.edit_date = text, command_entities(text), now()
         await self.bot.push_update({"edited_message": message.to_api()})
 
-    async def press(self, button_text: str, message: Message | None = None) -> str:
+    async def press(
+        self, button_text: str, message: Message | None = None, timeout: float = 10
+    ) -> str:
         """Press the inline button whose text contains `button_text` on `message`, or on
-        the newest bot message that has such a button. Returns the callback query id."""
-        message = message or self._message_with_button(button_text)
+        the newest bot message that has (or, within `timeout`, gets) such a button.
+        Returns the callback query id."""
+        if message is None:
+            message = await self._wait(
+                lambda: self._message_with_button(button_text),
+                timeout,
+                f"a message with a button {button_text!r}",
+            )
         button = next(
             (b for b in message.buttons if button_text.casefold() in b["text"].casefold()), None
         )
@@ -129,11 +137,11 @@ class Person:
     def bot_messages(self) -> list[Message]:
         return [m for m in self.chat.messages if m.from_bot and not m.deleted]
 
-    def _message_with_button(self, button_text: str) -> Message:
+    def _message_with_button(self, button_text: str) -> Message | None:
         for message in reversed(self.bot_messages()):
             if any(button_text.casefold() in t.casefold() for t in message.button_texts()):
                 return message
-        raise AssertionError(f"no bot message has a button {button_text!r}")
+        return None
 
     async def _wait(self, predicate: Callable[[], Any], timeout: float, what: str) -> Any:
         async with self.chat.changed:

@@ -34,6 +34,9 @@ COMMANDS = {
     "signup": ("registro", "signup"),
     "confirm": ("confirmar", "confirm"),
     "resend": ("reenviar", "resend"),
+    "signin": ("entrar", "login"),
+    "signout": ("salir", "logout"),
+    "company": ("empresa", "company"),
     "cancel": ("cancelar", "cancel"),
     "help": ("ayuda", "help"),
 }
@@ -41,15 +44,17 @@ KNOWN_COMMAND = filters.Regex(
     r"^/(" + "|".join(name for names in COMMANDS.values() for name in names) + r")(@\w+)?(\s|$)"
 )
 TYPED_TEXT = filters.TEXT & ~filters.COMMAND
+# A password may begin with "/", so only the bot's own commands are not taken as one.
+PASSWORD_TEXT = filters.TEXT & ~KNOWN_COMMAND
 
 
 async def say(
     update: Update, context: BotContext, key: str, *, keyboard: str | None = None, **values: Any
 ) -> Message:
-    def t(name: str) -> str:
-        return context.text(update, name)
+    def t(name: str, **text_values: Any) -> str:
+        return context.text(update, name, **text_values)
 
-    markup = keyboards.KEYBOARDS[keyboard](t) if keyboard else None
+    markup = keyboards.KEYBOARDS[keyboard](t, values) if keyboard else None
     chat = update.effective_chat
     assert chat is not None
     return await chat.send_message(
@@ -140,6 +145,8 @@ async def cancel(update: Update, context: BotContext) -> int:
     """Leave whatever flow the chat is in; drafts are dropped."""
     in_flow = context.chat.flow is not None
     context.chat.signup = None
+    context.chat.login_email = None
+    context.chat.company = None
     end_flow(context)
     await say(update, context, "common.cancelled" if in_flow else "common.nothing-to-cancel")
     return END

@@ -11,14 +11,13 @@ from telegram.ext import (
     CallbackQueryHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from bot import keyboards
 from bot.context import BotContext
 from bot.state import SignupDraft
 from handlers.common import (
-    KNOWN_COMMAND,
+    PASSWORD_TEXT,
     TYPED_TEXT,
     ask,
     begin_flow,
@@ -33,7 +32,6 @@ from services.models import SignupRequest
 from services.validation import Invalid, check_password, check_rfc, parse_email
 
 FLOW = "signup"
-PASSWORD_TEXT = filters.TEXT & ~KNOWN_COMMAND
 
 
 class Step(IntEnum):

@@ -101,6 +101,7 @@ class AccountService:
                         rfc=request.rfc,
                         password_hash=request.password_hash,
                         language=request.language,
+                        now=self._now(),
                     )
                     await self._issue_code(session, account)
                     outcome = RegisterOutcome.CREATED

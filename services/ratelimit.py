@@ -39,3 +39,7 @@ async def retry_after(
 
 async def record(*, session: AsyncSession, limit: Limit, subject: object, now: datetime) -> None:
     await repositories.add_rate_event(session=session, key=limit.key(subject), at=now)
+
+
+SIGN_IN_PER_ACCOUNT = Limit("sign-in-account", 5, timedelta(minutes=15))
+SIGN_IN_PER_USER = Limit("sign-in-user", 20, timedelta(hours=1))

@@ -139,3 +139,25 @@ class ChatDataRow(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     data: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Company(Base):
+    """The issuer's fiscal data for CFDI 4.0, one row per account."""
+
+    __tablename__ = "companies"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    razon_social: Mapped[str] = mapped_column(String(254))
+    regimen_fiscal: Mapped[str] = mapped_column(String(3))
+    codigo_postal: Mapped[str] = mapped_column(String(5))
+    calle: Mapped[str] = mapped_column(String(100))
+    numero_exterior: Mapped[str] = mapped_column(String(30))
+    numero_interior: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    colonia: Mapped[str] = mapped_column(String(100))
+    municipio: Mapped[str] = mapped_column(String(100))
+    estado: Mapped[str] = mapped_column(String(100))
+    telefono: Mapped[str] = mapped_column(String(10))
+    correo_contacto: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -14,6 +14,7 @@ from storage.models import (
     Account,
     ChatDataRow,
     ChatSession,
+    Company,
     ConfirmationCode,
     ConversationState,
     OutboxMessage,
@@ -32,10 +33,18 @@ async def get_account(*, session: AsyncSession, account_id: int) -> Account | No
 
 
 async def add_account(
-    *, session: AsyncSession, email: str, rfc: str, password_hash: str, language: str
+    *,
+    session: AsyncSession,
+    email: str,
+    rfc: str,
+    password_hash: str,
+    language: str,
+    now: datetime | None = None,
 ) -> Account:
     """Insert an account; raises IntegrityError when the email is taken."""
     account = Account(email=email, rfc=rfc, password_hash=password_hash, language=language)
+    if now is not None:
+        account.created_at = account.password_changed_at = now
     session.add(account)
     await session.flush()
     return account
@@ -218,3 +227,25 @@ async def save_chat_data(
         await session.execute(delete(ChatDataRow).where(ChatDataRow.chat_id.in_(dropped)))
     if kept:
         await session.execute(_upsert(session, ChatDataRow, kept, ["chat_id"]))
+
+
+async def unbind_chat(*, session: AsyncSession, chat_id: int) -> bool:
+    result = await session.execute(delete(ChatSession).where(ChatSession.chat_id == chat_id))
+    return bool(result.rowcount)
+
+
+# Company data
+
+
+async def get_company(*, session: AsyncSession, account_id: int) -> Company | None:
+    return await session.get(Company, account_id)
+
+
+async def save_company(*, session: AsyncSession, account_id: int, values: dict) -> None:
+    company = await session.get(Company, account_id)
+    if company is None:
+        session.add(Company(account_id=account_id, **values))
+    else:
+        for name, value in values.items():
+            setattr(company, name, value)
+    await session.flush()

@@ -81,3 +81,22 @@ async def chat_account(database_url: str, chat_id: int) -> int | None:
             return bound.account_id if bound else None
     finally:
         await engine.dispose()
+
+
+async def confirmed_account(person: Person, mailbox, email: str, rfc: str = RFC_FISICA) -> None:  # type: ignore[no-untyped-def]
+    """Sign up and confirm with the emailed code; the chat ends up signed in."""
+    before = len(mailbox.messages)
+    await sign_up(person, email, rfc)
+    [message] = (await mailbox.wait(before + 1))[before:]
+    await person.send(code_from_email(message))
+    await person.expect("Felicidades")
+
+
+async def sign_in(person: Person, email: str, password: str = PASSWORD) -> Message:
+    """/entrar with the given credentials; returns the bot's verdict."""
+    await person.send("/entrar")
+    await person.expect("correo electrónico")
+    await person.send(email)
+    await person.expect("contraseña")
+    await person.send(password)
+    return await person.reply()

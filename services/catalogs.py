@@ -1,0 +1,78 @@
+"""SAT's CFDI 4.0 catalogs that the bot ships (services/data/sat, see SOURCE.md there):
+régimen fiscal by person type, and postal code to estado and municipio."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from services.validation import PersonType
+
+DATA_DIR = Path(__file__).with_name("data") / "sat"
+
+
+@dataclass(frozen=True, slots=True)
+class Regime:
+    code: str
+    name: str
+    fisica: bool
+    moral: bool
+
+    def fits(self, person: PersonType) -> bool:
+        return self.fisica if person is PersonType.FISICA else self.moral
+
+
+@dataclass(frozen=True, slots=True)
+class PostalCode:
+    code: str
+    state_code: str
+    state: str
+    municipality: str | None
+
+
+class SatCatalogs:
+    """Loaded on first use; the postal codes take a few tens of milliseconds."""
+
+    def __init__(self, directory: Path = DATA_DIR) -> None:
+        self._directory = directory
+
+    def _json(self, name: str) -> object:
+        return json.loads((self._directory / name).read_text(encoding="utf-8"))
+
+    @cached_property
+    def regimes(self) -> dict[str, Regime]:
+        return {item["code"]: Regime(**item) for item in self._json("c_RegimenFiscal.json")}  # type: ignore[union-attr]
+
+    def regimes_for(self, person: PersonType) -> list[Regime]:
+        return [regime for regime in self.regimes.values() if regime.fits(person)]
+
+    @cached_property
+    def states(self) -> dict[str, str]:
+        return self._json("c_Estado.json")  # type: ignore[return-value]
+
+    @cached_property
+    def _municipalities(self) -> dict[str, str]:
+        return self._json("c_Municipio.json")  # type: ignore[return-value]
+
+    @cached_property
+    def _postal_codes(self) -> dict[str, tuple[str, str]]:
+        with gzip.open(self._directory / "c_CodigoPostal.tsv.gz", "rt", encoding="utf-8") as file:
+            return {
+                code: (state, municipality)
+                for code, state, municipality in (line.rstrip("\n").split("\t") for line in file)
+            }
+
+    def postal_code(self, code: str) -> PostalCode | None:
+        found = self._postal_codes.get(code)
+        if found is None:
+            return None
+        state, municipality = found
+        return PostalCode(
+            code=code,
+            state_code=state,
+            state=self.states[state],
+            municipality=self._municipalities.get(f"{state}-{municipality}"),
+        )

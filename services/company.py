@@ -1,0 +1,61 @@
+"""Paso 3: the company's fiscal data (CFDI 4.0 issuer), read and saved per account."""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import repositories
+
+logger = logging.getLogger(__name__)
+
+FIELDS = (
+    "razon_social",
+    "regimen_fiscal",
+    "codigo_postal",
+    "calle",
+    "numero_exterior",
+    "numero_interior",
+    "colonia",
+    "municipio",
+    "estado",
+    "telefono",
+    "correo_contacto",
+)
+
+
+class CompanyData(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    razon_social: str = Field(min_length=1, max_length=254)
+    regimen_fiscal: str = Field(pattern=r"^\d{3}$")
+    codigo_postal: str = Field(pattern=r"^\d{5}$")
+    calle: str = Field(min_length=1, max_length=100)
+    numero_exterior: str = Field(min_length=1, max_length=30)
+    numero_interior: str | None = Field(default=None, max_length=30)
+    colonia: str = Field(min_length=1, max_length=100)
+    municipio: str = Field(min_length=1, max_length=100)
+    estado: str = Field(min_length=1, max_length=100)
+    telefono: str = Field(pattern=r"^\d{10}$")
+    correo_contacto: EmailStr
+
+
+class CompanyService:
+    def __init__(self, *, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def get(self, account_id: int) -> CompanyData | None:
+        async with self._sessions() as session:
+            company = await repositories.get_company(session=session, account_id=account_id)
+            if company is None:
+                return None
+            return CompanyData(**{name: getattr(company, name) for name in FIELDS})
+
+    async def save(self, account_id: int, data: CompanyData) -> None:
+        async with self._sessions() as session, session.begin():
+            await repositories.save_company(
+                session=session, account_id=account_id, values=data.model_dump()
+            )
+        logger.info("company data saved for account %s", account_id)

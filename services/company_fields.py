@@ -1,0 +1,75 @@
+"""Checks of the company's fiscal data, one field at a time (CFDI 4.0 issuer)."""
+
+from __future__ import annotations
+
+import re
+
+from services.catalogs import PostalCode, Regime, SatCatalogs
+from services.validation import Invalid, PersonType
+
+# A régimen capital at the end of a razón social ("S.A. de C.V.", "S. de R.L.", "A.C." …):
+# CFDI 4.0 wants the name exactly as in the Constancia, which leaves it out.
+_LETTERS = r"\.?\s*"
+_CAPITAL = re.compile(
+    r"[\s,]+(?:"
+    rf"S{_LETTERS}A{_LETTERS}P{_LETTERS}I|S{_LETTERS}A{_LETTERS}B|S{_LETTERS}A{_LETTERS}S|S{_LETTERS}A|S{_LETTERS}(?:DE\s+)?R{_LETTERS}L|S{_LETTERS}C|A{_LETTERS}C|I{_LETTERS}A{_LETTERS}P|"
+    rf"S{_LETTERS}P{_LETTERS}R|S{_LETTERS}(?:EN\s+)?C|S{_LETTERS}N{_LETTERS}C|SOCIEDAD\s+AN[OÓ]NIMA|SOCIEDAD\s+CIVIL|"
+    r"ASOCIACI[OÓ]N\s+CIVIL"
+    rf")\.?(?:\s+DE\s+(?:C{_LETTERS}V|R{_LETTERS}L|R{_LETTERS}I|R{_LETTERS}S|CAPITAL\s+VARIABLE)\.?)*\s*$"
+)
+_PHONE_NOISE = re.compile(r"[\s\-().]")
+
+
+def clean_razon_social(text: str) -> str:
+    value = " ".join(text.split()).upper()
+    if not value:
+        raise Invalid("company.razon-social-empty")
+    if len(value) > 254:
+        raise Invalid("company.razon-social-too-long")
+    if not re.search(r"[A-ZÁÉÍÓÚÜÑ0-9]", value):
+        raise Invalid("company.razon-social-invalid")
+    return value
+
+
+def without_capital_regime(razon_social: str) -> str | None:
+    """The name without its régimen capital, or None when it has none."""
+    stripped = _CAPITAL.sub("", razon_social).strip(" ,")
+    return stripped if stripped and stripped != razon_social else None
+
+
+def parse_regime(text: str, person: PersonType, catalogs: SatCatalogs) -> Regime:
+    code = text.strip().split(" ")[0].strip(".-")
+    regime = catalogs.regimes.get(code)
+    if regime is None:
+        raise Invalid("company.regime-unknown")
+    if not regime.fits(person):
+        raise Invalid(f"company.regime-not-{person.value}")
+    return regime
+
+
+def parse_postal_code(text: str, catalogs: SatCatalogs) -> PostalCode:
+    code = re.sub(r"\s", "", text)
+    if not re.fullmatch(r"\d{5}", code):
+        raise Invalid("company.postal-code-format")
+    found = catalogs.postal_code(code)
+    if found is None:
+        raise Invalid("company.postal-code-unknown")
+    return found
+
+
+def clean_text(text: str, *, reason: str, longest: int = 100) -> str:
+    value = " ".join(text.split())
+    if not value:
+        raise Invalid(f"company.{reason}-empty")
+    if len(value) > longest:
+        raise Invalid(f"company.{reason}-too-long")
+    return value
+
+
+def parse_phone(text: str) -> str:
+    digits = _PHONE_NOISE.sub("", text)
+    if digits.startswith("+52"):
+        digits = digits[3:]
+    if not re.fullmatch(r"\d{10}", digits):
+        raise Invalid("company.phone")
+    return digits

@@ -1,0 +1,258 @@
+"""Signing in and the company's fiscal data (Paso 3), through the emulator."""
+
+from __future__ import annotations
+
+import signal
+
+from sqlalchemy import select
+
+from storage.db import create_engine, create_session_factory
+from storage.models import Company
+from tests.e2e.conftest import Harness
+from tests.factories import (
+    PASSWORD,
+    RFC_FISICA,
+    RFC_MORAL,
+    confirmed_account,
+    sign_in,
+    sign_up,
+)
+
+
+async def companies_in(database_url: str) -> list[Company]:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            return list((await session.scalars(select(Company))).all())
+    finally:
+        await engine.dispose()
+
+
+async def test_sign_in_right_and_wrong(bot: Harness, smtp) -> None:
+    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    phone = bot.person()
+    wrong = await sign_in(phone, "ana@example.mx", "no es mi contraseña")
+    assert wrong.text == "Correo o contraseña incorrectos. Revisa ambos e inténtalo de nuevo."
+    await phone.expect("correo electrónico")
+    await phone.send("/cancelar")
+    await phone.reply()
+    unknown = await sign_in(phone, "nadie@example.mx", PASSWORD)
+    assert unknown.text == wrong.text
+    await phone.send("/cancelar")
+    await phone.reply()
+    right = await sign_in(phone, "ana@example.mx")
+    assert "entraste como ana@example.mx" in right.text
+    typed = [
+        m for m in phone.messages if not m.from_bot and m.text in (PASSWORD, "no es mi contraseña")
+    ]
+    assert len(typed) == 3 and all(m.deleted for m in typed)
+    await phone.send("/salir")
+    assert "Cerraste la sesión" in (await phone.reply()).text
+    await phone.send("/salir")
+    assert "no tiene una sesión abierta" in (await phone.reply()).text
+
+
+async def test_five_failures_lock_the_account_for_a_while(bot: Harness, smtp) -> None:
+    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    mallory = bot.person()
+    await mallory.send("/entrar")
+    for _ in range(5):
+        await mallory.expect("correo electrónico")
+        await mallory.send("ana@example.mx")
+        await mallory.expect("contraseña")
+        await mallory.send("adivinando123")
+        await mallory.expect("incorrectos")
+    await mallory.expect("correo electrónico")
+    await mallory.send("ana@example.mx")
+    await mallory.send(PASSWORD)
+    locked = await mallory.expect("demasiados intentos")
+    assert "min" in locked.text
+    owner = bot.person()  # the account is locked from every chat, for a while
+    assert "demasiados intentos" in (await sign_in(owner, "ana@example.mx")).text
+
+
+async def test_unconfirmed_account_is_told_how_to_confirm(bot: Harness, smtp) -> None:
+    await sign_up(bot.person(), "ana@example.mx")
+    answer = await sign_in(bot.person(), "ana@example.mx")
+    assert "aún no está confirmada" in answer.text and "/reenviar" in answer.text
+
+
+async def fill_moral_form(person) -> None:  # type: ignore[no-untyped-def]
+    intro = await person.expect("datos fiscales de tu empresa")
+    assert "timbrar XML" in intro.text
+    await person.press("Capturar datos")
+    assert RFC_MORAL in (await person.expect("Tu RFC es")).text
+    await person.expect("razón social")
+    await person.send("Empresa Patito, S.A. de C.V.")
+    offer = await person.expect("sin el régimen capital")
+    assert "EMPRESA PATITO" in offer.text
+    await person.press("Sí, sin el régimen capital")
+    regimes = await person.expect("régimen fiscal")
+    codes = [b.split(" ")[0] for b in regimes.button_texts()]
+    assert "601" in codes and "603" in codes and "605" not in codes and "612" not in codes
+    await person.press("601 ·")
+    await person.expect("código postal")
+    await person.send("06600")
+    place = await person.expect("Cuauhtémoc, Ciudad de México")
+    assert "¿Es correcto?" in place.text
+    await person.press("Sí, es correcto")
+    await person.expect("calle")
+    await person.send("Av. Insurgentes Sur")
+    await person.expect("número exterior")
+    await person.send("123")
+    await person.expect("número interior")
+    await person.press("Omitir")
+    await person.expect("colonia")
+    await person.send("Roma Norte")
+    await person.expect("teléfono")
+    await person.send("55 1234-5678")
+    await person.expect("correo de contacto")
+    await person.press("Usar empresa@example.mx")
+
+
+async def test_whole_form_for_a_persona_moral(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await ana.send("/empresa")
+    await fill_moral_form(ana)
+    summary = await ana.expect("Revisa los datos de tu empresa")
+    for shown in (
+        "Razón social: EMPRESA PATITO",
+        "Régimen fiscal: 601 · General de Ley Personas Morales",
+        "Código postal: 06600",
+        "Número interior: —",
+        "Municipio o alcaldía: Cuauhtémoc",
+        "Estado: Ciudad de México",
+        "Teléfono: 5512345678",
+        "Correo de contacto: empresa@example.mx",
+    ):
+        assert shown in summary.text
+    await ana.press("Guardar")
+    await ana.expect("Datos de la empresa guardados")
+    [company] = await companies_in(bot.settings.database_url)
+    assert company.razon_social == "EMPRESA PATITO" and company.regimen_fiscal == "601"
+    assert company.numero_interior is None and company.colonia == "Roma Norte"
+
+
+async def test_persona_fisica_gets_its_regimes_and_bad_values_are_asked_again(
+    bot: Harness, smtp
+) -> None:
+    juan = bot.person()
+    await confirmed_account(juan, smtp.mailbox, "juan@example.mx", RFC_FISICA)
+    await juan.send("/empresa")
+    await juan.press("Capturar datos")
+    await juan.expect("razón social")
+    await juan.send("juan pérez, s.a.")  # a persona física is not offered the suffix drop
+    regimes = await juan.expect("régimen fiscal")
+    codes = [b.split(" ")[0] for b in regimes.button_texts()]
+    assert "612" in codes and "626" in codes and "601" not in codes
+    await juan.send("601")
+    assert "no aplica a una persona física" in (await juan.reply()).text
+    await juan.expect("régimen fiscal")
+    await juan.send("612")
+    await juan.expect("código postal")
+    for typed, reason in (("123", "5 dígitos"), ("00001", "No encuentro ese código postal")):
+        await juan.send(typed)
+        assert reason in (await juan.reply()).text
+        await juan.expect("código postal")
+    await juan.send("01001")  # SAT gives it an estado but no municipio
+    await juan.expect("corresponde a Ciudad de México")
+    await juan.press("No")
+    await juan.expect("calle")
+    await juan.send("Reforma")
+    await juan.send("S/N")
+    await juan.expect("número interior")
+    await juan.send("Depto 4")
+    await juan.expect("colonia")
+    await juan.send("Centro")
+    await juan.expect("municipio")
+    await juan.send("Cuauhtémoc")
+    await juan.expect("estado")
+    await juan.send("Ciudad de México")
+    await juan.expect("teléfono")
+    await juan.send("12345")
+    assert "10 dígitos" in (await juan.reply()).text
+    await juan.expect("teléfono")
+    await juan.send("+52 55 9876 5432")
+    await juan.expect("correo de contacto")
+    await juan.send("contabilidad@example.mx")
+    summary = await juan.expect("Revisa los datos")
+    assert "JUAN PÉREZ, S.A." in summary.text and "612 · Personas Físicas" in summary.text
+    assert "Número interior: Depto 4" in summary.text and "Teléfono: 5598765432" in summary.text
+
+
+async def test_one_field_changed_from_the_summary(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await ana.send("/empresa")
+    await fill_moral_form(ana)
+    await ana.expect("Revisa los datos")
+    await ana.press("Teléfono")
+    await ana.expect("teléfono")
+    await ana.send("8112345678")
+    summary = await ana.expect("Revisa los datos")
+    assert "Teléfono: 8112345678" in summary.text and "Calle: Av. Insurgentes Sur" in summary.text
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    [company] = await companies_in(bot.settings.database_url)
+    assert company.telefono == "8112345678"
+
+
+async def test_empresa_without_sign_in_asks_for_it_and_shows_stored_data(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await ana.send("/empresa")
+    await fill_moral_form(ana)
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+
+    laptop = bot.person()
+    await laptop.send("/empresa")
+    await laptop.expect("primero entra")
+    await laptop.expect("correo electrónico")
+    await laptop.send("empresa@example.mx")
+    await laptop.send(PASSWORD)
+    await laptop.expect("entraste")
+    await laptop.expect("datos de tu empresa que tenemos guardados")
+    summary = await laptop.expect("Revisa los datos")
+    assert "EMPRESA PATITO" in summary.text and "Roma Norte" in summary.text
+    assert any("Guardar" in b for b in summary.button_texts())
+
+
+async def test_skipping_says_how_to_come_back(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await ana.send("/empresa")
+    await ana.press("Omitir por ahora")
+    assert "/empresa" in (await ana.expect("lo dejamos para después")).text
+    assert await companies_in(bot.settings.database_url) == []
+
+
+async def test_restart_mid_form_resumes_at_the_same_field(harness: Harness, smtp) -> None:
+    await harness.spawn()
+    ana = harness.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await ana.send("/empresa")
+    await ana.press("Capturar datos")
+    await ana.expect("razón social")
+    await ana.send("Empresa Patito")
+    await ana.press("601 ·")
+    await ana.send("64000")
+    await ana.press("Sí, es correcto")
+    await ana.expect("calle")
+
+    assert await harness.terminate(signal.SIGTERM) == 0
+    await harness.spawn()
+
+    await ana.send("Morelos")
+    await ana.expect("número exterior")
+    await ana.send("10")
+    await ana.press("Omitir")
+    await ana.send("Centro")
+    await ana.send("8180001234")
+    await ana.press("Usar empresa@example.mx")
+    summary = await ana.expect("Revisa los datos")
+    assert "Monterrey" in summary.text and "Nuevo León" in summary.text
+    assert "EMPRESA PATITO" in summary.text

@@ -1,0 +1,89 @@
+"""The company's fields and SAT's catalogs that the bot ships."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.catalogs import SatCatalogs
+from services.company_fields import (
+    clean_razon_social,
+    parse_phone,
+    parse_postal_code,
+    parse_regime,
+    without_capital_regime,
+)
+from services.validation import Invalid, PersonType
+
+catalogs = SatCatalogs()
+
+
+def test_catalogs_hold_sat_regimes_by_person_type() -> None:
+    moral = {r.code for r in catalogs.regimes_for(PersonType.MORAL)}
+    fisica = {r.code for r in catalogs.regimes_for(PersonType.FISICA)}
+    assert {"601", "603", "626"} <= moral and "612" not in moral
+    assert {"605", "612", "626"} <= fisica and "601" not in fisica
+    assert len(catalogs.regimes) == 23
+    assert catalogs.regimes["626"].name == "Régimen Simplificado de Confianza"
+
+
+def test_postal_codes_give_estado_and_municipio() -> None:
+    assert len(catalogs._postal_codes) > 90_000
+    found = catalogs.postal_code("06600")
+    assert found and (found.state, found.municipality) == ("Ciudad de México", "Cuauhtémoc")
+    monterrey = catalogs.postal_code("64000")
+    assert monterrey and monterrey.municipality == "Monterrey" and monterrey.state == "Nuevo León"
+    assert catalogs.postal_code("00001") is None
+    assert len(catalogs.states) >= 32
+
+
+@pytest.mark.parametrize(
+    ("typed", "without"),
+    [
+        ("Empresa Patito, S.A. de C.V.", "EMPRESA PATITO"),
+        ("EMPRESA PATITO SA DE CV", "EMPRESA PATITO"),
+        ("Tacos El Güero S. de R.L. de C.V.", "TACOS EL GÜERO"),
+        ("Fundación Luz, A.C.", "FUNDACIÓN LUZ"),
+        ("Grupo Uno S.A.P.I. de C.V.", "GRUPO UNO"),
+        ("Despacho Contable S.C.", "DESPACHO CONTABLE"),
+        ("Comercializadora del Norte", None),
+    ],
+)
+def test_capital_regime_is_found_at_the_end(typed: str, without: str | None) -> None:
+    assert without_capital_regime(clean_razon_social(typed)) == without
+
+
+def test_razon_social_is_upper_case_and_checked() -> None:
+    assert clean_razon_social("  mi   empresa  ") == "MI EMPRESA"
+    for bad in ("", "...", "x" * 255):
+        with pytest.raises(Invalid):
+            clean_razon_social(bad)
+
+
+def test_regime_must_fit_the_person_type() -> None:
+    assert parse_regime("601", PersonType.MORAL, catalogs).code == "601"
+    assert parse_regime("612 - Personas Físicas", PersonType.FISICA, catalogs).code == "612"
+    with pytest.raises(Invalid, match="regime-not-fisica"):
+        parse_regime("601", PersonType.FISICA, catalogs)
+    with pytest.raises(Invalid, match="regime-unknown"):
+        parse_regime("999", PersonType.MORAL, catalogs)
+
+
+def test_postal_code_format_and_catalog() -> None:
+    assert parse_postal_code(" 06600 ", catalogs).code == "06600"
+    with pytest.raises(Invalid, match="format"):
+        parse_postal_code("6600", catalogs)
+    with pytest.raises(Invalid, match="unknown"):
+        parse_postal_code("00001", catalogs)
+
+
+@pytest.mark.parametrize(
+    "typed", ["5512345678", "55 1234 5678", "55-1234-5678", "+52 (55) 1234.5678"]
+)
+def test_phone_takes_ten_digits_with_spaces_and_dashes(typed: str) -> None:
+    assert parse_phone(typed) == "5512345678"
+
+
+@pytest.mark.parametrize("typed", ["12345", "55123456789", "tel 5512345678"])
+def test_bad_phones_are_refused(typed: str) -> None:
+    with pytest.raises(Invalid):
+        parse_phone(typed)
