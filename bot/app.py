@@ -20,6 +20,7 @@ from handlers.confirm import (
     build_resend_conversation,
     deep_link_handler,
 )
+from handlers.reset import build_reset_conversation
 from handlers.signin import build_signin_conversation, sign_out
 from handlers.signup import build_signup_conversation
 from handlers.start import guard_handlers, idle_handlers, log_handlers
@@ -60,6 +61,7 @@ def build_application(
             build_resend_conversation(),
             build_signin_conversation(),
             build_company_conversation(),
+            build_reset_conversation(),
             deep_link_handler(),
             command("signout", sign_out),
             *idle_handlers(),

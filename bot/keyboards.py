@@ -37,6 +37,7 @@ def menu(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
             [("start.button-signup", MENU_SIGNUP)],
             [("start.button-confirm", MENU_CONFIRM), ("start.button-resend", MENU_RESEND)],
             [("start.button-signin", MENU_SIGNIN), ("start.button-company", MENU_COMPANY)],
+            [("start.button-reset", MENU_RESET)],
             [("start.button-help", MENU_HELP)],
         ],
     )
@@ -140,7 +141,31 @@ def company_summary(t: Text, values: dict | None = None) -> InlineKeyboardMarkup
     )
 
 
+MENU_RESET = "menu:reset"
+CHECK = "hc:"  # + token + ":" + position, or ":new" for another challenge
+CHECK_NEW = "new"
+
+
+def challenge(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+    token = (values or {}).get("token", "")
+    symbols = [
+        InlineKeyboardButton(symbol, callback_data=f"{CHECK}{token}:{position}")
+        for position, symbol in enumerate((values or {}).get("buttons", []))
+    ]
+    return InlineKeyboardMarkup(
+        [
+            *[symbols[i : i + 3] for i in range(0, len(symbols), 3)],
+            [
+                InlineKeyboardButton(
+                    t("check.button-new"), callback_data=f"{CHECK}{token}:{CHECK_NEW}"
+                )
+            ],
+        ]
+    )
+
+
 KEYBOARDS: dict[str, Builder] = {
+    "challenge": challenge,
     "menu": menu,
     "after-signup": after_signup,
     "rfc-check": rfc_check,

@@ -28,6 +28,7 @@ MENU_COMMANDS = (
     "entrar",
     "empresa",
     "salir",
+    "recuperar",
     "cancelar",
     "ayuda",
 )
@@ -67,6 +68,8 @@ class BotRuntime:
             sender=settings.sender,
             mail_ready=self.delivery.wake,
             session_idle=timedelta(hours=settings.session_idle_hours),
+            human_check_on_signup=settings.human_check_on_signup,
+            reset_notify_unknown=settings.reset_notify_unknown_email,
         )
         self.catalog = Catalog.load()
         self.application = build_application(

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
 
     confirmation_code_ttl_hours: float = Field(default=72, gt=0)
     session_idle_hours: float = Field(default=24, gt=0)
+    human_check_on_signup: bool = False
+    reset_notify_unknown_email: bool = False
     log_level: str = "INFO"
 
     @field_validator("database_url")

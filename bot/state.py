@@ -30,6 +30,14 @@ class CompanyDraft:
 
 
 @dataclass
+class ResetDraft:
+    email: str | None = None
+    tries_left: int = 5
+    code_id: int | None = None
+    password_hash: str | None = None
+
+
+@dataclass
 class ChatData:
     language: str | None = None
     flow: str | None = None  # the conversation this chat is in, if any
@@ -38,6 +46,7 @@ class ChatData:
     signup_email: str | None = None  # the address this chat signed up with (for /reenviar)
     login_email: str | None = None  # typed at sign-in, until the password is checked
     company: CompanyDraft | None = None
+    reset: ResetDraft | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -47,7 +56,11 @@ class ChatData:
     def from_json(cls, data: dict[str, Any]) -> ChatData:
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
-        for name, kind in (("signup", SignupDraft), ("company", CompanyDraft)):
+        for name, kind in (
+            ("signup", SignupDraft),
+            ("company", CompanyDraft),
+            ("reset", ResetDraft),
+        ):
             if isinstance(values.get(name), dict):
                 known_fields = {f.name for f in fields(kind)}
                 values[name] = kind(**{k: v for k, v in values[name].items() if k in known_fields})

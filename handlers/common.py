@@ -37,6 +37,7 @@ COMMANDS = {
     "signin": ("entrar", "login"),
     "signout": ("salir", "logout"),
     "company": ("empresa", "company"),
+    "reset": ("recuperar", "reset"),
     "cancel": ("cancelar", "cancel"),
     "help": ("ayuda", "help"),
 }
@@ -147,6 +148,7 @@ async def cancel(update: Update, context: BotContext) -> int:
     context.chat.signup = None
     context.chat.login_email = None
     context.chat.company = None
+    context.chat.reset = None
     end_flow(context)
     await say(update, context, "common.cancelled" if in_flow else "common.nothing-to-cancel")
     return END

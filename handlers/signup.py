@@ -28,6 +28,8 @@ from handlers.common import (
     flow_fallbacks,
     say,
 )
+from handlers.human_check import send_challenge, take_tap, tap_handler
+from services.human_check import TapResult
 from services.models import SignupRequest
 from services.validation import Invalid, check_password, check_rfc, parse_email
 
@@ -41,6 +43,7 @@ class Step(IntEnum):
     PASSWORD = 4
     PASSWORD_AGAIN = 5
     SUMMARY = 6
+    CHECK = 7
 
 
 def draft(context: BotContext) -> SignupDraft:
@@ -50,11 +53,30 @@ def draft(context: BotContext) -> SignupDraft:
 
 
 @begin_flow(FLOW)
-async def start_signup(update: Update, context: BotContext) -> Step:
-    """Begin a sign-up with an empty draft and ask for the email."""
+async def start_signup(update: Update, context: BotContext) -> Step | int:
+    """Begin a sign-up with an empty draft (after the human check, if it is on)."""
     context.chat.signup = SignupDraft()
+    if context.services.human_check_on_signup:
+        if await send_challenge(update, context):
+            return Step.CHECK
+        context.chat.signup = None
+        return end_flow(context)
+    return await introduce(update, context)
+
+
+async def introduce(update: Update, context: BotContext) -> Step:
     await say(update, context, "signup.intro")
     return await ask_email(update, context)
+
+
+async def tap(update: Update, context: BotContext) -> Step | int:
+    result = await take_tap(update, context)
+    if result is TapResult.PASSED:
+        return await introduce(update, context)
+    if result is TapResult.LOCKED:
+        context.chat.signup = None
+        return end_flow(context)
+    return Step.CHECK
 
 
 async def ask_email(update: Update, context: BotContext) -> Step:
@@ -224,6 +246,7 @@ def build_signup_conversation(*extra_fallbacks: BaseHandler) -> ConversationHand
             CallbackQueryHandler(start_signup, pattern=f"^{keyboards.MENU_SIGNUP}$"),
         ],
         states={
+            Step.CHECK: [tap_handler(tap)],
             Step.EMAIL: [MessageHandler(TYPED_TEXT, receive_email)],
             Step.RFC: [MessageHandler(TYPED_TEXT, receive_rfc)],
             Step.RFC_CHECK: [

@@ -4,8 +4,10 @@ until its catalog exists)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from html import escape
 from string import Template
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SERVICE_NAME = "Facturación Electrónica por Internet"
 
@@ -61,6 +63,52 @@ _CATALOG: dict[str, dict[str, str]] = {
             "recibir un código nuevo.</p>"
             "<p>Si no fuiste tú, no tienes que hacer nada: tu cuenta sigue igual.</p>"
         ),
+        "reset-code.subject": "Tu código para recuperar tu contraseña",
+        "reset-code.text": (
+            "Hola:\n\n"
+            "Pediste recuperar la contraseña de tu cuenta de $service.\n\n"
+            "  Código: $code\n\n"
+            "Escríbelo en el chat del bot. Vence en 15 minutos y solo sirve una vez.\n\n"
+            "Si no lo pediste, ignora este mensaje: tu contraseña no cambia.\n"
+        ),
+        "reset-code.html": (
+            "<p>Hola:</p>"
+            "<p>Pediste recuperar la contraseña de tu cuenta de $service.</p>"
+            "<p>Código: <b><code>$code</code></b></p>"
+            "<p>Escríbelo en el chat del bot. Vence en 15 minutos y solo sirve una vez.</p>"
+            "<p>Si no lo pediste, ignora este mensaje: tu contraseña no cambia.</p>"
+        ),
+        "reset-unknown.subject": "Intento de recuperar contraseña",
+        "reset-unknown.text": (
+            "Hola:\n\n"
+            "Alguien pidió recuperar la contraseña de una cuenta de $service con este correo "
+            "($email), pero no hay ninguna cuenta con él.\n\n"
+            "Si fuiste tú, quizá te registraste con otro correo. Si no, ignora este mensaje.\n"
+        ),
+        "reset-unknown.html": (
+            "<p>Hola:</p>"
+            "<p>Alguien pidió recuperar la contraseña de una cuenta de $service con este "
+            "correo (<b>$email</b>), pero no hay ninguna cuenta con él.</p>"
+            "<p>Si fuiste tú, quizá te registraste con otro correo. Si no, ignora este "
+            "mensaje.</p>"
+        ),
+        "password-changed.subject": "Tu contraseña cambió",
+        "password-changed.text": (
+            "Hola:\n\n"
+            "La contraseña de tu cuenta de $service se cambió el $when (hora del centro "
+            "de México). Por seguridad, cerramos la sesión en los demás chats.\n\n"
+            "Si fuiste tú, no tienes que hacer nada.\n"
+            "Si no fuiste tú, escribe /recuperar en el chat del bot para elegir una "
+            "contraseña nueva y avísanos respondiendo a este correo.\n"
+        ),
+        "password-changed.html": (
+            "<p>Hola:</p>"
+            "<p>La contraseña de tu cuenta de $service se cambió el <b>$when</b> (hora del "
+            "centro de México). Por seguridad, cerramos la sesión en los demás chats.</p>"
+            "<p>Si fuiste tú, no tienes que hacer nada.</p>"
+            "<p>Si no fuiste tú, escribe <code>/recuperar</code> en el chat del bot para "
+            "elegir una contraseña nueva y avísanos respondiendo a este correo.</p>"
+        ),
     },
 }
 
@@ -92,3 +140,20 @@ def confirmation_email(
 
 def signup_attempt_email(*, language: str, email: str) -> EmailContent:
     return _render(language, "signup-attempt", email=email)
+
+
+def reset_code_email(*, language: str, code: str) -> EmailContent:
+    return _render(language, "reset-code", code=code)
+
+
+def reset_unknown_email(*, language: str, email: str) -> EmailContent:
+    return _render(language, "reset-unknown", email=email)
+
+
+def password_changed_email(*, language: str, when: datetime) -> EmailContent:
+    try:
+        zone: tzinfo = ZoneInfo("America/Mexico_City")
+    except ZoneInfoNotFoundError:
+        zone = UTC
+    local = when.astimezone(zone)
+    return _render(language, "password-changed", when=local.strftime("%d/%m/%Y a las %H:%M"))

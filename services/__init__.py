@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.accounts import AccountPolicy, AccountService, BotLinks
 from services.catalogs import SatCatalogs
 from services.company import CompanyService
+from services.human_check import HumanCheckService
 from services.passwords import PasswordHasher
+from services.reset import ResetPolicy, ResetService
 from services.signin import SignInService
 
 
@@ -21,6 +23,9 @@ class Services:
     passwords: PasswordHasher
     signin: SignInService
     companies: CompanyService
+    human_check: HumanCheckService
+    reset: ResetService
+    human_check_on_signup: bool = False
     catalogs: SatCatalogs = field(default_factory=SatCatalogs)
     links: BotLinks = field(default_factory=BotLinks)
 
@@ -32,6 +37,8 @@ def build_services(
     sender: str,
     mail_ready: Callable[[], None],
     session_idle: timedelta = timedelta(hours=24),
+    human_check_on_signup: bool = False,
+    reset_notify_unknown: bool = False,
 ) -> Services:
     links = BotLinks()
     passwords = PasswordHasher()
@@ -46,5 +53,13 @@ def build_services(
         passwords=passwords,
         signin=SignInService(sessions=sessions, passwords=passwords, idle_timeout=session_idle),
         companies=CompanyService(sessions=sessions),
+        human_check=HumanCheckService(sessions=sessions),
+        reset=ResetService(
+            sessions=sessions,
+            passwords=passwords,
+            policy=ResetPolicy(sender=sender, notify_unknown=reset_notify_unknown),
+            mail_ready=mail_ready,
+        ),
+        human_check_on_signup=human_check_on_signup,
         links=links,
     )

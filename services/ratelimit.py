@@ -43,3 +43,6 @@ async def record(*, session: AsyncSession, limit: Limit, subject: object, now: d
 
 SIGN_IN_PER_ACCOUNT = Limit("sign-in-account", 5, timedelta(minutes=15))
 SIGN_IN_PER_USER = Limit("sign-in-user", 20, timedelta(hours=1))
+HUMAN_CHECK_WRONG = Limit("human-check-wrong", 3, timedelta(minutes=10))
+RESET_PER_ADDRESS = Limit("reset-address", 5, timedelta(hours=1))
+RESET_PER_USER = Limit("reset-user", 10, timedelta(hours=1))

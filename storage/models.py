@@ -161,3 +161,32 @@ class Company(Base):
     telefono: Mapped[str] = mapped_column(String(10))
     correo_contacto: Mapped[str] = mapped_column(String(254))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class HumanCheck(Base):
+    """One tap-the-symbol challenge shown to a person (the chat's CAPTCHA)."""
+
+    __tablename__ = "human_checks"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    answer: Mapped[int] = mapped_column(Integer)  # the position of the right button
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ResetCode(Base):
+    """A one-time password-reset code (XXXX-XXXX), stored as an argon2 hash."""
+
+    __tablename__ = "reset_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (Index("ix_reset_codes_account_id", "account_id"),)

@@ -1,0 +1,73 @@
+"""The chat's CAPTCHA as buttons: used by /recuperar, and by /registro when the setting
+asks for it."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot import keyboards
+from bot.context import BotContext
+from handlers.common import ask, format_wait, say
+from services.human_check import TapResult
+
+
+async def send_challenge(update: Update, context: BotContext) -> bool:
+    """Ask for a new challenge; False (and says so) when the check is locked."""
+    user_id = update.effective_user.id
+    wait = await context.services.human_check.locked_for(user_id)
+    if wait is not None:
+        await say(update, context, "check.locked", wait=format_wait(update, context, wait))
+        return False
+    challenge = await context.services.human_check.new_challenge(user_id)
+    language = context.language(update)
+    await ask(
+        update,
+        context,
+        "check.tap",
+        keyboard="challenge",
+        symbol=challenge.symbol,
+        name=challenge.names.get(language, challenge.names["es"]),
+        article=challenge.names.get(f"{language}-article", challenge.names["es-article"]),
+        token=challenge.token,
+        buttons=challenge.buttons,
+    )
+    return True
+
+
+async def take_tap(update: Update, context: BotContext) -> TapResult | None:
+    """A tap on a challenge's button. PASSED or LOCKED end the check; otherwise a new
+    challenge is on screen (None)."""
+    query = update.callback_query
+    token, _, choice = query.data.removeprefix(keyboards.CHECK).partition(":")
+    services = context.services.human_check
+    if choice == keyboards.CHECK_NEW:
+        await query.answer()
+        await services.discard(token)
+        await query.edit_message_reply_markup(None)
+        await send_challenge(update, context)
+        return None
+    verdict = await services.tap(
+        token=token,
+        position=int(choice) if choice.isdigit() else -1,
+        user_id=update.effective_user.id,
+    )
+    await query.answer(
+        context.text(update, "check.passed") if verdict.result is TapResult.PASSED else None
+    )
+    await query.edit_message_reply_markup(None)
+    if verdict.result is TapResult.PASSED:
+        return TapResult.PASSED
+    if verdict.result is TapResult.LOCKED:
+        await say(
+            update, context, "check.locked", wait=format_wait(update, context, verdict.retry_after)
+        )
+        return TapResult.LOCKED
+    await say(
+        update, context, "check.wrong" if verdict.result is TapResult.WRONG else "check.expired"
+    )
+    return None if await send_challenge(update, context) else TapResult.LOCKED
+
+
+def tap_handler(callback) -> CallbackQueryHandler:  # type: ignore[no-untyped-def]
+    return CallbackQueryHandler(callback, pattern=f"^{keyboards.CHECK}")

@@ -1,0 +1,171 @@
+"""Recuperar clave (/recuperar): the human check, the correo, the emailed code, and a
+new password typed twice. Diagram: reset.mmd."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
+
+from bot import keyboards
+from bot.context import BotContext
+from bot.state import ResetDraft
+from handlers.common import (
+    PASSWORD_TEXT,
+    TYPED_TEXT,
+    ask,
+    begin_flow,
+    command,
+    delete_quietly,
+    end_flow,
+    flow_fallbacks,
+    format_wait,
+    say,
+)
+from handlers.human_check import send_challenge, take_tap, tap_handler
+from services.human_check import TapResult
+from services.reset import CodeStatus
+from services.validation import Invalid, check_password, parse_email
+
+FLOW = "reset"
+
+
+class Step(IntEnum):
+    CHECK = 1
+    EMAIL = 2
+    CODE = 3
+    PASSWORD = 4
+    PASSWORD_AGAIN = 5
+
+
+def draft(context: BotContext) -> ResetDraft:
+    if context.chat.reset is None:
+        context.chat.reset = ResetDraft()
+    return context.chat.reset
+
+
+def finish(context: BotContext) -> int:
+    context.chat.reset = None
+    return end_flow(context)
+
+
+@begin_flow(FLOW)
+async def start_reset(update: Update, context: BotContext) -> Step | int:
+    """Begin with the human check (the portal's CAPTCHA)."""
+    context.chat.reset = ResetDraft()
+    await say(update, context, "reset.intro")
+    return Step.CHECK if await send_challenge(update, context) else finish(context)
+
+
+async def tap(update: Update, context: BotContext) -> Step | int:
+    result = await take_tap(update, context)
+    if result is TapResult.PASSED:
+        await ask(update, context, "reset.ask-email")
+        return Step.EMAIL
+    return finish(context) if result is TapResult.LOCKED else Step.CHECK
+
+
+async def receive_email(update: Update, context: BotContext) -> Step | int:
+    """Mail a code if the address has an account; the answer is the same either way."""
+    try:
+        email = parse_email(update.effective_message.text or "")
+    except Invalid as error:
+        await say(update, context, f"signup.{error.reason}")
+        await ask(update, context, "reset.ask-email")
+        return Step.EMAIL
+    wait = await context.services.reset.request(
+        email=email, user_id=update.effective_user.id, language=context.language(update)
+    )
+    if wait is not None:
+        await say(update, context, "reset.wait", wait=format_wait(update, context, wait))
+        return finish(context)
+    draft(context).email = email
+    await say(update, context, "reset.sent", email=email)
+    await ask(update, context, "reset.ask-code")
+    return Step.CODE
+
+
+async def receive_code(update: Update, context: BotContext) -> Step | int:
+    current = draft(context)
+    check = await context.services.reset.check_code(
+        email=current.email or "", text=update.effective_message.text or ""
+    )
+    if check.status is CodeStatus.VERIFIED:
+        current.code_id = check.code_id
+        await ask(update, context, "reset.ask-password")
+        return Step.PASSWORD
+    if check.status is CodeStatus.EXPIRED:
+        await say(update, context, "reset.expired")
+        return finish(context)
+    # The chat counts tries too, so that an unknown address behaves like a known one.
+    current.tries_left = min(current.tries_left - 1, check.tries_left or current.tries_left)
+    if check.status is CodeStatus.NO_TRIES or current.tries_left <= 0:
+        await say(update, context, "reset.no-tries")
+        return finish(context)
+    key = "reset.wrong-last" if current.tries_left == 1 else "reset.wrong"
+    await say(update, context, key, tries=current.tries_left)
+    await ask(update, context, "reset.ask-code")
+    return Step.CODE
+
+
+async def receive_password(update: Update, context: BotContext) -> Step | int:
+    """Delete the message, apply the sign-up's password policy, keep only the hash."""
+    message = update.effective_message
+    password = message.text or ""
+    await delete_quietly(message)
+    await say(update, context, "signup.password-deleted")
+    current = draft(context)
+    identity = await context.services.reset.identity(current.code_id or 0)
+    if identity is None:
+        await say(update, context, "reset.expired")
+        return finish(context)
+    try:
+        check_password(password, email=identity.email, rfc=identity.rfc)
+    except Invalid as error:
+        await say(update, context, f"signup.{error.reason}")
+        await ask(update, context, "reset.ask-password")
+        return Step.PASSWORD
+    current.password_hash = await context.services.passwords.hash(password)
+    await ask(update, context, "signup.ask-password-again")
+    return Step.PASSWORD_AGAIN
+
+
+async def receive_password_again(update: Update, context: BotContext) -> Step | int:
+    message = update.effective_message
+    password = message.text or ""
+    await delete_quietly(message)
+    current = draft(context)
+    if not current.password_hash or not await context.services.passwords.verify(
+        current.password_hash, password
+    ):
+        current.password_hash = None
+        await say(update, context, "signup.passwords-differ")
+        await ask(update, context, "reset.ask-password")
+        return Step.PASSWORD
+    changed = await context.services.reset.complete(
+        code_id=current.code_id or 0,
+        password_hash=current.password_hash,
+        chat_id=update.effective_chat.id,
+    )
+    await say(update, context, "reset.done" if changed else "reset.expired")
+    return finish(context)
+
+
+def build_reset_conversation() -> ConversationHandler:
+    return ConversationHandler(
+        name=FLOW,
+        persistent=True,
+        entry_points=[
+            command("reset", start_reset),
+            CallbackQueryHandler(start_reset, pattern=f"^{keyboards.MENU_RESET}$"),
+        ],
+        states={
+            Step.CHECK: [tap_handler(tap)],
+            Step.EMAIL: [MessageHandler(TYPED_TEXT, receive_email)],
+            Step.CODE: [MessageHandler(TYPED_TEXT, receive_code)],
+            Step.PASSWORD: [MessageHandler(PASSWORD_TEXT, receive_password)],
+            Step.PASSWORD_AGAIN: [MessageHandler(PASSWORD_TEXT, receive_password_again)],
+        },
+        fallbacks=flow_fallbacks(),
+    )

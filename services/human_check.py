@@ -1,0 +1,123 @@
+"""The chat's CAPTCHA: tap the named symbol among several. Random per attempt, single
+use, expiring; three wrong taps in a row lock the check for a while."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services import ratelimit
+from storage.models import HumanCheck, RateEvent, utcnow
+
+CHALLENGE_TTL = timedelta(minutes=5)
+CHOICES = 6
+# Symbols with their names in words (for screen readers), per catalog language, and the
+# Spanish article ("Toca la 🐢 (tortuga)").
+SYMBOLS: tuple[tuple[str, dict[str, str]], ...] = (
+    ("🐢", {"es": "tortuga", "es-article": "la", "en": "turtle"}),
+    ("🐱", {"es": "gato", "es-article": "el", "en": "cat"}),
+    ("🐶", {"es": "perro", "es-article": "el", "en": "dog"}),
+    ("🌵", {"es": "cactus", "es-article": "el", "en": "cactus"}),
+    ("🚗", {"es": "coche", "es-article": "el", "en": "car"}),
+    ("🍎", {"es": "manzana", "es-article": "la", "en": "apple"}),
+    ("⚽", {"es": "balón", "es-article": "el", "en": "ball"}),
+    ("🌙", {"es": "luna", "es-article": "la", "en": "moon"}),
+    ("⭐", {"es": "estrella", "es-article": "la", "en": "star"}),
+    ("🎸", {"es": "guitarra", "es-article": "la", "en": "guitar"}),
+    ("🐟", {"es": "pez", "es-article": "el", "en": "fish"}),
+    ("🌮", {"es": "taco", "es-article": "el", "en": "taco"}),
+    ("🔑", {"es": "llave", "es-article": "la", "en": "key"}),
+    ("🎈", {"es": "globo", "es-article": "el", "en": "balloon"}),
+    ("🚲", {"es": "bicicleta", "es-article": "la", "en": "bicycle"}),
+    ("🌻", {"es": "girasol", "es-article": "el", "en": "sunflower"}),
+)
+_random = secrets.SystemRandom()
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    token: str
+    symbol: str
+    names: dict[str, str]
+    buttons: list[str]  # symbols in their shuffled order
+
+
+class TapResult(StrEnum):
+    PASSED = "passed"
+    WRONG = "wrong"
+    EXPIRED = "expired"  # old, already used, or unknown
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    result: TapResult
+    retry_after: timedelta | None = None
+
+
+class HumanCheckService:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._now = clock
+
+    async def locked_for(self, user_id: int) -> timedelta | None:
+        async with self._sessions() as session:
+            return await ratelimit.retry_after(
+                session=session, limit=ratelimit.HUMAN_CHECK_WRONG, subject=user_id, now=self._now()
+            )
+
+    async def new_challenge(self, user_id: int) -> Challenge:
+        picked = _random.sample(SYMBOLS, CHOICES)
+        answer = _random.randrange(CHOICES)
+        token = secrets.token_urlsafe(12)
+        async with self._sessions() as session, session.begin():
+            session.add(
+                HumanCheck(token=token, user_id=user_id, answer=answer, created_at=self._now())
+            )
+        symbol, names = picked[answer]
+        return Challenge(token=token, symbol=symbol, names=names, buttons=[s for s, _ in picked])
+
+    async def discard(self, token: str) -> None:
+        async with self._sessions() as session, session.begin():
+            check = await session.get(HumanCheck, token)
+            if check is not None and check.used_at is None:
+                check.used_at = self._now()
+
+    async def tap(self, *, token: str, position: int, user_id: int) -> Verdict:
+        now = self._now()
+        limit = ratelimit.HUMAN_CHECK_WRONG
+        async with self._sessions() as session, session.begin():
+            wait = await ratelimit.retry_after(
+                session=session, limit=limit, subject=user_id, now=now
+            )
+            if wait is not None:
+                return Verdict(TapResult.LOCKED, wait)
+            check = await session.get(HumanCheck, token)
+            if (
+                check is None
+                or check.user_id != user_id
+                or check.used_at is not None
+                or check.created_at + CHALLENGE_TTL <= now
+            ):
+                return Verdict(TapResult.EXPIRED)
+            check.used_at = now
+            if position == check.answer:
+                # "In a row": a success forgets the earlier wrong taps.
+                await session.execute(delete(RateEvent).where(RateEvent.key == limit.key(user_id)))
+                return Verdict(TapResult.PASSED)
+            await ratelimit.record(session=session, limit=limit, subject=user_id, now=now)
+            wait = await ratelimit.retry_after(
+                session=session, limit=limit, subject=user_id, now=now
+            )
+            return Verdict(TapResult.LOCKED, wait) if wait else Verdict(TapResult.WRONG)

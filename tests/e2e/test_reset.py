@@ -1,0 +1,217 @@
+"""Password recovery with the chat as the human check, through the emulator."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from emulator import Person
+from emulator.world import Message
+from storage.db import create_engine
+from storage.models import HumanCheck, ResetCode, utcnow
+from tests.e2e.conftest import Harness
+from tests.factories import PASSWORD, confirmed_account, sign_in, text_part
+
+NEW_PASSWORD = "otra frase nueva y larga"
+RESET_CODE = re.compile(r"Código: ([A-Z2-9]{4}-[A-Z2-9]{4})")
+
+
+def target_of(challenge: Message) -> str:
+    match = re.search(r"toca (?:el|la) (\S+) \(", challenge.text)
+    assert match, challenge.text
+    return match.group(1)
+
+
+async def pass_check(person: Person) -> None:
+    challenge = await person.expect("toca")
+    await person.press(target_of(challenge), message=challenge)
+    await person.expect("correo electrónico")
+
+
+async def wrong_tap(person: Person, challenge: Message | None = None) -> Message:
+    challenge = challenge or await person.expect("toca")
+    wrong = next(
+        b for b in challenge.button_texts() if b != target_of(challenge) and "Otro" not in b
+    )
+    await person.press(wrong, message=challenge)
+    return challenge
+
+
+async def request_code(bot: Harness, person: Person, email: str) -> Message:
+    await person.send("/recuperar")
+    await pass_check(person)
+    await person.send(email)
+    return await person.expect("Si el correo")
+
+
+def mailed_reset_code(mailbox, index: int = -1) -> str:  # type: ignore[no-untyped-def]
+    match = RESET_CODE.search(text_part(mailbox.messages[index]))
+    assert match
+    return match.group(1)
+
+
+async def shift_back(database_url: str, model: type, column: str, minutes: int) -> None:
+    engine = create_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(model).values({column: utcnow() - timedelta(minutes=minutes)})
+        )
+    await engine.dispose()
+
+
+async def test_whole_reset_changes_password_and_signs_other_chats_out(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")  # ana's chat is signed in
+    laptop = bot.person()
+    assert "entraste" in (await sign_in(laptop, "ana@example.mx")).text
+
+    phone = bot.person()
+    sent = await request_code(bot, phone, "ana@example.mx")
+    assert "Spam" in sent.text
+    await smtp.mailbox.wait(2)
+    code = mailed_reset_code(smtp.mailbox)
+    await phone.expect("código")
+    await phone.send(f"mi código es {code.lower().replace('-', '')} gracias")
+    await phone.expect("contraseña nueva")
+    first = await phone.send(NEW_PASSWORD)
+    await phone.expect("otra vez")
+    second = await phone.send(NEW_PASSWORD)
+    assert "Tu contraseña ha sido actualizada" in (await phone.expect("actualizada")).text
+    assert first.deleted and second.deleted
+
+    notice = (await smtp.mailbox.wait(3))[2]
+    assert notice["Subject"] == "Tu contraseña cambió"
+    assert "hora del centro de México" in text_part(notice) and "/recuperar" in text_part(notice)
+    assert NEW_PASSWORD not in text_part(notice)
+
+    for old_chat in (ana, laptop):  # signed out: /empresa asks to sign in
+        await old_chat.send("/empresa")
+        await old_chat.expect("primero entra")
+    await phone.send("/empresa")
+    await phone.expect("datos fiscales de tu empresa")
+
+    other = bot.person()
+    assert "incorrectos" in (await sign_in(other, "ana@example.mx", PASSWORD)).text
+    await other.send("/cancelar")
+    await other.reply()
+    assert "entraste" in (await sign_in(other, "ana@example.mx", NEW_PASSWORD)).text
+
+
+async def test_known_and_unknown_emails_are_answered_alike(bot: Harness, smtp) -> None:
+    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    known = await request_code(bot, bot.person(), "ana@example.mx")
+    unknown = await request_code(bot, bot.person(), "nadie@example.mx")
+    assert known.text.replace("ana@example.mx", "X") == unknown.text.replace(
+        "nadie@example.mx", "X"
+    )
+    await smtp.mailbox.wait(2)
+    assert [m["To"] for m in smtp.mailbox.messages] == ["ana@example.mx", "ana@example.mx"]
+
+
+async def test_wrong_codes_count_down_and_known_or_unknown_alike(bot: Harness, smtp) -> None:
+    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    for email in ("ana@example.mx", "nadie@example.mx"):
+        person = bot.person()
+        await request_code(bot, person, email)
+        await person.expect("código")
+        answers = []
+        for _ in range(4):
+            await person.send("ZZZZ-ZZZZ")
+            answers.append((await person.reply()).text)
+            await person.expect("código")
+        assert answers[0].endswith("Te quedan 4 intentos.")
+        assert answers[3].endswith("Te queda 1 intento.")
+        await person.send("ZZZZ-ZZZZ")
+        assert "Se acabaron los intentos" in (await person.reply()).text
+
+
+async def test_expired_and_used_codes_are_refused(bot: Harness, smtp) -> None:
+    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    late = bot.person()
+    await request_code(bot, late, "ana@example.mx")
+    code = mailed_reset_code((await smtp.mailbox.wait(2)) and smtp.mailbox)
+    await shift_back(bot.settings.database_url, ResetCode, "expires_at", 1)
+    await late.send(code)
+    assert "ya venció" in (await late.expect("venció")).text
+
+    person = bot.person()
+    await request_code(bot, person, "ana@example.mx")
+    code = mailed_reset_code((await smtp.mailbox.wait(3)) and smtp.mailbox)
+    await person.send(code)
+    await person.send(NEW_PASSWORD)
+    await person.send(NEW_PASSWORD)
+    await person.expect("actualizada")
+    again = bot.person()
+    await request_code(bot, again, "ana@example.mx")
+    await again.expect("código")
+    await again.send(code)  # the used code, in a new request
+    assert "no es correcto" in (await again.reply()).text
+
+
+async def test_human_check_wrong_tap_other_challenge_and_lock(bot: Harness) -> None:
+    ana = bot.person()
+    await ana.send("/recuperar")
+    first = await wrong_tap(ana)
+    assert (await ana.expect("No coincide")).text == (
+        "No coincide el texto de validación, por favor intenta de nuevo."
+    )
+    second = await ana.expect("toca")
+    assert second.message_id != first.message_id and first.button_texts() == []
+    await ana.press("Otro reto", message=second)
+    third = await ana.expect("toca")
+    assert len(third.button_texts()) >= 5 and target_of(third) in third.button_texts()
+    await wrong_tap(ana, third)
+    await ana.expect("No coincide")
+    await wrong_tap(ana)
+    locked = await ana.expect("demasiados intentos")
+    assert "min" in locked.text
+    await ana.send("/recuperar")
+    await ana.expect("demasiados intentos")
+
+
+async def test_expired_challenge_offers_a_new_one(bot: Harness) -> None:
+    ana = bot.person()
+    await ana.send("/recuperar")
+    challenge = await ana.expect("toca")
+    await shift_back(bot.settings.database_url, HumanCheck, "created_at", 6)
+    await ana.press(target_of(challenge), message=challenge)
+    await ana.expect("expiró")
+    fresh = await ana.expect("toca")
+    await ana.press(target_of(fresh), message=fresh)
+    await ana.expect("correo electrónico")
+
+
+async def test_reset_requests_are_rate_limited(bot: Harness, smtp) -> None:
+    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    for _ in range(5):
+        await request_code(bot, bot.person(), "ana@example.mx")
+    limited = bot.person()
+    await limited.send("/recuperar")
+    await pass_check(limited)
+    await limited.send("ana@example.mx")
+    assert "intenta de nuevo en" in (await limited.expect("intenta de nuevo")).text
+    await smtp.mailbox.wait(6)
+    assert len(smtp.mailbox.messages) == 6  # confirmation + five codes, no more
+
+
+async def test_setting_puts_the_human_check_before_sign_up_too(
+    emulator, database_url, smtp, tmp_path
+) -> None:
+    from tests.e2e.conftest import make_settings
+
+    settings = make_settings(emulator, database_url, smtp).model_copy(
+        update={"human_check_on_signup": True}
+    )
+    harness = Harness(emulator, settings, tmp_path)
+    await harness.start()
+    try:
+        ana = harness.person()
+        await ana.send("/registro")
+        challenge = await ana.expect("toca")
+        await ana.press(target_of(challenge), message=challenge)
+        await ana.expect("Vamos a crear tu cuenta")
+        await ana.expect("correo electrónico")
+    finally:
+        await harness.stop()

@@ -1,0 +1,114 @@
+"""Reset codes and the human check, on a real database, with a clock the test moves."""
+
+from __future__ import annotations
+
+import re
+
+from services.human_check import CHOICES, HumanCheckService, TapResult
+from services.passwords import PasswordHasher
+from services.reset import (
+    ALPHABET,
+    CodeStatus,
+    ResetPolicy,
+    ResetService,
+    new_reset_code,
+    reset_code_candidates,
+)
+from tests.services.conftest import AccountsWorld
+from tests.services.test_accounts import outbox, request
+
+
+def test_reset_codes_avoid_look_alikes() -> None:
+    codes = {new_reset_code() for _ in range(300)}
+    assert len(codes) == 300
+    assert all(re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code) for code in codes)
+    assert not set("".join(codes)) & set("01OIL")
+    assert set(ALPHABET) >= set("".join(codes).replace("-", ""))
+
+
+def test_reset_code_found_with_or_without_dash_and_words() -> None:
+    assert reset_code_candidates("ABCD-EFGH") == ["ABCDEFGH"]
+    assert reset_code_candidates("mi código: abcd efgh, gracias") == ["ABCDEFGH"]
+    assert reset_code_candidates("abcdefgh") == ["ABCDEFGH"]
+    assert reset_code_candidates("hola") == []
+
+
+async def test_challenge_is_single_use_and_expires(accounts: AccountsWorld) -> None:
+    checks = HumanCheckService(sessions=accounts.sessions, clock=accounts.clock)
+    challenge = await checks.new_challenge(user_id=7)
+    assert len(challenge.buttons) == CHOICES and challenge.symbol in challenge.buttons
+    right = challenge.buttons.index(challenge.symbol)
+    assert (
+        await checks.tap(token=challenge.token, position=right, user_id=7)
+    ).result is TapResult.PASSED
+    again = await checks.tap(token=challenge.token, position=right, user_id=7)
+    assert again.result is TapResult.EXPIRED
+    late = await checks.new_challenge(user_id=7)
+    accounts.clock.advance(minutes=5, seconds=1)
+    answer = late.buttons.index(late.symbol)
+    assert (
+        await checks.tap(token=late.token, position=answer, user_id=7)
+    ).result is TapResult.EXPIRED
+    other = await checks.new_challenge(user_id=7)
+    stolen = await checks.tap(token=other.token, position=0, user_id=8)  # another person's
+    assert stolen.result is TapResult.EXPIRED
+
+
+async def test_three_wrong_taps_in_a_row_lock_for_ten_minutes(accounts: AccountsWorld) -> None:
+    checks = HumanCheckService(sessions=accounts.sessions, clock=accounts.clock)
+
+    async def tap_wrong() -> TapResult:
+        challenge = await checks.new_challenge(user_id=1)
+        wrong = (challenge.buttons.index(challenge.symbol) + 1) % CHOICES
+        return (await checks.tap(token=challenge.token, position=wrong, user_id=1)).result
+
+    async def tap_right() -> TapResult:
+        challenge = await checks.new_challenge(user_id=1)
+        right = challenge.buttons.index(challenge.symbol)
+        return (await checks.tap(token=challenge.token, position=right, user_id=1)).result
+
+    assert [await tap_wrong(), await tap_wrong()] == [TapResult.WRONG] * 2
+    assert await tap_right() is TapResult.PASSED  # the streak starts over
+    assert [await tap_wrong(), await tap_wrong()] == [TapResult.WRONG] * 2
+    assert await tap_wrong() is TapResult.LOCKED
+    assert await checks.locked_for(1) is not None
+    assert await tap_right() is TapResult.LOCKED
+    accounts.clock.advance(minutes=10, seconds=1)
+    assert await checks.locked_for(1) is None
+    assert await tap_right() is TapResult.PASSED
+
+
+async def test_unknown_address_can_be_told_by_email_when_set(accounts: AccountsWorld) -> None:
+    for notify, expected in ((False, 0), (True, 1)):
+        service = ResetService(
+            sessions=accounts.sessions,
+            passwords=PasswordHasher(),
+            policy=ResetPolicy(sender="f@example.mx", notify_unknown=notify),
+            mail_ready=lambda: None,
+            clock=accounts.clock,
+        )
+        before = len(await outbox(accounts))
+        assert (
+            await service.request(email="nadie@example.mx", user_id=notify, language="es") is None
+        )
+        messages = (await outbox(accounts))[before:]
+        assert len(messages) == expected
+        if messages:
+            assert "no hay ninguna cuenta" in messages[0].text_body
+
+
+async def test_code_expires_after_fifteen_minutes(accounts: AccountsWorld) -> None:
+    await accounts.service.register(request())
+    service = ResetService(
+        sessions=accounts.sessions,
+        passwords=PasswordHasher(),
+        policy=ResetPolicy(sender="f@example.mx"),
+        mail_ready=lambda: None,
+        clock=accounts.clock,
+    )
+    await service.request(email="ana@example.mx", user_id=1, language="es")
+    code = re.search(r"Código: (\S+)", (await outbox(accounts))[-1].text_body).group(1)  # type: ignore[union-attr]
+    accounts.clock.advance(minutes=15, seconds=1)
+    assert (
+        await service.check_code(email="ana@example.mx", text=code)
+    ).status is CodeStatus.EXPIRED
