@@ -112,3 +112,20 @@ async def test_code_expires_after_fifteen_minutes(accounts: AccountsWorld) -> No
     assert (
         await service.check_code(email="ana@example.mx", text=code)
     ).status is CodeStatus.EXPIRED
+
+
+async def test_ten_requests_per_telegram_user_an_hour(accounts: AccountsWorld) -> None:
+    service = ResetService(
+        sessions=accounts.sessions,
+        passwords=PasswordHasher(),
+        policy=ResetPolicy(sender="f@example.mx"),
+        mail_ready=lambda: None,
+        clock=accounts.clock,
+    )
+    for number in range(10):
+        assert (
+            await service.request(email=f"u{number}@example.mx", user_id=5, language="es") is None
+        )
+    wait = await service.request(email="otro@example.mx", user_id=5, language="es")
+    assert wait is not None and wait.total_seconds() <= 3600
+    assert await service.request(email="otro@example.mx", user_id=6, language="es") is None
