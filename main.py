@@ -14,13 +14,22 @@ from pydantic import ValidationError
 from bot.settings import Settings, describe_error
 
 DESCRIPTION = """\
-Telegram bot for Facturación Electrónica por Internet: sign-up and confirmation in chat.
+Telegram bot for Facturación Electrónica por Internet: sign-up, confirmation, company
+data and password recovery, in chat.
 
 Modes:
   with TELEGRAM_BOT_TOKEN   serve Telegram (long polling; webhook when WEBHOOK_URL is set)
   without it, or --local    local mode: an emulated Telegram and a chat in this terminal
+  stats                     print the onboarding funnel from the database and exit"""
 
-Settings come from the environment or .env; see .env.example for every one."""
+
+def settings_help() -> str:
+    lines = ["Settings (environment or .env; .env.example explains each):"]
+    for name, field in Settings.model_fields.items():
+        default = getattr(field.default, "value", field.default)
+        shown = "-" if default in (None, ()) else str(default)
+        lines.append(f"  {name.upper():<30} default: {shown}")
+    return "\n".join(lines)
 
 
 OWN_PACKAGES = ("bot", "handlers", "services", "storage", "mail", "emulator", "__main__")
@@ -49,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="main.py",
         description=DESCRIPTION,
+        epilog=settings_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("mode", nargs="?", choices=["stats"], help="stats: print the funnel")
     parser.add_argument("--local", action="store_true", help="local mode even with a token set")
     args = parser.parse_args(argv)
     try:
@@ -58,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         print(f"main.py: bad setting: {describe_error(error)}", file=sys.stderr)
         return 2
+
+    if args.mode == "stats":
+        from bot.stats import print_stats
+
+        configure_logging("WARNING")
+        asyncio.run(print_stats(settings))
+        return 0
 
     if args.local or settings.telegram_bot_token is None:
         from bot.local import run_local

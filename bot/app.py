@@ -13,6 +13,7 @@ from bot.persistence import DatabasePersistence
 from bot.settings import Settings
 from bot.state import ChatData
 from bot.texts import Catalog
+from handlers.admin import stats_handler
 from handlers.common import command
 from handlers.company import build_company_conversation
 from handlers.confirm import (
@@ -64,6 +65,7 @@ def build_application(
             build_reset_conversation(),
             deep_link_handler(),
             command("signout", sign_out),
+            stats_handler(),
             *idle_handlers(),
         ]
     )

@@ -142,6 +142,21 @@ def company_summary(t: Text, values: dict | None = None) -> InlineKeyboardMarkup
 
 
 MENU_RESET = "menu:reset"
+LANGUAGE = "lang:"  # + catalog language
+LANGUAGE_NAMES = {"es": "🇲🇽 Español", "en": "🇺🇸 English"}
+
+
+def languages(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(name, callback_data=LANGUAGE + code)
+                for code, name in LANGUAGE_NAMES.items()
+            ]
+        ]
+    )
+
+
 CHECK = "hc:"  # + token + ":" + position, or ":new" for another challenge
 CHECK_NEW = "new"
 
@@ -165,6 +180,7 @@ def challenge(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
 
 
 KEYBOARDS: dict[str, Builder] = {
+    "languages": languages,
     "challenge": challenge,
     "menu": menu,
     "after-signup": after_signup,

@@ -13,7 +13,7 @@ from telegram import BotCommand, Update
 from bot.app import POLL_TIMEOUT_SECONDS, build_application
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
-from bot.texts import Catalog
+from bot.texts import DEFAULT_LANGUAGE, Catalog
 from mail.delivery import FileTransport, MailDelivery, SmtpTransport, Transport
 from services import build_services
 from storage.db import create_engine, create_session_factory, migrate
@@ -29,6 +29,7 @@ MENU_COMMANDS = (
     "empresa",
     "salir",
     "recuperar",
+    "idioma",
     "cancelar",
     "ayuda",
 )
@@ -70,6 +71,7 @@ class BotRuntime:
             session_idle=timedelta(hours=settings.session_idle_hours),
             human_check_on_signup=settings.human_check_on_signup,
             reset_notify_unknown=settings.reset_notify_unknown_email,
+            admins=frozenset(settings.admin_telegram_ids),
         )
         self.catalog = Catalog.load()
         self.application = build_application(
@@ -109,10 +111,20 @@ class BotRuntime:
         )
 
     async def _set_commands(self) -> None:
-        commands = [
-            BotCommand(name, self.catalog.text("es", f"commands.{name}")) for name in MENU_COMMANDS
-        ]
-        await self.application.bot.set_my_commands(commands)
+        """The command menu, description and short description: Spanish by default and in
+        each other catalog's language for people whose Telegram uses it."""
+        bot = self.application.bot
+        for language in self.catalog.languages:
+            code = None if language == DEFAULT_LANGUAGE else language
+            text = self.catalog.text
+            commands = [
+                BotCommand(name, text(language, f"commands.{name}")) for name in MENU_COMMANDS
+            ]
+            await bot.set_my_commands(commands, language_code=code)
+            await bot.set_my_description(text(language, "bot.description"), language_code=code)
+            await bot.set_my_short_description(
+                text(language, "bot.short-description"), language_code=code
+            )
 
     async def stop(self) -> None:
         """Finish the update in hand, stop mail after its current message, persist, close."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     confirmation_code_ttl_hours: float = Field(default=72, gt=0)
     session_idle_hours: float = Field(default=24, gt=0)
     human_check_on_signup: bool = False
+    admin_telegram_ids: Annotated[tuple[int, ...], NoDecode] = ()
     reset_notify_unknown_email: bool = False
     log_level: str = "INFO"
 
@@ -75,6 +77,13 @@ class Settings(BaseSettings):
                 f"unsupported driver {url.drivername!r}; use sqlite+aiosqlite or postgresql+asyncpg"
             )
         return url.set(drivername=driver).render_as_string(hide_password=False)
+
+    @field_validator("admin_telegram_ids", mode="before")
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
 
     @field_validator("log_level")
     @classmethod

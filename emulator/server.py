@@ -228,12 +228,14 @@ async def get_updates(emulator: BotApiEmulator, bot: BotAccount, params: Params)
 async def delete_webhook(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
     if params.get("drop_pending_updates"):
         bot.updates.clear()
+    bot.properties.pop("webhook", None)
     return True
 
 
 @method("getWebhookInfo")
 async def get_webhook_info(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(bot.updates)}
+    url = (bot.properties.get("webhook") or {}).get("url", "")
+    return {"url": url, "has_custom_certificate": False, "pending_update_count": len(bot.updates)}
 
 
 @method("sendMessage")
@@ -395,3 +397,42 @@ async def serve_forever(port: int = 0) -> BotApiEmulator:  # pragma: no cover - 
     await emulator.start(port)
     await asyncio.Event().wait()
     return emulator
+
+
+@method("setWebhook")
+async def set_webhook(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    url = _text(params, "url")
+    if url and not url.startswith("https://"):
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    bot.properties["webhook"] = {"url": url, "secret_token": params.get("secret_token")}
+    return True
+
+
+def _language(params: Params) -> str:
+    return str(params.get("language_code") or "")
+
+
+@method("setMyDescription")
+async def set_my_description(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    bot.properties[("description", _language(params))] = _text(params, "description")
+    return True
+
+
+@method("getMyDescription")
+async def get_my_description(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    return {"description": bot.properties.get(("description", _language(params)), "")}
+
+
+@method("setMyShortDescription")
+async def set_my_short_description(
+    emulator: BotApiEmulator, bot: BotAccount, params: Params
+) -> Any:
+    bot.properties[("short", _language(params))] = _text(params, "short_description")
+    return True
+
+
+@method("getMyShortDescription")
+async def get_my_short_description(
+    emulator: BotApiEmulator, bot: BotAccount, params: Params
+) -> Any:
+    return {"short_description": bot.properties.get(("short", _language(params)), "")}

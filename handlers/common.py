@@ -38,6 +38,7 @@ COMMANDS = {
     "signout": ("salir", "logout"),
     "company": ("empresa", "company"),
     "reset": ("recuperar", "reset"),
+    "language": ("idioma", "language"),
     "cancel": ("cancelar", "cancel"),
     "help": ("ayuda", "help"),
 }
@@ -185,11 +186,38 @@ def command(key: str, callback: Callable[..., Awaitable[object]], **kwargs: Any)
     return CommandHandler(COMMANDS[key], callback, **kwargs)
 
 
+async def choose_language(update: Update, context: BotContext) -> None:
+    """/idioma: offer the catalogs' languages as buttons."""
+    await say(update, context, "language.ask", keyboard="languages")
+
+
+async def set_language(update: Update, context: BotContext) -> None:
+    """Remember the chosen language; inside a flow, ask its question again in it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    language = query.data.removeprefix(keyboards.LANGUAGE)
+    await query.answer()
+    if language in context.catalog.languages:
+        context.chat.language = language
+    await say(update, context, "language.set")
+    if context.chat.flow is not None:
+        await ask_again(update, context, "help.still-waiting")
+
+
+def language_handlers() -> list[BaseHandler]:
+    return [
+        command("language", choose_language),
+        CallbackQueryHandler(set_language, pattern=f"^{keyboards.LANGUAGE}"),
+    ]
+
+
 def flow_fallbacks(*extra: BaseHandler) -> list[BaseHandler]:
-    """Fallbacks of every flow: /cancelar, /ayuda, the flow's own extras, then the rest."""
+    """Fallbacks of every flow: /cancelar, /ayuda, /idioma, the flow's own extras, then the
+    rest."""
     return [
         command("cancel", cancel),
         command("help", show_help),
+        *language_handlers(),
         *extra,
         MessageHandler(filters.ALL, unexpected),
         CallbackQueryHandler(stale_button),

@@ -56,6 +56,7 @@ def draft(context: BotContext) -> SignupDraft:
 async def start_signup(update: Update, context: BotContext) -> Step | int:
     """Begin a sign-up with an empty draft (after the human check, if it is on)."""
     context.chat.signup = SignupDraft()
+    await context.services.funnel.signup_started()
     if context.services.human_check_on_signup:
         if await send_challenge(update, context):
             return Step.CHECK

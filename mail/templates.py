@@ -109,6 +109,101 @@ _CATALOG: dict[str, dict[str, str]] = {
             "<p>Si no fuiste tú, escribe <code>/recuperar</code> en el chat del bot para "
             "elegir una contraseña nueva y avísanos respondiendo a este correo.</p>"
         ),
+        "password-changed.when": "%d/%m/%Y a las %H:%M",
+    },
+    "en": {
+        "confirmation.subject": "Confirm your $service account",
+        "confirmation.text": (
+            "Hello,\n\n"
+            "Your $service account has been created. These are your details:\n\n"
+            "  Username: $email\n"
+            "  RFC: $rfc\n"
+            "  Confirmation code: $code\n\n"
+            "To confirm your account, tap this link and the chat with the bot will open:\n"
+            "$link\n\n"
+            "Or copy the confirmation code (40 characters) and paste it in the chat.\n"
+            "The code expires in $ttl_hours hours and works only once.\n\n"
+            "If you did not create this account, ignore this message.\n"
+        ),
+        "confirmation.html": (
+            "<p>Hello,</p>"
+            "<p>Your $service account has been created. These are your details:</p>"
+            "<ul><li>Username: <b>$email</b></li><li>RFC: <b>$rfc</b></li>"
+            "<li>Confirmation code: <code>$code</code></li></ul>"
+            '<p><a href="$link">Confirm my account in Telegram</a></p>'
+            "<p>Or copy the confirmation code (40 characters) and paste it in the chat. "
+            "The code expires in $ttl_hours hours and works only once.</p>"
+            "<p>If you did not create this account, ignore this message.</p>"
+        ),
+        "signup-attempt.subject": "Someone tried to create an account with your email",
+        "signup-attempt.text": (
+            "Hello,\n\n"
+            "Someone tried to create a $service account with this email ($email), but "
+            "you already have an account with it, so no other one was created.\n\n"
+            "If it was you and you forgot your password, send /recuperar in the bot's chat.\n"
+            "If you have not confirmed your account yet, send /reenviar to get a new code.\n"
+            "If it wasn't you, you don't need to do anything: your account is unchanged.\n"
+        ),
+        "signup-attempt.html": (
+            "<p>Hello,</p>"
+            "<p>Someone tried to create a $service account with this email "
+            "(<b>$email</b>), but you already have an account with it, so no other one "
+            "was created.</p>"
+            "<p>If it was you and you forgot your password, send <code>/recuperar</code> in "
+            "the bot's chat. If you have not confirmed your account yet, send "
+            "<code>/reenviar</code> to get a new code.</p>"
+            "<p>If it wasn't you, you don't need to do anything: your account is "
+            "unchanged.</p>"
+        ),
+        "reset-code.subject": "Your code to recover your password",
+        "reset-code.text": (
+            "Hello,\n\n"
+            "You asked to recover the password of your $service account.\n\n"
+            "  Code: $code\n\n"
+            "Type it in the bot's chat. It expires in 15 minutes and works only once.\n\n"
+            "If you did not ask for it, ignore this message: your password does not change.\n"
+        ),
+        "reset-code.html": (
+            "<p>Hello,</p>"
+            "<p>You asked to recover the password of your $service account.</p>"
+            "<p>Code: <b><code>$code</code></b></p>"
+            "<p>Type it in the bot's chat. It expires in 15 minutes and works only once.</p>"
+            "<p>If you did not ask for it, ignore this message: your password does not "
+            "change.</p>"
+        ),
+        "reset-unknown.subject": "Password recovery attempt",
+        "reset-unknown.text": (
+            "Hello,\n\n"
+            "Someone asked to recover the password of a $service account with this email "
+            "($email), but there is no account with it.\n\n"
+            "If it was you, maybe you signed up with another email. If not, ignore this "
+            "message.\n"
+        ),
+        "reset-unknown.html": (
+            "<p>Hello,</p>"
+            "<p>Someone asked to recover the password of a $service account with this email "
+            "(<b>$email</b>), but there is no account with it.</p>"
+            "<p>If it was you, maybe you signed up with another email. If not, ignore this "
+            "message.</p>"
+        ),
+        "password-changed.subject": "Your password changed",
+        "password-changed.when": "%d/%m/%Y at %H:%M",
+        "password-changed.text": (
+            "Hello,\n\n"
+            "The password of your $service account was changed on $when (central Mexico "
+            "time). For your security, we signed the other chats out.\n\n"
+            "If it was you, you don't need to do anything.\n"
+            "If it wasn't you, send /recuperar in the bot's chat to choose a new password, "
+            "and tell us by replying to this email.\n"
+        ),
+        "password-changed.html": (
+            "<p>Hello,</p>"
+            "<p>The password of your $service account was changed on <b>$when</b> (central "
+            "Mexico time). For your security, we signed the other chats out.</p>"
+            "<p>If it was you, you don't need to do anything.</p>"
+            "<p>If it wasn't you, send <code>/recuperar</code> in the bot's chat to choose a "
+            "new password, and tell us by replying to this email.</p>"
+        ),
     },
 }
 
@@ -156,4 +251,5 @@ def password_changed_email(*, language: str, when: datetime) -> EmailContent:
     except ZoneInfoNotFoundError:
         zone = UTC
     local = when.astimezone(zone)
-    return _render(language, "password-changed", when=local.strftime("%d/%m/%Y a las %H:%M"))
+    pattern = _CATALOG.get(language, _CATALOG["es"])["password-changed.when"]
+    return _render(language, "password-changed", when=local.strftime(pattern))

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.accounts import AccountPolicy, AccountService, BotLinks
 from services.catalogs import SatCatalogs
 from services.company import CompanyService
+from services.funnel import FunnelService
 from services.human_check import HumanCheckService
 from services.passwords import PasswordHasher
 from services.reset import ResetPolicy, ResetService
@@ -25,7 +26,9 @@ class Services:
     companies: CompanyService
     human_check: HumanCheckService
     reset: ResetService
+    funnel: FunnelService
     human_check_on_signup: bool = False
+    admins: frozenset[int] = frozenset()
     catalogs: SatCatalogs = field(default_factory=SatCatalogs)
     links: BotLinks = field(default_factory=BotLinks)
 
@@ -39,6 +42,7 @@ def build_services(
     session_idle: timedelta = timedelta(hours=24),
     human_check_on_signup: bool = False,
     reset_notify_unknown: bool = False,
+    admins: frozenset[int] = frozenset(),
 ) -> Services:
     links = BotLinks()
     passwords = PasswordHasher()
@@ -60,6 +64,8 @@ def build_services(
             policy=ResetPolicy(sender=sender, notify_unknown=reset_notify_unknown),
             mail_ready=mail_ready,
         ),
+        funnel=FunnelService(sessions=sessions),
         human_check_on_signup=human_check_on_signup,
+        admins=admins,
         links=links,
     )

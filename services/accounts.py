@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mail import templates
 from mail.outbox import enqueue
-from services import ratelimit
+from services import funnel, ratelimit
 from services.codes import code_candidates, deep_link_payload, hash_code, new_confirmation_code
 from services.models import SignupRequest
 from storage import repositories
@@ -104,6 +104,9 @@ class AccountService:
                         now=self._now(),
                     )
                     await self._issue_code(session, account)
+                    await funnel.record(
+                        session=session, step=funnel.Step.ACCOUNT_CREATED, now=self._now()
+                    )
                     outcome = RegisterOutcome.CREATED
         except IntegrityError:
             # Another sign-up with this address committed first: the database's unique
@@ -191,6 +194,7 @@ class AccountService:
             return ConfirmResult(ConfirmStatus.ALREADY_CONFIRMED, email=account.email)
         if account.confirmed_at is None:
             account.confirmed_at = now
+            await funnel.record(session=session, step=funnel.Step.ACCOUNT_CONFIRMED, now=now)
         await repositories.bind_chat(
             session=session, chat_id=chat_id, account_id=account.id, now=now
         )

@@ -7,7 +7,9 @@ import logging
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services import funnel
 from storage import repositories
+from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -58,4 +60,5 @@ class CompanyService:
             await repositories.save_company(
                 session=session, account_id=account_id, values=data.model_dump()
             )
+            await funnel.record(session=session, step=funnel.Step.COMPANY_SAVED, now=utcnow())
         logger.info("company data saved for account %s", account_id)

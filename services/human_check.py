@@ -20,22 +20,22 @@ CHOICES = 6
 # Symbols with their names in words (for screen readers), per catalog language, and the
 # Spanish article ("Toca la 🐢 (tortuga)").
 SYMBOLS: tuple[tuple[str, dict[str, str]], ...] = (
-    ("🐢", {"es": "tortuga", "es-article": "la", "en": "turtle"}),
-    ("🐱", {"es": "gato", "es-article": "el", "en": "cat"}),
-    ("🐶", {"es": "perro", "es-article": "el", "en": "dog"}),
-    ("🌵", {"es": "cactus", "es-article": "el", "en": "cactus"}),
-    ("🚗", {"es": "coche", "es-article": "el", "en": "car"}),
-    ("🍎", {"es": "manzana", "es-article": "la", "en": "apple"}),
-    ("⚽", {"es": "balón", "es-article": "el", "en": "ball"}),
-    ("🌙", {"es": "luna", "es-article": "la", "en": "moon"}),
-    ("⭐", {"es": "estrella", "es-article": "la", "en": "star"}),
-    ("🎸", {"es": "guitarra", "es-article": "la", "en": "guitar"}),
-    ("🐟", {"es": "pez", "es-article": "el", "en": "fish"}),
-    ("🌮", {"es": "taco", "es-article": "el", "en": "taco"}),
-    ("🔑", {"es": "llave", "es-article": "la", "en": "key"}),
-    ("🎈", {"es": "globo", "es-article": "el", "en": "balloon"}),
-    ("🚲", {"es": "bicicleta", "es-article": "la", "en": "bicycle"}),
-    ("🌻", {"es": "girasol", "es-article": "el", "en": "sunflower"}),
+    ("🐢", {"es": "tortuga", "es-article": "la", "en": "turtle", "en-article": "the"}),
+    ("🐱", {"es": "gato", "es-article": "el", "en": "cat", "en-article": "the"}),
+    ("🐶", {"es": "perro", "es-article": "el", "en": "dog", "en-article": "the"}),
+    ("🌵", {"es": "cactus", "es-article": "el", "en": "cactus", "en-article": "the"}),
+    ("🚗", {"es": "coche", "es-article": "el", "en": "car", "en-article": "the"}),
+    ("🍎", {"es": "manzana", "es-article": "la", "en": "apple", "en-article": "the"}),
+    ("⚽", {"es": "balón", "es-article": "el", "en": "ball", "en-article": "the"}),
+    ("🌙", {"es": "luna", "es-article": "la", "en": "moon", "en-article": "the"}),
+    ("⭐", {"es": "estrella", "es-article": "la", "en": "star", "en-article": "the"}),
+    ("🎸", {"es": "guitarra", "es-article": "la", "en": "guitar", "en-article": "the"}),
+    ("🐟", {"es": "pez", "es-article": "el", "en": "fish", "en-article": "the"}),
+    ("🌮", {"es": "taco", "es-article": "el", "en": "taco", "en-article": "the"}),
+    ("🔑", {"es": "llave", "es-article": "la", "en": "key", "en-article": "the"}),
+    ("🎈", {"es": "globo", "es-article": "el", "en": "balloon", "en-article": "the"}),
+    ("🚲", {"es": "bicicleta", "es-article": "la", "en": "bicycle", "en-article": "the"}),
+    ("🌻", {"es": "girasol", "es-article": "el", "en": "sunflower", "en-article": "the"}),
 )
 _random = secrets.SystemRandom()
 

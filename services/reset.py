@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mail import templates
 from mail.outbox import enqueue
-from services import ratelimit
+from services import funnel, ratelimit
 from services.passwords import PasswordHasher
 from storage import repositories
 from storage.models import ChatSession, ResetCode, utcnow
@@ -96,6 +96,7 @@ class ResetService:
                 return max(wait for wait in waits if wait)
             for limit, subject in limits:
                 await ratelimit.record(session=session, limit=limit, subject=subject, now=now)
+            await funnel.record(session=session, step=funnel.Step.RESET_REQUESTED, now=now)
             account = await repositories.get_account_by_email(session=session, email=email)
         code = new_reset_code()
         code_hash = await self._passwords.hash(code.replace("-", ""))
@@ -194,6 +195,7 @@ class ResetService:
             await repositories.bind_chat(
                 session=session, chat_id=chat_id, account_id=account.id, now=now
             )
+            await funnel.record(session=session, step=funnel.Step.RESET_COMPLETED, now=now)
             content = templates.password_changed_email(language=account.language, when=now)
             await enqueue(
                 session=session,

@@ -190,3 +190,15 @@ class ResetCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_reset_codes_account_id", "account_id"),)
+
+
+class FunnelEvent(Base):
+    """One step of onboarding that happened (for `main.py stats` and /stats)."""
+
+    __tablename__ = "funnel_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (Index("ix_funnel_events_kind_at", "kind", "at"),)

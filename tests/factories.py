@@ -16,7 +16,7 @@ PASSWORD = "tres tristes tigres tragan trigo"
 RFC_FISICA = "GODE561231GR8"
 RFC_MORAL = "MAB9307148T4"
 
-CODE_IN_TEXT = re.compile(r"Código de confirmación: ([0-9a-f]{40})")
+CODE_IN_TEXT = re.compile(r"(?:Código de confirmación|Confirmation code): ([0-9a-f]{40})")
 
 
 def text_part(message: EmailMessage) -> str:

@@ -1,0 +1,35 @@
+"""/stats: the onboarding funnel, for the Telegram ids in ADMIN_TELEGRAM_IDS only."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from bot.context import BotContext
+from bot.texts import Html
+from handlers.common import say
+from services.funnel import PERIODS, Step
+
+
+async def stats(update: Update, context: BotContext) -> None:
+    """Anyone else gets the answer any unknown command gets."""
+    if update.effective_user is None or update.effective_user.id not in context.services.admins:
+        await say(update, context, "common.idle", keyboard="menu")
+        return
+    figures = await context.services.funnel.report()
+    rows = Html(
+        "\n".join(
+            context.text(
+                update,
+                "stats.row",
+                label=context.text(update, f"stats.{step.value}"),
+                **{period: figures[step][period] for period in PERIODS},
+            )
+            for step in Step
+        )
+    )
+    await say(update, context, "stats.report", rows=rows)
+
+
+def stats_handler() -> CommandHandler:
+    return CommandHandler("stats", stats)

@@ -1,0 +1,58 @@
+"""The onboarding funnel: events written with the changes they count, and a report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import FunnelEvent, utcnow
+
+
+class Step(StrEnum):
+    SIGNUP_STARTED = "signup-started"
+    ACCOUNT_CREATED = "account-created"
+    ACCOUNT_CONFIRMED = "account-confirmed"
+    COMPANY_SAVED = "company-saved"
+    RESET_REQUESTED = "reset-requested"
+    RESET_COMPLETED = "reset-completed"
+
+
+PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "all": None}
+
+
+async def record(*, session: AsyncSession, step: Step, now: datetime) -> None:
+    """Count a step inside the caller's transaction."""
+    session.add(FunnelEvent(kind=step.value, at=now))
+
+
+class FunnelService:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._now = clock
+
+    async def signup_started(self) -> None:
+        async with self._sessions() as session, session.begin():
+            await record(session=session, step=Step.SIGNUP_STARTED, now=self._now())
+
+    async def report(self) -> dict[Step, dict[str, int]]:
+        """For each step: how many in the last day, the last week, and ever."""
+        now = self._now()
+        figures: dict[Step, dict[str, int]] = {step: {} for step in Step}
+        async with self._sessions() as session:
+            for period, length in PERIODS.items():
+                query = select(FunnelEvent.kind, func.count()).group_by(FunnelEvent.kind)
+                if length is not None:
+                    query = query.where(FunnelEvent.at >= now - length)
+                counts = {kind: count for kind, count in (await session.execute(query)).all()}
+                for step in Step:
+                    figures[step][period] = counts.get(step.value, 0)
+        return figures

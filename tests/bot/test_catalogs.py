@@ -1,0 +1,43 @@
+"""Every language says everything, with the same placeholders."""
+
+from __future__ import annotations
+
+from string import Formatter, Template
+
+from bot.texts import Catalog
+from mail.templates import _CATALOG as MAIL_CATALOG
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(text) if name}
+
+
+def test_bot_catalogs_have_the_same_keys_and_placeholders() -> None:
+    languages = Catalog.load().languages
+    assert set(languages) == {"es", "en"}
+    spanish, english = languages["es"], languages["en"]
+    assert set(spanish) == set(english)
+    for key in spanish:
+        assert placeholders(spanish[key]) == placeholders(english[key]), key
+
+
+def test_mail_catalogs_have_the_same_keys_and_placeholders() -> None:
+    spanish, english = MAIL_CATALOG["es"], MAIL_CATALOG["en"]
+    assert set(spanish) == set(english)
+    for key in spanish:
+        names = {
+            m.group("named") or m.group("braced") for m in Template.pattern.finditer(spanish[key])
+        }
+        english_names = {
+            m.group("named") or m.group("braced") for m in Template.pattern.finditer(english[key])
+        }
+        assert names == english_names, key
+
+
+def test_telegram_language_picks_the_catalog() -> None:
+    catalog = Catalog.load()
+    assert catalog.language_for("en") == "en"
+    assert catalog.language_for("en-GB") == "en"
+    assert catalog.language_for("es-MX") == "es"
+    assert catalog.language_for("pt-br") == "es"
+    assert catalog.language_for(None) == "es"

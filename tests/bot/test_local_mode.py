@@ -1,0 +1,92 @@
+"""Local mode as a person uses it: `python main.py` without a token, typing in a pipe."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.factories import PASSWORD, RFC_FISICA
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Terminal:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.screen = ""
+
+    async def until(self, pattern: str, timeout: float = 30) -> re.Match[str]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (match := re.search(pattern, self.screen)) is None:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"{pattern!r} never appeared in:\n{self.screen[-3000:]}")
+            try:
+                chunk = await asyncio.wait_for(self.process.stdout.read(4096), remaining)
+            except TimeoutError:
+                continue
+            if not chunk:
+                raise AssertionError(f"local mode ended before {pattern!r}:\n{self.screen}")
+            self.screen += chunk.decode()
+        self.screen = self.screen[match.end() :]
+        return match
+
+    async def type(self, line: str) -> None:
+        self.process.stdin.write(f"{line}\n".encode())
+        await self.process.stdin.drain()
+
+    async def close(self) -> int:
+        self.process.stdin.close()
+        rest, _ = await asyncio.wait_for(self.process.communicate(), 60)
+        self.screen += rest.decode()
+        return self.process.returncode
+
+
+async def start(workdir: Path) -> Terminal:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SMTP_"))}
+    env.pop("DATABASE_URL", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "main.py"),
+        cwd=workdir,
+        env={**env, "USER": "ana"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    terminal = Terminal(process)
+    await terminal.until("Modo local")
+    return terminal
+
+
+async def test_sign_up_and_confirm_in_local_mode_across_two_starts(tmp_path: Path) -> None:
+    first = await start(tmp_path)
+    await first.type("/start")
+    await first.until(r"\[1\] 📝 Crear cuenta")
+    await first.type("1")
+    await first.until("correo electrónico")
+    await first.type("ana@example.mx")
+    await first.until("RFC")
+    assert await first.close() == 0
+    assert "Cerrando" in first.screen
+
+    second = await start(tmp_path)  # resumes at the RFC question
+    await second.type(RFC_FISICA)
+    await second.until("Elige una contraseña")
+    await second.type(PASSWORD)
+    await second.until("el bot borró un mensaje tuyo")
+    await second.type(PASSWORD)
+    await second.until("Revisa tus datos")
+    await second.type("✅ Crear cuenta")  # a button pressed by its text
+    await second.until("creada con éxito")
+    code = (await second.until(r"Código de confirmación: ([0-9a-f]{40})")).group(1)
+    await second.type(f"mi código es {code}")
+    await second.until("Felicidades, tu cuenta ha sido confirmada")
+    assert await second.close() == 0
+    assert PASSWORD not in second.screen
+    assert list((tmp_path / "var" / "outbox").glob("*.eml"))

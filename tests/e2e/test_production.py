@@ -1,0 +1,180 @@
+"""What an operator relies on: both languages, the command menu, webhook mode, /stats."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from tests.conftest import free_port
+from tests.e2e.conftest import ROOT, TOKEN, Harness, make_settings
+from tests.factories import PASSWORD, RFC_MORAL, code_from_email, confirmed_account, text_part
+
+WORDS = {
+    "es": (
+        "correo electrónico",
+        "RFC",
+        "contraseña",
+        "otra vez",
+        "Revisa tus datos",
+        "Crear cuenta",
+        "creada con éxito",
+        "Felicidades",
+        "Confirma tu cuenta",
+    ),
+    "en": (
+        "email address",
+        "RFC",
+        "password",
+        "again",
+        "Check your details",
+        "Create account",
+        "created successfully",
+        "Congratulations",
+        "Confirm your",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+async def test_sign_up_and_confirm_in_each_language(bot: Harness, smtp, language: str) -> None:
+    ask_email, ask_rfc, ask_password, again, summary, create, created, confirmed, subject = WORDS[
+        language
+    ]
+    person = bot.person(language_code="en-US" if language == "en" else "es-MX")
+    await person.send("/registro")
+    await person.expect(ask_email)
+    await person.send("ana@example.mx")
+    await person.expect(ask_rfc)
+    await person.send(RFC_MORAL)
+    await person.expect(ask_password)
+    await person.send(PASSWORD)
+    await person.expect(again)
+    await person.send(PASSWORD)
+    await person.expect(summary)
+    await person.press(create)
+    await person.expect(created)
+    [email] = await smtp.mailbox.wait(1)
+    assert subject in email["Subject"]
+    label = "Código de confirmación:" if language == "es" else "Confirmation code:"
+    assert label in text_part(email)
+    await person.send(code_from_email(email))
+    await person.expect(confirmed)
+
+
+async def test_idioma_switches_language_and_is_remembered(bot: Harness, smtp) -> None:
+    ana = bot.person(language_code="es")
+    await ana.send("/idioma")
+    await ana.press("English")
+    assert "in English" in (await ana.expect("English")).text
+    await ana.send("/registro")
+    await ana.expect("email address")
+    await bot.stop()
+    await bot.start()
+    await ana.send("ana@example.mx")
+    await ana.expect("Now type the")
+    await ana.send("/idioma")
+    await ana.press("Español")
+    await ana.expect("en español")
+    await ana.expect("RFC")  # the question in hand, now in Spanish
+
+
+async def test_commands_and_descriptions_are_set_in_both_languages(bot: Harness) -> None:
+    account = bot.emulator.bot(TOKEN)
+    default = json.dumps({"type": "default"}, sort_keys=True)
+    spanish = {c["command"]: c["description"] for c in account.commands[(default, "")]}
+    english = {c["command"]: c["description"] for c in account.commands[(default, "en")]}
+    assert (
+        set(spanish) == set(english) >= {"start", "registro", "confirmar", "empresa", "recuperar"}
+    )
+    assert spanish["registro"] == "Crear una cuenta" and english["registro"] == "Create an account"
+    assert "Facturación" in account.properties[("description", "")]
+    assert "Telegram" in account.properties[("short", "en")]
+
+
+async def test_webhook_needs_the_secret_header(harness: Harness, smtp) -> None:
+    port = free_port()
+    harness.settings = harness.settings.model_copy(
+        update={
+            "webhook_url": "https://bot.example.mx/telegram-hook",
+            "webhook_secret": SecretStr("s3cr3t-token"),
+            "webhook_listen": "127.0.0.1",
+            "webhook_port": port,
+        }
+    )
+    await harness.start()
+    webhook = harness.emulator.bot(TOKEN).properties["webhook"]
+    assert webhook == {
+        "url": "https://bot.example.mx/telegram-hook",
+        "secret_token": "s3cr3t-token",
+    }
+    ana = harness.person()
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": ana.chat.id, "type": "private", "first_name": "Ana"},
+            "from": {"id": ana.user.id, "is_bot": False, "first_name": "Ana"},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    url = f"http://127.0.0.1:{port}/telegram-hook"
+    async with httpx.AsyncClient() as client:
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+            refused = await client.post(url, json=update, headers=headers)
+            assert refused.status_code == 403
+        await asyncio.sleep(0.5)
+        assert ana.bot_messages() == []
+        accepted = await client.post(
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cr3t-token"}
+        )
+        assert accepted.status_code == 200
+    assert "Hola, Ana" in (await ana.reply()).text
+
+
+async def test_stats_for_admins_only_in_chat_and_on_the_command_line(
+    emulator, database_url, smtp, tmp_path
+) -> None:
+    admin_id = 555_000_111
+    settings = make_settings(emulator, database_url, smtp).model_copy(
+        update={"admin_telegram_ids": (admin_id,)}
+    )
+    harness = Harness(emulator, settings, tmp_path)
+    await harness.start()
+    try:
+        await confirmed_account(harness.person(), smtp.mailbox, "ana@example.mx")
+        stranger = harness.person()
+        await stranger.send("/stats")
+        assert "No estoy seguro" in (await stranger.reply()).text
+        admin = harness.person(user_id=admin_id)
+        await admin.send("/stats")
+        report = await admin.reply()
+        assert "Embudo de alta" in report.text
+        assert "Cuentas creadas: 1 / 1 / 1" in report.text
+        assert "Cuentas confirmadas: 1 / 1 / 1" in report.text
+    finally:
+        await harness.stop()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "main.py"),
+        "stats",
+        cwd=tmp_path,
+        env={**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    stdout = out.decode()
+    lines = {line.split("  ")[0].strip(): line.split()[-3:] for line in stdout.splitlines()[1:]}
+    assert lines["sign-ups started"] == ["1", "1", "1"]
+    assert lines["accounts confirmed"] == ["1", "1", "1"]
+    assert lines["resets completed"] == ["0", "0", "0"]
