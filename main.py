@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.runtime import BotRuntime, StartupError
 from bot.settings import Settings, describe_error
 
 DESCRIPTION = """\
@@ -85,11 +86,16 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_local(settings))
         except KeyboardInterrupt:
             return 0
-
-    from bot.runtime import BotRuntime
+        except StartupError as error:
+            print(f"main.py: {error}", file=sys.stderr)
+            return 1
 
     configure_logging(settings.log_level)
-    asyncio.run(BotRuntime(settings).run_until_signalled())
+    try:
+        asyncio.run(BotRuntime(settings).run_until_signalled())
+    except StartupError as error:
+        print(f"main.py: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -123,7 +123,11 @@ async def run_local(settings: Settings) -> int:
     chat = TerminalChat(person)
     emulator.message_listeners.append(chat.show)
     runtime.delivery.listeners.append(print_email)
-    await runtime.start()
+    try:
+        await runtime.start()
+    except BaseException:
+        await emulator.stop()
+        raise
     where = runtime.delivery.transport.describe()
     _print(f"Modo local: el bot corre contra un Telegram simulado. Correos: {where}.")
     _print("Escribe como en Telegram (/start para empezar). Ctrl-D o Ctrl-C para salir.\n")

@@ -8,7 +8,9 @@ import logging
 import signal
 from datetime import timedelta
 
+from sqlalchemy.exc import DBAPIError
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 
 from bot.app import POLL_TIMEOUT_SECONDS, build_application
 from bot.persistence import DatabasePersistence
@@ -19,6 +21,16 @@ from services import build_services
 from storage.db import create_engine, create_session_factory, migrate
 
 logger = logging.getLogger(__name__)
+
+
+class StartupError(RuntimeError):
+    """The bot cannot start; the message is one line for the operator."""
+
+
+def first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error) or type(error).__name__
+    return text.strip().splitlines()[0]
+
 
 MENU_COMMANDS = (
     "start",
@@ -83,8 +95,16 @@ class BotRuntime:
         )
 
     async def start(self) -> None:
-        await migrate(self.engine)
-        await self.application.initialize()
+        try:
+            await migrate(self.engine)
+        except (DBAPIError, OSError) as error:
+            await self.engine.dispose()
+            raise StartupError(f"cannot use DATABASE_URL: {first_line(error)}") from error
+        try:
+            await self.application.initialize()
+        except TelegramError as error:
+            await self.engine.dispose()
+            raise StartupError(f"cannot reach the Bot API: {first_line(error)}") from error
         self.services.links.username = self.application.bot.username
         await self._set_commands()
         self.delivery.start()
