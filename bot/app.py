@@ -10,6 +10,7 @@ from telegram.warnings import PTBUserWarning
 from bot.context import BotContext, install
 from bot.errors import on_error
 from bot.persistence import DatabasePersistence
+from bot.processor import PerChatUpdateProcessor
 from bot.settings import Settings
 from bot.state import ChatData
 from bot.texts import Catalog
@@ -50,6 +51,7 @@ def build_application(
         .persistence(persistence)
         .context_types(ContextTypes(context=BotContext, chat_data=ChatData))
         .get_updates_read_timeout(POLL_TIMEOUT_SECONDS + 5)
+        .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )
     install(application, services=services, catalog=catalog)
