@@ -56,13 +56,15 @@ def draft(context: BotContext) -> SignupDraft:
 async def start_signup(update: Update, context: BotContext) -> Step | int:
     """Begin a sign-up with an empty draft (after the human check, if it is on)."""
     context.chat.signup = SignupDraft()
-    await context.services.funnel.signup_started()
     if context.services.human_check_on_signup:
-        if await send_challenge(update, context):
-            return Step.CHECK
-        context.chat.signup = None
-        return end_flow(context)
-    return await introduce(update, context)
+        step: Step | int = Step.CHECK
+        if not await send_challenge(update, context):
+            context.chat.signup = None
+            step = end_flow(context)
+    else:
+        step = await introduce(update, context)
+    await context.services.funnel.signup_started()  # after answering: it is only counting
+    return step
 
 
 async def introduce(update: Update, context: BotContext) -> Step:

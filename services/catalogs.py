@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import json
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -58,18 +60,36 @@ class SatCatalogs:
         return self._json("c_Municipio.json")  # type: ignore[return-value]
 
     @cached_property
-    def _postal_codes(self) -> dict[str, tuple[str, str]]:
+    def _postal_codes(self) -> tuple[array, array, list[tuple[str, str]]]:
+        """Sorted codes as integers, and per code an index into the few thousand distinct
+        (estado, municipio) pairs: about 600 KB instead of a 25 MB dict."""
+        codes, places, pairs, index = array("I"), array("H"), [], {}
         with gzip.open(self._directory / "c_CodigoPostal.tsv.gz", "rt", encoding="utf-8") as file:
-            return {
-                code: (state, municipality)
-                for code, state, municipality in (line.rstrip("\n").split("\t") for line in file)
-            }
+            for line in file:
+                code, state, municipality = line.rstrip("\n").split("\t")
+                pair = (state, municipality)
+                if pair not in index:
+                    index[pair] = len(pairs)
+                    pairs.append(pair)
+                codes.append(int(code))
+                places.append(index[pair])
+        return codes, places, pairs
+
+    def postal_code_count(self) -> int:
+        return len(self._postal_codes[0])
+
+    def preload(self) -> None:
+        """Load everything now (in a worker thread at start), not on a person's message."""
+        _ = self.regimes, self.states, self._municipalities, self._postal_codes
 
     def postal_code(self, code: str) -> PostalCode | None:
-        found = self._postal_codes.get(code)
-        if found is None:
+        if not code.isdigit():
             return None
-        state, municipality = found
+        codes, places, pairs = self._postal_codes
+        position = bisect_left(codes, int(code))
+        if position == len(codes) or codes[position] != int(code):
+            return None
+        state, municipality = pairs[places[position]]
         return PostalCode(
             code=code,
             state_code=state,

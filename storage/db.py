@@ -31,7 +31,16 @@ def create_engine(database_url: str) -> AsyncEngine:
     # The driver's own transaction handling is turned off so that every transaction can
     # begin IMMEDIATE: a read-then-write transaction in WAL mode would otherwise fail with
     # "database is locked" when another writer committed in between (two sign-ups at once).
-    engine = create_async_engine(url, connect_args={"timeout": 30, "isolation_level": None})
+    # One connection, handed out in turn: SQLite writes one transaction at a time anyway,
+    # and waiting in SQLAlchemy's queue is fair and prompt, where several connections would
+    # poll SQLite's lock with growing sleeps (seconds of tail latency under load).
+    engine = create_async_engine(
+        url,
+        connect_args={"timeout": 30, "isolation_level": None},
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=60,
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

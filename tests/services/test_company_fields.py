@@ -27,7 +27,7 @@ def test_catalogs_hold_sat_regimes_by_person_type() -> None:
 
 
 def test_postal_codes_give_estado_and_municipio() -> None:
-    assert len(catalogs._postal_codes) > 90_000
+    assert catalogs.postal_code_count() > 90_000
     found = catalogs.postal_code("06600")
     assert found and (found.state, found.municipality) == ("Ciudad de México", "Cuauhtémoc")
     monterrey = catalogs.postal_code("64000")

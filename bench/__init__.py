@@ -1,0 +1,1 @@
+"""Benchmark: the bot against a bare python-telegram-bot echo bot, on the same emulator."""

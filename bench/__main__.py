@@ -1,0 +1,282 @@
+"""python -m bench: N people through sign-up, confirmation and the company form, against
+the bot and against a bare echo bot, on one emulator; prints figures, writes JSON and a
+latency chart. See the README's performance section."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import tempfile
+import time
+from email import message_from_bytes, policy
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from bench.parked import measure_parked
+from bench.procs import ROOT, BotProcess
+from bench.scenario import ECHO_STEPS, Run, echo, onboard
+from emulator import BotApiEmulator, Person
+from services.passwords import PasswordHasher
+
+
+class Mailbox:
+    """A real SMTP server's inbox, waited on by recipient."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.texts: dict[str, str] = {}
+        self.arrived = asyncio.Event()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        body = message.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+        for address in envelope.rcpt_tos:
+            self.texts[address] = body.get_content() if body else ""
+        self.loop.call_soon_threadsafe(self.arrived.set)
+        return "250 OK"
+
+    async def for_address(self, address: str) -> str:
+        while address not in self.texts:
+            self.arrived.clear()
+            await asyncio.wait_for(self.arrived.wait(), 120)
+        return self.texts[address]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+async def drive(name, process: BotProcess, script, people, play) -> dict:  # type: ignore[no-untyped-def]
+    await process.start(script)
+    before = process.usage()
+    loop = asyncio.get_running_loop()
+    run = Run(began=loop.time(), pause=ARGS.pause)
+    await asyncio.gather(*(play(run, person, number) for number, person in enumerate(people)))
+    wall = loop.time() - run.began
+    after = process.usage()
+    await process.stop()
+    latencies = [s.latency for s in run.samples if not s.hashes]
+    updates = len(run.samples)
+    return {
+        "name": name,
+        "people": len(people),
+        "finished": run.finished,
+        "updates": updates,
+        "seconds": wall,
+        "updates_per_second": updates / wall,
+        "first_reply_p50": percentile(latencies, 0.50),
+        "first_reply_p95": percentile(latencies, 0.95),
+        "first_reply_p99": percentile(latencies, 0.99),
+        "first_reply_p95_hashing_steps": percentile(
+            [s.latency for s in run.samples if s.hashes], 0.95
+        ),
+        "cpu_seconds": after.cpu_seconds - before.cpu_seconds,
+        "cpu_seconds_per_update": (after.cpu_seconds - before.cpu_seconds) / updates,
+        "peak_rss_mb": after.peak_rss_bytes / 2**20,
+        "samples": [[s.at, s.latency, s.step] for s in run.samples],
+    }
+
+
+def hash_seconds() -> float:
+    hasher = PasswordHasher()._hasher
+    timings = []
+    for _ in range(5):
+        started = time.process_time()
+        hasher.hash("tres tristes tigres tragan trigo")
+        timings.append(time.process_time() - started)
+    return statistics.median(timings)
+
+
+async def database_url(kind: str, workdir: Path):  # type: ignore[no-untyped-def]
+    if kind == "sqlite":
+        return f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}", None
+    import asyncpg
+
+    admin_url = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    name = f"bench_{int(time.time())}"
+    admin = await asyncpg.connect(admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+
+    async def drop() -> None:
+        admin = await asyncpg.connect(admin_url)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{name}", drop
+
+
+async def main() -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    emulator = BotApiEmulator()
+    await emulator.start()
+    mailbox = Mailbox(asyncio.get_running_loop())
+    smtp_port = free_port()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    url, drop = await database_url(ARGS.db, workdir)
+    bot_env = {
+        "DATABASE_URL": url,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_SECURITY": "none",
+        "MAIL_FROM": "bench@example.mx",
+        "BOT_LOOP_WATCH_FILE": str(workdir / "loop.json"),
+        "LOG_LEVEL": "WARNING",
+        **({"PYTHONASYNCIODEBUG": "1"} if os.environ.get("BENCH_ASYNCIO_DEBUG") else {}),
+    }
+    try:
+        echo_bot = BotProcess(emulator, "1:echo", {}, workdir)
+        echo_people = [Person(emulator, "1:echo", user_id=10_000 + n) for n in range(ARGS.people)]
+        floor = await drive(
+            "echo bot (floor)",
+            echo_bot,
+            [str(ROOT / "bench" / "echo_bot.py")],
+            echo_people,
+            lambda run, person, number: echo(run, person, number),
+        )
+        bot = BotProcess(emulator, "2:bot", bot_env, workdir)
+        bot_people = [Person(emulator, "2:bot", user_id=20_000 + n) for n in range(ARGS.people)]
+        ours = await drive(
+            "onboarding bot",
+            bot,
+            [str(ROOT / "main.py")],
+            bot_people,
+            lambda run, person, number: onboard(run, person, number, mailbox),
+        )
+        stall = json.loads((workdir / "loop.json").read_text())
+        parked = (
+            await measure_parked(emulator, bot_env, workdir, ARGS.parked) if ARGS.parked else None
+        )
+    finally:
+        smtp.stop()
+        await emulator.stop()
+        if drop is not None:
+            await drop()
+    one_hash = hash_seconds()
+    hashing = 2 * ARGS.people * one_hash  # one hash and one verify per sign-up
+    ours["cpu_seconds_per_update_without_hashing"] = (
+        max(0.0, ours["cpu_seconds"] - hashing) / ours["updates"]
+    )
+    floor["cpu_seconds_per_update_without_hashing"] = floor["cpu_seconds_per_update"]
+    return {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+        "arguments": {"people": ARGS.people, "pause": ARGS.pause, "db": ARGS.db},
+        "echo": floor,
+        "bot": ours,
+        "updates_per_person": {"bot": ours["updates"] / ARGS.people, "echo": ECHO_STEPS},
+        "password_hash_seconds": one_hash,
+        "event_loop": stall,
+        "parked": parked,
+    }
+
+
+FIGURES = [
+    ("updates/s", "updates_per_second", "{:.1f}"),
+    ("first reply p50 (s)", "first_reply_p50", "{:.3f}"),
+    ("first reply p95 (s)", "first_reply_p95", "{:.3f}"),
+    ("first reply p99 (s)", "first_reply_p99", "{:.3f}"),
+    ("CPU s/update", "cpu_seconds_per_update", "{:.5f}"),
+    ("CPU s/update w/o hashing", "cpu_seconds_per_update_without_hashing", "{:.5f}"),
+    ("peak RSS (MB)", "peak_rss_mb", "{:.1f}"),
+]
+
+
+def print_report(result: dict) -> None:
+    bot, floor = result["bot"], result["echo"]
+    print(f"{result['arguments']} on {result['machine']['cores']} cores")
+    print(f"{'':28}{'bot':>12}{'echo':>12}{'bot/echo':>10}")
+    for label, key, shape in FIGURES:
+        ratio = bot[key] / floor[key] if floor[key] else float("nan")
+        print(f"{label:28}{shape.format(bot[key]):>12}{shape.format(floor[key]):>12}{ratio:>10.2f}")
+    print(
+        f"people finished: bot {bot['finished']}/{bot['people']},"
+        f" echo {floor['finished']}/{floor['people']}"
+    )
+    hashing_p95 = bot["first_reply_p95_hashing_steps"]
+    print(f"first reply p95 of the two password steps (hashing): {hashing_p95:.3f} s")
+    print(f"one password hash (argon2id, OWASP): {result['password_hash_seconds'] * 1000:.1f} ms")
+    loop = result["event_loop"]
+    blocking = loop["longest_callback_seconds"] * 1000
+    print(
+        f"event loop in the bot: longest blocking callback {blocking:.1f} ms"
+        f" ({loop['longest_callback'][:90]}); longest 5 ms timer lateness"
+        f" {loop['longest_timer_lateness_seconds'] * 1000:.1f} ms"
+    )
+    if result["parked"]:
+        parked = result["parked"]
+        print(
+            f"{parked['conversations']} parked conversations: "
+            f"+{parked['extra_rss_mb']:.1f} MB RSS over an idle bot, "
+            f"restart ready in {parked['restart_seconds']:.2f} s"
+        )
+
+
+def chart(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(10, 5))
+    for key, colour in (("echo", "tab:grey"), ("bot", "tab:blue")):
+        samples = result[key]["samples"]
+        axes.scatter(
+            [s[0] for s in samples],
+            [s[1] for s in samples],
+            s=4,
+            c=colour,
+            label=result[key]["name"],
+        )
+    axes.set_xlabel("seconds since the run began")
+    axes.set_ylabel("time to first reply (s)")
+    axes.set_yscale("log")
+    arguments = result["arguments"]
+    axes.set_title(f"{arguments['people']} people, pause {arguments['pause']} s, {arguments['db']}")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--people", type=int, default=200, help="simulated people (200)")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=1.0,
+        help="mean pause between a person's steps in seconds; 0 = stress (1)",
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--parked",
+        type=int,
+        default=10_000,
+        help="parked conversations for the memory/restart figures; 0 skips (10000)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("var/bench"), help="where the JSON and PNG go"
+    )
+    ARGS = parser.parse_args()
+    result = asyncio.run(main())
+    ARGS.out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (ARGS.out / f"bench-{stamp}.json").write_text(json.dumps(result, indent=1))
+    chart(result, ARGS.out / f"bench-{stamp}.png")
+    print_report(result)
+    print(f"written: {ARGS.out / f'bench-{stamp}.json'} and .png")

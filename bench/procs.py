@@ -1,0 +1,78 @@
+"""Processes under measurement: started like in production, read through /proc."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from emulator import BotApiEmulator
+
+ROOT = Path(__file__).resolve().parents[1]
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Usage:
+    cpu_seconds: float
+    rss_bytes: int
+    peak_rss_bytes: int
+
+
+def usage(pid: int) -> Usage:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime, all threads
+    status = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    kib = lambda name: int(status[name].split()[0]) * 1024  # noqa: E731
+    return Usage(cpu_seconds=cpu, rss_bytes=kib("VmRSS"), peak_rss_bytes=kib("VmHWM"))
+
+
+class BotProcess:
+    def __init__(self, emulator: BotApiEmulator, token: str, env: dict[str, str], workdir: Path):
+        self.emulator, self.token, self.env, self.workdir = emulator, token, env, workdir
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, script: list[str]) -> float:
+        """Start and wait until it polls; returns the seconds that took."""
+        account = self.emulator.bot(self.token)
+        polls = account.polls
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        env = {
+            **os.environ,
+            **self.env,
+            "TELEGRAM_BOT_TOKEN": self.token,
+            "TELEGRAM_API_BASE_URL": self.emulator.base_url,
+            "TELEGRAM_API_FILE_URL": self.emulator.file_url,
+            "PYTHONPATH": str(ROOT),
+        }
+        log = (self.workdir / f"{self.token.split(':')[0]}.log").open("ab")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *script,
+            cwd=self.workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        while account.polls == polls:
+            if self.process.returncode is not None:
+                raise RuntimeError(f"{script} exited; see {log.name}")
+            await asyncio.sleep(0.01)
+        return loop.time() - began
+
+    def usage(self) -> Usage:
+        assert self.process is not None
+        return usage(self.process.pid)
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await asyncio.wait_for(self.process.wait(), 60)
+        self.process = None

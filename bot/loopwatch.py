@@ -1,0 +1,79 @@
+"""For the benchmark: how long the event loop was blocked. Two figures: the longest single
+callback (code that blocks the loop, like hashing a password on it would) and the
+longest lateness of a 5 ms timer (which also grows when the CPU is simply saturated)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import json
+import time
+from pathlib import Path
+
+TICK = 0.005
+
+
+class LoopWatch:
+    def __init__(self, report: Path) -> None:
+        self.report = report
+        self.longest_lateness = 0.0
+        self.longest_callback = 0.0
+        self.culprit = ""
+        self.longest_gc = 0.0
+        self._gc_began = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        original = asyncio.events.Handle._run
+        watch = self
+
+        def timed(handle: asyncio.events.Handle) -> None:
+            began = time.perf_counter()
+            original(handle)
+            spent = time.perf_counter() - began
+            if spent > watch.longest_callback:
+                watch.longest_callback = spent
+                task = getattr(handle._callback, "__self__", None)  # type: ignore[attr-defined]
+                coro = task.get_coro() if isinstance(task, asyncio.Task) else None
+                watch.culprit = getattr(coro, "__qualname__", None) or repr(handle)[:300]
+
+        def gc_pause(phase: str, info: dict) -> None:
+            if phase == "start":
+                watch._gc_began = time.perf_counter()
+            else:
+                watch.longest_gc = max(watch.longest_gc, time.perf_counter() - watch._gc_began)
+
+        asyncio.events.Handle._run = timed  # type: ignore[method-assign]
+        gc.callbacks.append(gc_pause)
+        self._task = asyncio.create_task(self._watch(), name="loop-watch")
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        written = loop.time()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(TICK)
+            self.longest_lateness = max(self.longest_lateness, loop.time() - before - TICK)
+            if loop.time() - written > 1:
+                self.write()
+                written = loop.time()
+
+    def write(self) -> None:
+        self.report.write_text(
+            json.dumps(
+                {
+                    "longest_callback_seconds": self.longest_callback,
+                    "longest_callback": self.culprit,
+                    "longest_timer_lateness_seconds": self.longest_lateness,
+                    "longest_gc_seconds": self.longest_gc,
+                }
+            )
+        )
+
+    async def stop(self) -> None:
+        self.write()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

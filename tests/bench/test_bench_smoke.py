@@ -1,0 +1,43 @@
+"""The benchmark runs end to end and reports every figure (not a timing test)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_small_benchmark_reports_its_figures(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "bench", "--people", "3", "--pause", "0", "--parked", "50"]
+    process = subprocess.run(
+        [*command, "--out", str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=240,
+    )
+    printed = process.stdout
+    assert process.returncode == 0, printed
+    [report] = list(tmp_path.glob("bench-*.json"))
+    assert list(tmp_path.glob("bench-*.png"))
+    result = json.loads(report.read_text())
+    for side in ("bot", "echo"):
+        figures = result[side]
+        assert figures["finished"] == figures["people"] == 3
+        assert figures["updates"] == 60
+        for key in (
+            "updates_per_second",
+            "first_reply_p95",
+            "cpu_seconds_per_update",
+            "peak_rss_mb",
+        ):
+            assert figures[key] > 0, (side, key)
+    assert result["password_hash_seconds"] > 0
+    assert result["event_loop"]["longest_callback_seconds"] > 0
+    assert result["parked"]["conversations"] == 50 and result["parked"]["restart_seconds"] > 0
+    for label in ("updates/s", "first reply p95", "CPU s/update", "peak RSS", "bot/echo"):
+        assert label in printed
