@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from services.company import FIELDS as COMPANY_FIELDS
+
 Text = Callable[..., str]
 Builder = Callable[[Text, dict], InlineKeyboardMarkup]
 
@@ -78,19 +80,6 @@ COMPANY_NO = "company:no"
 COMPANY_OMIT = "company:omit"
 COMPANY_USE_EMAIL = "company:use-email"
 REGIME = "regime:"  # + code
-COMPANY_EDITABLE = (
-    "razon_social",
-    "regimen_fiscal",
-    "codigo_postal",
-    "calle",
-    "numero_exterior",
-    "numero_interior",
-    "colonia",
-    "municipio",
-    "estado",
-    "telefono",
-    "correo_contacto",
-)
 
 
 def company_intro(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
@@ -130,7 +119,7 @@ def regimes(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
 def company_summary(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
     edits = [
         InlineKeyboardButton("✏️ " + t(f"company.label.{name}"), callback_data=COMPANY_EDIT + name)
-        for name in COMPANY_EDITABLE
+        for name in COMPANY_FIELDS
     ]
     return InlineKeyboardMarkup(
         [

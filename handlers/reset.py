@@ -17,16 +17,16 @@ from handlers.common import (
     ask,
     begin_flow,
     command,
-    delete_quietly,
     end_flow,
     flow_fallbacks,
     format_wait,
     say,
 )
 from handlers.human_check import send_challenge, take_tap, tap_handler
+from handlers.passwords import read_secret, same_password, take_new_password
 from services.human_check import TapResult
 from services.reset import CodeStatus
-from services.validation import Invalid, check_password, parse_email
+from services.validation import Invalid, parse_email
 
 FLOW = "reset"
 
@@ -110,42 +110,30 @@ async def receive_code(update: Update, context: BotContext) -> Step | int:
 
 
 async def receive_password(update: Update, context: BotContext) -> Step | int:
-    """Delete the message, apply the sign-up's password policy, keep only the hash."""
-    message = update.effective_message
-    password = message.text or ""
-    await delete_quietly(message)
-    await say(update, context, "signup.password-deleted")
+    """Apply the sign-up's password policy to the new password."""
     current = draft(context)
     identity = await context.services.reset.identity(current.code_id or 0)
     if identity is None:
+        await read_secret(update)
         await say(update, context, "reset.expired")
         return finish(context)
-    try:
-        check_password(password, email=identity.email, rfc=identity.rfc)
-    except Invalid as error:
-        await say(update, context, f"signup.{error.reason}")
-        await ask(update, context, "reset.ask-password")
+    current.password_hash = await take_new_password(
+        update, context, email=identity.email, rfc=identity.rfc, prompt="reset.ask-password"
+    )
+    if current.password_hash is None:
         return Step.PASSWORD
-    current.password_hash = await context.services.passwords.hash(password)
     await ask(update, context, "signup.ask-password-again")
     return Step.PASSWORD_AGAIN
 
 
 async def receive_password_again(update: Update, context: BotContext) -> Step | int:
-    message = update.effective_message
-    password = message.text or ""
-    await delete_quietly(message)
     current = draft(context)
-    if not current.password_hash or not await context.services.passwords.verify(
-        current.password_hash, password
-    ):
+    if not await same_password(update, context, current.password_hash, prompt="reset.ask-password"):
         current.password_hash = None
-        await say(update, context, "signup.passwords-differ")
-        await ask(update, context, "reset.ask-password")
         return Step.PASSWORD
     changed = await context.services.reset.complete(
         code_id=current.code_id or 0,
-        password_hash=current.password_hash,
+        password_hash=current.password_hash or "",
         chat_id=update.effective_chat.id,
     )
     await say(update, context, "reset.done" if changed else "reset.expired")

@@ -15,12 +15,12 @@ from handlers.common import (
     ask,
     begin_flow,
     command,
-    delete_quietly,
     end_flow,
     flow_fallbacks,
     format_wait,
     say,
 )
+from handlers.passwords import read_secret
 from services.signin import SignInResult, SignInStatus
 from services.validation import Invalid, parse_email
 
@@ -51,9 +51,7 @@ async def take_login_email(update: Update, context: BotContext) -> bool:
 async def take_login_password(update: Update, context: BotContext) -> SignInResult:
     """Delete the password message, check it, and say how it went. A wrong one starts
     over from the email, since the answer does not say which of the two was wrong."""
-    message = update.effective_message
-    password = message.text or ""
-    await delete_quietly(message)
+    password = await read_secret(update)
     result = await context.services.signin.sign_in(
         email=context.chat.login_email or "",
         password=password,

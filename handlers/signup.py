@@ -23,15 +23,15 @@ from handlers.common import (
     begin_flow,
     cancel,
     command,
-    delete_quietly,
     end_flow,
     flow_fallbacks,
     say,
 )
 from handlers.human_check import send_challenge, take_tap, tap_handler
+from handlers.passwords import same_password, take_new_password
 from services.human_check import TapResult
 from services.models import SignupRequest
-from services.validation import Invalid, check_password, check_rfc, parse_email
+from services.validation import Invalid, check_rfc, parse_email
 
 FLOW = "signup"
 
@@ -139,35 +139,29 @@ async def ask_password(update: Update, context: BotContext) -> Step:
 
 
 async def receive_password(update: Update, context: BotContext) -> Step:
-    """Delete the message, check the policy, and keep only the password's hash."""
-    message = update.effective_message
-    password = message.text or ""
-    await delete_quietly(message)
-    await say(update, context, "signup.password-deleted")
+    """Check the policy and keep only the password's hash (its message is deleted)."""
     current = draft(context)
-    try:
-        check_password(password, email=current.email or "", rfc=current.rfc or "")
-    except Invalid as error:
-        await say(update, context, f"signup.{error.reason}")
-        return await ask_password(update, context)
-    current.password_hash = await context.services.passwords.hash(password)
+    current.password_hash = await take_new_password(
+        update,
+        context,
+        email=current.email or "",
+        rfc=current.rfc or "",
+        prompt="signup.ask-password",
+    )
+    if current.password_hash is None:
+        return Step.PASSWORD
     await ask(update, context, "signup.ask-password-again")
     return Step.PASSWORD_AGAIN
 
 
 async def receive_password_again(update: Update, context: BotContext) -> Step:
-    """Delete the message and compare it with the first one."""
-    message = update.effective_message
-    password = message.text or ""
-    await delete_quietly(message)
+    """Compare it with the first one (its message is deleted too)."""
     current = draft(context)
-    matches = current.password_hash is not None and await context.services.passwords.verify(
-        current.password_hash, password
-    )
-    if not matches:
+    if not await same_password(
+        update, context, current.password_hash, prompt="signup.ask-password"
+    ):
         current.password_hash = None
-        await say(update, context, "signup.passwords-differ")
-        return await ask_password(update, context)
+        return Step.PASSWORD
     return await show_summary(update, context)
 
 

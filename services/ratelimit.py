@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,6 +40,25 @@ async def retry_after(
 
 async def record(*, session: AsyncSession, limit: Limit, subject: object, now: datetime) -> None:
     await repositories.add_rate_event(session=session, key=limit.key(subject), at=now)
+
+
+async def longest_wait(
+    *, session: AsyncSession, limits: Iterable[tuple[Limit, object]], now: datetime
+) -> timedelta | None:
+    """The longest wait among several (limit, subject) pairs; None when none is reached."""
+    waits = [
+        await retry_after(session=session, limit=limit, subject=subject, now=now)
+        for limit, subject in limits
+    ]
+    reached = [wait for wait in waits if wait is not None]
+    return max(reached) if reached else None
+
+
+async def record_all(
+    *, session: AsyncSession, limits: Iterable[tuple[Limit, object]], now: datetime
+) -> None:
+    for limit, subject in limits:
+        await record(session=session, limit=limit, subject=subject, now=now)
 
 
 SIGN_IN_PER_ACCOUNT = Limit("sign-in-account", 5, timedelta(minutes=15))

@@ -88,14 +88,10 @@ class ResetService:
         now = self._now()
         limits = ((ratelimit.RESET_PER_ADDRESS, email), (ratelimit.RESET_PER_USER, user_id))
         async with self._sessions() as session, session.begin():
-            waits = [
-                await ratelimit.retry_after(session=session, limit=limit, subject=subject, now=now)
-                for limit, subject in limits
-            ]
-            if any(waits):
-                return max(wait for wait in waits if wait)
-            for limit, subject in limits:
-                await ratelimit.record(session=session, limit=limit, subject=subject, now=now)
+            wait = await ratelimit.longest_wait(session=session, limits=limits, now=now)
+            if wait is not None:
+                return wait
+            await ratelimit.record_all(session=session, limits=limits, now=now)
             await funnel.record(session=session, step=funnel.Step.RESET_REQUESTED, now=now)
             account = await repositories.get_account_by_email(session=session, email=email)
         code = new_reset_code()

@@ -69,12 +69,9 @@ class SignInService:
         now = self._now()
         limits = ((ratelimit.SIGN_IN_PER_ACCOUNT, email), (ratelimit.SIGN_IN_PER_USER, user_id))
         async with self._sessions() as session, session.begin():
-            waits = [
-                await ratelimit.retry_after(session=session, limit=limit, subject=subject, now=now)
-                for limit, subject in limits
-            ]
-            if any(waits):
-                return SignInResult(SignInStatus.LOCKED, retry_after=max(w for w in waits if w))
+            wait = await ratelimit.longest_wait(session=session, limits=limits, now=now)
+            if wait is not None:
+                return SignInResult(SignInStatus.LOCKED, retry_after=wait)
             account = await repositories.get_account_by_email(session=session, email=email)
         # Verified outside any transaction (it takes a while), and against a decoy hash for
         # an unknown address, so that timing does not tell which addresses have accounts.
@@ -82,8 +79,7 @@ class SignInService:
         matches = await self._passwords.verify(stored, password)
         async with self._sessions() as session, session.begin():
             if not matches or account is None:
-                for limit, subject in limits:
-                    await ratelimit.record(session=session, limit=limit, subject=subject, now=now)
+                await ratelimit.record_all(session=session, limits=limits, now=now)
                 return SignInResult(SignInStatus.WRONG)
             if not account.confirmed:
                 return SignInResult(SignInStatus.UNCONFIRMED, account=AccountInfo.of(account))
