@@ -1,0 +1,301 @@
+"""The Bot API methods the emulator answers, each as Telegram would (the shapes are
+checked against PTB's own de_json in tests/emulator)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from emulator.markup import EntityParseError, parse_html, utf16_length
+from emulator.registry import MAX_CALLBACK_DATA, MAX_TEXT, Params, method
+from emulator.world import BotAccount, Chat, Message, bad_request, now
+
+if TYPE_CHECKING:
+    from emulator.server import BotApiEmulator
+
+
+def _text(params: Params, key: str = "text") -> str:
+    value = params.get(key)
+    return "" if value is None else str(value)
+
+
+def _int(params: Params, key: str) -> int:
+    try:
+        return int(params[key])
+    except KeyError:
+        raise bad_request(f"{key} is required") from None
+    except (TypeError, ValueError):
+        raise bad_request(f"invalid {key}") from None
+
+
+def _markup(params: Params) -> dict | None:
+    markup = params.get("reply_markup")
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    if markup is None:
+        return None
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
+                raise bad_request("BUTTON_DATA_INVALID")
+            if not button.get("text"):
+                raise bad_request("BUTTON_TEXT_INVALID")
+    return markup
+
+
+def _formatted(params: Params) -> tuple[str, list[dict]]:
+    text = _text(params)
+    parse_mode = params.get("parse_mode")
+    if parse_mode in (None, ""):
+        plain, entities = text, list(params.get("entities") or [])
+    elif str(parse_mode).upper() == "HTML":
+        try:
+            plain, entities = parse_html(text)
+        except EntityParseError as error:
+            raise bad_request(f"can't parse entities: {error}") from None
+    else:
+        raise bad_request(f"the emulator supports parse_mode HTML only, not {parse_mode}")
+    if not plain.strip():
+        raise bad_request("message text is empty")
+    if utf16_length(plain) > MAX_TEXT:
+        raise bad_request("message is too long")
+    return plain, entities
+
+
+async def _add_bot_message(
+    emulator: BotApiEmulator, bot: BotAccount, chat: Chat, **fields: Any
+) -> Message:
+    message = Message(
+        message_id=next(bot.message_ids), chat=chat, sender=bot.user, date=now(), **fields
+    )
+    async with chat.changed:
+        chat.messages.append(message)
+        chat.changed.notify_all()
+    emulator.notify(message, "sent")
+    return message
+
+
+@method("getMe")
+async def get_me(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    return {
+        **bot.user.to_api(),
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": False,
+    }
+
+
+@method("getUpdates")
+async def get_updates(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    offset = params.get("offset")
+    limit = min(int(params.get("limit") or 100), 100)
+    timeout = float(params.get("timeout") or 0)
+    return await bot.take_updates(int(offset) if offset is not None else None, limit, timeout)
+
+
+@method("deleteWebhook")
+async def delete_webhook(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    if params.get("drop_pending_updates"):
+        bot.updates.clear()
+    bot.properties.pop("webhook", None)
+    return True
+
+
+@method("getWebhookInfo")
+async def get_webhook_info(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    url = (bot.properties.get("webhook") or {}).get("url", "")
+    return {"url": url, "has_custom_certificate": False, "pending_update_count": len(bot.updates)}
+
+
+@method("sendMessage")
+async def send_message(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    chat = bot.chat(_int(params, "chat_id"))
+    text, entities = _formatted(params)
+    message = await _add_bot_message(
+        emulator, bot, chat, text=text, entities=entities, reply_markup=_markup(params)
+    )
+    return message.to_api()
+
+
+def _editable(bot: BotAccount, params: Params) -> tuple[Chat, Message]:
+    chat = bot.chat(_int(params, "chat_id"))
+    message = chat.find(_int(params, "message_id"))
+    if message is None:
+        raise bad_request("message to edit not found")
+    if not message.from_bot:
+        raise bad_request("message can't be edited")
+    return chat, message
+
+
+async def _edited(emulator: BotApiEmulator, chat: Chat, message: Message) -> Any:
+    message.edit_date = now()
+    async with chat.changed:
+        chat.changed.notify_all()
+    emulator.notify(message, "edited")
+    return message.to_api()
+
+
+@method("editMessageText")
+async def edit_message_text(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    chat, message = _editable(bot, params)
+    text, entities = _formatted(params)
+    markup = _markup(params)
+    if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
+        raise bad_request(
+            "message is not modified: specified new message content and reply markup are "
+            "exactly the same as a current content and reply markup of the message"
+        )
+    message.text, message.entities, message.reply_markup = text, entities, markup
+    return await _edited(emulator, chat, message)
+
+
+@method("editMessageReplyMarkup")
+async def edit_message_reply_markup(
+    emulator: BotApiEmulator, bot: BotAccount, params: Params
+) -> Any:
+    chat, message = _editable(bot, params)
+    markup = _markup(params)
+    if markup == message.reply_markup or (not markup and not message.reply_markup):
+        raise bad_request("message is not modified")
+    message.reply_markup = markup
+    return await _edited(emulator, chat, message)
+
+
+@method("deleteMessage")
+async def delete_message(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    chat = bot.chat(_int(params, "chat_id"))
+    message = chat.find(_int(params, "message_id"))
+    if message is None:
+        raise bad_request("message to delete not found")
+    message.deleted = True
+    async with chat.changed:
+        chat.changed.notify_all()
+    emulator.notify(message, "deleted")
+    return True
+
+
+@method("answerCallbackQuery")
+async def answer_callback_query(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    query = bot.open_callbacks.pop(_text(params, "callback_query_id"), None)
+    if query is None:
+        raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    answer = {
+        "query": query,
+        "text": params.get("text"),
+        "show_alert": bool(params.get("show_alert")),
+    }
+    bot.callback_answers.append(answer)
+    return True
+
+
+def _command_scope(params: Params) -> tuple[str, str]:
+    scope = params.get("scope") or {"type": "default"}
+    return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
+
+
+@method("setMyCommands")
+async def set_my_commands(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    commands = params.get("commands") or []
+    for command in commands:
+        if not 1 <= len(command.get("command", "")) <= 32 or not command.get("description"):
+            raise bad_request("BOT_COMMAND_INVALID")
+    bot.commands[_command_scope(params)] = list(commands)
+    return True
+
+
+@method("getMyCommands")
+async def get_my_commands(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    return bot.commands.get(_command_scope(params), [])
+
+
+@method("deleteMyCommands")
+async def delete_my_commands(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    bot.commands.pop(_command_scope(params), None)
+    return True
+
+
+@method("sendChatAction")
+async def send_chat_action(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    bot.chat(_int(params, "chat_id"))
+    return True
+
+
+@method("sendDocument")
+async def send_document(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    chat = bot.chat(_int(params, "chat_id"))
+    document = params.get("document")
+    if hasattr(document, "file"):
+        file_id = emulator.store_file(document.filename or "document", document.file.read())
+    elif isinstance(document, str) and document in emulator.files:
+        file_id = document
+    else:
+        raise bad_request("wrong file identifier/HTTP URL specified")
+    name, data = emulator.files[file_id]
+    extra: dict[str, Any] = {
+        "document": {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": name,
+            "file_size": len(data),
+        }
+    }
+    caption = params.get("caption")
+    if caption:
+        extra["caption"] = str(caption)
+    message = await _add_bot_message(emulator, bot, chat, extra=extra, reply_markup=_markup(params))
+    return message.to_api()
+
+
+@method("getFile")
+async def get_file(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    file_id = _text(params, "file_id")
+    if file_id not in emulator.files:
+        raise bad_request("invalid file_id")
+    name, data = emulator.files[file_id]
+    suffix = name.rsplit(".", 1)[-1] if "." in name else "bin"
+    return {
+        "file_id": file_id,
+        "file_unique_id": f"u{file_id}",
+        "file_size": len(data),
+        "file_path": f"documents/{file_id}.{suffix}",
+    }
+
+
+@method("setWebhook")
+async def set_webhook(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    url = _text(params, "url")
+    if url and not url.startswith("https://"):
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    bot.properties["webhook"] = {"url": url, "secret_token": params.get("secret_token")}
+    return True
+
+
+def _language(params: Params) -> str:
+    return str(params.get("language_code") or "")
+
+
+@method("setMyDescription")
+async def set_my_description(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    bot.properties[("description", _language(params))] = _text(params, "description")
+    return True
+
+
+@method("getMyDescription")
+async def get_my_description(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    return {"description": bot.properties.get(("description", _language(params)), "")}
+
+
+@method("setMyShortDescription")
+async def set_my_short_description(
+    emulator: BotApiEmulator, bot: BotAccount, params: Params
+) -> Any:
+    bot.properties[("short", _language(params))] = _text(params, "short_description")
+    return True
+
+
+@method("getMyShortDescription")
+async def get_my_short_description(
+    emulator: BotApiEmulator, bot: BotAccount, params: Params
+) -> Any:
+    return {"short_description": bot.properties.get(("short", _language(params)), "")}
