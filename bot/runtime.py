@@ -4,6 +4,7 @@ started and stopped in the right order."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -37,6 +38,7 @@ def first_line(error: BaseException) -> str:
     return text.strip().splitlines()[0]
 
 
+HOUSEKEEPING_SECONDS = 3600
 MENU_COMMANDS = (
     "start",
     "registro",
@@ -93,6 +95,7 @@ class BotRuntime:
         self.catalog = Catalog.load()
         watch_file = os.environ.get("BOT_LOOP_WATCH_FILE")  # set by the benchmark only
         self.loop_watch = LoopWatch(Path(watch_file)) if watch_file else None
+        self._housekeeping: asyncio.Task[None] | None = None
         self.application = build_application(
             settings,
             token=token,
@@ -118,6 +121,7 @@ class BotRuntime:
         self.services.links.username = self.application.bot.username
         await self._set_commands()
         self.delivery.start()
+        self._housekeeping = asyncio.create_task(self._keep_tidy(), name="housekeeping")
         await self.application.start()
         if self.settings.webhook_url:
             await self._start_webhook()
@@ -132,6 +136,14 @@ class BotRuntime:
         if self.loop_watch is not None:
             self.loop_watch.start()
         logger.info("bot @%s is running", self.application.bot.username)
+
+    async def _keep_tidy(self) -> None:
+        while True:
+            try:
+                await self.services.housekeeping.prune()
+            except Exception:
+                logger.exception("housekeeping failed; trying again later")
+            await asyncio.sleep(HOUSEKEEPING_SECONDS)
 
     async def _start_webhook(self) -> None:
         settings = self.settings
@@ -170,6 +182,10 @@ class BotRuntime:
         if application.running:
             await application.stop()
         await self.delivery.stop()
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
         if self.loop_watch is not None:
             await self.loop_watch.stop()
         await application.shutdown()

@@ -12,6 +12,7 @@ from services.accounts import AccountPolicy, AccountService, BotLinks
 from services.catalogs import SatCatalogs
 from services.company import CompanyService
 from services.funnel import FunnelService
+from services.housekeeping import Housekeeping
 from services.human_check import HumanCheckService
 from services.passwords import PasswordHasher
 from services.reset import ResetPolicy, ResetService
@@ -27,6 +28,7 @@ class Services:
     human_check: HumanCheckService
     reset: ResetService
     funnel: FunnelService
+    housekeeping: Housekeeping
     human_check_on_signup: bool = False
     admins: frozenset[int] = frozenset()
     catalogs: SatCatalogs = field(default_factory=SatCatalogs)
@@ -65,6 +67,7 @@ def build_services(
             mail_ready=mail_ready,
         ),
         funnel=FunnelService(sessions=sessions),
+        housekeeping=Housekeeping(sessions=sessions),
         human_check_on_signup=human_check_on_signup,
         admins=admins,
         links=links,

@@ -129,3 +129,23 @@ async def test_ten_requests_per_telegram_user_an_hour(accounts: AccountsWorld) -
     wait = await service.request(email="otro@example.mx", user_id=5, language="es")
     assert wait is not None and wait.total_seconds() <= 3600
     assert await service.request(email="otro@example.mx", user_id=6, language="es") is None
+
+
+async def test_housekeeping_forgets_old_rows_and_keeps_recent_ones(accounts: AccountsWorld) -> None:
+    from sqlalchemy import func, select
+
+    from services.housekeeping import Housekeeping
+    from storage.models import HumanCheck, RateEvent
+
+    checks = HumanCheckService(sessions=accounts.sessions, clock=accounts.clock)
+    old = await checks.new_challenge(user_id=1)
+    await checks.tap(
+        token=old.token, position=(old.buttons.index(old.symbol) + 1) % CHOICES, user_id=1
+    )
+    accounts.clock.advance(days=8)
+    await checks.new_challenge(user_id=1)
+    removed = await Housekeeping(sessions=accounts.sessions, clock=accounts.clock).prune()
+    assert removed == 2  # the old challenge and its wrong-tap event
+    async with accounts.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(HumanCheck)) == 1
+        assert await session.scalar(select(func.count()).select_from(RateEvent)) == 0
