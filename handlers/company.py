@@ -24,6 +24,7 @@ from handlers.common import (
 )
 from handlers.signin import ask_login_email, take_login_email, take_login_password
 from services import company_fields as check
+from services.catalogs import SatCatalogs
 from services.company import FIELDS, CompanyData
 from services.signin import AccountInfo, SignInStatus
 from services.validation import Invalid, PersonType, parse_email
@@ -64,15 +65,15 @@ FIELD_STEPS = {
     "telefono": Step.TELEFONO,
     "correo_contacto": Step.CORREO,
 }
-TEXT_FIELDS: dict[str, Callable[[str], str]] = {
-    "calle": lambda text: check.clean_text(text, reason="calle"),
-    "numero_exterior": lambda text: check.clean_text(text, reason="numero", longest=30),
-    "numero_interior": lambda text: check.clean_text(text, reason="numero", longest=30),
-    "colonia": lambda text: check.clean_text(text, reason="colonia"),
-    "municipio": lambda text: check.clean_text(text, reason="municipio"),
-    "estado": lambda text: check.clean_text(text, reason="estado"),
-    "telefono": check.parse_phone,
-    "correo_contacto": parse_email,
+TEXT_FIELDS: dict[str, Callable[[str, SatCatalogs], str]] = {
+    "calle": lambda text, _: check.clean_text(text, reason="calle"),
+    "numero_exterior": lambda text, _: check.clean_text(text, reason="numero", longest=30),
+    "numero_interior": lambda text, _: check.clean_text(text, reason="numero", longest=30),
+    "colonia": lambda text, _: check.clean_text(text, reason="colonia"),
+    "municipio": lambda text, _: check.clean_text(text, reason="municipio"),
+    "estado": check.parse_state,
+    "telefono": lambda text, _: check.parse_phone(text),
+    "correo_contacto": lambda text, _: parse_email(text),
 }
 
 
@@ -310,8 +311,9 @@ def text_step(name: str) -> Callable[[Update, BotContext], object]:
     """The receiver of a plain text field: check it, keep it, go on."""
 
     async def receive(update: Update, context: BotContext) -> Step:
+        text = update.effective_message.text or ""
         try:
-            value = TEXT_FIELDS[name](update.effective_message.text or "")
+            value = TEXT_FIELDS[name](text, context.services.catalogs)
         except Invalid as error:
             return await refuse(update, context, error, name)
         return await accept(update, context, name, value)

@@ -168,7 +168,10 @@ async def test_persona_fisica_gets_its_regimes_and_bad_values_are_asked_again(
     await juan.expect("municipio")
     await juan.send("Cuauhtémoc")
     await juan.expect("estado")
-    await juan.send("Ciudad de México")
+    await juan.send("Narnia")
+    assert "No reconozco ese estado" in (await juan.reply()).text
+    await juan.expect("estado")
+    await juan.send("cdmx")
     await juan.expect("teléfono")
     await juan.send("12345")
     assert "10 dígitos" in (await juan.reply()).text
@@ -179,6 +182,7 @@ async def test_persona_fisica_gets_its_regimes_and_bad_values_are_asked_again(
     summary = await juan.expect("Revisa los datos")
     assert "JUAN PÉREZ, S.A." in summary.text and "612 · Personas Físicas" in summary.text
     assert "Número interior: Depto 4" in summary.text and "Teléfono: 5598765432" in summary.text
+    assert "Estado: Ciudad de México" in summary.text
 
 
 async def test_one_field_changed_from_the_summary(bot: Harness, smtp) -> None:

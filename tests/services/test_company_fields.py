@@ -10,6 +10,7 @@ from services.company_fields import (
     parse_phone,
     parse_postal_code,
     parse_regime,
+    parse_state,
     without_capital_regime,
 )
 from services.validation import Invalid, PersonType
@@ -87,3 +88,25 @@ def test_phone_takes_ten_digits_with_spaces_and_dashes(typed: str) -> None:
 def test_bad_phones_are_refused(typed: str) -> None:
     with pytest.raises(Invalid):
         parse_phone(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "state"),
+    [
+        ("Ciudad de México", "Ciudad de México"),
+        ("ciudad de mexico", "Ciudad de México"),
+        ("CDMX", "Ciudad de México"),
+        ("nuevo leon", "Nuevo León"),
+        ("NLE", "Nuevo León"),
+        ("Edomex", "Estado de México"),
+        ("Veracruz de Ignacio de la Llave", "Veracruz"),
+    ],
+)
+def test_state_is_recognised_and_given_sat_name(typed: str, state: str) -> None:
+    assert parse_state(typed, catalogs) == state
+
+
+@pytest.mark.parametrize("typed", ["Texas", "Narnia", "   "])
+def test_unknown_state_is_refused(typed: str) -> None:
+    with pytest.raises(Invalid):
+        parse_state(typed, catalogs)
