@@ -3,6 +3,7 @@ guard, /cancelar, /ayuda and the answer to anything unexpected."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -10,7 +11,7 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -134,6 +135,16 @@ async def delete_quietly(message: Message | None) -> bool:
     except TelegramError as error:
         logger.warning("could not delete message %s: %s", message.message_id, error)
         return False
+
+
+async def close_buttons(update: Update, answer: str | None = None) -> None:
+    """Answer a button press and take the buttons off its message. A quick second tap on
+    them finds them already gone, which is no error."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(answer)
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(None)
 
 
 def format_wait(update: Update, context: BotContext, wait: timedelta) -> str:

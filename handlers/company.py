@@ -17,6 +17,7 @@ from handlers.common import (
     TYPED_TEXT,
     ask,
     begin_flow,
+    close_buttons,
     command,
     end_flow,
     flow_fallbacks,
@@ -136,8 +137,7 @@ async def open_company(update: Update, context: BotContext, account: AccountInfo
 
 
 async def begin_form(update: Update, context: BotContext) -> Step:
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_buttons(update)
     current = draft(context)
     await say(
         update,
@@ -151,8 +151,7 @@ async def begin_form(update: Update, context: BotContext) -> Step:
 
 async def skip(update: Update, context: BotContext) -> int:
     """The guide's note: those who only stamp XML made elsewhere need none of this."""
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_buttons(update)
     context.chat.company = None
     await say(update, context, "company.skipped")
     return end_flow(context)
@@ -228,8 +227,7 @@ async def receive_razon_social(update: Update, context: BotContext) -> Step:
 
 async def decide_capital(update: Update, context: BotContext) -> Step:
     query = update.callback_query
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+    await close_buttons(update)
     current = draft(context)
     if query.data == keyboards.COMPANY_YES and current.suggested_name:
         current.values["razon_social"] = current.suggested_name
@@ -239,8 +237,7 @@ async def decide_capital(update: Update, context: BotContext) -> Step:
 
 async def choose_regime(update: Update, context: BotContext) -> Step:
     query = update.callback_query
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+    await close_buttons(update)
     return await take_regime(update, context, query.data.removeprefix(keyboards.REGIME))
 
 
@@ -295,8 +292,7 @@ async def receive_postal_code(update: Update, context: BotContext) -> Step:
 
 async def decide_place(update: Update, context: BotContext) -> Step:
     query = update.callback_query
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+    await close_buttons(update)
     current = draft(context)
     proposal, current.proposed_place = current.proposed_place or {}, None
     if query.data == keyboards.COMPANY_YES:
@@ -323,14 +319,12 @@ def text_step(name: str) -> Callable[[Update, BotContext], object]:
 
 
 async def omit_interior(update: Update, context: BotContext) -> Step:
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_buttons(update)
     return await accept(update, context, "numero_interior", None)
 
 
 async def use_account_email(update: Update, context: BotContext) -> Step:
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_buttons(update)
     return await accept(update, context, "correo_contacto", draft(context).email)
 
 
@@ -353,8 +347,7 @@ async def show_summary(update: Update, context: BotContext) -> Step:
 
 async def edit_field(update: Update, context: BotContext) -> Step:
     query = update.callback_query
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+    await close_buttons(update)
     name = query.data.removeprefix(keyboards.COMPANY_EDIT)
     current = draft(context)
     current.returning_to_summary = True
@@ -379,8 +372,7 @@ async def save(update: Update, context: BotContext) -> int:
 
 
 async def cancel_form(update: Update, context: BotContext) -> int:
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_buttons(update)
     context.chat.company = None
     await say(update, context, "company.cancelled")
     return end_flow(context)

@@ -8,7 +8,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot import keyboards
 from bot.context import BotContext
-from handlers.common import ask, format_wait, say
+from handlers.common import ask, close_buttons, format_wait, say
 from services.human_check import TapResult
 
 
@@ -42,9 +42,8 @@ async def take_tap(update: Update, context: BotContext) -> TapResult | None:
     token, _, choice = query.data.removeprefix(keyboards.CHECK).partition(":")
     services = context.services.human_check
     if choice == keyboards.CHECK_NEW:
-        await query.answer()
+        await close_buttons(update)
         await services.discard(token)
-        await query.edit_message_reply_markup(None)
         await send_challenge(update, context)
         return None
     verdict = await services.tap(
@@ -52,10 +51,8 @@ async def take_tap(update: Update, context: BotContext) -> TapResult | None:
         position=int(choice) if choice.isdigit() else -1,
         user_id=update.effective_user.id,
     )
-    await query.answer(
-        context.text(update, "check.passed") if verdict.result is TapResult.PASSED else None
-    )
-    await query.edit_message_reply_markup(None)
+    passed = verdict.result is TapResult.PASSED
+    await close_buttons(update, context.text(update, "check.passed") if passed else None)
     if verdict.result is TapResult.PASSED:
         return TapResult.PASSED
     if verdict.result is TapResult.LOCKED:

@@ -22,6 +22,7 @@ from handlers.common import (
     ask,
     begin_flow,
     cancel,
+    close_buttons,
     command,
     end_flow,
     flow_fallbacks,
@@ -119,16 +120,14 @@ async def receive_rfc(update: Update, context: BotContext) -> Step:
 
 async def accept_unverified_rfc(update: Update, context: BotContext) -> Step:
     """The person confirms that the RFC with an unusual check digit is right as typed."""
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_buttons(update)
     current = draft(context)
     current.rfc, current.unverified_rfc = current.unverified_rfc, None
     return await next_after(update, context, ask_password)
 
 
 async def retype_rfc(update: Update, context: BotContext) -> Step:
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_buttons(update)
     draft(context).unverified_rfc = None
     return await ask_rfc(update, context)
 
@@ -215,8 +214,7 @@ async def create_account(update: Update, context: BotContext) -> int:
 async def fix_field(update: Update, context: BotContext) -> Step:
     """From the summary: ask one value again, then come back to the summary."""
     query = update.callback_query
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+    await close_buttons(update)
     draft(context).returning_to_summary = True
     if query.data == keyboards.SIGNUP_FIX_EMAIL:
         return await ask_email(update, context)
@@ -227,8 +225,7 @@ async def fix_field(update: Update, context: BotContext) -> Step:
 
 
 async def cancel_from_summary(update: Update, context: BotContext) -> int:
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_buttons(update)
     return await cancel(update, context)
 
 

@@ -215,3 +215,20 @@ async def test_setting_puts_the_human_check_before_sign_up_too(
         await ana.expect("correo electrónico")
     finally:
         await harness.stop()
+
+
+async def test_a_quick_second_tap_on_the_same_challenge_is_answered(bot: Harness) -> None:
+    ana = bot.person()
+    await ana.send("/recuperar")
+    challenge = await ana.expect("toca")
+    wrong = next(
+        b for b in challenge.button_texts() if b != target_of(challenge) and "Otro" not in b
+    )
+    await ana.press(wrong, message=challenge)
+    await ana.press(wrong, message=challenge)  # before the bot took the buttons away
+    await ana.expect("No coincide")
+    await ana.expect("expiró")  # the second tap: that challenge was already used
+    fresh = await ana.expect("toca")
+    await ana.press(target_of(fresh), message=fresh)
+    await ana.expect("correo electrónico")
+    assert not [m for m in ana.bot_messages() if "Algo salió mal" in (m.text or "")]
