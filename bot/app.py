@@ -14,6 +14,7 @@ from bot.processor import PerChatUpdateProcessor
 from bot.settings import Settings
 from bot.state import ChatData
 from bot.texts import Catalog
+from bot.transport import AiohttpRequest
 from handlers.admin import stats_handler
 from handlers.common import command
 from handlers.company import build_company_conversation
@@ -50,7 +51,9 @@ def build_application(
         .base_file_url(settings.telegram_api_file_url)
         .persistence(persistence)
         .context_types(ContextTypes(context=BotContext, chat_data=ChatData))
-        .get_updates_read_timeout(POLL_TIMEOUT_SECONDS + 5)
+        .request(AiohttpRequest(settings.telegram_connection_pool_size))
+        # A long poll may take POLL_TIMEOUT_SECONDS before the read timeout starts to count.
+        .get_updates_request(AiohttpRequest(1))
         .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )

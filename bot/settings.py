@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_file_url: str = "https://api.telegram.org/file/bot"
+    telegram_connection_pool_size: int = Field(default=16, ge=1, le=256)
 
     database_url: str = DEFAULT_DATABASE_URL
 

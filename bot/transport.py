@@ -1,0 +1,118 @@
+"""PTB's requests to the Bot API, sent with aiohttp instead of httpx.
+
+Every request through httpx's pool checks each pooled connection (two system calls per
+connection) and, without sniffio, searches the disk for a module: measured with the
+benchmark, that transport was two thirds of the bot's CPU time. aiohttp (already a
+dependency) does the same work in C for the most part. PTB supports other transports
+through `BaseRequest`; this follows ptbcontrib's `aiohttp_request`, with PTB's own
+timeouts kept."""
+
+from __future__ import annotations
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+DEFAULT_TIMEOUT_SECONDS = 5.0  # connect, read and write, as PTB's HTTPXRequest
+DEFAULT_POOL_TIMEOUT_SECONDS = 1.0
+
+
+class AiohttpRequest(BaseRequest):
+    """At most `connection_pool_size` connections at once; a request that finds none free
+    within the pool timeout is not sent and raises `TimedOut`, as with PTB's default.
+
+    aiohttp has no timeout for writing the request on its own: `write_timeout` is added to
+    the time allowed for the answer."""
+
+    __slots__ = ("_pool_size", "_session", "_timeout")
+
+    def __init__(
+        self,
+        connection_pool_size: int = 1,
+        *,
+        read_timeout: float | None = DEFAULT_TIMEOUT_SECONDS,
+        write_timeout: float | None = DEFAULT_TIMEOUT_SECONDS,
+        connect_timeout: float | None = DEFAULT_TIMEOUT_SECONDS,
+        pool_timeout: float | None = DEFAULT_POOL_TIMEOUT_SECONDS,
+    ) -> None:
+        self._pool_size = connection_pool_size
+        self._timeout = {
+            "read": read_timeout,
+            "write": write_timeout,
+            "connect": connect_timeout,
+            "pool": pool_timeout,
+        }
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._timeout["read"]
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._pool_size)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=_NO_TIMEOUT)
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        write_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        connect_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        pool_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        read = self._chosen("read", read_timeout)
+        write = self._chosen("write", write_timeout)
+        pool = self._chosen("pool", pool_timeout)
+        connect = self._chosen("connect", connect_timeout)
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=None if pool is None or connect is None else pool + connect,
+            sock_connect=connect,
+            sock_read=None if read is None else read + (write or 0),
+        )
+        try:
+            async with self._session.request(
+                method,
+                url,
+                data=_body(request_data),
+                headers={"User-Agent": self.USER_AGENT},
+                timeout=timeout,
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as error:
+            if isinstance(error, aiohttp.ConnectionTimeoutError):
+                raise TimedOut(
+                    "No connection to the Bot API in time (none free in the pool, or it "
+                    "could not connect); the request was not sent."
+                ) from error
+            raise TimedOut from error
+        except aiohttp.ClientError as error:
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+    def _chosen(self, name: str, value: object) -> float | None:
+        return self._timeout[name] if value is BaseRequest.DEFAULT_NONE else value  # type: ignore[return-value]
+
+
+_NO_TIMEOUT = aiohttp.ClientTimeout(total=None)
+
+
+def _body(request_data: RequestData | None) -> dict[str, str] | aiohttp.FormData | None:
+    """Form-encoded parameters (every non-string value JSON-encoded, as PTB sends them),
+    or multipart when files are uploaded."""
+    if request_data is None:
+        return None
+    if not request_data.contains_files:
+        return request_data.json_parameters
+    form = aiohttp.FormData(request_data.json_parameters)
+    for name, (filename, content, mimetype) in request_data.multipart_data.items():
+        form.add_field(name, content, filename=filename, content_type=mimetype)
+    return form
