@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher as Argon2Hasher
@@ -15,6 +18,19 @@ OWASP_MEMORY_KIB = 19 * 1024
 OWASP_TIME_COST = 2
 OWASP_PARALLELISM = 1
 
+# Hashing threads run at a lower CPU priority than the event loop (Linux sets nice values
+# per thread), so that when the machine is busy, replies go first and hashes wait.
+HASHING_NICENESS = 10  # added to the process's own
+MAX_NICENESS = 19
+
+
+def _lower_priority() -> None:
+    if sys.platform == "linux":  # elsewhere the id below would name a process, not a thread
+        thread = threading.get_native_id()
+        niceness = min(MAX_NICENESS, os.getpriority(os.PRIO_PROCESS, thread) + HASHING_NICENESS)
+        with contextlib.suppress(OSError):  # not allowed here: hash at normal priority
+            os.setpriority(os.PRIO_PROCESS, thread, niceness)
+
 
 class PasswordHasher:
     """Hashes in worker threads of its own, at most one fewer than the cores: argon2 takes
@@ -24,7 +40,9 @@ class PasswordHasher:
 
     def __init__(self) -> None:
         self._threads = ThreadPoolExecutor(
-            max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="argon2"
+            max_workers=max(1, (os.cpu_count() or 2) - 1),
+            thread_name_prefix="argon2",
+            initializer=_lower_priority,
         )
         self._hasher = Argon2Hasher(
             time_cost=OWASP_TIME_COST,
