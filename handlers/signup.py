@@ -64,7 +64,9 @@ async def start_signup(update: Update, context: BotContext) -> Step | int:
             step = end_flow(context)
     else:
         step = await introduce(update, context)
-    await context.services.funnel.signup_started()  # after answering: it is only counting
+    # Only counting: done beside the conversation, so that this person's next message does
+    # not wait for it (the application waits for such tasks when it stops).
+    context.application.create_task(context.services.funnel.signup_started(), update=update)
     return step
 
 
