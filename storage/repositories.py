@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -173,12 +173,15 @@ async def delete_rate_events_before(*, session: AsyncSession, before: datetime) 
 # Conversation state (for the bot's persistence)
 
 
-def _upsert(session: AsyncSession, table: type, rows: list[dict], keys: list[str]):  # type: ignore[no-untyped-def]
+async def _upsert(session: AsyncSession, model: type, rows: list[dict], keys: list[str]) -> None:
+    """Insert or update many rows. Executed as one statement with many parameter sets: its
+    compiled form is cached, where a VALUES list of hundreds of rows was compiled anew on the
+    event loop each time (tens of milliseconds)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(rows)
+    statement = insert(model.__table__)  # type: ignore[attr-defined]
     updated = {c: statement.excluded[c] for c in rows[0] if c not in keys}
-    return statement.on_conflict_do_update(index_elements=keys, set_=updated)
+    await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updated), rows)
 
 
 async def load_conversation_states(
@@ -198,14 +201,14 @@ async def save_conversation_states(
         for (name, key), state in changes.items()
         if state is not None
     ]
-    for name, key in ended:
+    if ended:
+        table = ConversationState.__table__
         await session.execute(
-            delete(ConversationState).where(
-                ConversationState.name == name, ConversationState.key == key
-            )
+            delete(table).where(table.c.name == bindparam("n"), table.c.key == bindparam("k")),
+            [{"n": name, "k": key} for name, key in ended],
         )
     if kept:
-        await session.execute(_upsert(session, ConversationState, kept, ["name", "key"]))
+        await _upsert(session, ConversationState, kept, ["name", "key"])
 
 
 async def load_chat_data(*, session: AsyncSession) -> Sequence[ChatDataRow]:
@@ -226,7 +229,7 @@ async def save_chat_data(
     if dropped:
         await session.execute(delete(ChatDataRow).where(ChatDataRow.chat_id.in_(dropped)))
     if kept:
-        await session.execute(_upsert(session, ChatDataRow, kept, ["chat_id"]))
+        await _upsert(session, ChatDataRow, kept, ["chat_id"])
 
 
 async def unbind_chat(*, session: AsyncSession, chat_id: int) -> bool:

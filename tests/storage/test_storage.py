@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -88,6 +89,31 @@ async def test_persistence_keeps_steps_and_drafts_across_instances(engine: Async
 
     await second.drop_chat_data(42)
     assert await DatabasePersistence(sessions).get_chat_data() == {}
+
+
+async def test_persistence_writes_many_changes_at_once(engine: AsyncEngine) -> None:
+    """Changes that pile up while a write is under way go out together, new rows and
+    changed rows alike, and the ended conversations among them are removed."""
+    sessions = create_session_factory(engine)
+    persistence = DatabasePersistence(sessions)
+    chats = range(1, 31)
+    await asyncio.gather(
+        *(persistence.update_conversation("signup", (chat, chat), 1) for chat in chats),
+        *(persistence.update_chat_data(chat, ChatData(flow="signup")) for chat in chats),
+    )
+    await asyncio.gather(
+        *(persistence.update_conversation("signup", (chat, chat), 2) for chat in chats[:20]),
+        *(persistence.update_conversation("signup", (chat, chat), None) for chat in chats[20:]),
+        *(persistence.update_chat_data(chat, ChatData()) for chat in chats[:10]),
+        *(persistence.drop_chat_data(chat) for chat in chats[10:15]),
+    )
+
+    reloaded = DatabasePersistence(sessions)
+    assert await reloaded.get_conversations("signup") == {(c, c): 2 for c in chats[:20]}
+    data = await reloaded.get_chat_data()
+    assert sorted(data) == [*chats[:10], *chats[15:]]
+    assert {data[c].flow for c in chats[:10]} == {None}
+    assert {data[c].flow for c in chats[15:]} == {"signup"}
 
 
 async def test_persistence_keeps_unwritten_changes_when_the_database_fails(
