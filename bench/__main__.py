@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 from bench.parked import measure_parked
 from bench.procs import ROOT, BotProcess
 from bench.scenario import ECHO_STEPS, Run, echo, onboard
+from bot.settings import Settings
 from emulator import BotApiEmulator, Person
 from services.passwords import PasswordHasher
 
@@ -70,6 +71,8 @@ async def drive(name, process: BotProcess, script, people, play) -> dict:  # typ
     await process.stop()
     latencies = [s.latency for s in run.samples if not s.hashes]
     updates = len(run.samples)
+    cpu = after.cpu_seconds - before.cpu_seconds
+    hashing = after.hashing_cpu_seconds - before.hashing_cpu_seconds
     return {
         "name": name,
         "people": len(people),
@@ -83,8 +86,10 @@ async def drive(name, process: BotProcess, script, people, play) -> dict:  # typ
         "first_reply_p95_hashing_steps": percentile(
             [s.latency for s in run.samples if s.hashes], 0.95
         ),
-        "cpu_seconds": after.cpu_seconds - before.cpu_seconds,
-        "cpu_seconds_per_update": (after.cpu_seconds - before.cpu_seconds) / updates,
+        "cpu_seconds": cpu,
+        "cpu_seconds_per_update": cpu / updates,
+        "hashing_cpu_seconds": hashing,
+        "cpu_seconds_per_update_without_hashing": (cpu - hashing) / updates,
         "peak_rss_mb": after.peak_rss_bytes / 2**20,
         "samples": [[s.at, s.latency, s.step] for s in run.samples],
     }
@@ -129,7 +134,9 @@ async def main() -> dict:
     smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     url, drop = await database_url(ARGS.db, workdir)
+    transport = {"TELEGRAM_CONNECTION_POOL_SIZE": str(ARGS.pool)}  # the same for both bots
     bot_env = {
+        **transport,
         "DATABASE_URL": url,
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_port),
@@ -139,18 +146,24 @@ async def main() -> dict:
         "LOG_LEVEL": "WARNING",
         **({"PYTHONASYNCIODEBUG": "1"} if os.environ.get("BENCH_ASYNCIO_DEBUG") else {}),
     }
+    echo_script = str(ROOT / "bench" / "echo_bot.py")
     try:
-        echo_bot = BotProcess(emulator, "1:echo", {}, workdir)
-        echo_people = [Person(emulator, "1:echo", user_id=10_000 + n) for n in range(ARGS.people)]
-        floor = await drive(
-            "echo bot (floor)",
-            echo_bot,
-            [str(ROOT / "bench" / "echo_bot.py")],
-            echo_people,
-            lambda run, person, number: echo(run, person, number),
-        )
+        floors = {}
+        for number, (key, name, transport_name) in enumerate(FLOORS):
+            token = f"1{number}:echo"
+            echo_people = [
+                Person(emulator, token, user_id=10_000 * (number + 1) + n)
+                for n in range(ARGS.people)
+            ]
+            floors[key] = await drive(
+                name,
+                BotProcess(emulator, token, transport, workdir),
+                [echo_script, "--transport", transport_name],
+                echo_people,
+                lambda run, person, number: echo(run, person, number),
+            )
         bot = BotProcess(emulator, "2:bot", bot_env, workdir)
-        bot_people = [Person(emulator, "2:bot", user_id=20_000 + n) for n in range(ARGS.people)]
+        bot_people = [Person(emulator, "2:bot", user_id=50_000 + n) for n in range(ARGS.people)]
         ours = await drive(
             "onboarding bot",
             bot,
@@ -168,16 +181,16 @@ async def main() -> dict:
         if drop is not None:
             await drop()
     one_hash = hash_seconds()
-    hashing = 2 * ARGS.people * one_hash  # one hash and one verify per sign-up
-    ours["cpu_seconds_per_update_without_hashing"] = (
-        max(0.0, ours["cpu_seconds"] - hashing) / ours["updates"]
-    )
-    floor["cpu_seconds_per_update_without_hashing"] = floor["cpu_seconds_per_update"]
     return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
-        "arguments": {"people": ARGS.people, "pause": ARGS.pause, "db": ARGS.db},
-        "echo": floor,
+        "arguments": {
+            "people": ARGS.people,
+            "pause": ARGS.pause,
+            "db": ARGS.db,
+            "pool": ARGS.pool,
+        },
+        **floors,
         "bot": ours,
         "updates_per_person": {"bot": ours["updates"] / ARGS.people, "echo": ECHO_STEPS},
         "password_hash_seconds": one_hash,
@@ -185,6 +198,13 @@ async def main() -> dict:
         "parked": parked,
     }
 
+
+# The floor is a bare PTB echo bot, PTB as shipped. Beside it, the same echo bot with the
+# onboarding bot's transport (bot.transport): what is left when PTB's HTTP client is not.
+FLOORS = [
+    ("echo", "echo bot (floor): PTB as shipped", "httpx"),
+    ("echo_aiohttp", "echo bot with the bot's transport", "aiohttp"),
+]
 
 FIGURES = [
     ("updates/s", "updates_per_second", "{:.1f}"),
@@ -198,16 +218,23 @@ FIGURES = [
 
 
 def print_report(result: dict) -> None:
-    bot, floor = result["bot"], result["echo"]
+    bot, floor, same = result["bot"], result["echo"], result["echo_aiohttp"]
     print(f"{result['arguments']} on {result['machine']['cores']} cores")
-    print(f"{'':28}{'bot':>12}{'echo':>12}{'bot/echo':>10}")
+    print("echo: PTB as shipped (the floor); echo': the same with the bot's transport")
+    heads = ("", "bot", "echo", "bot/echo", "echo'", "bot/echo'")
+    widths = (28, 11, 11, 10, 11, 10)
+    print("".join(f"{head:>{width}}" for head, width in zip(heads, widths, strict=True)))
     for label, key, shape in FIGURES:
-        ratio = bot[key] / floor[key] if floor[key] else float("nan")
-        print(f"{label:28}{shape.format(bot[key]):>12}{shape.format(floor[key]):>12}{ratio:>10.2f}")
-    print(
-        f"people finished: bot {bot['finished']}/{bot['people']},"
-        f" echo {floor['finished']}/{floor['people']}"
-    )
+        cells = [shape.format(bot[key]), shape.format(floor[key])]
+        ratio, ratio_same = (
+            bot[key] / side[key] if side[key] else float("nan") for side in (floor, same)
+        )
+        print(
+            f"{label:28}{cells[0]:>11}{cells[1]:>11}{ratio:>10.2f}"
+            f"{shape.format(same[key]):>11}{ratio_same:>10.2f}"
+        )
+    finished = (f"{side['finished']}/{side['people']}" for side in (bot, floor, same))
+    print("people finished: bot {}, echo {}, echo' {}".format(*finished))
     hashing_p95 = bot["first_reply_p95_hashing_steps"]
     print(f"first reply p95 of the two password steps (hashing): {hashing_p95:.3f} s")
     print(f"one password hash (argon2id, OWASP): {result['password_hash_seconds'] * 1000:.1f} ms")
@@ -234,7 +261,7 @@ def chart(result: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(10, 5))
-    for key, colour in (("echo", "tab:grey"), ("bot", "tab:blue")):
+    for key, colour in (("echo", "tab:grey"), ("echo_aiohttp", "tab:orange"), ("bot", "tab:blue")):
         samples = result[key]["samples"]
         axes.scatter(
             [s[0] for s in samples],
@@ -263,6 +290,13 @@ if __name__ == "__main__":
         help="mean pause between a person's steps in seconds; 0 = stress (1)",
     )
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    pool = Settings.model_fields["telegram_connection_pool_size"].default
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=pool,
+        help=f"HTTP connections each bot keeps to the emulator ({pool}; PTB's default is 256)",
+    )
     parser.add_argument(
         "--parked",
         type=int,

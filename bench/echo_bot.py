@@ -1,11 +1,17 @@
-"""The floor: a bare python-telegram-bot echo bot, polling the same emulator."""
+"""The floor: a bare python-telegram-bot echo bot, polling the same emulator.
+
+`--transport aiohttp` sends its requests the way the onboarding bot does (bot.transport);
+`--transport httpx` is PTB as shipped (its HTTPXRequest, 256 pooled connections)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.transport import AiohttpRequest
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -18,13 +24,18 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def main() -> None:
-    application = (
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--transport", choices=["aiohttp", "httpx"], default="aiohttp")
+    builder = (
         Application.builder()
         .token(os.environ["TELEGRAM_BOT_TOKEN"])
         .base_url(os.environ["TELEGRAM_API_BASE_URL"])
         .concurrent_updates(256)
-        .build()
     )
+    if parser.parse_args().transport == "aiohttp":
+        pool = int(os.environ["TELEGRAM_CONNECTION_POOL_SIZE"])
+        builder.request(AiohttpRequest(pool)).get_updates_request(AiohttpRequest(1))
+    application = builder.build()
     application.add_handler(MessageHandler(filters.ALL, echo))
     application.add_handler(CallbackQueryHandler(pressed))
     application.run_polling(poll_interval=0, timeout=10)

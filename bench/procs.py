@@ -18,18 +18,32 @@ TICKS = os.sysconf("SC_CLK_TCK")
 @dataclass
 class Usage:
     cpu_seconds: float
+    hashing_cpu_seconds: float  # of the password hashing threads (services.passwords)
     rss_bytes: int
     peak_rss_bytes: int
 
 
+def stat(path: Path) -> tuple[float, int]:
+    """CPU seconds (user + system) and nice value of a process or thread."""
+    fields = path.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS, int(fields[16])
+
+
 def usage(pid: int) -> Usage:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime, all threads
+    cpu, own_nice = stat(Path(f"/proc/{pid}/stat"))  # all threads; the main thread's nice
+    # The password hashing threads are the ones at a lower priority (services.passwords).
+    threads = [stat(task / "stat") for task in Path(f"/proc/{pid}/task").iterdir()]
+    hashing = sum(seconds for seconds, nice in threads if nice > own_nice)
     status = dict(
         line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
     )
     kib = lambda name: int(status[name].split()[0]) * 1024  # noqa: E731
-    return Usage(cpu_seconds=cpu, rss_bytes=kib("VmRSS"), peak_rss_bytes=kib("VmHWM"))
+    return Usage(
+        cpu_seconds=cpu,
+        hashing_cpu_seconds=hashing,
+        rss_bytes=kib("VmRSS"),
+        peak_rss_bytes=kib("VmHWM"),
+    )
 
 
 class BotProcess:

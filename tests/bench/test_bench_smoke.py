@@ -25,7 +25,7 @@ def test_small_benchmark_reports_its_figures(tmp_path: Path) -> None:
     [report] = list(tmp_path.glob("bench-*.json"))
     assert list(tmp_path.glob("bench-*.png"))
     result = json.loads(report.read_text())
-    for side in ("bot", "echo"):
+    for side in ("bot", "echo", "echo_aiohttp"):
         figures = result[side]
         assert figures["finished"] == figures["people"] == 3
         assert figures["updates"] == 60
@@ -36,6 +36,7 @@ def test_small_benchmark_reports_its_figures(tmp_path: Path) -> None:
             "peak_rss_mb",
         ):
             assert figures[key] > 0, (side, key)
+    assert 0 < result["bot"]["hashing_cpu_seconds"] < result["bot"]["cpu_seconds"]
     assert result["password_hash_seconds"] > 0
     assert result["event_loop"]["longest_callback_seconds"] > 0
     assert result["parked"]["conversations"] == 50 and result["parked"]["restart_seconds"] > 0
