@@ -68,6 +68,8 @@ def describe(update: Update) -> str:
 
 
 async def log_update(update: Update, context: BotContext) -> None:
+    if not logger.isEnabledFor(logging.INFO):
+        return
     chat = update.effective_chat
     logger.info(
         "update %s chat %s: %s", update.update_id, chat.id if chat else "-", describe(update)
