@@ -9,7 +9,10 @@ timeouts kept."""
 
 from __future__ import annotations
 
+import ssl
+
 import aiohttp
+import certifi
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -50,8 +53,13 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._pool_size)
-            self._session = aiohttp.ClientSession(connector=connector, timeout=_NO_TIMEOUT)
+            # As PTB's httpx client: certifi's certificates, and HTTP(S)_PROXY / NO_PROXY
+            # from the environment.
+            tls = ssl.create_default_context(cafile=certifi.where())
+            connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=tls)
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=_NO_TIMEOUT, trust_env=True
+            )
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
