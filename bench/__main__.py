@@ -242,8 +242,9 @@ def print_report(result: dict) -> None:
     blocking = loop["longest_callback_seconds"] * 1000
     print(
         f"event loop in the bot: longest blocking callback {blocking:.1f} ms"
-        f" ({loop['longest_callback'][:90]}); longest garbage-collector pass"
-        f" {loop['longest_gc_seconds'] * 1000:.1f} ms; longest 5 ms timer lateness"
+        f" ({loop['longest_callback'][:90]}); most CPU in one callback"
+        f" {loop['longest_callback_cpu_seconds'] * 1000:.1f} ms; longest garbage-collector"
+        f" pass {loop['longest_gc_seconds'] * 1000:.1f} ms; longest 5 ms timer lateness"
         f" {loop['longest_timer_lateness_seconds'] * 1000:.1f} ms"
     )
     if result["parked"]:
