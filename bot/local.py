@@ -15,6 +15,7 @@ from bot.runtime import BotRuntime
 from bot.settings import Settings
 from emulator import BotApiEmulator, Person
 from emulator.world import Message
+from mail.delivery import FileTransport
 
 LOCAL_TOKEN = "0:local-mode"
 LOCAL_USER_ID = 424242  # fixed, so that a second start resumes the same chat
@@ -128,8 +129,13 @@ async def run_local(settings: Settings) -> int:
     except BaseException:
         await emulator.stop()
         raise
-    where = runtime.delivery.transport.describe()
-    _print(f"Modo local: el bot corre contra un Telegram simulado. Correos: {where}.")
+    transport = runtime.delivery.transport
+    where = (
+        f"se guardan en {transport.directory.resolve()}"
+        if isinstance(transport, FileTransport)
+        else f"salen por {transport.describe()}"
+    )
+    _print(f"Modo local: el bot corre contra un Telegram simulado. Los correos {where}.")
     _print("Escribe como en Telegram (/start para empezar). Ctrl-D o Ctrl-C para salir.\n")
     queue: asyncio.Queue[str | None] = asyncio.Queue()
     threading.Thread(

@@ -61,6 +61,7 @@ async def start(workdir: Path) -> Terminal:
     )
     terminal = Terminal(process)
     await terminal.until("Modo local")
+    await terminal.until(r"Los correos se guardan en .*outbox")
     return terminal
 
 
