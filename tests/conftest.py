@@ -1,4 +1,4 @@
-"""Shared fixtures: a database of each kind, a real SMTP server, the emulator and the bot."""
+"""Shared fixtures: a database of each kind, a real SMTP server and the Bot API emulator."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy.engine import make_url
+
+from emulator import BotApiEmulator
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -115,6 +117,15 @@ class SmtpServer:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    """The Bot API emulator on a free loopback port."""
+    server = BotApiEmulator()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture

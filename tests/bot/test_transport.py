@@ -18,14 +18,6 @@ from emulator import BotApiEmulator, Person
 TOKEN = "42:transport-test"
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    server = BotApiEmulator()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def bot_on(base_url: str, file_url: str = "", **timeouts: float) -> Bot:
     return Bot(
         TOKEN,

@@ -99,14 +99,6 @@ class Harness:
         return code
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    server = BotApiEmulator()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def make_settings(emulator: BotApiEmulator, database_url: str, smtp: SmtpServer) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]

@@ -25,14 +25,6 @@ TOKEN = "42:emulator-test"
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    server = BotApiEmulator()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def bot(emulator: BotApiEmulator) -> AsyncIterator[Bot]:
     async with Bot(TOKEN, base_url=emulator.base_url, base_file_url=emulator.file_url) as bot:
         yield bot
