@@ -10,11 +10,15 @@ timeouts kept."""
 from __future__ import annotations
 
 import ssl
+from typing import TYPE_CHECKING
 
 import aiohttp
 import certifi
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+if TYPE_CHECKING:
+    from telegram._utils.types import ODVInput
 
 DEFAULT_TIMEOUT_SECONDS = 5.0  # connect, read and write, as PTB's HTTPXRequest
 DEFAULT_POOL_TIMEOUT_SECONDS = 1.0
@@ -70,10 +74,10 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        write_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        connect_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        pool_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
@@ -106,11 +110,13 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
-    def _chosen(self, name: str, value: object) -> float | None:
-        return self._timeout[name] if value is BaseRequest.DEFAULT_NONE else value  # type: ignore[return-value]
+    def _chosen(self, name: str, value: ODVInput[float]) -> float | None:
+        """The value passed for one call, or this request's own default."""
+        return self._timeout[name] if isinstance(value, _DEFAULT) else value  # type: ignore[return-value]
 
 
 _NO_TIMEOUT = aiohttp.ClientTimeout(total=None)
+_DEFAULT = type(BaseRequest.DEFAULT_NONE)  # what PTB passes for "not given in this call"
 
 
 def _body(request_data: RequestData | None) -> dict[str, str] | aiohttp.FormData | None:
