@@ -166,6 +166,9 @@ class MailDelivery:
                 if self._stopping:
                     break
                 sent += await self._deliver(row)
+            if len(due) < BATCH_SIZE:
+                # That was all that was due; mail enqueued meanwhile has called wake().
+                return sent
         return sent
 
     async def _deliver(self, row: OutboxMessage) -> int:

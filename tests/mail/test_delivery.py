@@ -78,6 +78,25 @@ async def test_smtp_delivery_sends_text_and_html_and_marks_sent(
     assert await delivery.deliver_due() == 0  # nothing is sent twice
 
 
+async def test_more_than_a_batch_is_sent_in_one_pass(
+    sessions: async_sessionmaker[AsyncSession],
+    smtp: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("mail.delivery.BATCH_SIZE", 2)
+    for _ in range(5):
+        await put_confirmation(sessions)
+    delivery = MailDelivery(
+        sessions=sessions,
+        transport=smtp_transport(smtp),
+        sender="f@example.mx",
+        retry_cap_seconds=30,
+    )
+    assert await delivery.deliver_due() == 5
+    assert len(await smtp.mailbox.wait(5)) == 5
+    assert await delivery.deliver_due() == 0
+
+
 async def test_smtp_down_keeps_the_message_and_retries_later(
     sessions: async_sessionmaker[AsyncSession], smtp_server: SmtpServer
 ) -> None:
