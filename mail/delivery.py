@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -28,6 +28,10 @@ IDLE_CHECK_SECONDS = 30.0
 
 class Transport(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
+
+    def connection(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Messages sent inside share what can be shared (one SMTP connection)."""
+        ...
 
     def describe(self) -> str: ...
 
@@ -52,9 +56,43 @@ class SmtpTransport:
             "password": password,
             "timeout": timeout,
         }
+        self._client: aiosmtplib.SMTP | None = None
+        self._in_pass = False
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[None]:
+        """One connection for all the messages of a delivery pass, opened at the first;
+        a connection that failed is dropped and the next message opens another."""
+        self._in_pass = True
+        try:
+            yield
+        finally:
+            self._in_pass = False
+            await self._drop(quit=True)
 
     async def send(self, message: EmailMessage) -> None:
-        await aiosmtplib.send(message, **self._options)
+        if not self._in_pass:
+            await aiosmtplib.send(message, **self._options)
+            return
+        if self._client is None:
+            client = aiosmtplib.SMTP(**self._options)
+            await client.connect()
+            self._client = client
+        try:
+            await self._client.send_message(message)
+        except Exception:
+            await self._drop(quit=False)
+            raise
+
+    async def _drop(self, *, quit: bool) -> None:
+        client, self._client = self._client, None
+        if client is None or not client.is_connected:
+            return
+        if quit:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await client.quit()
+                return
+        client.close()
 
     def describe(self) -> str:
         return f"SMTP {self._options['hostname']}:{self._options['port']}"
@@ -79,6 +117,10 @@ class FileTransport:
         temporary = path.with_suffix(".tmp")
         temporary.write_bytes(data)
         temporary.replace(path)
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[None]:
+        yield
 
     def describe(self) -> str:
         return f"files in {self.directory.resolve()}"
@@ -162,10 +204,11 @@ class MailDelivery:
                 )
             if not due:
                 return sent
-            for row in due:
-                if self._stopping:
-                    break
-                sent += await self._deliver(row)
+            async with self.transport.connection():
+                for row in due:
+                    if self._stopping:
+                        break
+                    sent += await self._deliver(row)
             if len(due) < BATCH_SIZE:
                 # That was all that was due; mail enqueued meanwhile has called wake().
                 return sent

@@ -83,10 +83,19 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.peers: list[tuple[str, int]] = []  # the client's address for each message
+        self.refused: set[str] = set()  # recipients this server turns away
+
+    async def handle_RCPT(self, server, session, envelope, address, options) -> str:  # type: ignore[no-untyped-def]
+        if address in self.refused:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append(message)  # type: ignore[arg-type]
+        self.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
     async def wait(self, count: int = 1, timeout: float = 15) -> list[EmailMessage]:

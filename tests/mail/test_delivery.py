@@ -29,19 +29,19 @@ async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSess
     await engine.dispose()
 
 
-async def put_confirmation(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def put_confirmation(
+    sessions: async_sessionmaker[AsyncSession], recipient: str = "ana@example.mx"
+) -> None:
     content = confirmation_email(
         language="es",
-        email="ana@example.mx",
+        email=recipient,
         rfc="GODE561231GR8",
         code="a" * 40,
         link="https://t.me/cfdi_bot?start=c_" + "a" * 40,
         ttl_hours=72,
     )
     async with sessions() as session, session.begin():
-        await enqueue(
-            session=session, recipient="ana@example.mx", content=content, sender="f@example.mx"
-        )
+        await enqueue(session=session, recipient=recipient, content=content, sender="f@example.mx")
 
 
 async def stored(sessions: async_sessionmaker[AsyncSession]) -> OutboxMessage:
@@ -78,7 +78,7 @@ async def test_smtp_delivery_sends_text_and_html_and_marks_sent(
     assert await delivery.deliver_due() == 0  # nothing is sent twice
 
 
-async def test_more_than_a_batch_is_sent_in_one_pass(
+async def test_more_than_a_batch_is_sent_in_one_pass_one_connection_a_batch(
     sessions: async_sessionmaker[AsyncSession],
     smtp: SmtpServer,
     monkeypatch: pytest.MonkeyPatch,
@@ -94,7 +94,30 @@ async def test_more_than_a_batch_is_sent_in_one_pass(
     )
     assert await delivery.deliver_due() == 5
     assert len(await smtp.mailbox.wait(5)) == 5
+    assert len(set(smtp.mailbox.peers)) == 3  # batches of 2, 2 and 1
     assert await delivery.deliver_due() == 0
+
+
+async def test_a_refused_message_does_not_stop_the_others_of_its_pass(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer
+) -> None:
+    smtp.mailbox.refused.add("nadie@example.mx")
+    await put_confirmation(sessions, "ana@example.mx")
+    await put_confirmation(sessions, "nadie@example.mx")
+    await put_confirmation(sessions, "beto@example.mx")
+    delivery = MailDelivery(
+        sessions=sessions,
+        transport=smtp_transport(smtp),
+        sender="f@example.mx",
+        retry_cap_seconds=30,
+    )
+    assert await delivery.deliver_due() == 2
+    assert [m["To"] for m in await smtp.mailbox.wait(2)] == ["ana@example.mx", "beto@example.mx"]
+    async with sessions() as session:
+        refused = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.recipient == "nadie@example.mx")
+        )
+    assert refused is not None and refused.sent_at is None and refused.attempts == 1
 
 
 async def test_smtp_down_keeps_the_message_and_retries_later(
