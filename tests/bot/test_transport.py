@@ -28,6 +28,12 @@ def bot_on(base_url: str, file_url: str = "", **timeouts: float) -> Bot:
     )
 
 
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again: nothing listens there
+
+
 @contextlib.asynccontextmanager
 async def started(request: AiohttpRequest) -> AsyncIterator[AiohttpRequest]:
     await request.initialize()
@@ -65,9 +71,7 @@ async def test_telegram_errors_stay_telegram_errors(emulator: BotApiEmulator) ->
 
 
 async def test_a_server_that_is_not_there_is_a_network_error() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again: nothing listens there
+    port = closed_port()
     async with started(AiohttpRequest(1)) as request:
         with pytest.raises(NetworkError):
             await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe")
@@ -85,3 +89,26 @@ async def test_a_server_that_does_not_answer_times_out() -> None:
                 await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe")
     finally:
         server.close()
+
+
+async def test_a_proxy_from_the_environment_is_used(
+    emulator: BotApiEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As with PTB's httpx client: HTTP_PROXY carries the request (here the emulator plays
+    the proxy for a host that does not exist)."""
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{emulator.port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    async with started(AiohttpRequest(1)) as request:
+        answer = await request.post(f"http://api.telegram.invalid/bot{TOKEN}/getMe")
+    assert answer["is_bot"] is True
+
+
+async def test_no_proxy_goes_direct(
+    emulator: BotApiEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    async with started(AiohttpRequest(1)) as request:
+        answer = await request.post(f"{emulator.base_url}{TOKEN}/getMe")
+    assert answer["is_bot"] is True
