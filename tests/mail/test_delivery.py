@@ -51,6 +51,14 @@ async def stored(sessions: async_sessionmaker[AsyncSession]) -> OutboxMessage:
     return row
 
 
+def delivery_over(
+    sessions: async_sessionmaker[AsyncSession], transport: SmtpTransport | FileTransport
+) -> MailDelivery:
+    return MailDelivery(
+        sessions=sessions, transport=transport, sender="f@example.mx", retry_cap_seconds=30
+    )
+
+
 def smtp_transport(server: SmtpServer) -> SmtpTransport:
     return SmtpTransport(
         host="127.0.0.1", port=server.port, security="none", username=None, password=None, timeout=5
@@ -61,12 +69,7 @@ async def test_smtp_delivery_sends_text_and_html_and_marks_sent(
     sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer
 ) -> None:
     await put_confirmation(sessions)
-    delivery = MailDelivery(
-        sessions=sessions,
-        transport=smtp_transport(smtp),
-        sender="f@example.mx",
-        retry_cap_seconds=30,
-    )
+    delivery = delivery_over(sessions, smtp_transport(smtp))
     assert await delivery.deliver_due() == 1
     [message] = await smtp.mailbox.wait(1)
     assert message["To"] == "ana@example.mx" and "f@example.mx" in message["From"]
@@ -86,12 +89,7 @@ async def test_more_than_a_batch_is_sent_in_one_pass_one_connection_a_batch(
     monkeypatch.setattr("mail.delivery.BATCH_SIZE", 2)
     for _ in range(5):
         await put_confirmation(sessions)
-    delivery = MailDelivery(
-        sessions=sessions,
-        transport=smtp_transport(smtp),
-        sender="f@example.mx",
-        retry_cap_seconds=30,
-    )
+    delivery = delivery_over(sessions, smtp_transport(smtp))
     assert await delivery.deliver_due() == 5
     assert len(await smtp.mailbox.wait(5)) == 5
     assert len(set(smtp.mailbox.peers)) == 3  # batches of 2, 2 and 1
@@ -105,12 +103,7 @@ async def test_a_refused_message_does_not_stop_the_others_of_its_pass(
     await put_confirmation(sessions, "ana@example.mx")
     await put_confirmation(sessions, "nadie@example.mx")
     await put_confirmation(sessions, "beto@example.mx")
-    delivery = MailDelivery(
-        sessions=sessions,
-        transport=smtp_transport(smtp),
-        sender="f@example.mx",
-        retry_cap_seconds=30,
-    )
+    delivery = delivery_over(sessions, smtp_transport(smtp))
     assert await delivery.deliver_due() == 2
     assert [m["To"] for m in await smtp.mailbox.wait(2)] == ["ana@example.mx", "beto@example.mx"]
     async with sessions() as session:
@@ -124,12 +117,7 @@ async def test_smtp_down_keeps_the_message_and_retries_later(
     sessions: async_sessionmaker[AsyncSession], smtp_server: SmtpServer
 ) -> None:
     await put_confirmation(sessions)
-    delivery = MailDelivery(
-        sessions=sessions,
-        transport=smtp_transport(smtp_server),
-        sender="f@example.mx",
-        retry_cap_seconds=30,
-    )
+    delivery = delivery_over(sessions, smtp_transport(smtp_server))
     assert await delivery.deliver_due() == 0
     row = await stored(sessions)
     assert row.sent_at is None and row.attempts == 1 and row.last_error
@@ -154,12 +142,7 @@ async def test_without_smtp_mail_is_written_as_eml_files(
     await put_confirmation(sessions)
     outbox_dir = tmp_path / "outbox"
     seen = []
-    delivery = MailDelivery(
-        sessions=sessions,
-        transport=FileTransport(outbox_dir),
-        sender="f@example.mx",
-        retry_cap_seconds=30,
-    )
+    delivery = delivery_over(sessions, FileTransport(outbox_dir))
     delivery.listeners.append(seen.append)
     assert await delivery.deliver_due() == 1
     [path] = list(outbox_dir.glob("*.eml"))
