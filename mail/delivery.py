@@ -68,7 +68,7 @@ class SmtpTransport:
             yield
         finally:
             self._in_pass = False
-            await self._drop(quit=True)
+            await self._drop(politely=True)
 
     async def send(self, message: EmailMessage) -> None:
         if not self._in_pass:
@@ -81,17 +81,20 @@ class SmtpTransport:
         try:
             await self._client.send_message(message)
         except Exception:
-            await self._drop(quit=False)
+            await self._drop(politely=False)
             raise
 
-    async def _drop(self, *, quit: bool) -> None:
+    async def _drop(self, *, politely: bool) -> None:
+        """Close the pass's connection: with QUIT when it is in a good state."""
         client, self._client = self._client, None
         if client is None or not client.is_connected:
             return
-        if quit:
-            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+        if politely:
+            try:
                 await client.quit()
                 return
+            except (aiosmtplib.SMTPException, OSError):
+                pass
         client.close()
 
     def describe(self) -> str:
