@@ -1,5 +1,6 @@
-"""The Bot API methods the emulator answers, each as Telegram would (the shapes are
-checked against PTB's own de_json in tests/emulator)."""
+"""The Bot API methods of chats and messages, each as Telegram would answer (the shapes
+are checked against PTB's own de_json in tests/emulator). The bot's own profile is in
+emulator.profile."""
 
 from __future__ import annotations
 
@@ -7,25 +8,11 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from emulator.markup import EntityParseError, parse_html, utf16_length
-from emulator.registry import MAX_CALLBACK_DATA, MAX_TEXT, Params, method
+from emulator.registry import MAX_CALLBACK_DATA, MAX_TEXT, Params, int_param, method, text_param
 from emulator.world import BotAccount, Chat, Message, bad_request, now
 
 if TYPE_CHECKING:
     from emulator.server import BotApiEmulator
-
-
-def _text(params: Params, key: str = "text") -> str:
-    value = params.get(key)
-    return "" if value is None else str(value)
-
-
-def _int(params: Params, key: str) -> int:
-    try:
-        return int(params[key])
-    except KeyError:
-        raise bad_request(f"{key} is required") from None
-    except (TypeError, ValueError):
-        raise bad_request(f"invalid {key}") from None
 
 
 def _markup(params: Params) -> dict | None:
@@ -45,7 +32,7 @@ def _markup(params: Params) -> dict | None:
 
 
 def _formatted(params: Params) -> tuple[str, list[dict]]:
-    text = _text(params)
+    text = text_param(params)
     parse_mode = params.get("parse_mode")
     if parse_mode in (None, ""):
         plain, entities = text, list(params.get("entities") or [])
@@ -76,16 +63,6 @@ async def _add_bot_message(
     return message
 
 
-@method("getMe")
-async def get_me(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    return {
-        **bot.user.to_api(),
-        "can_join_groups": True,
-        "can_read_all_group_messages": False,
-        "supports_inline_queries": False,
-    }
-
-
 @method("getUpdates")
 async def get_updates(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
     offset = params.get("offset")
@@ -94,23 +71,9 @@ async def get_updates(emulator: BotApiEmulator, bot: BotAccount, params: Params)
     return await bot.take_updates(int(offset) if offset is not None else None, limit, timeout)
 
 
-@method("deleteWebhook")
-async def delete_webhook(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    if params.get("drop_pending_updates"):
-        bot.updates.clear()
-    bot.properties.pop("webhook", None)
-    return True
-
-
-@method("getWebhookInfo")
-async def get_webhook_info(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    url = (bot.properties.get("webhook") or {}).get("url", "")
-    return {"url": url, "has_custom_certificate": False, "pending_update_count": len(bot.updates)}
-
-
 @method("sendMessage")
 async def send_message(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    chat = bot.chat(_int(params, "chat_id"))
+    chat = bot.chat(int_param(params, "chat_id"))
     text, entities = _formatted(params)
     message = await _add_bot_message(
         emulator, bot, chat, text=text, entities=entities, reply_markup=_markup(params)
@@ -119,8 +82,8 @@ async def send_message(emulator: BotApiEmulator, bot: BotAccount, params: Params
 
 
 def _editable(bot: BotAccount, params: Params) -> tuple[Chat, Message]:
-    chat = bot.chat(_int(params, "chat_id"))
-    message = chat.find(_int(params, "message_id"))
+    chat = bot.chat(int_param(params, "chat_id"))
+    message = chat.find(int_param(params, "message_id"))
     if message is None:
         raise bad_request("message to edit not found")
     if not message.from_bot:
@@ -164,8 +127,8 @@ async def edit_message_reply_markup(
 
 @method("deleteMessage")
 async def delete_message(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    chat = bot.chat(_int(params, "chat_id"))
-    message = chat.find(_int(params, "message_id"))
+    chat = bot.chat(int_param(params, "chat_id"))
+    message = chat.find(int_param(params, "message_id"))
     if message is None:
         raise bad_request("message to delete not found")
     message.deleted = True
@@ -177,7 +140,7 @@ async def delete_message(emulator: BotApiEmulator, bot: BotAccount, params: Para
 
 @method("answerCallbackQuery")
 async def answer_callback_query(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    query = bot.open_callbacks.pop(_text(params, "callback_query_id"), None)
+    query = bot.open_callbacks.pop(text_param(params, "callback_query_id"), None)
     if query is None:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
     answer = {
@@ -189,41 +152,15 @@ async def answer_callback_query(emulator: BotApiEmulator, bot: BotAccount, param
     return True
 
 
-def _command_scope(params: Params) -> tuple[str, str]:
-    scope = params.get("scope") or {"type": "default"}
-    return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
-
-
-@method("setMyCommands")
-async def set_my_commands(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    commands = params.get("commands") or []
-    for command in commands:
-        if not 1 <= len(command.get("command", "")) <= 32 or not command.get("description"):
-            raise bad_request("BOT_COMMAND_INVALID")
-    bot.commands[_command_scope(params)] = list(commands)
-    return True
-
-
-@method("getMyCommands")
-async def get_my_commands(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    return bot.commands.get(_command_scope(params), [])
-
-
-@method("deleteMyCommands")
-async def delete_my_commands(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    bot.commands.pop(_command_scope(params), None)
-    return True
-
-
 @method("sendChatAction")
 async def send_chat_action(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    bot.chat(_int(params, "chat_id"))
+    bot.chat(int_param(params, "chat_id"))
     return True
 
 
 @method("sendDocument")
 async def send_document(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    chat = bot.chat(_int(params, "chat_id"))
+    chat = bot.chat(int_param(params, "chat_id"))
     document = params.get("document")
     if hasattr(document, "file"):
         file_id = emulator.store_file(document.filename or "document", document.file.read())
@@ -249,7 +186,7 @@ async def send_document(emulator: BotApiEmulator, bot: BotAccount, params: Param
 
 @method("getFile")
 async def get_file(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    file_id = _text(params, "file_id")
+    file_id = text_param(params, "file_id")
     if file_id not in emulator.files:
         raise bad_request("invalid file_id")
     name, data = emulator.files[file_id]
@@ -260,42 +197,3 @@ async def get_file(emulator: BotApiEmulator, bot: BotAccount, params: Params) ->
         "file_size": len(data),
         "file_path": f"documents/{file_id}.{suffix}",
     }
-
-
-@method("setWebhook")
-async def set_webhook(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    url = _text(params, "url")
-    if url and not url.startswith("https://"):
-        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    bot.properties["webhook"] = {"url": url, "secret_token": params.get("secret_token")}
-    return True
-
-
-def _language(params: Params) -> str:
-    return str(params.get("language_code") or "")
-
-
-@method("setMyDescription")
-async def set_my_description(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    bot.properties[("description", _language(params))] = _text(params, "description")
-    return True
-
-
-@method("getMyDescription")
-async def get_my_description(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
-    return {"description": bot.properties.get(("description", _language(params)), "")}
-
-
-@method("setMyShortDescription")
-async def set_my_short_description(
-    emulator: BotApiEmulator, bot: BotAccount, params: Params
-) -> Any:
-    bot.properties[("short", _language(params))] = _text(params, "short_description")
-    return True
-
-
-@method("getMyShortDescription")
-async def get_my_short_description(
-    emulator: BotApiEmulator, bot: BotAccount, params: Params
-) -> Any:
-    return {"short_description": bot.properties.get(("short", _language(params)), "")}

@@ -1,9 +1,12 @@
-"""The table of emulated Bot API methods, filled by emulator.methods."""
+"""The table of emulated Bot API methods, filled by emulator.methods and emulator.profile,
+and the readers of their parameters."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from emulator.world import bad_request
 
 Params = dict[str, Any]
 Method = Callable[..., Awaitable[Any]]
@@ -19,3 +22,17 @@ def method(name: str) -> Callable[[Method], Method]:
         return function
 
     return register
+
+
+def text_param(params: Params, key: str = "text") -> str:
+    value = params.get(key)
+    return "" if value is None else str(value)
+
+
+def int_param(params: Params, key: str) -> int:
+    try:
+        return int(params[key])
+    except KeyError:
+        raise bad_request(f"{key} is required") from None
+    except (TypeError, ValueError):
+        raise bad_request(f"invalid {key}") from None

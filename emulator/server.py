@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from emulator import methods as _methods  # noqa: F401  (fills the table)
+from emulator import profile as _profile  # noqa: F401  (fills the table)
 from emulator.registry import METHODS, Params
 from emulator.world import ApiError, BotAccount, Message, User, bad_request
 
