@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -21,7 +22,8 @@ data and password recovery, in chat.
 Modes:
   with TELEGRAM_BOT_TOKEN   serve Telegram (long polling; webhook when WEBHOOK_URL is set)
   without it, or --local    local mode: an emulated Telegram and a chat in this terminal
-  stats                     print the onboarding funnel from the database and exit"""
+  stats                     print the onboarding funnel from the database and exit
+  new-key                   print a new random DATA_ENCRYPTION_KEY and exit"""
 
 
 def settings_help() -> str:
@@ -62,9 +64,22 @@ def main(argv: list[str] | None = None) -> int:
         epilog=settings_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("mode", nargs="?", choices=["stats"], help="stats: print the funnel")
+    parser.add_argument(
+        "mode",
+        nargs="?",
+        choices=["stats", "new-key"],
+        help="stats: print the funnel; new-key: print a new DATA_ENCRYPTION_KEY",
+    )
     parser.add_argument("--local", action="store_true", help="local mode even with a token set")
     args = parser.parse_args(argv)
+    if args.mode == "new-key":
+        from storage.crypto import new_key
+
+        print(new_key())
+        return 0
+    # Whatever the bot creates (the SQLite database and its journal, mail files, logs, the
+    # local key) is its owner's alone.
+    os.umask(0o077)
     try:
         settings = Settings()
     except ValidationError as error:

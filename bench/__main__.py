@@ -25,6 +25,7 @@ from bench.scenario import ECHO_STEPS, Run, echo, onboard
 from bot.settings import Settings
 from emulator import BotApiEmulator, Person
 from services.passwords import PasswordHasher
+from storage.crypto import new_key
 
 
 class Mailbox:
@@ -143,6 +144,7 @@ async def main() -> dict:
         "SMTP_PORT": str(smtp_port),
         "SMTP_SECURITY": "none",
         "MAIL_FROM": "bench@example.mx",
+        "DATA_ENCRYPTION_KEY": new_key(),
         "BOT_LOOP_WATCH_FILE": str(workdir / "loop.json"),
         "LOG_LEVEL": "WARNING",
         **({"PYTHONASYNCIODEBUG": "1"} if os.environ.get("BENCH_ASYNCIO_DEBUG") else {}),

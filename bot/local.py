@@ -10,12 +10,16 @@ import sys
 import textwrap
 import threading
 from email.message import EmailMessage
+from pathlib import Path
+
+from pydantic import SecretStr
 
 from bot.runtime import BotRuntime
 from bot.settings import Settings
 from emulator import BotApiEmulator, Person
 from emulator.world import Message
 from mail.delivery import FileTransport
+from storage.crypto import new_key
 
 LOCAL_TOKEN = "0:local-mode"
 LOCAL_USER_ID = 424242  # fixed, so that a second start resumes the same chat
@@ -108,14 +112,32 @@ def _read_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None
     loop.call_soon_threadsafe(queue.put_nowait, None)
 
 
+LOCAL_KEY_FILE = Path("var/data-encryption.key")
+
+
+def local_key(path: Path = LOCAL_KEY_FILE) -> SecretStr:
+    """Local mode's DATA_ENCRYPTION_KEY: made once, kept readable by its owner only."""
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(new_key() + "\n")
+    return SecretStr(path.read_text().strip())
+
+
 async def run_local(settings: Settings) -> int:
+    local = settings.model_copy(
+        update={
+            "webhook_url": None,
+            "data_encryption_key": settings.data_encryption_key or local_key(),
+        }
+    )
     emulator = BotApiEmulator()
     await emulator.start()
-    local = settings.model_copy(
+    local = local.model_copy(
         update={
             "telegram_api_base_url": emulator.base_url,
             "telegram_api_file_url": emulator.file_url,
-            "webhook_url": None,
         }
     )
     runtime = BotRuntime(local, token=LOCAL_TOKEN)

@@ -22,8 +22,10 @@ from bot.persistence import DatabasePersistence
 from bot.settings import Settings
 from bot.texts import DEFAULT_LANGUAGE, Catalog
 from mail.delivery import FileTransport, MailDelivery, SmtpTransport, Transport
+from mail.outbox import Outbox
 from services import build_services
 from services.validation import common_passwords
+from storage.crypto import SecretBox
 from storage.db import create_engine, create_session_factory, migrate
 
 logger = logging.getLogger(__name__)
@@ -74,18 +76,27 @@ class BotRuntime:
         token = token or (secret.get_secret_value() if secret else None)
         if not token:
             raise ValueError("a bot token is needed")
+        if settings.data_encryption_key is None:
+            raise StartupError(
+                "DATA_ENCRYPTION_KEY is required to keep secrets at rest sealed; "
+                "make one with: python main.py new-key"
+            )
+        outbox = Outbox(
+            sender=settings.sender,
+            box=SecretBox.from_setting(settings.data_encryption_key.get_secret_value()),
+        )
         self.engine = create_engine(settings.database_url)
         sessions = create_session_factory(self.engine)
         self.delivery = MailDelivery(
             sessions=sessions,
             transport=build_transport(settings),
-            sender=settings.sender,
+            outbox=outbox,
             retry_cap_seconds=settings.mail_retry_max_seconds,
         )
         self.services = build_services(
             sessions=sessions,
             code_ttl=timedelta(hours=settings.confirmation_code_ttl_hours),
-            sender=settings.sender,
+            outbox=outbox,
             mail_ready=self.delivery.wake,
             session_idle=timedelta(hours=settings.session_idle_hours),
             human_check_on_signup=settings.human_check_on_signup,

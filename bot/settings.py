@@ -12,6 +12,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from storage.crypto import MIN_KEY_LENGTH
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/bot.sqlite3"
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -61,6 +63,7 @@ class Settings(BaseSettings):
     admin_telegram_ids: Annotated[tuple[int, ...], NoDecode] = ()
     reset_notify_unknown_email: bool = False
     log_level: str = "INFO"
+    data_encryption_key: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -84,6 +87,18 @@ class Settings(BaseSettings):
     def _id_list(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @field_validator("data_encryption_key")
+    @classmethod
+    def _long_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            keys = [key.strip() for key in value.get_secret_value().split(",")]
+            if not all(len(key) >= MIN_KEY_LENGTH for key in keys):
+                raise ValueError(
+                    f"each key must be at least {MIN_KEY_LENGTH} random characters "
+                    "(make one with: python main.py new-key)"
+                )
         return value
 
     @field_validator("log_level")

@@ -32,7 +32,6 @@ class CompanyDraft:
 @dataclass
 class ResetDraft:
     email: str | None = None
-    tries_left: int = 5
     code_id: int | None = None
     password_hash: str | None = None
 

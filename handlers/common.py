@@ -127,7 +127,7 @@ def end_flow(context: BotContext) -> int:
 
 
 async def delete_quietly(message: Message | None) -> bool:
-    """Delete a message that held a secret; a failure is logged, never shown."""
+    """Delete a message that may hold a secret; whether it worked (a failure is logged)."""
     if message is None:
         return False
     try:

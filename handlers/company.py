@@ -5,7 +5,7 @@ The form's core is in company_form.py, its fields' receivers in company_fields.p
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from bot import keyboards
 from bot.context import BotContext
@@ -33,6 +33,7 @@ from handlers.company_fields import (
     use_account_email,
 )
 from handlers.company_form import Step, advance, ask_field, draft, person_text, show_summary
+from handlers.passwords import not_a_secret
 from handlers.signin import ask_login_email, take_login_email, take_login_password
 from services.company import FIELDS, CompanyData
 from services.signin import AccountInfo, SignInStatus
@@ -54,9 +55,11 @@ async def start_company(update: Update, context: BotContext) -> Step | int:
     return await open_company(update, context, account)
 
 
-async def receive_login_email(update: Update, context: BotContext) -> Step:
-    ok = await take_login_email(update, context)
-    return Step.LOGIN_PASSWORD if ok else Step.LOGIN_EMAIL
+async def receive_login_email(update: Update, context: BotContext) -> Step | int:
+    taken = await take_login_email(update, context)
+    if taken is None:
+        return end_flow(context)
+    return Step.LOGIN_PASSWORD if taken else Step.LOGIN_EMAIL
 
 
 async def receive_login_password(update: Update, context: BotContext) -> Step | int:
@@ -158,8 +161,14 @@ def build_company_conversation() -> ConversationHandler:
             button(start_company, keyboards.MENU_COMPANY),
         ],
         states={
-            Step.LOGIN_EMAIL: [MessageHandler(TYPED_TEXT, receive_login_email)],
-            Step.LOGIN_PASSWORD: [MessageHandler(PASSWORD_TEXT, receive_login_password)],
+            Step.LOGIN_EMAIL: [
+                MessageHandler(TYPED_TEXT, receive_login_email),
+                MessageHandler(~filters.TEXT, not_a_secret),
+            ],
+            Step.LOGIN_PASSWORD: [
+                MessageHandler(PASSWORD_TEXT, receive_login_password),
+                MessageHandler(~filters.TEXT, not_a_secret),
+            ],
             Step.INTRO: [
                 button(begin_form, keyboards.COMPANY_START),
                 button(skip, keyboards.COMPANY_SKIP),

@@ -84,8 +84,9 @@ async def confirm_link(update: Update, context: BotContext) -> int:
 
 
 async def check_code(update: Update, context: BotContext, text: str) -> Step | int:
-    chat_id = update.effective_chat.id
-    result = await context.services.accounts.confirm(text=text, chat_id=chat_id)
+    result = await context.services.accounts.confirm(
+        text=text, chat_id=update.effective_chat.id, user_id=update.effective_user.id
+    )
     if result.status is ConfirmStatus.WRONG:
         await say(update, context, "confirm.wrong")
         context.chat.prompt = {"key": "confirm.ask-code", "keyboard": None, "values": {}}
@@ -94,10 +95,13 @@ async def check_code(update: Update, context: BotContext, text: str) -> Step | i
         wait = format_wait(update, context, result.retry_after)
         await say(update, context, "confirm.too-many", wait=wait)
     else:
+        if result.left_email is not None:
+            await say(update, context, "confirm.switched", left=result.left_email)
         key = {
             ConfirmStatus.CONFIRMED: "confirm.confirmed",
             ConfirmStatus.ALREADY_CONFIRMED: "confirm.already",
             ConfirmStatus.EXPIRED: "confirm.expired",
+            ConfirmStatus.OTHER_USER: "confirm.other-user",
         }[result.status]
         await say(update, context, key)
     return end_flow(context)
@@ -124,7 +128,7 @@ async def receive_resend_email(update: Update, context: BotContext) -> Step | in
 
 async def resend(update: Update, context: BotContext, email: str) -> int:
     result = await context.services.accounts.resend_code(
-        email=email, chat_id=update.effective_chat.id
+        email=email, chat_id=update.effective_chat.id, user_id=update.effective_user.id
     )
     if result.retry_after is not None:
         await say(

@@ -1,21 +1,37 @@
-"""Choosing a password in chat (sign-up and recovery): every message holding one is
-deleted as soon as it is read, and only its hash is kept."""
+"""Secrets in chat (sign-up, sign-in and recovery): every message that could hold one is
+deleted as soon as it is read, the person is told whether that worked, and only a
+password's hash is kept."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot.context import BotContext
-from handlers.common import ask, delete_quietly, say
+from handlers.common import ask, ask_again, delete_quietly, say
 from services.validation import Invalid, check_password
 
 
-async def read_secret(update: Update) -> str:
-    """The text of the message, which is deleted from the chat at once."""
+async def read_secret(update: Update) -> tuple[str, bool]:
+    """The text of the message, which is deleted from the chat at once; and whether the
+    deletion worked."""
     message = update.effective_message
     text = (message.text if message else None) or ""
-    await delete_quietly(message)
-    return text
+    return text, await delete_quietly(message)
+
+
+async def say_deleted(update: Update, context: BotContext, deleted: bool) -> None:
+    await say(
+        update, context, "signup.password-deleted" if deleted else "signup.password-not-deleted"
+    )
+
+
+async def not_a_secret(update: Update, context: BotContext) -> None:
+    """Anything but text where a secret is awaited (a photo with a caption, a file): it may
+    hold the secret all the same, so it is deleted, and the question asked again."""
+    deleted = await delete_quietly(update.effective_message)
+    await ask_again(
+        update, context, "common.secret-deleted" if deleted else "common.secret-not-deleted"
+    )
 
 
 async def take_new_password(
@@ -23,8 +39,8 @@ async def take_new_password(
 ) -> str | None:
     """The hash of an acceptable new password; otherwise None, with the reason said and
     the `prompt` asked again."""
-    password = await read_secret(update)
-    await say(update, context, "signup.password-deleted")
+    password, deleted = await read_secret(update)
+    await say_deleted(update, context, deleted)
     try:
         check_password(password, email=email, rfc=rfc)
     except Invalid as error:
@@ -38,7 +54,9 @@ async def same_password(
     update: Update, context: BotContext, password_hash: str | None, *, prompt: str
 ) -> bool:
     """Whether the second typing matches; if not, say so and ask the `prompt` again."""
-    password = await read_secret(update)
+    password, deleted = await read_secret(update)
+    if not deleted:
+        await say_deleted(update, context, deleted)
     if password_hash and await context.services.passwords.verify(password_hash, password):
         return True
     await say(update, context, "signup.passwords-differ")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from bot import keyboards
 from bot.context import BotContext
@@ -23,7 +23,7 @@ from handlers.common import (
     say,
 )
 from handlers.human_check import send_challenge, take_tap, tap_handler
-from handlers.passwords import read_secret, same_password, take_new_password
+from handlers.passwords import not_a_secret, read_secret, same_password, take_new_password
 from services.human_check import TapResult
 from services.reset import CodeStatus
 from services.validation import Invalid, parse_email
@@ -75,7 +75,10 @@ async def receive_email(update: Update, context: BotContext) -> Step | int:
         await ask(update, context, "reset.ask-email")
         return Step.EMAIL
     wait = await context.services.reset.request(
-        email=email, user_id=update.effective_user.id, language=context.language(update)
+        email=email,
+        chat_id=update.effective_chat.id,
+        user_id=update.effective_user.id,
+        language=context.language(update),
     )
     if wait is not None:
         await say(update, context, "reset.wait", wait=format_wait(update, context, wait))
@@ -87,9 +90,11 @@ async def receive_email(update: Update, context: BotContext) -> Step | int:
 
 
 async def receive_code(update: Update, context: BotContext) -> Step | int:
+    """Check the code (it is deleted from the chat: it opens the account for a while)."""
     current = draft(context)
+    text, _ = await read_secret(update)
     check = await context.services.reset.check_code(
-        email=current.email or "", text=update.effective_message.text or ""
+        email=current.email or "", chat_id=update.effective_chat.id, text=text
     )
     if check.status is CodeStatus.VERIFIED:
         current.code_id = check.code_id
@@ -98,13 +103,11 @@ async def receive_code(update: Update, context: BotContext) -> Step | int:
     if check.status is CodeStatus.EXPIRED:
         await say(update, context, "reset.expired")
         return finish(context)
-    # The chat counts tries too, so that an unknown address behaves like a known one.
-    current.tries_left = min(current.tries_left - 1, check.tries_left or current.tries_left)
-    if check.status is CodeStatus.NO_TRIES or current.tries_left <= 0:
+    if check.status is CodeStatus.NO_TRIES:
         await say(update, context, "reset.no-tries")
         return finish(context)
-    key = "reset.wrong-last" if current.tries_left == 1 else "reset.wrong"
-    await say(update, context, key, tries=current.tries_left)
+    key = "reset.wrong-last" if check.tries_left == 1 else "reset.wrong"
+    await say(update, context, key, tries=check.tries_left)
     await ask(update, context, "reset.ask-code")
     return Step.CODE
 
@@ -112,7 +115,9 @@ async def receive_code(update: Update, context: BotContext) -> Step | int:
 async def receive_password(update: Update, context: BotContext) -> Step | int:
     """Apply the sign-up's password policy to the new password."""
     current = draft(context)
-    identity = await context.services.reset.identity(current.code_id or 0)
+    identity = await context.services.reset.identity(
+        code_id=current.code_id or 0, chat_id=update.effective_chat.id
+    )
     if identity is None:
         await read_secret(update)
         await say(update, context, "reset.expired")
@@ -151,9 +156,18 @@ def build_reset_conversation() -> ConversationHandler:
         states={
             Step.CHECK: [tap_handler(tap)],
             Step.EMAIL: [MessageHandler(TYPED_TEXT, receive_email)],
-            Step.CODE: [MessageHandler(TYPED_TEXT, receive_code)],
-            Step.PASSWORD: [MessageHandler(PASSWORD_TEXT, receive_password)],
-            Step.PASSWORD_AGAIN: [MessageHandler(PASSWORD_TEXT, receive_password_again)],
+            Step.CODE: [
+                MessageHandler(TYPED_TEXT, receive_code),
+                MessageHandler(~filters.TEXT, not_a_secret),
+            ],
+            Step.PASSWORD: [
+                MessageHandler(PASSWORD_TEXT, receive_password),
+                MessageHandler(~filters.TEXT, not_a_secret),
+            ],
+            Step.PASSWORD_AGAIN: [
+                MessageHandler(PASSWORD_TEXT, receive_password_again),
+                MessageHandler(~filters.TEXT, not_a_secret),
+            ],
         },
         fallbacks=flow_fallbacks(),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from bot import keyboards
 from bot.context import BotContext
@@ -20,7 +20,7 @@ from handlers.common import (
     format_wait,
     say,
 )
-from handlers.passwords import read_secret
+from handlers.passwords import not_a_secret, read_secret
 from services.signin import SignInResult, SignInStatus
 from services.validation import Invalid, parse_email
 
@@ -36,14 +36,28 @@ async def ask_login_email(update: Update, context: BotContext) -> None:
     await ask(update, context, "signin.ask-email")
 
 
-async def take_login_email(update: Update, context: BotContext) -> bool:
-    """Keep the email and ask for the password; a bad one is explained and asked again."""
+async def take_login_email(update: Update, context: BotContext) -> bool | None:
+    """Keep the email and ask for the password (True); a bad one is explained and asked
+    again (False). When sign-in to the address is locked for this chat, say for how long
+    before anyone types a password in vain (None)."""
+    message = update.effective_message
     try:
-        context.chat.login_email = parse_email(update.effective_message.text or "")
+        email = parse_email(message.text or "")
     except Invalid as error:
+        if "@" not in (message.text or ""):
+            # Not even an attempt at an address: perhaps the password, typed first.
+            await not_a_secret(update, context)
+            return False
         await say(update, context, f"signup.{error.reason}")
         await ask_login_email(update, context)
         return False
+    wait = await context.services.signin.locked_for(
+        email=email, chat_id=update.effective_chat.id, user_id=update.effective_user.id
+    )
+    if wait is not None:
+        await say(update, context, "signin.locked", wait=format_wait(update, context, wait))
+        return None
+    context.chat.login_email = email
     await ask(update, context, "signin.ask-password")
     return True
 
@@ -51,7 +65,9 @@ async def take_login_email(update: Update, context: BotContext) -> bool:
 async def take_login_password(update: Update, context: BotContext) -> SignInResult:
     """Delete the password message, check it, and say how it went. A wrong one starts
     over from the email, since the answer does not say which of the two was wrong."""
-    password = await read_secret(update)
+    password, deleted = await read_secret(update)
+    if not deleted:
+        await say(update, context, "signup.password-not-deleted")
     result = await context.services.signin.sign_in(
         email=context.chat.login_email or "",
         password=password,
@@ -70,6 +86,8 @@ async def take_login_password(update: Update, context: BotContext) -> SignInResu
     elif result.status is SignInStatus.UNCONFIRMED:
         await say(update, context, "signin.unconfirmed")
     else:
+        if result.left is not None:
+            await say(update, context, "signin.switched", left=result.left.email)
         await say(update, context, "signin.signed-in", email=result.account.email)
     return result
 
@@ -80,8 +98,11 @@ async def start_signin(update: Update, context: BotContext) -> Step:
     return Step.EMAIL
 
 
-async def receive_email(update: Update, context: BotContext) -> Step:
-    return Step.PASSWORD if await take_login_email(update, context) else Step.EMAIL
+async def receive_email(update: Update, context: BotContext) -> Step | int:
+    taken = await take_login_email(update, context)
+    if taken is None:
+        return end_flow(context)
+    return Step.PASSWORD if taken else Step.EMAIL
 
 
 async def receive_password(update: Update, context: BotContext) -> Step | int:
@@ -107,8 +128,14 @@ def build_signin_conversation() -> ConversationHandler:
             CallbackQueryHandler(start_signin, pattern=f"^{keyboards.MENU_SIGNIN}$"),
         ],
         states={
-            Step.EMAIL: [MessageHandler(TYPED_TEXT, receive_email)],
-            Step.PASSWORD: [MessageHandler(PASSWORD_TEXT, receive_password)],
+            Step.EMAIL: [
+                MessageHandler(TYPED_TEXT, receive_email),
+                MessageHandler(~filters.TEXT, not_a_secret),
+            ],
+            Step.PASSWORD: [
+                MessageHandler(PASSWORD_TEXT, receive_password),
+                MessageHandler(~filters.TEXT, not_a_secret),
+            ],
         },
         fallbacks=flow_fallbacks(),
     )

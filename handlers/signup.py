@@ -11,6 +11,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ConversationHandler,
     MessageHandler,
+    filters,
 )
 
 from bot import keyboards
@@ -26,10 +27,12 @@ from handlers.common import (
     command,
     end_flow,
     flow_fallbacks,
+    format_wait,
     say,
 )
 from handlers.human_check import send_challenge, take_tap, tap_handler
-from handlers.passwords import same_password, take_new_password
+from handlers.passwords import not_a_secret, same_password, take_new_password
+from services.accounts import RegisterOutcome
 from services.human_check import TapResult
 from services.models import SignupRequest
 from services.validation import Invalid, check_rfc, parse_email
@@ -56,6 +59,10 @@ def draft(context: BotContext) -> SignupDraft:
 @begin_flow(FLOW)
 async def start_signup(update: Update, context: BotContext) -> Step | int:
     """Begin a sign-up with an empty draft (after the human check, if it is on)."""
+    wait = await context.services.accounts.signup_wait(update.effective_user.id)
+    if wait is not None:
+        await say(update, context, "signup.wait", wait=format_wait(update, context, wait))
+        return end_flow(context)
     context.chat.signup = SignupDraft()
     if context.services.human_check_on_signup:
         step: Step | int = Step.CHECK
@@ -193,7 +200,7 @@ async def show_summary(update: Update, context: BotContext) -> Step:
     return Step.SUMMARY
 
 
-async def create_account(update: Update, context: BotContext) -> int:
+async def create_account(update: Update, context: BotContext) -> Step | int:
     """Create the account (or, for a taken address, answer just the same)."""
     query = update.callback_query
     await query.answer(context.text(update, "signup.creating"))
@@ -204,8 +211,13 @@ async def create_account(update: Update, context: BotContext) -> int:
         password_hash=current.password_hash,
         language=context.language(update),
     )
-    await context.services.accounts.register(request)
+    result = await context.services.accounts.register(request, user_id=update.effective_user.id)
     await query.edit_message_reply_markup(None)
+    if result.outcome is RegisterOutcome.LIMITED:
+        await say(
+            update, context, "signup.wait", wait=format_wait(update, context, result.retry_after)
+        )
+        return await show_summary(update, context)
     context.chat.signup = None
     context.chat.signup_email = request.email
     end_flow(context)
@@ -250,8 +262,14 @@ def build_signup_conversation(*extra_fallbacks: BaseHandler) -> ConversationHand
                 CallbackQueryHandler(retype_rfc, pattern=f"^{keyboards.RFC_RETYPE}$"),
                 MessageHandler(TYPED_TEXT, receive_rfc),
             ],
-            Step.PASSWORD: [MessageHandler(PASSWORD_TEXT, receive_password)],
-            Step.PASSWORD_AGAIN: [MessageHandler(PASSWORD_TEXT, receive_password_again)],
+            Step.PASSWORD: [
+                MessageHandler(PASSWORD_TEXT, receive_password),
+                MessageHandler(~filters.TEXT, not_a_secret),
+            ],
+            Step.PASSWORD_AGAIN: [
+                MessageHandler(PASSWORD_TEXT, receive_password_again),
+                MessageHandler(~filters.TEXT, not_a_secret),
+            ],
             Step.SUMMARY: [
                 CallbackQueryHandler(create_account, pattern=f"^{keyboards.SIGNUP_CREATE}$"),
                 CallbackQueryHandler(fix_field, pattern=fix),

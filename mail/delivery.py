@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -16,8 +17,10 @@ from typing import Protocol
 import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mail.templates import SERVICE_NAME
+from mail.outbox import Outbox
+from mail.templates import SERVICE_NAME, EmailContent
 from storage import repositories
+from storage.crypto import UnreadableSecret
 from storage.models import OutboxMessage, utcnow
 
 logger = logging.getLogger(__name__)
@@ -116,9 +119,12 @@ class FileTransport:
         return self.directory / f"{message['X-Outbox-Id']}.eml"
 
     def _write(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only: a message may carry a code.
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(data)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
         temporary.replace(path)
 
     @contextlib.asynccontextmanager
@@ -129,16 +135,16 @@ class FileTransport:
         return f"files in {self.directory.resolve()}"
 
 
-def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
+def build_message(row: OutboxMessage, sender: str, content: EmailContent) -> EmailMessage:
     message = EmailMessage()
     message["From"] = formataddr((SERVICE_NAME, sender))
     message["To"] = row.recipient
-    message["Subject"] = row.subject
+    message["Subject"] = content.subject
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = row.message_id
     message["X-Outbox-Id"] = str(row.id)
-    message.set_content(row.text_body)
-    message.add_alternative(row.html_body, subtype="html")
+    message.set_content(content.text)
+    message.add_alternative(content.html, subtype="html")
     return message
 
 
@@ -153,13 +159,13 @@ class MailDelivery:
         *,
         sessions: async_sessionmaker[AsyncSession],
         transport: Transport,
-        sender: str,
+        outbox: Outbox,
         retry_cap_seconds: float,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
         self.transport = transport
-        self._sender = sender
+        self._outbox = outbox
         self._retry_cap = retry_cap_seconds
         self._now = clock
         self._wake = asyncio.Event()
@@ -217,8 +223,22 @@ class MailDelivery:
                 return sent
         return sent
 
+    async def _give_up(self, row: OutboxMessage, why: str) -> int:
+        async with self._sessions() as session, session.begin():
+            await repositories.give_up_outbox_message(
+                session=session, message_id=row.id, now=self._now()
+            )
+        logger.error("email %s given up after %d attempts: %s", row.id, row.attempts, why)
+        return 0
+
     async def _deliver(self, row: OutboxMessage) -> int:
-        message = build_message(row, self._sender)
+        if row.expires_at is not None and row.expires_at <= self._now():
+            return await self._give_up(row, "what it carries has expired")
+        try:
+            content = self._outbox.content(row)
+        except UnreadableSecret:
+            return await self._give_up(row, "sealed with a key this process does not have")
+        message = build_message(row, self._outbox.sender, content)
         try:
             await self.transport.send(message)
         except Exception as error:  # any failure of the far side: keep it and retry later

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mail.outbox import Outbox
 from services.accounts import AccountPolicy, AccountService, BotLinks
 from services.catalogs import SatCatalogs
 from services.company import CompanyService
@@ -39,7 +40,7 @@ def build_services(
     *,
     sessions: async_sessionmaker[AsyncSession],
     code_ttl: timedelta,
-    sender: str,
+    outbox: Outbox,
     mail_ready: Callable[[], None],
     session_idle: timedelta = timedelta(hours=24),
     human_check_on_signup: bool = False,
@@ -50,7 +51,8 @@ def build_services(
     passwords = PasswordHasher()
     accounts = AccountService(
         sessions=sessions,
-        policy=AccountPolicy(code_ttl=code_ttl, sender=sender),
+        policy=AccountPolicy(code_ttl=code_ttl),
+        outbox=outbox,
         links=links,
         mail_ready=mail_ready,
     )
@@ -63,7 +65,8 @@ def build_services(
         reset=ResetService(
             sessions=sessions,
             passwords=passwords,
-            policy=ResetPolicy(sender=sender, notify_unknown=reset_notify_unknown),
+            policy=ResetPolicy(notify_unknown=reset_notify_unknown),
+            outbox=outbox,
             mail_ready=mail_ready,
         ),
         funnel=FunnelService(sessions=sessions),

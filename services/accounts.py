@@ -1,5 +1,11 @@
 """Use cases of steps 1 and 2 of the portal guide: create an account, confirm it, and
-send a new confirmation code."""
+send a new confirmation code.
+
+An unconfirmed account has no owner yet (django-allauth's and OWASP's advice against
+pre-hijacking): a new sign-up for its address replaces the pending RFC and password and
+voids every earlier code, and only the Telegram user who made the latest sign-up can use
+its code. Confirming proves control of the inbox; the password that counts is the one
+chosen in the sign-up whose code was used."""
 
 from __future__ import annotations
 
@@ -9,13 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mail import templates
-from mail.outbox import enqueue
-from services import funnel, ratelimit
+from mail.outbox import Outbox
+from services import funnel, mail_allowance, ratelimit, security
 from services.codes import code_candidates, deep_link_payload, hash_code, new_confirmation_code
 from services.models import SignupRequest
 from storage import repositories
@@ -25,10 +30,19 @@ logger = logging.getLogger(__name__)
 
 
 class RegisterOutcome(StrEnum):
-    """Only for logs and tests: the chat answers both alike."""
+    """All but LIMITED answer alike in the chat; LIMITED says to wait."""
 
     CREATED = "created"
+    REPLACED = "replaced"  # a new sign-up for an address still unconfirmed
     EMAIL_TAKEN = "email-taken"
+    SUPPRESSED = "suppressed"  # the address's mail allowance is used up: nothing changed
+    LIMITED = "limited"
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterResult:
+    outcome: RegisterOutcome
+    retry_after: timedelta | None = None
 
 
 class ConfirmStatus(StrEnum):
@@ -37,6 +51,7 @@ class ConfirmStatus(StrEnum):
     WRONG = "wrong"
     EXPIRED = "expired"
     TOO_MANY_TRIES = "too-many-tries"
+    OTHER_USER = "other-user"  # a good code of a sign-up made by another Telegram user
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +59,7 @@ class ConfirmResult:
     status: ConfirmStatus
     email: str | None = None
     retry_after: timedelta | None = None
+    left_email: str | None = None  # the account this chat was signed in to before
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +83,6 @@ class BotLinks:
 @dataclass(frozen=True, slots=True)
 class AccountPolicy:
     code_ttl: timedelta
-    sender: str
 
 
 class AccountService:
@@ -76,104 +91,142 @@ class AccountService:
         *,
         sessions: async_sessionmaker[AsyncSession],
         policy: AccountPolicy,
+        outbox: Outbox,
         links: BotLinks,
         mail_ready: Callable[[], None],
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
         self._policy = policy
+        self._outbox = outbox
         self._links = links
         self._mail_ready = mail_ready
         self._now = clock
 
-    async def register(self, request: SignupRequest) -> RegisterOutcome:
-        """Create an unconfirmed account and mail its code; for a taken address, create
-        nothing and tell the address's owner instead."""
+    async def signup_wait(self, user_id: int) -> timedelta | None:
+        """How long this person must wait before another sign-up, if at all."""
+        async with self._sessions() as session:
+            return await ratelimit.retry_after(
+                session=session, limit=ratelimit.SIGN_UP_PER_USER, subject=user_id, now=self._now()
+            )
+
+    async def register(self, request: SignupRequest, *, user_id: int) -> RegisterResult:
+        """Create an unconfirmed account (or replace the pending credentials of one) and
+        mail its code; for a confirmed address, change nothing and tell its owner instead.
+        Mail past an address's allowance is not sent, and then nothing changes."""
         try:
-            async with self._sessions() as session, session.begin():
-                if await repositories.get_account_by_email(session=session, email=request.email):
-                    await self._notify_taken(session, request)
-                    outcome = RegisterOutcome.EMAIL_TAKEN
-                else:
-                    account = await repositories.add_account(
-                        session=session,
-                        email=request.email,
-                        rfc=request.rfc,
-                        password_hash=request.password_hash,
-                        language=request.language,
-                        now=self._now(),
-                    )
-                    await self._issue_code(session, account)
-                    await funnel.record(
-                        session=session, step=funnel.Step.ACCOUNT_CREATED, now=self._now()
-                    )
-                    outcome = RegisterOutcome.CREATED
+            outcome = await self._register(request, user_id)
         except IntegrityError:
             # Another sign-up with this address committed first: the database's unique
-            # index decided, and this one is treated like any taken address.
-            async with self._sessions() as session, session.begin():
-                await self._notify_taken(session, request)
-            outcome = RegisterOutcome.EMAIL_TAKEN
+            # index decided, and this one now finds the account.
+            outcome = await self._register(request, user_id)
+        if outcome.outcome is RegisterOutcome.LIMITED:
+            security.event("sign-up-limited", user_id=user_id)
         self._mail_ready()
-        logger.info("sign-up finished: %s", outcome)
+        logger.info("sign-up finished: %s", outcome.outcome)
         return outcome
 
-    async def confirm(self, *, text: str, chat_id: int) -> ConfirmResult:
-        """Confirm the account whose code is in `text`, and sign this chat in to it."""
+    async def _register(self, request: SignupRequest, user_id: int) -> RegisterResult:
         now = self._now()
         async with self._sessions() as session, session.begin():
+            admission = await ratelimit.acquire(
+                session=session, limits=[(ratelimit.SIGN_UP_PER_USER, user_id)], now=now
+            )
+            if admission.wait is not None:
+                return RegisterResult(RegisterOutcome.LIMITED, admission.wait)
+            account = await repositories.get_account_by_email(session=session, email=request.email)
+            known = account is not None and (
+                account.signup_user_id == user_id
+                or await repositories.is_known_chat(
+                    session=session, account_id=account.id, chat_id=user_id
+                )
+            )
+            if not await mail_allowance.take(
+                session=session, address=request.email, user_id=user_id, known=known, now=now
+            ):
+                return RegisterResult(RegisterOutcome.SUPPRESSED)
+            if account is None:
+                account = await repositories.add_account(
+                    session=session,
+                    email=request.email,
+                    rfc=request.rfc,
+                    password_hash=request.password_hash,
+                    language=request.language,
+                    signup_user_id=user_id,
+                    now=now,
+                )
+                await funnel.record(session=session, step=funnel.Step.ACCOUNT_CREATED, now=now)
+                outcome = RegisterOutcome.CREATED
+            elif not account.confirmed:
+                account.rfc = request.rfc
+                account.password_hash = request.password_hash
+                account.language = request.language
+                account.signup_user_id = user_id
+                account.password_changed_at = now
+                await repositories.delete_unused_codes(session=session, account_id=account.id)
+                outcome = RegisterOutcome.REPLACED
+            else:
+                await self._notify_taken(session, request)
+                security.event("sign-up-taken-address", user_id=user_id, account_id=account.id)
+                return RegisterResult(RegisterOutcome.EMAIL_TAKEN)
+            await self._issue_code(session, account)
+            return RegisterResult(outcome)
+
+    async def confirm(self, *, text: str, chat_id: int, user_id: int) -> ConfirmResult:
+        """Confirm the account whose code is in `text`, and sign this chat in to it."""
+        now = self._now()
+        limit = ratelimit.WRONG_CONFIRMATION_CODE
+        async with self._sessions() as session, session.begin():
+            await repositories.lock_keys(session=session, keys=[limit.key(chat_id)])
             wait = await ratelimit.retry_after(
-                session=session,
-                limit=ratelimit.WRONG_CONFIRMATION_CODE,
-                subject=chat_id,
-                now=now,
+                session=session, limit=limit, subject=chat_id, now=now
             )
             if wait is not None:
+                security.event("confirmation-locked", user_id=user_id)
                 return ConfirmResult(ConfirmStatus.TOO_MANY_TRIES, retry_after=wait)
             hashes = [hash_code(code) for code in code_candidates(text)]
             codes = await repositories.find_confirmation_codes(session=session, code_hashes=hashes)
-            result = await self._use_code(session, codes[0], chat_id, now) if codes else None
+            result = (
+                await self._use_code(session, codes[0], chat_id, user_id, now) if codes else None
+            )
             if result is None or result.status is ConfirmStatus.WRONG:
-                await ratelimit.record(
-                    session=session,
-                    limit=ratelimit.WRONG_CONFIRMATION_CODE,
-                    subject=chat_id,
-                    now=now,
-                )
+                await ratelimit.record(session=session, limit=limit, subject=chat_id, now=now)
+                security.event("confirmation-code-wrong", user_id=user_id)
                 return ConfirmResult(ConfirmStatus.WRONG)
             return result
 
-    async def resend_code(self, *, email: str, chat_id: int) -> ResendResult:
-        """A new code for an unconfirmed account (the old ones stop working)."""
+    async def resend_code(self, *, email: str, chat_id: int, user_id: int) -> ResendResult:
+        """A new code for an unconfirmed account (the old ones stop working), mailed only
+        when the latest sign-up for the address was this person's."""
         now = self._now()
         async with self._sessions() as session, session.begin():
-            wait = await ratelimit.retry_after(
-                session=session, limit=ratelimit.RESEND_PER_CHAT, subject=chat_id, now=now
+            admission = await ratelimit.acquire(
+                session=session, limits=[(ratelimit.RESEND_PER_CHAT, chat_id)], now=now
             )
-            if wait is not None:
-                return ResendResult(retry_after=wait)
-            await ratelimit.record(
-                session=session, limit=ratelimit.RESEND_PER_CHAT, subject=chat_id, now=now
-            )
+            if admission.wait is not None:
+                return ResendResult(retry_after=admission.wait)
             account = await repositories.get_account_by_email(session=session, email=email)
             if account is None or account.confirmed:
                 return ResendResult()
-            # The per-account limit is silent so that its answer cannot tell which
-            # addresses have accounts.
-            if await ratelimit.retry_after(
-                session=session, limit=ratelimit.RESEND_PER_ACCOUNT, subject=account.id, now=now
+            if account.signup_user_id not in (None, user_id):
+                security.event("resend-by-stranger", user_id=user_id, account_id=account.id)
+                return ResendResult()
+            if not await mail_allowance.take(
+                session=session, address=email, user_id=user_id, known=True, now=now
             ):
                 return ResendResult()
-            await ratelimit.record(
-                session=session, limit=ratelimit.RESEND_PER_ACCOUNT, subject=account.id, now=now
-            )
             await repositories.delete_unused_codes(session=session, account_id=account.id)
             await self._issue_code(session, account)
         self._mail_ready()
         return ResendResult()
 
     async def _use_code(
-        self, session: AsyncSession, code: ConfirmationCode, chat_id: int, now: datetime
+        self,
+        session: AsyncSession,
+        code: ConfirmationCode,
+        chat_id: int,
+        user_id: int,
+        now: datetime,
     ) -> ConfirmResult:
         account = await repositories.get_account(session=session, account_id=code.account_id)
         if account is None:
@@ -184,30 +237,42 @@ class AccountService:
             return ConfirmResult(ConfirmStatus.WRONG)
         if code.expires_at <= now:
             return ConfirmResult(ConfirmStatus.EXPIRED, email=account.email)
-        # Single use even when two taps race: only one UPDATE finds the code unused.
-        claimed = await session.execute(
-            update(ConfirmationCode)
-            .where(ConfirmationCode.id == code.id, ConfirmationCode.used_at.is_(None))
-            .values(used_at=now)
-        )
-        if claimed.rowcount != 1:
+        if account.signup_user_id not in (None, user_id):
+            # The inbox's owner holds a code of a sign-up someone else made: using it would
+            # give that someone's password to the account.
+            security.event("confirmation-by-other-user", user_id=user_id, account_id=account.id)
+            return ConfirmResult(ConfirmStatus.OTHER_USER, email=account.email)
+        if not await repositories.claim_confirmation_code(
+            session=session, code_id=code.id, now=now
+        ):
             return ConfirmResult(ConfirmStatus.ALREADY_CONFIRMED, email=account.email)
         if account.confirmed_at is None:
             account.confirmed_at = now
             await funnel.record(session=session, step=funnel.Step.ACCOUNT_CONFIRMED, now=now)
-        await repositories.bind_chat(
+        previous = await repositories.bind_chat(
             session=session, chat_id=chat_id, account_id=account.id, now=now
         )
+        left = await self._left(session, previous, account.id, user_id)
         logger.info("account %s confirmed", account.id)
-        return ConfirmResult(ConfirmStatus.CONFIRMED, email=account.email)
+        return ConfirmResult(ConfirmStatus.CONFIRMED, email=account.email, left_email=left)
+
+    async def _left(
+        self, session: AsyncSession, previous: int | None, account_id: int, user_id: int
+    ) -> str | None:
+        if previous is None or previous == account_id:
+            return None
+        security.event("account-switch", user_id=user_id, account_id=account_id, left=previous)
+        left = await repositories.get_account(session=session, account_id=previous)
+        return left.email if left else None
 
     async def _issue_code(self, session: AsyncSession, account: Account) -> None:
         code = new_confirmation_code()
+        expires_at = self._now() + self._policy.code_ttl
         await repositories.add_confirmation_code(
             session=session,
             account_id=account.id,
             code_hash=hash_code(code),
-            expires_at=self._now() + self._policy.code_ttl,
+            expires_at=expires_at,
         )
         content = templates.confirmation_email(
             language=account.language,
@@ -217,12 +282,10 @@ class AccountService:
             link=self._links.start_link(deep_link_payload(code)),
             ttl_hours=self._policy.code_ttl.total_seconds() / 3600,
         )
-        await enqueue(
-            session=session, recipient=account.email, content=content, sender=self._policy.sender
+        await self._outbox.add(
+            session=session, recipient=account.email, content=content, expires_at=expires_at
         )
 
     async def _notify_taken(self, session: AsyncSession, request: SignupRequest) -> None:
         content = templates.signup_attempt_email(language=request.language, email=request.email)
-        await enqueue(
-            session=session, recipient=request.email, content=content, sender=self._policy.sender
-        )
+        await self._outbox.add(session=session, recipient=request.email, content=content)

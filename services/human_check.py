@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services import ratelimit
-from storage.models import HumanCheck, RateEvent, utcnow
+from services import ratelimit, security
+from storage import repositories
+from storage.models import HumanCheck, utcnow
 
 CHALLENGE_TTL = timedelta(minutes=5)
 CHOICES = 6
@@ -98,10 +98,12 @@ class HumanCheckService:
         now = self._now()
         limit = ratelimit.HUMAN_CHECK_WRONG
         async with self._sessions() as session, session.begin():
+            await repositories.lock_keys(session=session, keys=[limit.key(user_id)])
             wait = await ratelimit.retry_after(
                 session=session, limit=limit, subject=user_id, now=now
             )
             if wait is not None:
+                security.event("human-check-locked", user_id=user_id)
                 return Verdict(TapResult.LOCKED, wait)
             check = await session.get(HumanCheck, token)
             if (
@@ -114,10 +116,14 @@ class HumanCheckService:
             check.used_at = now
             if position == check.answer:
                 # "In a row": a success forgets the earlier wrong taps.
-                await session.execute(delete(RateEvent).where(RateEvent.key == limit.key(user_id)))
+                await ratelimit.clear(session=session, limit=limit, subject=user_id)
                 return Verdict(TapResult.PASSED)
             await ratelimit.record(session=session, limit=limit, subject=user_id, now=now)
+            security.event("human-check-failed", user_id=user_id)
             wait = await ratelimit.retry_after(
                 session=session, limit=limit, subject=user_id, now=now
             )
-            return Verdict(TapResult.LOCKED, wait) if wait else Verdict(TapResult.WRONG)
+            if wait:
+                security.event("human-check-locked", user_id=user_id)
+                return Verdict(TapResult.LOCKED, wait)
+            return Verdict(TapResult.WRONG)

@@ -7,6 +7,7 @@ import contextlib
 import os
 import sys
 import threading
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher as Argon2Hasher
@@ -53,14 +54,23 @@ class PasswordHasher:
 
     async def hash(self, password: str) -> str:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._threads, self._hasher.hash, password)
+        return await loop.run_in_executor(self._threads, self._hasher.hash, normalized(password))
 
     async def verify(self, password_hash: str, password: str) -> bool:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._threads, self._verify, password_hash, password)
+        return await loop.run_in_executor(
+            self._threads, self._verify, password_hash, normalized(password)
+        )
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:
             return self._hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+
+
+def normalized(password: str) -> str:
+    """NIST SP 800-63B: passwords are compared in Unicode NFKC form, so that "ñ" typed as
+    one character or as "n" and a combining tilde (as some keyboards send it) is the same
+    password."""
+    return unicodedata.normalize("NFKC", password)

@@ -1,8 +1,10 @@
-"""Sliding-window limits kept in the database, so they hold across restarts."""
+"""Sliding-window limits kept in the database, so they hold across restarts and across
+processes. Checking a limit and counting an attempt happen in one step under a lock of the
+limit's key, so that many attempts at the same moment cannot all pass."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,9 +23,15 @@ class Limit:
         return f"{self.name}:{subject}"
 
 
-WRONG_CONFIRMATION_CODE = Limit("confirm-wrong-chat", 5, timedelta(hours=1))
-RESEND_PER_CHAT = Limit("resend-chat", 1, timedelta(minutes=1))
-RESEND_PER_ACCOUNT = Limit("resend-account", 1, timedelta(minutes=1))
+Pairs = Iterable[tuple[Limit, object]]
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """The outcome of `acquire`: either a wait, or the ids of the attempts it counted."""
+
+    wait: timedelta | None
+    event_ids: Sequence[int] = ()
 
 
 async def retry_after(
@@ -38,13 +46,11 @@ async def retry_after(
     return times[-limit.count] + limit.window - now
 
 
-async def record(*, session: AsyncSession, limit: Limit, subject: object, now: datetime) -> None:
-    await repositories.add_rate_event(session=session, key=limit.key(subject), at=now)
+async def record(*, session: AsyncSession, limit: Limit, subject: object, now: datetime) -> int:
+    return await repositories.add_rate_event(session=session, key=limit.key(subject), at=now)
 
 
-async def longest_wait(
-    *, session: AsyncSession, limits: Iterable[tuple[Limit, object]], now: datetime
-) -> timedelta | None:
+async def longest_wait(*, session: AsyncSession, limits: Pairs, now: datetime) -> timedelta | None:
     """The longest wait among several (limit, subject) pairs; None when none is reached."""
     waits = [
         await retry_after(session=session, limit=limit, subject=subject, now=now)
@@ -54,15 +60,43 @@ async def longest_wait(
     return max(reached) if reached else None
 
 
-async def record_all(
-    *, session: AsyncSession, limits: Iterable[tuple[Limit, object]], now: datetime
-) -> None:
-    for limit, subject in limits:
-        await record(session=session, limit=limit, subject=subject, now=now)
+async def acquire(*, session: AsyncSession, limits: Pairs, now: datetime) -> Admission:
+    """Atomically: when any limit is reached, the longest wait (nothing is counted);
+    otherwise one attempt is counted under every limit. The keys stay locked until the
+    caller's transaction ends (PostgreSQL advisory locks; SQLite's write transactions are
+    serialised already)."""
+    pairs = list(limits)
+    await repositories.lock_keys(session=session, keys=[limit.key(s) for limit, s in pairs])
+    wait = await longest_wait(session=session, limits=pairs, now=now)
+    if wait is not None:
+        return Admission(wait)
+    ids = [await record(session=session, limit=limit, subject=s, now=now) for limit, s in pairs]
+    return Admission(None, ids)
 
 
-SIGN_IN_PER_ACCOUNT = Limit("sign-in-account", 5, timedelta(minutes=15))
+async def forget(*, session: AsyncSession, admission: Admission) -> None:
+    """Uncount the attempts of an admission (a success is no failed attempt)."""
+    await repositories.delete_rate_events(session=session, ids=admission.event_ids)
+
+
+async def clear(*, session: AsyncSession, limit: Limit, subject: object) -> None:
+    """Forget every attempt counted under a limit for a subject."""
+    await repositories.delete_rate_events_by_key(session=session, key=limit.key(subject))
+
+
+# Confirmation codes: wrong codes per chat; resends per chat.
+WRONG_CONFIRMATION_CODE = Limit("confirm-wrong-chat", 5, timedelta(hours=1))
+RESEND_PER_CHAT = Limit("resend-chat", 1, timedelta(minutes=1))
+# Sign-in: strangers' attempts per address; a chat where the account has signed in before
+# has its own allowance instead, so strangers cannot lock the owner out.
+SIGN_IN_PER_ADDRESS = Limit("sign-in-address", 5, timedelta(minutes=15))
+SIGN_IN_KNOWN_CHAT = Limit("sign-in-known-chat", 5, timedelta(minutes=15))
 SIGN_IN_PER_USER = Limit("sign-in-user", 20, timedelta(hours=1))
+SIGN_UP_PER_USER = Limit("sign-up-user", 5, timedelta(hours=1))
 HUMAN_CHECK_WRONG = Limit("human-check-wrong", 3, timedelta(minutes=10))
-RESET_PER_ADDRESS = Limit("reset-address", 5, timedelta(hours=1))
 RESET_PER_USER = Limit("reset-user", 10, timedelta(hours=1))
+# Mail that a person can make the bot send to one address (sign-ups, resends, resets),
+# counted silently: per address and requester, so that a stranger cannot use up the
+# owner's allowance, and per address overall, which the address's known chats bypass.
+MAIL_PER_ADDRESS_AND_USER = Limit("mail-address-user", 3, timedelta(hours=1))
+MAIL_PER_ADDRESS = Limit("mail-address", 10, timedelta(hours=1))

@@ -1,5 +1,10 @@
 """Recuperar clave: a one-time code by email, typed in the chat, then a new password.
-No password ever travels by email."""
+No password ever travels by email.
+
+Known and unknown addresses do the same work and say the same things: every request makes
+one code row bound to the requesting chat (with no account when the address has none), and
+every try checks exactly one candidate against that row's hash, with its tries counted in
+the database."""
 
 from __future__ import annotations
 
@@ -11,20 +16,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mail import templates
-from mail.outbox import enqueue
-from services import funnel, ratelimit
+from mail.outbox import Outbox
+from services import funnel, mail_allowance, ratelimit, security
 from services.passwords import PasswordHasher
 from storage import repositories
-from storage.models import ChatSession, ResetCode, utcnow
+from storage.models import Account, ResetCode, utcnow
 
 logger = logging.getLogger(__name__)
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L look-alikes
 CODE_TTL = timedelta(minutes=15)
+VERIFIED_WINDOW = timedelta(minutes=15)  # from typing the code to choosing the password
 CODE_TRIES = 5
 _CANDIDATE = re.compile(rf"(?<![A-Z0-9])([{ALPHABET}]{{4}})[\s-]?([{ALPHABET}]{{4}})(?![A-Z0-9])")
 
@@ -62,7 +67,6 @@ class Identity:
 
 @dataclass(frozen=True, slots=True)
 class ResetPolicy:
-    sender: str
     notify_unknown: bool = False
 
 
@@ -73,139 +77,165 @@ class ResetService:
         sessions: async_sessionmaker[AsyncSession],
         passwords: PasswordHasher,
         policy: ResetPolicy,
+        outbox: Outbox,
         mail_ready: Callable[[], None],
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
         self._passwords = passwords
         self._policy = policy
+        self._outbox = outbox
         self._mail_ready = mail_ready
         self._now = clock
 
-    async def request(self, *, email: str, user_id: int, language: str) -> timedelta | None:
-        """Mail a code if the address has an account. Returns how long to wait when a limit
-        is reached (keyed by address, not account, so it reveals nothing)."""
+    async def request(
+        self, *, email: str, chat_id: int, user_id: int, language: str
+    ) -> timedelta | None:
+        """Make this chat a code, mailed if the address has an account. Returns how long
+        to wait when this person has asked too often (a limit of theirs, which reveals
+        nothing about the address)."""
         now = self._now()
-        limits = ((ratelimit.RESET_PER_ADDRESS, email), (ratelimit.RESET_PER_USER, user_id))
         async with self._sessions() as session, session.begin():
-            wait = await ratelimit.longest_wait(session=session, limits=limits, now=now)
-            if wait is not None:
-                return wait
-            await ratelimit.record_all(session=session, limits=limits, now=now)
+            admission = await ratelimit.acquire(
+                session=session, limits=[(ratelimit.RESET_PER_USER, user_id)], now=now
+            )
+            if admission.wait is not None:
+                security.event("reset-limited", user_id=user_id)
+                return admission.wait
             await funnel.record(session=session, step=funnel.Step.RESET_REQUESTED, now=now)
             account = await repositories.get_account_by_email(session=session, email=email)
+        # Hashed outside any transaction (it takes a while), for either kind of address.
         code = new_reset_code()
         code_hash = await self._passwords.hash(code.replace("-", ""))
+        account_id = account.id if account else None
         async with self._sessions() as session, session.begin():
-            if account is not None:
-                await session.execute(
-                    delete(ResetCode).where(
-                        ResetCode.account_id == account.id, ResetCode.used_at.is_(None)
-                    )
-                )
-                session.add(
-                    ResetCode(
-                        account_id=account.id,
-                        code_hash=code_hash,
-                        created_at=now,
-                        expires_at=now + CODE_TTL,
-                    )
-                )
-                content = templates.reset_code_email(language=account.language, code=code)
-            elif self._policy.notify_unknown:
-                content = templates.reset_unknown_email(language=language, email=email)
-            else:
-                return None
-            await enqueue(
-                session=session, recipient=email, content=content, sender=self._policy.sender
+            await repositories.add_reset_code(
+                session=session,
+                code=ResetCode(
+                    account_id=account_id,
+                    chat_id=chat_id,
+                    email=email,
+                    code_hash=code_hash,
+                    created_at=now,
+                    expires_at=now + CODE_TTL,
+                ),
             )
+            security.event("reset-requested", user_id=user_id, account_id=account_id)
+            await self._mail_code(session, email, account, code, chat_id, user_id, language)
         self._mail_ready()
         return None
 
-    async def check_code(self, *, email: str, text: str) -> CodeCheck:
-        now = self._now()
-        async with self._sessions() as session:
-            account = await repositories.get_account_by_email(session=session, email=email)
-            row = None
-            if account is not None:
-                row = await session.scalar(
-                    select(ResetCode)
-                    .where(ResetCode.account_id == account.id, ResetCode.used_at.is_(None))
-                    .order_by(ResetCode.id.desc())
-                    .limit(1)
-                )
-        candidates = reset_code_candidates(text)
-        if row is None:
-            await self._passwords.verify(await self._decoy(), candidates[0] if candidates else "")
-            return CodeCheck(CodeStatus.WRONG)
-        if row.expires_at <= now:
-            return CodeCheck(CodeStatus.EXPIRED)
-        if row.attempts >= CODE_TRIES:
-            return CodeCheck(CodeStatus.NO_TRIES)
-        for candidate in candidates or [""]:
-            if await self._passwords.verify(row.code_hash, candidate):
-                async with self._sessions() as session, session.begin():
-                    stored = await session.get(ResetCode, row.id)
-                    if stored is None or stored.used_at is not None:
-                        return CodeCheck(CodeStatus.EXPIRED)
-                    stored.verified_at = now
-                return CodeCheck(CodeStatus.VERIFIED, code_id=row.id)
-        tries_left = CODE_TRIES - row.attempts - 1
-        async with self._sessions() as session, session.begin():
-            stored = await session.get(ResetCode, row.id)
-            if stored is not None:
-                stored.attempts += 1
-                tries_left = CODE_TRIES - stored.attempts
-        return CodeCheck(
-            CodeStatus.NO_TRIES if tries_left <= 0 else CodeStatus.WRONG, tries_left=tries_left
+    async def _mail_code(
+        self,
+        session: AsyncSession,
+        email: str,
+        account: Account | None,
+        code: str,
+        chat_id: int,
+        user_id: int,
+        language: str,
+    ) -> None:
+        content = None
+        if account is not None:
+            content = templates.reset_code_email(language=account.language, code=code)
+        elif self._policy.notify_unknown:
+            content = templates.reset_unknown_email(language=language, email=email)
+        # The allowance is taken for either kind of address, so that both do the same work.
+        known = account is not None and await repositories.is_known_chat(
+            session=session, account_id=account.id, chat_id=chat_id
         )
+        allowed = await mail_allowance.take(
+            session=session, address=email, user_id=user_id, known=known, now=self._now()
+        )
+        if allowed and content is not None:
+            await self._outbox.add(
+                session=session,
+                recipient=email,
+                content=content,
+                expires_at=self._now() + CODE_TTL if account else None,
+            )
 
-    async def identity(self, code_id: int) -> Identity | None:
-        """Whose password a verified code may change (for the password policy)."""
+    async def check_code(self, *, email: str, chat_id: int, text: str) -> CodeCheck:
+        """Check the first code-shaped part of `text` against this chat's latest code for
+        the address; every try is counted, and the fifth wrong one spends the code."""
+        now = self._now()
+        candidates = reset_code_candidates(text)
+        async with self._sessions() as session, session.begin():
+            row = await repositories.latest_reset_code(
+                session=session, chat_id=chat_id, email=email
+            )
+            if row is None or row.expires_at <= now:
+                return CodeCheck(CodeStatus.EXPIRED)
+            tries = await repositories.count_reset_try(
+                session=session, code_id=row.id, most=CODE_TRIES
+            )
+        if tries is None:
+            return CodeCheck(CodeStatus.NO_TRIES, tries_left=0)
+        matches = await self._passwords.verify(row.code_hash, candidates[0] if candidates else "")
+        if matches and row.account_id is not None:
+            async with self._sessions() as session, session.begin():
+                if await repositories.mark_reset_verified(
+                    session=session, code_id=row.id, now=self._now()
+                ):
+                    return CodeCheck(CodeStatus.VERIFIED, code_id=row.id)
+            return CodeCheck(CodeStatus.EXPIRED)
+        security.event("reset-code-wrong", user_id=chat_id, account_id=row.account_id)
+        tries_left = CODE_TRIES - tries
+        status = CodeStatus.NO_TRIES if tries_left <= 0 else CodeStatus.WRONG
+        return CodeCheck(status, tries_left=tries_left)
+
+    async def identity(self, *, code_id: int, chat_id: int) -> Identity | None:
+        """Whose password this chat's verified code may change (for the password policy)."""
         async with self._sessions() as session:
-            row = await session.get(ResetCode, code_id)
-            if row is None or row.verified_at is None or row.used_at is not None:
+            row = await repositories.verified_reset_code(
+                session=session,
+                code_id=code_id,
+                chat_id=chat_id,
+                verified_since=self._now() - VERIFIED_WINDOW,
+            )
+            if row is None or row.account_id is None:
                 return None
             account = await repositories.get_account(session=session, account_id=row.account_id)
             return Identity(email=account.email, rfc=account.rfc) if account else None
 
     async def complete(self, *, code_id: int, password_hash: str, chat_id: int) -> bool:
-        """Set the new password: other chats are signed out, this one signed in, and the
-        owner is told by email. False if the code is no longer good for it."""
+        """Set the new password: other chats are signed out, this one signed in, sign-in
+        locks on the address lifted, and the owner told by email. False if the code is not
+        good for it (not verified, used, verified too long ago, or another chat's)."""
         now = self._now()
         async with self._sessions() as session, session.begin():
-            row = await session.get(ResetCode, code_id)
-            if (
-                row is None
-                or row.verified_at is None
-                or row.used_at is not None
-                or row.verified_at + CODE_TTL <= now
-            ):
+            account_id = await repositories.claim_reset_code(
+                session=session,
+                code_id=code_id,
+                chat_id=chat_id,
+                verified_since=now - VERIFIED_WINDOW,
+                now=now,
+            )
+            account = (
+                await repositories.get_account(session=session, account_id=account_id)
+                if account_id is not None
+                else None
+            )
+            if account is None:
                 return False
-            row.used_at = now
-            account = await repositories.get_account(session=session, account_id=row.account_id)
-            assert account is not None
             account.password_hash = password_hash
             account.password_changed_at = now
-            await session.execute(delete(ChatSession).where(ChatSession.account_id == account.id))
+            await repositories.delete_unused_reset_codes(session=session, account_id=account.id)
+            await repositories.sign_out_account(session=session, account_id=account.id)
             await repositories.bind_chat(
                 session=session, chat_id=chat_id, account_id=account.id, now=now
             )
+            await ratelimit.clear(
+                session=session, limit=ratelimit.SIGN_IN_PER_ADDRESS, subject=account.email
+            )
+            await ratelimit.clear(
+                session=session,
+                limit=ratelimit.SIGN_IN_KNOWN_CHAT,
+                subject=f"{account.id}:{chat_id}",
+            )
             await funnel.record(session=session, step=funnel.Step.RESET_COMPLETED, now=now)
             content = templates.password_changed_email(language=account.language, when=now)
-            await enqueue(
-                session=session,
-                recipient=account.email,
-                content=content,
-                sender=self._policy.sender,
-            )
+            await self._outbox.add(session=session, recipient=account.email, content=content)
         self._mail_ready()
-        logger.info("password reset for account %s", row.account_id)
+        security.event("password-reset", user_id=chat_id, account_id=account.id)
         return True
-
-    _decoy_hash: str | None = None
-
-    async def _decoy(self) -> str:
-        if self._decoy_hash is None:
-            self._decoy_hash = await self._passwords.hash("decoy reset code")
-        return self._decoy_hash

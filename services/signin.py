@@ -1,4 +1,9 @@
-"""Signing a chat in to an account ("Accesar"), keeping it signed in, signing it out."""
+"""Signing a chat in to an account ("Accesar"), keeping it signed in, signing it out.
+
+Attempts are counted before the password is checked, in one step with the check of the
+limit, so that many guesses at the same moment cannot pass it. Strangers share a limit per
+address; a chat where the account has signed in before has its own instead, so that
+strangers' failures cannot lock the owner out."""
 
 from __future__ import annotations
 
@@ -10,9 +15,9 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services import ratelimit
+from services import ratelimit, security
 from services.passwords import PasswordHasher
-from services.validation import PersonType
+from services.validation import PersonType, person_type_of
 from storage import repositories
 from storage.models import Account, utcnow
 
@@ -34,7 +39,7 @@ class AccountInfo:
 
     @property
     def person_type(self) -> PersonType:
-        return PersonType.MORAL if len(self.rfc) == 12 else PersonType.FISICA
+        return person_type_of(self.rfc)
 
     @classmethod
     def of(cls, account: Account) -> AccountInfo:
@@ -46,6 +51,7 @@ class SignInResult:
     status: SignInStatus
     account: AccountInfo | None = None
     retry_after: timedelta | None = None
+    left: AccountInfo | None = None  # the other account this chat was signed in to
 
 
 class SignInService:
@@ -63,31 +69,59 @@ class SignInService:
         self._now = clock
         self._decoy_hash: str | None = None
 
+    async def _limits(
+        self, session: AsyncSession, email: str, chat_id: int, user_id: int
+    ) -> tuple[Account | None, list[tuple[ratelimit.Limit, object]]]:
+        account = await repositories.get_account_by_email(session=session, email=email)
+        known = account is not None and await repositories.is_known_chat(
+            session=session, account_id=account.id, chat_id=chat_id
+        )
+        limits: list[tuple[ratelimit.Limit, object]] = [(ratelimit.SIGN_IN_PER_USER, user_id)]
+        if account is not None and known:
+            limits.append((ratelimit.SIGN_IN_KNOWN_CHAT, f"{account.id}:{chat_id}"))
+        else:
+            limits.append((ratelimit.SIGN_IN_PER_ADDRESS, email))
+        return account, limits
+
+    async def locked_for(self, *, email: str, chat_id: int, user_id: int) -> timedelta | None:
+        """How long sign-in to this address is locked for this chat, if it is (asked before
+        the password, so that nobody types one in vain)."""
+        async with self._sessions() as session:
+            _, limits = await self._limits(session, email, chat_id, user_id)
+            return await ratelimit.longest_wait(session=session, limits=limits, now=self._now())
+
     async def sign_in(
         self, *, email: str, password: str, chat_id: int, user_id: int
     ) -> SignInResult:
         now = self._now()
-        limits = ((ratelimit.SIGN_IN_PER_ACCOUNT, email), (ratelimit.SIGN_IN_PER_USER, user_id))
         async with self._sessions() as session, session.begin():
-            wait = await ratelimit.longest_wait(session=session, limits=limits, now=now)
-            if wait is not None:
-                return SignInResult(SignInStatus.LOCKED, retry_after=wait)
-            account = await repositories.get_account_by_email(session=session, email=email)
+            account, limits = await self._limits(session, email, chat_id, user_id)
+            admission = await ratelimit.acquire(session=session, limits=limits, now=now)
+        if admission.wait is not None:
+            security.event("sign-in-locked", user_id=user_id, account_id=_id(account))
+            return SignInResult(SignInStatus.LOCKED, retry_after=admission.wait)
         # Verified outside any transaction (it takes a while), and against a decoy hash for
         # an unknown address, so that timing does not tell which addresses have accounts.
         stored = account.password_hash if account else await self._decoy()
-        matches = await self._passwords.verify(stored, password)
+        if not await self._passwords.verify(stored, password) or account is None:
+            security.event("sign-in-failed", user_id=user_id, account_id=_id(account))
+            return SignInResult(SignInStatus.WRONG)
         async with self._sessions() as session, session.begin():
-            if not matches or account is None:
-                await ratelimit.record_all(session=session, limits=limits, now=now)
-                return SignInResult(SignInStatus.WRONG)
+            await ratelimit.forget(session=session, admission=admission)
             if not account.confirmed:
                 return SignInResult(SignInStatus.UNCONFIRMED, account=AccountInfo.of(account))
-            await repositories.bind_chat(
+            previous = await repositories.bind_chat(
                 session=session, chat_id=chat_id, account_id=account.id, now=self._now()
             )
+            left = None
+            if previous not in (None, account.id):
+                before = await repositories.get_account(session=session, account_id=previous)
+                left = AccountInfo.of(before) if before else None
+                security.event(
+                    "account-switch", user_id=user_id, account_id=account.id, left=previous
+                )
         logger.info("chat %s signed in to account %s", chat_id, account.id)
-        return SignInResult(SignInStatus.SIGNED_IN, account=AccountInfo.of(account))
+        return SignInResult(SignInStatus.SIGNED_IN, account=AccountInfo.of(account), left=left)
 
     async def current_account(self, chat_id: int) -> AccountInfo | None:
         """The account this chat is signed in to, if the session is still good: used within
@@ -113,3 +147,7 @@ class SignInService:
         if self._decoy_hash is None:
             self._decoy_hash = await self._passwords.hash("decoy password for unknown emails")
         return self._decoy_hash
+
+
+def _id(account: Account | None) -> int | None:
+    return account.id if account else None

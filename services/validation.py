@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -31,6 +32,11 @@ class Invalid(ValueError):
 class PersonType(StrEnum):
     MORAL = "moral"
     FISICA = "fisica"
+
+
+def person_type_of(rfc: str) -> PersonType:
+    """A persona moral's RFC has 12 characters, a persona física's 13."""
+    return PersonType.MORAL if len(rfc) == 12 else PersonType.FISICA
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +90,7 @@ def check_rfc(text: str) -> RfcCheck:
         check_digit_ok = True
     except stdnum_errors.ValidationError:
         check_digit_ok = False
-    person = PersonType.MORAL if len(value) == 12 else PersonType.FISICA
-    return RfcCheck(rfc=value, person_type=person, check_digit_ok=check_digit_ok)
+    return RfcCheck(rfc=value, person_type=person_type_of(value), check_digit_ok=check_digit_ok)
 
 
 @cache
@@ -98,7 +103,8 @@ def common_passwords() -> frozenset[str]:
 
 def check_password(password: str, *, email: str, rfc: str) -> None:
     """OWASP ASVS 5.0: 8 to 128 characters, no composition rules, not a common password,
-    not the email or RFC. Raises Invalid."""
+    not the email or RFC. Raises Invalid. Judged in NFKC form, as it is hashed."""
+    password = unicodedata.normalize("NFKC", password)
     if len(password) < PASSWORD_MIN_LENGTH:
         raise Invalid("password.too-short")
     if len(password) > PASSWORD_MAX_LENGTH:

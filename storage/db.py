@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from alembic import command
@@ -21,13 +22,21 @@ logger = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
+def create_private_file(path: Path) -> None:
+    """Create the database file readable by its owner only, before SQLite does: SQLite gives
+    its -wal and -shm files the database file's permissions."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def create_engine(database_url: str) -> AsyncEngine:
     """An async engine; for SQLite, a WAL-mode file with a busy timeout and foreign keys."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(Path(url.database))
     # The driver's own transaction handling is turned off so that every transaction can
     # begin IMMEDIATE: a read-then-write transaction in WAL mode would otherwise fail with
     # "database is locked" when another writer committed in between (two sign-ups at once).

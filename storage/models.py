@@ -57,6 +57,10 @@ class Account(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Until the account is confirmed it has no owner: each sign-up for the address replaces
+    # the pending credentials and names the Telegram user who made it, and only that user's
+    # chat can use the code it mailed.
+    signup_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     @property
     def confirmed(self) -> bool:
@@ -89,8 +93,22 @@ class ChatSession(Base):
     __table_args__ = (Index("ix_chat_sessions_account_id", "account_id"),)
 
 
+class KnownChat(Base):
+    """A chat where an account has been signed in: failures of strangers do not lock it."""
+
+    __tablename__ = "known_chats"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    last_signed_in_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class OutboxMessage(Base):
-    """An email waiting for (or done with) delivery; written with the change it reports."""
+    """An email waiting for (or done with) delivery; written with the change it reports.
+    Its bodies are encrypted at rest and blanked once sent or given up, since they may hold
+    a code."""
 
     __tablename__ = "outbox"
 
@@ -105,6 +123,8 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    given_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
 
@@ -176,12 +196,18 @@ class HumanCheck(Base):
 
 
 class ResetCode(Base):
-    """A one-time password-reset code (XXXX-XXXX), stored as an argon2 hash."""
+    """A one-time password-reset code (XXXX-XXXX), stored as an argon2 hash. One row per
+    request, bound to the chat that asked; an address without an account gets a row too
+    (with no account), so that both cases do the same work and answer alike."""
 
     __tablename__ = "reset_codes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True
+    )
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     code_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -189,7 +215,10 @@ class ResetCode(Base):
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
-    __table_args__ = (Index("ix_reset_codes_account_id", "account_id"),)
+    __table_args__ = (
+        Index("ix_reset_codes_account_id", "account_id"),
+        Index("ix_reset_codes_chat_id", "chat_id"),
+    )
 
 
 class FunnelEvent(Base):

@@ -17,8 +17,10 @@ from storage.models import (
     Company,
     ConfirmationCode,
     ConversationState,
+    KnownChat,
     OutboxMessage,
     RateEvent,
+    ResetCode,
 )
 
 # Accounts
@@ -39,10 +41,17 @@ async def add_account(
     rfc: str,
     password_hash: str,
     language: str,
+    signup_user_id: int | None = None,
     now: datetime | None = None,
 ) -> Account:
     """Insert an account; raises IntegrityError when the email is taken."""
-    account = Account(email=email, rfc=rfc, password_hash=password_hash, language=language)
+    account = Account(
+        email=email,
+        rfc=rfc,
+        password_hash=password_hash,
+        language=language,
+        signup_user_id=signup_user_id,
+    )
     if now is not None:
         account.created_at = account.password_changed_at = now
     session.add(account)
@@ -72,6 +81,16 @@ async def find_confirmation_codes(
     return result.all()
 
 
+async def claim_confirmation_code(*, session: AsyncSession, code_id: int, now: datetime) -> bool:
+    """Mark the code used; only one of two simultaneous claims finds it unused."""
+    claimed = await session.execute(
+        update(ConfirmationCode)
+        .where(ConfirmationCode.id == code_id, ConfirmationCode.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return claimed.rowcount == 1
+
+
 async def delete_unused_codes(*, session: AsyncSession, account_id: int) -> None:
     await session.execute(
         delete(ConfirmationCode).where(
@@ -83,8 +102,13 @@ async def delete_unused_codes(*, session: AsyncSession, account_id: int) -> None
 # Chat sessions
 
 
-async def bind_chat(*, session: AsyncSession, chat_id: int, account_id: int, now: datetime) -> None:
+async def bind_chat(
+    *, session: AsyncSession, chat_id: int, account_id: int, now: datetime
+) -> int | None:
+    """Sign the chat in to the account, and remember the chat as one of the account's own.
+    Returns the account the chat was signed in to before, if any."""
     existing = await session.get(ChatSession, chat_id)
+    previous = existing.account_id if existing else None
     if existing is None:
         session.add(
             ChatSession(chat_id=chat_id, account_id=account_id, signed_in_at=now, last_seen_at=now)
@@ -93,7 +117,23 @@ async def bind_chat(*, session: AsyncSession, chat_id: int, account_id: int, now
         existing.account_id = account_id
         existing.signed_in_at = now
         existing.last_seen_at = now
+    known = await session.get(KnownChat, (account_id, chat_id))
+    if known is None:
+        session.add(KnownChat(account_id=account_id, chat_id=chat_id, last_signed_in_at=now))
+    else:
+        known.last_signed_in_at = now
     await session.flush()
+    return previous
+
+
+async def is_known_chat(*, session: AsyncSession, account_id: int, chat_id: int) -> bool:
+    """Whether the account has been signed in in this chat before."""
+    return await session.get(KnownChat, (account_id, chat_id)) is not None
+
+
+async def sign_out_account(*, session: AsyncSession, account_id: int) -> None:
+    """Sign every chat out of the account."""
+    await session.execute(delete(ChatSession).where(ChatSession.account_id == account_id))
 
 
 async def get_chat_session(*, session: AsyncSession, chat_id: int) -> ChatSession | None:
@@ -113,7 +153,11 @@ async def due_outbox_messages(
 ) -> Sequence[OutboxMessage]:
     result = await session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.given_up_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+        )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
@@ -122,15 +166,33 @@ async def due_outbox_messages(
 
 async def next_outbox_attempt(*, session: AsyncSession) -> datetime | None:
     return await session.scalar(
-        select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.sent_at.is_(None))
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.given_up_at.is_(None)
+        )
     )
 
 
 async def mark_outbox_sent(*, session: AsyncSession, message_id: int, now: datetime) -> None:
+    """Sent: its bodies (which may hold a code) are not kept."""
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(sent_at=now, attempts=OutboxMessage.attempts + 1, last_error=None)
+        .values(
+            sent_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=None,
+            text_body="",
+            html_body="",
+        )
+    )
+
+
+async def give_up_outbox_message(*, session: AsyncSession, message_id: int, now: datetime) -> None:
+    """Not worth sending any more: its bodies are not kept either."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(given_up_at=now, text_body="", html_body="")
     )
 
 
@@ -149,9 +211,31 @@ async def mark_outbox_failed(
 # Rate-limit events
 
 
-async def add_rate_event(*, session: AsyncSession, key: str, at: datetime) -> None:
-    session.add(RateEvent(key=key, at=at))
+async def add_rate_event(*, session: AsyncSession, key: str, at: datetime) -> int:
+    event = RateEvent(key=key, at=at)
+    session.add(event)
     await session.flush()
+    return event.id
+
+
+async def lock_keys(*, session: AsyncSession, keys: Iterable[str]) -> None:
+    """Hold a lock on each key until the transaction ends, taken in a fixed order so that
+    two transactions cannot wait for each other. Only PostgreSQL needs it: SQLite runs one
+    write transaction at a time (they begin IMMEDIATE)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+
+
+async def delete_rate_events(*, session: AsyncSession, ids: Iterable[int]) -> None:
+    wanted = list(ids)
+    if wanted:
+        await session.execute(delete(RateEvent).where(RateEvent.id.in_(wanted)))
+
+
+async def delete_rate_events_by_key(*, session: AsyncSession, key: str) -> None:
+    await session.execute(delete(RateEvent).where(RateEvent.key == key))
 
 
 async def rate_events_since(
@@ -252,3 +336,86 @@ async def save_company(*, session: AsyncSession, account_id: int, values: dict) 
         for name, value in values.items():
             setattr(company, name, value)
     await session.flush()
+
+
+# Password-reset codes
+
+
+async def add_reset_code(*, session: AsyncSession, code: ResetCode) -> None:
+    """Store a chat's new code; the chat's earlier unused codes stop working."""
+    await session.execute(
+        delete(ResetCode).where(ResetCode.chat_id == code.chat_id, ResetCode.used_at.is_(None))
+    )
+    session.add(code)
+    await session.flush()
+
+
+async def latest_reset_code(*, session: AsyncSession, chat_id: int, email: str) -> ResetCode | None:
+    return await session.scalar(
+        select(ResetCode)
+        .where(ResetCode.chat_id == chat_id, ResetCode.email == email, ResetCode.used_at.is_(None))
+        .order_by(ResetCode.id.desc())
+        .limit(1)
+    )
+
+
+async def count_reset_try(*, session: AsyncSession, code_id: int, most: int) -> int | None:
+    """Count one try of the code, unless it has had `most` already (then None): one
+    statement, so that simultaneous tries cannot pass the cap. Returns the tries so far."""
+    result = await session.execute(
+        update(ResetCode)
+        .where(ResetCode.id == code_id, ResetCode.attempts < most)
+        .values(attempts=ResetCode.attempts + 1)
+        .returning(ResetCode.attempts)
+    )
+    return result.scalar_one_or_none()
+
+
+async def mark_reset_verified(*, session: AsyncSession, code_id: int, now: datetime) -> bool:
+    result = await session.execute(
+        update(ResetCode)
+        .where(ResetCode.id == code_id, ResetCode.used_at.is_(None))
+        .values(verified_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def verified_reset_code(
+    *, session: AsyncSession, code_id: int, chat_id: int, verified_since: datetime
+) -> ResetCode | None:
+    """The chat's code if it was verified since `verified_since` and is still unused."""
+    return await session.scalar(
+        select(ResetCode).where(
+            ResetCode.id == code_id,
+            ResetCode.chat_id == chat_id,
+            ResetCode.account_id.is_not(None),
+            ResetCode.used_at.is_(None),
+            ResetCode.verified_at >= verified_since,
+        )
+    )
+
+
+async def claim_reset_code(
+    *, session: AsyncSession, code_id: int, chat_id: int, verified_since: datetime, now: datetime
+) -> int | None:
+    """Use the chat's verified code once; the account it is for, or None when the code is
+    not good for it (unverified, used, verified too long ago, another chat's)."""
+    result = await session.execute(
+        update(ResetCode)
+        .where(
+            ResetCode.id == code_id,
+            ResetCode.chat_id == chat_id,
+            ResetCode.account_id.is_not(None),
+            ResetCode.used_at.is_(None),
+            ResetCode.verified_at >= verified_since,
+        )
+        .values(used_at=now)
+        .returning(ResetCode.account_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def delete_unused_reset_codes(*, session: AsyncSession, account_id: int) -> None:
+    await session.execute(
+        delete(ResetCode).where(ResetCode.account_id == account_id, ResetCode.used_at.is_(None))
+    )

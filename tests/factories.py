@@ -10,7 +10,7 @@ from sqlalchemy import select
 from emulator import Person
 from emulator.world import Message
 from storage.db import create_engine, create_session_factory
-from storage.models import Account, ChatSession
+from storage.models import Account, ChatSession, OutboxMessage
 
 PASSWORD = "tres tristes tigres tragan trigo"
 RFC_FISICA = "GODE561231GR8"
@@ -68,6 +68,17 @@ async def accounts_in(database_url: str) -> list[Account]:
     try:
         async with create_session_factory(engine)() as session:
             return list((await session.scalars(select(Account).order_by(Account.id))).all())
+    finally:
+        await engine.dispose()
+
+
+async def outbox_rows(database_url: str) -> list[OutboxMessage]:
+    """Every email the bot has queued, read as another process would."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            query = select(OutboxMessage).order_by(OutboxMessage.id)
+            return list((await session.scalars(query)).all())
     finally:
         await engine.dispose()
 

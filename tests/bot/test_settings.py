@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.settings import Settings, describe_error
+from storage.crypto import new_key
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +84,7 @@ def test_main_stops_with_one_line_when_the_database_is_unreachable(tmp_path: Pat
             "PATH": "/usr/bin:/bin",
             "TELEGRAM_BOT_TOKEN": "1:x",
             "DATABASE_URL": f"postgresql://nobody@127.0.0.1:{free_port()}/none",
+            "DATA_ENCRYPTION_KEY": new_key(),
         },
         capture_output=True,
         text=True,
@@ -91,3 +93,35 @@ def test_main_stops_with_one_line_when_the_database_is_unreachable(tmp_path: Pat
     assert result.returncode == 1
     assert result.stderr.startswith("main.py: cannot use DATABASE_URL:")
     assert "Traceback" not in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+def test_main_without_a_data_key_stops_with_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "1:x"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("main.py: DATA_ENCRYPTION_KEY is required")
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_a_short_data_key_is_refused() -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings(_env_file=None, data_encryption_key="too short")  # type: ignore[call-arg]
+    assert "DATA_ENCRYPTION_KEY" in describe_error(raised.value)
+
+
+def test_new_key_prints_a_key_that_settings_accept() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "new-key"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    key = result.stdout.strip()
+    assert result.returncode == 0 and len(key) >= 32
+    assert Settings(_env_file=None, data_encryption_key=key).data_encryption_key  # type: ignore[call-arg]

@@ -16,10 +16,12 @@ import pytest
 from bot.runtime import BotRuntime
 from bot.settings import Settings
 from emulator import BotApiEmulator, Person
+from storage.crypto import new_key
 from tests.conftest import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST-token"
+DATA_KEY = new_key()
 
 
 class Harness:
@@ -67,6 +69,9 @@ class Harness:
             MAIL_FROM=s.sender,
             MAIL_RETRY_MAX_SECONDS=str(s.mail_retry_max_seconds),
             LOG_LEVEL=self.log_level,
+            DATA_ENCRYPTION_KEY=s.data_encryption_key.get_secret_value()
+            if s.data_encryption_key
+            else "",
         )
         return env
 
@@ -111,6 +116,7 @@ def make_settings(emulator: BotApiEmulator, database_url: str, smtp: SmtpServer)
         smtp_security="none",
         mail_from="facturacion@example.mx",
         mail_retry_max_seconds=2,
+        data_encryption_key=DATA_KEY,
     )
 
 

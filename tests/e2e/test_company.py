@@ -52,25 +52,6 @@ async def test_sign_in_right_and_wrong(bot: Harness, smtp) -> None:
     assert "no tiene una sesión abierta" in (await phone.reply()).text
 
 
-async def test_five_failures_lock_the_account_for_a_while(bot: Harness, smtp) -> None:
-    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
-    mallory = bot.person()
-    await mallory.send("/entrar")
-    for _ in range(5):
-        await mallory.expect("correo electrónico")
-        await mallory.send("ana@example.mx")
-        await mallory.expect("contraseña")
-        await mallory.send("adivinando123")
-        await mallory.expect("incorrectos")
-    await mallory.expect("correo electrónico")
-    await mallory.send("ana@example.mx")
-    await mallory.send(PASSWORD)
-    locked = await mallory.expect("demasiados intentos")
-    assert "min" in locked.text
-    owner = bot.person()  # the account is locked from every chat, for a while
-    assert "demasiados intentos" in (await sign_in(owner, "ana@example.mx")).text
-
-
 async def test_unconfirmed_account_is_told_how_to_confirm(bot: Harness, smtp) -> None:
     await sign_up(bot.person(), "ana@example.mx")
     answer = await sign_in(bot.person(), "ana@example.mx")

@@ -171,11 +171,11 @@ async def test_an_error_is_reported_and_the_step_is_kept(bot: Harness, smtp, mon
     real_register = accounts.register
     calls = []
 
-    async def failing_once(request):  # type: ignore[no-untyped-def]
+    async def failing_once(request, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(request)
         if len(calls) == 1:
             raise ConnectionError("database went away")
-        return await real_register(request)
+        return await real_register(request, **kwargs)
 
     monkeypatch.setattr(accounts, "register", failing_once)
     await ana.press("Crear cuenta")

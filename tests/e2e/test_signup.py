@@ -7,6 +7,7 @@ import asyncio
 from tests.conftest import SmtpServer
 from tests.e2e.conftest import Harness
 from tests.factories import (
+    confirmed_account,
     PASSWORD,
     RFC_FISICA,
     RFC_MORAL,
@@ -119,22 +120,24 @@ async def test_code_pasted_in_a_sentence_without_command(bot: Harness, smtp) -> 
     assert (await ana.reply()).text.startswith("Felicidades")
 
 
-async def test_deep_link_confirms_in_one_tap_from_another_chat(bot: Harness, smtp) -> None:
+async def test_deep_link_confirms_in_one_tap_only_for_whoever_signed_up(bot: Harness, smtp) -> None:
     ana = bot.person()
     await sign_up(ana, "ana@example.mx")
     code = code_from_email((await smtp.mailbox.wait(1))[0])
-    phone = bot.person(first_name="Ana")  # the link opened on another device or account
+    stranger = bot.person(first_name="Beto")  # another Telegram account that has the link
+    await stranger.send(f"/start c_{code}")
+    assert "otra cuenta de Telegram" in (await stranger.reply()).text
+    phone = bot.person(user_id=ana.user.id)  # Ana's other device: the same private chat
     await phone.send(f"/start c_{code}")
-    assert (await phone.reply()).text.startswith("Felicidades")
+    assert (await phone.expect("Felicidades")).text.startswith("Felicidades")
     await phone.send(f"/start c_{code}")
     assert "ya estaba confirmada" in (await phone.reply()).text
 
 
 async def test_taken_email_answers_alike_and_tells_the_owner(bot: Harness, smtp) -> None:
     ana, mallory = bot.person(), bot.person(first_name="Mallory")
-    await sign_up(ana, "ana@example.mx")
-    await smtp.mailbox.wait(1)
-    ana_answer = ana.bot_messages()[-1]
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    ana_answer = next(m for m in ana.bot_messages() if "creada con éxito" in (m.text or ""))
 
     await sign_up(mallory, "ana@example.mx", RFC_MORAL)
     mallory_answer = mallory.bot_messages()[-1]
@@ -161,9 +164,8 @@ async def test_two_simultaneous_sign_ups_with_one_email_make_one_account(
     await bruno.expect("creada con éxito")
     emails = await smtp.mailbox.wait(2)
     assert len(await accounts_in(bot.settings.database_url)) == 1
-    subjects = sorted(e["Subject"] for e in emails)
-    assert any("Confirma tu cuenta" in s for s in subjects)
-    assert any("Alguien intentó" in s for s in subjects)
+    # The account is unconfirmed: the later sign-up replaced the earlier one's credentials.
+    assert all("Confirma tu cuenta" in e["Subject"] for e in emails)
 
 
 async def test_password_messages_are_deleted_and_never_echoed(bot: Harness, smtp, caplog) -> None:

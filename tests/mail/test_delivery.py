@@ -13,12 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mail.delivery import FileTransport, MailDelivery, SmtpTransport, backoff
-from mail.outbox import enqueue
+from mail.outbox import Outbox
 from mail.templates import confirmation_email
+from storage.crypto import SecretBox, new_key
 from storage.db import create_engine, create_session_factory, migrate
 from storage.models import OutboxMessage
 from tests.conftest import SmtpServer
 from tests.factories import html_part, text_part
+
+OUTBOX = Outbox(sender="f@example.mx", box=SecretBox([new_key()]))
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ async def put_confirmation(
         ttl_hours=72,
     )
     async with sessions() as session, session.begin():
-        await enqueue(session=session, recipient=recipient, content=content, sender="f@example.mx")
+        await OUTBOX.add(session=session, recipient=recipient, content=content)
 
 
 async def stored(sessions: async_sessionmaker[AsyncSession]) -> OutboxMessage:
@@ -54,9 +57,7 @@ async def stored(sessions: async_sessionmaker[AsyncSession]) -> OutboxMessage:
 def delivery_over(
     sessions: async_sessionmaker[AsyncSession], transport: SmtpTransport | FileTransport
 ) -> MailDelivery:
-    return MailDelivery(
-        sessions=sessions, transport=transport, sender="f@example.mx", retry_cap_seconds=30
-    )
+    return MailDelivery(sessions=sessions, transport=transport, outbox=OUTBOX, retry_cap_seconds=30)
 
 
 def smtp_transport(server: SmtpServer) -> SmtpTransport:

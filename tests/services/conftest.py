@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mail.outbox import Outbox
 from services.accounts import AccountPolicy, AccountService, BotLinks
+from storage.crypto import SecretBox, new_key
 from storage.db import create_engine, create_session_factory, migrate
-from storage.models import utcnow
+from storage.models import OutboxMessage, utcnow
 
 
 @dataclass
@@ -31,6 +34,25 @@ class AccountsWorld:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     wakeups: list[int]
+    outbox: Outbox
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An email in the outbox, as its recipient would read it."""
+
+    recipient: str
+    subject: str
+    text_body: str
+    html_body: str
+    row: OutboxMessage
+
+
+async def outbox(world: AccountsWorld) -> list[Queued]:
+    async with world.sessions() as session:
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    opened = [(row, world.outbox.content(row)) for row in rows]
+    return [Queued(r.recipient, c.subject, c.text, c.html, r) for r, c in opened]
 
 
 @pytest.fixture
@@ -47,11 +69,13 @@ def accounts(sessions: async_sessionmaker[AsyncSession]) -> AccountsWorld:
     wakeups: list[int] = []
     links = BotLinks()
     links.username = "cfdi_bot"
+    mail = Outbox(sender="facturacion@example.mx", box=SecretBox([new_key()]))
     service = AccountService(
         sessions=sessions,
-        policy=AccountPolicy(code_ttl=timedelta(hours=72), sender="facturacion@example.mx"),
+        policy=AccountPolicy(code_ttl=timedelta(hours=72)),
+        outbox=mail,
         links=links,
         mail_ready=lambda: wakeups.append(1),
         clock=clock,
     )
-    return AccountsWorld(service, sessions, clock, wakeups)
+    return AccountsWorld(service, sessions, clock, wakeups, mail)

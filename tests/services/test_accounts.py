@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from services.accounts import ConfirmStatus, RegisterOutcome
 from services.models import SignupRequest
 from services.passwords import PasswordHasher
-from storage.models import Account, ChatSession, ConfirmationCode, OutboxMessage
-from tests.services.conftest import AccountsWorld
+from storage.models import Account, ChatSession, ConfirmationCode
+from tests.services.conftest import AccountsWorld, Queued, outbox
 
 HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
 
@@ -20,24 +20,20 @@ def request(email: str = "ana@example.mx", rfc: str = "GODE561231GR8") -> Signup
     return SignupRequest(email=email, rfc=rfc, password_hash=HASH)
 
 
-async def outbox(world: AccountsWorld) -> list[OutboxMessage]:
-    async with world.sessions() as session:
-        return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
-
-
 async def count(world: AccountsWorld, model: type) -> int:
     async with world.sessions() as session:
         return await session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def mailed_code(message: OutboxMessage) -> str:
+def mailed_code(message: Queued) -> str:
     match = re.search(r"Código de confirmación: ([0-9a-f]{40})", message.text_body)
     assert match
     return match.group(1)
 
 
 async def test_register_stores_unconfirmed_account_and_mails_code(accounts: AccountsWorld) -> None:
-    assert await accounts.service.register(request()) is RegisterOutcome.CREATED
+    result = await accounts.service.register(request(), user_id=1)
+    assert result.outcome is RegisterOutcome.CREATED
     async with accounts.sessions() as session:
         [account] = (await session.scalars(select(Account))).all()
         [code] = (await session.scalars(select(ConfirmationCode))).all()
@@ -50,9 +46,11 @@ async def test_register_stores_unconfirmed_account_and_mails_code(accounts: Acco
 
 
 async def test_taken_email_creates_nothing_and_notifies_owner(accounts: AccountsWorld) -> None:
-    await accounts.service.register(request())
-    outcome = await accounts.service.register(request(rfc="MAB9307148T4"))
-    assert outcome is RegisterOutcome.EMAIL_TAKEN
+    await accounts.service.register(request(), user_id=1)
+    code = mailed_code((await outbox(accounts))[0])
+    await accounts.service.confirm(text=code, chat_id=1, user_id=1)
+    result = await accounts.service.register(request(rfc="MAB9307148T4"), user_id=2)
+    assert result.outcome is RegisterOutcome.EMAIL_TAKEN
     assert await count(accounts, Account) == 1
     assert await count(accounts, ConfirmationCode) == 1
     _, notice = await outbox(accounts)
@@ -63,72 +61,83 @@ async def test_taken_email_creates_nothing_and_notifies_owner(accounts: Accounts
 async def test_concurrent_registrations_of_one_email_make_one_account(
     accounts: AccountsWorld,
 ) -> None:
-    outcomes = await asyncio.gather(*(accounts.service.register(request()) for _ in range(6)))
-    assert sorted(outcomes).count(RegisterOutcome.CREATED) == 1
+    results = await asyncio.gather(
+        *(accounts.service.register(request(), user_id=user) for user in range(6))
+    )
+    outcomes = [result.outcome for result in results]
+    assert outcomes.count(RegisterOutcome.CREATED) == 1
+    assert outcomes.count(RegisterOutcome.REPLACED) == 5
     assert await count(accounts, Account) == 1
-    messages = await outbox(accounts)
-    assert len(messages) == 6
-    assert sum("Confirma tu cuenta" in m.subject for m in messages) == 1
+    # Each sign-up voided the codes before it: one code is left, for the last sign-up.
+    assert await count(accounts, ConfirmationCode) == 1
 
 
 async def test_right_code_confirms_once_and_signs_the_chat_in(accounts: AccountsWorld) -> None:
-    await accounts.service.register(request())
+    await accounts.service.register(request(), user_id=1)
     code = mailed_code((await outbox(accounts))[0])
-    result = await accounts.service.confirm(text=code, chat_id=77)
+    result = await accounts.service.confirm(text=code, chat_id=77, user_id=1)
     assert result.status is ConfirmStatus.CONFIRMED and result.email == "ana@example.mx"
     async with accounts.sessions() as session:
         bound = await session.get(ChatSession, 77)
         account = await session.scalar(select(Account))
     assert bound is not None and account is not None and bound.account_id == account.id
     assert account.confirmed
-    again = await accounts.service.confirm(text=code, chat_id=78)
+    again = await accounts.service.confirm(text=code, chat_id=78, user_id=1)
     assert again.status is ConfirmStatus.ALREADY_CONFIRMED
     async with accounts.sessions() as session:
         assert await session.get(ChatSession, 78) is None
 
 
 async def test_code_expires_after_its_ttl(accounts: AccountsWorld) -> None:
-    await accounts.service.register(request())
+    await accounts.service.register(request(), user_id=1)
     code = mailed_code((await outbox(accounts))[0])
     accounts.clock.advance(hours=72, seconds=1)
-    assert (await accounts.service.confirm(text=code, chat_id=1)).status is ConfirmStatus.EXPIRED
+    assert (
+        await accounts.service.confirm(text=code, chat_id=1, user_id=1)
+    ).status is ConfirmStatus.EXPIRED
 
 
 async def test_five_wrong_codes_per_chat_per_hour(accounts: AccountsWorld) -> None:
-    await accounts.service.register(request())
+    await accounts.service.register(request(), user_id=1)
     code = mailed_code((await outbox(accounts))[0])
     for _ in range(5):
-        result = await accounts.service.confirm(text="f" * 40, chat_id=5)
+        result = await accounts.service.confirm(text="f" * 40, chat_id=5, user_id=1)
         assert result.status is ConfirmStatus.WRONG
-    locked = await accounts.service.confirm(text=code, chat_id=5)
+    locked = await accounts.service.confirm(text=code, chat_id=5, user_id=1)
     assert locked.status is ConfirmStatus.TOO_MANY_TRIES
     assert 0 < locked.retry_after.total_seconds() <= 3600
     accounts.clock.advance(hours=1, seconds=1)
-    assert (await accounts.service.confirm(text=code, chat_id=5)).status is ConfirmStatus.CONFIRMED
+    assert (
+        await accounts.service.confirm(text=code, chat_id=5, user_id=1)
+    ).status is ConfirmStatus.CONFIRMED
 
 
 async def test_resend_issues_new_code_once_a_minute(accounts: AccountsWorld) -> None:
     resend, confirm = accounts.service.resend_code, accounts.service.confirm
-    await accounts.service.register(request())
+    await accounts.service.register(request(), user_id=1)
     first = mailed_code((await outbox(accounts))[0])
-    assert (await resend(email="ana@example.mx", chat_id=9)).retry_after is None
+    assert (await resend(email="ana@example.mx", chat_id=1, user_id=1)).retry_after is None
     second = mailed_code((await outbox(accounts))[1])
-    waiting = await resend(email="ana@example.mx", chat_id=9)
+    waiting = await resend(email="ana@example.mx", chat_id=1, user_id=1)
     assert waiting.retry_after is not None and waiting.retry_after.total_seconds() <= 60
-    # Another chat is not told to wait, but no third code goes out within the minute.
-    assert (await resend(email="ana@example.mx", chat_id=10)).retry_after is None
-    assert len(await outbox(accounts)) == 2
-    assert (await confirm(text=first, chat_id=9)).status is ConfirmStatus.WRONG
-    assert (await confirm(text=second, chat_id=9)).status is ConfirmStatus.CONFIRMED
-    accounts.clock.advance(minutes=1, seconds=1)
-    assert (await resend(email="ana@example.mx", chat_id=9)).retry_after is None
+    assert (await confirm(text=first, chat_id=1, user_id=1)).status is ConfirmStatus.WRONG
+    assert (await confirm(text=second, chat_id=1, user_id=1)).status is ConfirmStatus.CONFIRMED
+
+
+async def test_a_stranger_resend_is_answered_alike_and_sends_nothing(
+    accounts: AccountsWorld,
+) -> None:
+    await accounts.service.register(request(), user_id=1)
+    result = await accounts.service.resend_code(email="ana@example.mx", chat_id=2, user_id=2)
+    assert result.retry_after is None
+    assert len(await outbox(accounts)) == 1
 
 
 async def test_resend_for_unknown_or_confirmed_address_sends_nothing(
     accounts: AccountsWorld,
 ) -> None:
     assert (
-        await accounts.service.resend_code(email="nadie@example.mx", chat_id=1)
+        await accounts.service.resend_code(email="nadie@example.mx", chat_id=1, user_id=1)
     ).retry_after is None
     assert await outbox(accounts) == []
 

@@ -14,8 +14,8 @@ from services.reset import (
     new_reset_code,
     reset_code_candidates,
 )
-from tests.services.conftest import AccountsWorld
-from tests.services.test_accounts import outbox, request
+from tests.services.conftest import AccountsWorld, outbox
+from tests.services.test_accounts import request
 
 
 def test_reset_codes_avoid_look_alikes() -> None:
@@ -83,13 +83,17 @@ async def test_unknown_address_can_be_told_by_email_when_set(accounts: AccountsW
         service = ResetService(
             sessions=accounts.sessions,
             passwords=PasswordHasher(),
-            policy=ResetPolicy(sender="f@example.mx", notify_unknown=notify),
+            policy=ResetPolicy(notify_unknown=notify),
+            outbox=accounts.outbox,
             mail_ready=lambda: None,
             clock=accounts.clock,
         )
         before = len(await outbox(accounts))
         assert (
-            await service.request(email="nadie@example.mx", user_id=notify, language="es") is None
+            await service.request(
+                email="nadie@example.mx", chat_id=int(notify), user_id=int(notify), language="es"
+            )
+            is None
         )
         messages = (await outbox(accounts))[before:]
         assert len(messages) == expected
@@ -98,19 +102,20 @@ async def test_unknown_address_can_be_told_by_email_when_set(accounts: AccountsW
 
 
 async def test_code_expires_after_fifteen_minutes(accounts: AccountsWorld) -> None:
-    await accounts.service.register(request())
+    await accounts.service.register(request(), user_id=1)
     service = ResetService(
         sessions=accounts.sessions,
         passwords=PasswordHasher(),
-        policy=ResetPolicy(sender="f@example.mx"),
+        policy=ResetPolicy(),
+        outbox=accounts.outbox,
         mail_ready=lambda: None,
         clock=accounts.clock,
     )
-    await service.request(email="ana@example.mx", user_id=1, language="es")
+    await service.request(email="ana@example.mx", chat_id=1, user_id=1, language="es")
     code = re.search(r"Código: (\S+)", (await outbox(accounts))[-1].text_body).group(1)  # type: ignore[union-attr]
     accounts.clock.advance(minutes=15, seconds=1)
     assert (
-        await service.check_code(email="ana@example.mx", text=code)
+        await service.check_code(email="ana@example.mx", chat_id=1, text=code)
     ).status is CodeStatus.EXPIRED
 
 
@@ -118,17 +123,23 @@ async def test_ten_requests_per_telegram_user_an_hour(accounts: AccountsWorld) -
     service = ResetService(
         sessions=accounts.sessions,
         passwords=PasswordHasher(),
-        policy=ResetPolicy(sender="f@example.mx"),
+        policy=ResetPolicy(),
+        outbox=accounts.outbox,
         mail_ready=lambda: None,
         clock=accounts.clock,
     )
     for number in range(10):
         assert (
-            await service.request(email=f"u{number}@example.mx", user_id=5, language="es") is None
+            await service.request(
+                email=f"u{number}@example.mx", chat_id=5, user_id=5, language="es"
+            )
+            is None
         )
-    wait = await service.request(email="otro@example.mx", user_id=5, language="es")
+    wait = await service.request(email="otro@example.mx", chat_id=5, user_id=5, language="es")
     assert wait is not None and wait.total_seconds() <= 3600
-    assert await service.request(email="otro@example.mx", user_id=6, language="es") is None
+    assert (
+        await service.request(email="otro@example.mx", chat_id=6, user_id=6, language="es") is None
+    )
 
 
 async def test_housekeeping_forgets_old_rows_and_keeps_recent_ones(accounts: AccountsWorld) -> None:
