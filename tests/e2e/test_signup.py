@@ -7,13 +7,13 @@ import asyncio
 from tests.conftest import SmtpServer
 from tests.e2e.conftest import Harness
 from tests.factories import (
-    confirmed_account,
     PASSWORD,
     RFC_FISICA,
     RFC_MORAL,
     accounts_in,
     chat_account,
     code_from_email,
+    confirmed_account,
     fill_sign_up,
     html_part,
     sign_up,
