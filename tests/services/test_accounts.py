@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from services.accounts import ConfirmStatus, RegisterOutcome
 from services.models import SignupRequest
@@ -85,6 +85,42 @@ async def test_right_code_confirms_once_and_signs_the_chat_in(accounts: Accounts
     assert again.status is ConfirmStatus.ALREADY_CONFIRMED
     async with accounts.sessions() as session:
         assert await session.get(ChatSession, 78) is None
+
+
+async def confirm_all_at_once(world: AccountsWorld, code: str, chats: range) -> list[ConfirmStatus]:
+    """Every confirmation reads the code unused before any claims it: the test holds the
+    code's row on PostgreSQL until all of them wait for it. (SQLite runs one transaction at
+    a time, so there they simply queue.)"""
+    async with world.sessions() as holder, holder.begin():
+        postgres = holder.get_bind().dialect.name == "postgresql"
+        if postgres:
+            await holder.execute(select(ConfirmationCode).with_for_update())
+        tasks = [asyncio.create_task(world.service.confirm(text=code, chat_id=c)) for c in chats]
+        while postgres and await waiting_for_locks(world) < len(tasks):
+            assert not any(task.done() for task in tasks)
+            await asyncio.sleep(0.01)
+    return sorted(result.status for result in await asyncio.gather(*tasks))
+
+
+async def waiting_for_locks(world: AccountsWorld) -> int:
+    async with world.sessions() as session:
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+    return waiting or 0
+
+
+async def test_simultaneous_confirmations_of_one_code_give_one_success(
+    accounts: AccountsWorld,
+) -> None:
+    await accounts.service.register(request())
+    code = mailed_code((await outbox(accounts))[0])
+    statuses = await confirm_all_at_once(accounts, code, range(100, 104))
+    assert statuses == [ConfirmStatus.ALREADY_CONFIRMED] * 3 + [ConfirmStatus.CONFIRMED]
+    assert await count(accounts, ChatSession) == 1  # one chat told "Felicidades"
 
 
 async def test_code_expires_after_its_ttl(accounts: AccountsWorld) -> None:
