@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select, text
 
-from services.accounts import ConfirmStatus, RegisterOutcome
+from services.accounts import ConfirmStatus, RegisterOutcome, ResendResult
 from services.models import SignupRequest
 from services.passwords import PasswordHasher
 from storage.models import Account, ChatSession, ConfirmationCode, OutboxMessage
@@ -163,10 +163,17 @@ async def test_resend_issues_new_code_once_a_minute(accounts: AccountsWorld) -> 
 async def test_resend_for_unknown_or_confirmed_address_sends_nothing(
     accounts: AccountsWorld,
 ) -> None:
-    assert (
-        await accounts.service.resend_code(email="nadie@example.mx", chat_id=1)
-    ).retry_after is None
-    assert await outbox(accounts) == []
+    await accounts.service.register(request())
+    code = mailed_code((await outbox(accounts))[0])
+    assert (await accounts.service.confirm(text=code, chat_id=1)).status is ConfirmStatus.CONFIRMED
+    await accounts.service.register(request(email="beto@example.mx"))
+    answers = [
+        await accounts.service.resend_code(email=email, chat_id=chat)
+        for chat, email in enumerate(["nadie@example.mx", "ana@example.mx", "beto@example.mx"])
+    ]
+    assert answers[0] == answers[1] == answers[2] == ResendResult()
+    recipients = [message.recipient for message in await outbox(accounts)]
+    assert recipients == ["ana@example.mx", "beto@example.mx", "beto@example.mx"]
 
 
 async def test_password_hashes_are_argon2id_and_verify() -> None:
