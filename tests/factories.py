@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import select
@@ -10,13 +12,26 @@ from sqlalchemy import select
 from emulator import Person
 from emulator.world import Message
 from storage.db import create_engine, create_session_factory
-from storage.models import Account, ChatSession, OutboxMessage
+from storage.models import Account, ChatSession, OutboxMessage, utcnow
 
 PASSWORD = "tres tristes tigres tragan trigo"
 RFC_FISICA = "GODE561231GR8"
 RFC_MORAL = "MAB9307148T4"
 
 CODE_IN_TEXT = re.compile(r"(?:Código de confirmación|Confirmation code): ([0-9a-f]{40})")
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand, for services that take `clock=`."""
+
+    now: datetime = field(default_factory=utcnow)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
 
 
 def text_part(message: EmailMessage) -> str:

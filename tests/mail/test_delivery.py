@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import email
-from collections.abc import AsyncIterator
-from datetime import timedelta
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
 from email import policy
 from pathlib import Path
 
@@ -17,16 +17,16 @@ from mail.outbox import Outbox
 from mail.templates import confirmation_email
 from storage.crypto import SecretBox, new_key
 from storage.db import create_engine, create_session_factory, migrate
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, utcnow
 from tests.conftest import SmtpServer
-from tests.factories import html_part, text_part
+from tests.factories import Clock, html_part, text_part
 
 OUTBOX = Outbox(sender="f@example.mx", box=SecretBox([new_key()]))
 
 
 @pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'mail.sqlite3'}")
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(database_url)
     await migrate(engine)
     yield create_session_factory(engine)
     await engine.dispose()
@@ -55,9 +55,17 @@ async def stored(sessions: async_sessionmaker[AsyncSession]) -> OutboxMessage:
 
 
 def delivery_over(
-    sessions: async_sessionmaker[AsyncSession], transport: SmtpTransport | FileTransport
+    sessions: async_sessionmaker[AsyncSession],
+    transport: SmtpTransport | FileTransport,
+    clock: Callable[[], datetime] = utcnow,
 ) -> MailDelivery:
-    return MailDelivery(sessions=sessions, transport=transport, outbox=OUTBOX, retry_cap_seconds=30)
+    return MailDelivery(
+        sessions=sessions,
+        transport=transport,
+        outbox=OUTBOX,
+        retry_cap_seconds=30,
+        clock=clock,
+    )
 
 
 def smtp_transport(server: SmtpServer) -> SmtpTransport:
@@ -114,20 +122,21 @@ async def test_a_refused_message_does_not_stop_the_others_of_its_pass(
     assert refused is not None and refused.sent_at is None and refused.attempts == 1
 
 
-async def test_smtp_down_keeps_the_message_and_retries_later(
+async def test_smtp_down_keeps_the_message_and_retries_at_its_next_attempt(
     sessions: async_sessionmaker[AsyncSession], smtp_server: SmtpServer
 ) -> None:
     await put_confirmation(sessions)
-    delivery = delivery_over(sessions, smtp_transport(smtp_server))
+    clock = Clock()
+    delivery = delivery_over(sessions, smtp_transport(smtp_server), clock=clock)
     assert await delivery.deliver_due() == 0
     row = await stored(sessions)
     assert row.sent_at is None and row.attempts == 1 and row.last_error
-    assert row.next_attempt_at > row.created_at
-    assert await delivery.deliver_due() == 0  # not due yet
+    assert row.next_attempt_at == clock.now + timedelta(seconds=1)
 
     smtp_server.start()
-    async with sessions() as session, session.begin():
-        (await session.get(OutboxMessage, row.id)).next_attempt_at = row.created_at  # type: ignore[union-attr]
+    assert await delivery.deliver_due() == 0  # SMTP is back, but the retry is not due yet
+    assert smtp_server.mailbox.messages == []
+    clock.advance(seconds=1)
     assert await delivery.deliver_due() == 1
     assert len(await smtp_server.mailbox.wait(1)) == 1
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,18 +14,8 @@ from mail.outbox import Outbox
 from services.accounts import AccountPolicy, AccountService, BotLinks
 from storage.crypto import SecretBox, new_key
 from storage.db import create_engine, create_session_factory, migrate
-from storage.models import OutboxMessage, utcnow
-
-
-@dataclass
-class Clock:
-    now: datetime = field(default_factory=utcnow)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+from storage.models import OutboxMessage
+from tests.factories import Clock
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from services.accounts import ConfirmStatus, RegisterOutcome
+from services.accounts import ConfirmStatus, RegisterOutcome, ResendResult
 from services.models import SignupRequest
 from services.passwords import PasswordHasher
 from storage.models import Account, ChatSession, ConfirmationCode
@@ -88,6 +88,45 @@ async def test_right_code_confirms_once_and_signs_the_chat_in(accounts: Accounts
         assert await session.get(ChatSession, 78) is None
 
 
+async def confirm_all_at_once(world: AccountsWorld, code: str, chats: range) -> list[ConfirmStatus]:
+    """Every confirmation reads the code unused before any claims it: the test holds the
+    code's row on PostgreSQL until all of them wait for it. (SQLite runs one transaction at
+    a time, so there they simply queue.)"""
+    async with world.sessions() as holder, holder.begin():
+        postgres = holder.get_bind().dialect.name == "postgresql"
+        if postgres:
+            await holder.execute(select(ConfirmationCode).with_for_update())
+        tasks = [
+            asyncio.create_task(world.service.confirm(text=code, chat_id=c, user_id=1))
+            for c in chats
+        ]
+        while postgres and await waiting_for_locks(world) < len(tasks):
+            assert not any(task.done() for task in tasks)
+            await asyncio.sleep(0.01)
+    return sorted(result.status for result in await asyncio.gather(*tasks))
+
+
+async def waiting_for_locks(world: AccountsWorld) -> int:
+    async with world.sessions() as session:
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+    return waiting or 0
+
+
+async def test_simultaneous_confirmations_of_one_code_give_one_success(
+    accounts: AccountsWorld,
+) -> None:
+    await accounts.service.register(request(), user_id=1)
+    code = mailed_code((await outbox(accounts))[0])
+    statuses = await confirm_all_at_once(accounts, code, range(100, 104))
+    assert statuses == [ConfirmStatus.ALREADY_CONFIRMED] * 3 + [ConfirmStatus.CONFIRMED]
+    assert await count(accounts, ChatSession) == 1  # one chat told "Felicidades"
+
+
 async def test_code_expires_after_its_ttl(accounts: AccountsWorld) -> None:
     await accounts.service.register(request(), user_id=1)
     code = mailed_code((await outbox(accounts))[0])
@@ -136,10 +175,19 @@ async def test_a_stranger_resend_is_answered_alike_and_sends_nothing(
 async def test_resend_for_unknown_or_confirmed_address_sends_nothing(
     accounts: AccountsWorld,
 ) -> None:
+    await accounts.service.register(request(), user_id=1)
+    code = mailed_code((await outbox(accounts))[0])
     assert (
-        await accounts.service.resend_code(email="nadie@example.mx", chat_id=1, user_id=1)
-    ).retry_after is None
-    assert await outbox(accounts) == []
+        await accounts.service.confirm(text=code, chat_id=1, user_id=1)
+    ).status is ConfirmStatus.CONFIRMED
+    await accounts.service.register(request(email="beto@example.mx"), user_id=1)
+    answers = [
+        await accounts.service.resend_code(email=email, chat_id=chat, user_id=1)
+        for chat, email in enumerate(["nadie@example.mx", "ana@example.mx", "beto@example.mx"])
+    ]
+    assert answers[0] == answers[1] == answers[2] == ResendResult()
+    recipients = [message.recipient for message in await outbox(accounts)]
+    assert recipients == ["ana@example.mx", "beto@example.mx", "beto@example.mx"]
 
 
 async def test_password_hashes_are_argon2id_and_verify() -> None:
