@@ -131,6 +131,8 @@ async def delete_message(emulator: BotApiEmulator, bot: BotAccount, params: Para
     message = chat.find(int_param(params, "message_id"))
     if message is None:
         raise bad_request("message to delete not found")
+    if chat.refuses_deletion:
+        raise bad_request("message can't be deleted")
     message.deleted = True
     async with chat.changed:
         chat.changed.notify_all()

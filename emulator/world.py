@@ -92,6 +92,9 @@ class Chat:
     bot: BotAccount
     messages: list[Message] = field(default_factory=list)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    # Telegram refuses to delete some messages (older than 48 hours in a private chat, for
+    # one); a test sets this to see how the bot copes.
+    refuses_deletion: bool = False
 
     @property
     def id(self) -> int:

@@ -87,8 +87,11 @@ class SignInService:
         """How long sign-in to this address is locked for this chat, if it is (asked before
         the password, so that nobody types one in vain)."""
         async with self._sessions() as session:
-            _, limits = await self._limits(session, email, chat_id, user_id)
-            return await ratelimit.longest_wait(session=session, limits=limits, now=self._now())
+            account, limits = await self._limits(session, email, chat_id, user_id)
+            wait = await ratelimit.longest_wait(session=session, limits=limits, now=self._now())
+        if wait is not None:
+            security.event("sign-in-locked", user_id=user_id, account_id=_id(account))
+        return wait
 
     async def sign_in(
         self, *, email: str, password: str, chat_id: int, user_id: int

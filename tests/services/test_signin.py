@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -99,3 +100,32 @@ async def test_sign_out(signin: SignInService) -> None:
     assert await signin.sign_out(1)
     assert not await signin.sign_out(1)
     assert await signin.current_account(1) is None
+
+
+async def test_simultaneous_wrong_passwords_cannot_pass_the_limit(signin: SignInService) -> None:
+    """25 strangers' guesses at the same moment: five are checked, the rest are refused
+    before their hash is checked (the attempt is counted in one step with the check)."""
+    results = await asyncio.gather(
+        *(
+            signin.sign_in(email="ana@example.mx", password="mal", chat_id=n, user_id=n)
+            for n in range(100, 125)
+        )
+    )
+    statuses = [result.status for result in results]
+    assert statuses.count(SignInStatus.WRONG) == 5
+    assert statuses.count(SignInStatus.LOCKED) == 20
+
+
+async def test_a_known_chat_keeps_its_own_allowance(signin: SignInService) -> None:
+    for stranger in range(10, 15):
+        await signin.sign_in(email="ana@example.mx", password="mal", chat_id=stranger, user_id=9)
+    assert await signin.locked_for(email="ana@example.mx", chat_id=20, user_id=20) is not None
+    # Chat 1 signed in when it confirmed: strangers' failures do not lock it ...
+    assert await signin.locked_for(email="ana@example.mx", chat_id=1, user_id=1) is None
+    # ... but its own do.
+    for _ in range(5):
+        await signin.sign_in(email="ana@example.mx", password="mal", chat_id=1, user_id=1)
+    locked = await signin.sign_in(
+        email="ana@example.mx", password="clave larga uno", chat_id=1, user_id=1
+    )
+    assert locked.status is SignInStatus.LOCKED

@@ -1,0 +1,232 @@
+"""What an attacker tries, through the emulator: taking over an address before its owner
+confirms it, guessing passwords, locking the owner out, flooding a stranger's inbox, and
+secrets left in the chat or in the database."""
+
+from __future__ import annotations
+
+import logging
+import re
+import stat
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from emulator import Person
+from tests.conftest import Mailbox
+from tests.e2e.conftest import Harness
+from tests.e2e.test_reset import mailed_reset_code, pass_check
+from tests.factories import (
+    PASSWORD,
+    RFC_MORAL,
+    accounts_in,
+    chat_account,
+    code_from_email,
+    confirmed_account,
+    outbox_rows,
+    sign_in,
+    sign_up,
+)
+
+MALLORY_PASSWORD = "la clave que eligio mallory"
+
+
+async def cancel(person: Person) -> None:
+    await person.send("/cancelar")
+    await person.expect("lo dejamos aquí")
+
+
+async def newest_code(mailbox: Mailbox, count: int) -> str:
+    return code_from_email((await mailbox.wait(count))[count - 1])
+
+
+# Account takeover
+
+
+async def test_a_password_chosen_before_confirmation_does_not_survive_it(bot: Harness, smtp):
+    mallory = bot.person(first_name="Mallory")
+    await sign_up(mallory, "ana@example.mx", password=MALLORY_PASSWORD)
+    first = await newest_code(smtp.mailbox, 1)  # in Ana's inbox; Mallory never sees it
+    ana = bot.person()
+    await sign_up(ana, "ana@example.mx", RFC_MORAL)  # Ana's own RFC and password
+    await ana.send(await newest_code(smtp.mailbox, 2))
+    await ana.expect("Felicidades")
+    assert "incorrectos" in (await sign_in(mallory, "ana@example.mx", MALLORY_PASSWORD)).text
+    await cancel(mallory)
+    assert "entraste como" in (await sign_in(bot.person(), "ana@example.mx")).text
+    [account] = await accounts_in(bot.settings.database_url)
+    assert account.rfc == RFC_MORAL
+    await ana.send(first)  # the code of the earlier sign-up was voided by Ana's
+    assert "ya estaba confirmada" not in (await ana.reply()).text
+
+
+async def test_a_code_of_someone_elses_sign_up_cannot_confirm(bot: Harness, smtp):
+    ana, mallory = bot.person(), bot.person(first_name="Mallory")
+    await sign_up(ana, "ana@example.mx")
+    first = await newest_code(smtp.mailbox, 1)
+    await sign_up(mallory, "ana@example.mx", password=MALLORY_PASSWORD)
+    mallorys = await newest_code(smtp.mailbox, 2)  # Ana's inbox gets it: she might paste it
+    await ana.send(first)
+    assert "incorrecto" in (await ana.reply()).text  # voided by the later sign-up
+    await ana.send(mallorys)
+    assert "otra cuenta de Telegram" in (await ana.reply()).text
+    assert not (await accounts_in(bot.settings.database_url))[0].confirmed
+    await sign_up(ana, "ana@example.mx")  # as the answer suggests
+    await ana.send(await newest_code(smtp.mailbox, 3))
+    await ana.expect("Felicidades")
+    assert "incorrectos" in (await sign_in(mallory, "ana@example.mx", MALLORY_PASSWORD)).text
+
+
+async def test_signing_in_again_says_which_account_the_chat_left(bot: Harness, smtp):
+    chat = bot.person()
+    await confirmed_account(chat, smtp.mailbox, "ana@example.mx")
+    again = await sign_in(chat, "ana@example.mx")
+    assert again.text.startswith("Listo, entraste como ana@example.mx")
+    await confirmed_account(bot.person(), smtp.mailbox, "beto@example.mx", RFC_MORAL)
+    switched = await sign_in(chat, "beto@example.mx")
+    assert "estaba dentro de la cuenta ana@example.mx" in switched.text
+    assert "entraste como beto@example.mx" in (await chat.reply()).text
+    beto = next(a for a in await accounts_in(bot.settings.database_url) if a.email.startswith("b"))
+    assert await chat_account(bot.settings.database_url, chat.chat.id) == beto.id
+
+
+# Lockout and abuse
+
+
+async def fail_five_times(mallory: Person, email: str) -> None:
+    for _ in range(5):
+        assert "incorrectos" in (await sign_in(mallory, email, "adivinando123")).text
+        await cancel(mallory)
+
+
+async def test_strangers_cannot_lock_the_owner_out(bot: Harness, smtp, caplog):
+    caplog.set_level(logging.INFO)
+    owner = bot.person()
+    await confirmed_account(owner, smtp.mailbox, "ana@example.mx")
+    mallory = bot.person(first_name="Mallory")
+    await fail_five_times(mallory, "ana@example.mx")
+    await mallory.send("/entrar")
+    await mallory.expect("correo electrónico")
+    await mallory.send("ana@example.mx")
+    locked = await mallory.reply()  # said before any password is typed
+    assert "demasiados intentos" in locked.text and "min" in locked.text
+    assert "/recuperar" in locked.text
+    await mallory.send(PASSWORD)
+    assert "contraseña" not in (await mallory.reply()).text.lower()  # not taken as one
+    stranger = bot.person()
+    await stranger.send("/entrar")
+    await stranger.expect("correo electrónico")
+    await stranger.send("ana@example.mx")
+    assert "demasiados intentos" in (await stranger.reply()).text
+    # The owner's own chat has an allowance of its own.
+    await owner.send("/salir")
+    await owner.expect("Cerraste la sesión")
+    assert "entraste como" in (await sign_in(owner, "ana@example.mx")).text
+    events = [r.getMessage() for r in caplog.records if "security event=" in r.getMessage()]
+    assert sum(f"event=sign-in-failed user={mallory.user.id}" in e for e in events) == 5
+    assert any(f"event=sign-in-locked user={stranger.user.id}" in e for e in events)
+    assert not any("adivinando123" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_successful_reset_lifts_the_sign_in_lock(bot: Harness, smtp):
+    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    await fail_five_times(bot.person(first_name="Mallory"), "ana@example.mx")
+    new_phone = bot.person()  # Ana on a Telegram account that never signed in
+    await new_phone.send("/recuperar")
+    await pass_check(new_phone)
+    await new_phone.send("ana@example.mx")
+    await new_phone.expect("Si el correo")
+    await smtp.mailbox.wait(2)
+    await new_phone.send(mailed_reset_code(smtp.mailbox))
+    await new_phone.expect("contraseña nueva")
+    for _ in range(2):
+        await new_phone.send("una frase nueva y bastante larga")
+    await new_phone.expect("ha sido actualizada")
+    laptop = bot.person()
+    signed = await sign_in(laptop, "ana@example.mx", "una frase nueva y bastante larga")
+    assert "entraste como" in signed.text
+
+
+async def test_one_person_cannot_flood_an_inbox_with_sign_ups(bot: Harness, smtp):
+    mallory = bot.person(first_name="Mallory")
+    answers = []
+    for _ in range(5):
+        await sign_up(mallory, "victima@example.mx")
+        answers.append(mallory.bot_messages()[-1].text)
+    assert len(set(answers)) == 1  # the chat never tells that mail stopped
+    rows = await outbox_rows(bot.settings.database_url)
+    assert [row.recipient for row in rows] == ["victima@example.mx"] * 3
+    await mallory.send("/registro")
+    assert "espera" in (await mallory.reply()).text
+    # Mallory's attempts do not use up the allowance of the address's owner.
+    victim = bot.person()
+    await sign_up(victim, "victima@example.mx")
+    await victim.send(await newest_code(smtp.mailbox, 4))
+    await victim.expect("Felicidades")
+
+
+# Secrets in the chat and at rest
+
+
+async def test_a_password_in_a_photo_caption_is_deleted(bot: Harness, smtp):
+    ana = bot.person()
+    await sign_up(ana, "ana@example.mx")
+    await smtp.mailbox.wait(1)
+    await ana.send("/entrar")
+    await ana.expect("correo electrónico")
+    typed_first = await ana.send(PASSWORD)  # the password, typed where the email goes
+    await ana.wait_deleted(typed_first)
+    assert "Borré tu mensaje" in (await ana.expect("Borré")).text
+    await ana.send("ana@example.mx")
+    await ana.expect("contraseña")
+    photo = await ana.send_photo(caption=PASSWORD)
+    await ana.wait_deleted(photo)
+    assert "contraseña" in (await ana.expect("Borré tu mensaje")).text
+
+
+async def test_the_bot_says_so_when_it_cannot_delete_a_password(bot: Harness, smtp):
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    ana.chat.refuses_deletion = True
+    await ana.send("/salir")
+    await ana.expect("Cerraste")
+    await sign_in(ana, "ana@example.mx")
+    texts = [m.text for m in ana.bot_messages()[-3:]]
+    assert any("No pude borrar" in (text or "") for text in texts)
+    assert not any("Borré tu mensaje" in (text or "") for text in texts)
+
+
+async def test_passwords_are_compared_in_nfkc_form(bot: Harness, smtp):
+    decomposed = "man\u0303ana sera otro di\u0301a"  # "ñ" and "í" as some keyboards send them
+    composed = "mañana sera otro día"
+    ana = bot.person()
+    await confirmed_account_with(ana, smtp.mailbox, "ana@example.mx", decomposed)
+    await ana.send("/salir")
+    await ana.expect("Cerraste")
+    assert "entraste como" in (await sign_in(ana, "ana@example.mx", composed)).text
+
+
+async def confirmed_account_with(person: Person, mailbox: Mailbox, email: str, password: str):
+    await sign_up(person, email, password=password)
+    await person.send(code_from_email((await mailbox.wait(1))[0]))
+    await person.expect("Felicidades")
+
+
+async def test_codes_are_not_readable_in_the_database(harness: Harness, smtp_server):
+    await harness.start()  # SMTP is down: the email waits in the outbox
+    ana = harness.person()
+    await sign_up(ana, "ana@example.mx")
+    [pending] = await outbox_rows(harness.settings.database_url)
+    for body in (pending.text_body, pending.html_body):
+        assert body.startswith("enc1:") and "ana@example.mx" not in body
+        assert not re.search(r"[0-9a-f]{40}", body)
+    smtp_server.start()
+    [email] = await smtp_server.mailbox.wait(1, timeout=30)
+    code = code_from_email(email)
+    [sent] = await outbox_rows(harness.settings.database_url)
+    assert sent.sent_at is not None
+    assert code not in sent.text_body + sent.html_body and sent.text_body == ""
+    url = make_url(harness.settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "")
+        for file in (path, path.with_name(path.name + "-wal")):
+            assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
