@@ -22,10 +22,13 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    """An async engine; for SQLite, a WAL-mode file with a busy timeout and foreign keys."""
+    """An async engine; for SQLite, a WAL-mode file with a busy timeout and foreign keys.
+
+    Both kinds hide a statement's parameters from errors and logs: they hold what people
+    typed (fiscal data, emails), and an error is logged whole."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     # The driver's own transaction handling is turned off so that every transaction can
@@ -36,6 +39,7 @@ def create_engine(database_url: str) -> AsyncEngine:
     # poll SQLite's lock with growing sleeps (seconds of tail latency under load).
     engine = create_async_engine(
         url,
+        hide_parameters=True,
         connect_args={"timeout": 30, "isolation_level": None},
         pool_size=1,
         max_overflow=0,
