@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,13 @@ _ASYNC_DRIVERS = {
     "postgres": "postgresql+asyncpg",
     "postgresql+asyncpg": "postgresql+asyncpg",
 }
+
+# Telegram takes 1-256 characters of this alphabet as a webhook's secret_token; we ask for
+# at least 32, so that the header cannot be guessed.
+WEBHOOK_SECRET_ALPHABET = re.compile(r"[A-Za-z0-9_-]*")
+WEBHOOK_SECRET_MIN_LENGTH = 32
+WEBHOOK_SECRET_MAX_LENGTH = 256
+_MAKE_SECRET = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 class SmtpSecurity(StrEnum):
@@ -108,6 +116,21 @@ class Settings(BaseSettings):
         if not isinstance(logging.getLevelNamesMapping().get(level), int):
             raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _strong_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # The reasons never quote the value: it is a secret.
+        if value is None:
+            return None
+        secret = value.get_secret_value()
+        if not WEBHOOK_SECRET_ALPHABET.fullmatch(secret):
+            raise ValueError(f"only A-Z, a-z, 0-9, _ and - are allowed; {_MAKE_SECRET}")
+        if len(secret) < WEBHOOK_SECRET_MIN_LENGTH:
+            raise ValueError(f"at least {WEBHOOK_SECRET_MIN_LENGTH} characters; {_MAKE_SECRET}")
+        if len(secret) > WEBHOOK_SECRET_MAX_LENGTH:
+            raise ValueError(f"at most {WEBHOOK_SECRET_MAX_LENGTH} characters (Telegram's limit)")
+        return value
 
     @field_validator("telegram_api_base_url", "telegram_api_file_url")
     @classmethod

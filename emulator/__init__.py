@@ -1,6 +1,7 @@
 """A local stand-in for the Telegram Bot API, for tests, the benchmark and local mode."""
 
+from emulator.groups import Group
 from emulator.people import NoReply, Person
 from emulator.server import BotApiEmulator
 
-__all__ = ["BotApiEmulator", "NoReply", "Person"]
+__all__ = ["BotApiEmulator", "Group", "NoReply", "Person"]

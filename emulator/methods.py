@@ -68,6 +68,7 @@ async def get_updates(emulator: BotApiEmulator, bot: BotAccount, params: Params)
     offset = params.get("offset")
     limit = min(int(params.get("limit") or 100), 100)
     timeout = float(params.get("timeout") or 0)
+    bot.allow(params.get("allowed_updates"))
     return await bot.take_updates(int(offset) if offset is not None else None, limit, timeout)
 
 

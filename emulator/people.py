@@ -40,7 +40,7 @@ class Person:
             language_code=language_code,
         )
         self.chat: Chat = self.bot.chats.setdefault(
-            self.user.id, Chat(person=self.user, bot=self.bot)
+            self.user.id, Chat(id=self.user.id, bot=self.bot, person=self.user)
         )
         self._seen = len(self.chat.messages)
         self._query_ids = itertools.count(1)

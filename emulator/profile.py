@@ -69,6 +69,7 @@ async def set_webhook(emulator: BotApiEmulator, bot: BotAccount, params: Params)
     if url and not url.startswith("https://"):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
     bot.properties["webhook"] = {"url": url, "secret_token": params.get("secret_token")}
+    bot.allow(params.get("allowed_updates"))
     return True
 
 

@@ -1,4 +1,4 @@
-"""The table of emulated Bot API methods, filled by emulator.methods and emulator.profile,
+"""The table of emulated Bot API methods, filled by emulator.methods, .chats and .profile,
 and the readers of their parameters."""
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from emulator import chats as _chats  # noqa: F401  (fills the table)
 from emulator import methods as _methods  # noqa: F401  (fills the table)
 from emulator import profile as _profile  # noqa: F401  (fills the table)
 from emulator.registry import METHODS, Params

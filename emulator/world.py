@@ -1,4 +1,5 @@
-"""What the emulated Telegram knows: bots, private chats, messages, updates and files."""
+"""What the emulated Telegram knows: bots, their chats (private, groups, channels), messages
+and updates."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ class ApiError(Exception):
         super().__init__(description)
         self.code = code
         self.description = description
+
+
+# Update kinds a bot gets only when it names them in allowed_updates.
+OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
 def bad_request(description: str) -> ApiError:
@@ -66,13 +71,12 @@ class Message:
         return [button["text"] for button in self.buttons]
 
     def to_api(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "message_id": self.message_id,
-            "from": self.sender.to_api(),
-            "chat": self.chat.to_api(),
-            "date": self.date,
-            **self.extra,
-        }
+        data: dict[str, Any] = {"message_id": self.message_id}
+        if self.chat.type == "channel":  # a channel post is signed by the channel
+            data["sender_chat"] = self.chat.to_api()
+        else:
+            data["from"] = self.sender.to_api()
+        data.update(chat=self.chat.to_api(), date=self.date, **self.extra)
         if self.text is not None:
             data["text"] = self.text
             if self.entities:
@@ -86,29 +90,38 @@ class Message:
 
 @dataclass
 class Chat:
-    """A private chat between one person and one bot (its id is the person's id)."""
+    """A chat of one bot: a private chat with one person (its id is the person's id), or a
+    group, supergroup or channel (negative ids, as in Telegram) that the bot may be in."""
 
-    person: User
+    id: int
     bot: BotAccount
+    type: str = "private"
+    person: User | None = None
+    title: str | None = None
+    bot_status: str = "member"  # in a group or channel: member, administrator or left
     messages: list[Message] = field(default_factory=list)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     # Telegram refuses to delete some messages (older than 48 hours in a private chat, for
     # one); a test sets this to see how the bot copes.
     refuses_deletion: bool = False
 
-    @property
-    def id(self) -> int:
-        return self.person.id
-
     def to_api(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": self.id,
-            "type": "private",
-            "first_name": self.person.first_name,
-        }
-        if self.person.username:
-            data["username"] = self.person.username
+        data: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.person is not None:
+            data["first_name"] = self.person.first_name
+            if self.person.username:
+                data["username"] = self.person.username
+        if self.title:
+            data["title"] = self.title
         return data
+
+    @property
+    def bot_member(self) -> bool:
+        return self.bot_status in ("member", "administrator")
+
+    def not_a_member(self) -> ApiError:
+        """Telegram's answer to a bot acting in a group or channel it is not in."""
+        return ApiError(403, f"Forbidden: bot is not a member of the {self.type} chat")
 
     def find(self, message_id: int) -> Message | None:
         for message in reversed(self.messages):
@@ -130,6 +143,8 @@ class BotAccount:
     callback_answers: list[dict] = field(default_factory=list)
     commands: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
     properties: dict[str, Any] = field(default_factory=dict)
+    # What getUpdates or setWebhook last asked for; empty means Telegram's default.
+    allowed_updates: frozenset[str] = frozenset()
     polls: int = 0
     closing: bool = False
 
@@ -139,7 +154,24 @@ class BotAccount:
             self.closing = True
             self.arrived.notify_all()
 
+    def allow(self, kinds: object) -> None:
+        """allowed_updates of getUpdates or setWebhook: a list replaces what was asked
+        before (an empty one restores the default); leaving it out keeps it."""
+        if isinstance(kinds, list):
+            self.allowed_updates = frozenset(str(kind) for kind in kinds)
+
+    def wants(self, kind: str) -> bool:
+        """Whether Telegram would create an update of this kind for the bot at all."""
+        if self.allowed_updates:
+            return kind in self.allowed_updates
+        return kind not in OPT_IN_UPDATES
+
     async def push_update(self, payload: dict[str, Any]) -> None:
+        """Queue an update, unless the bot's allowed_updates leave its kind out (Telegram
+        drops those; it does not keep them for later)."""
+        [kind] = payload
+        if not self.wants(kind):
+            return
         async with self.arrived:
             self.updates.append({"update_id": next(self.update_ids), **payload})
             self.arrived.notify_all()
@@ -160,6 +192,8 @@ class BotAccount:
         chat = self.chats.get(chat_id)
         if chat is None:
             raise bad_request("chat not found")
+        if not chat.bot_member:
+            raise chat.not_a_member()
         return chat
 
 

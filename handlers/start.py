@@ -1,4 +1,5 @@
-"""/start with its menu, the answer when no flow is going on, and private-chats-only."""
+"""/start with its menu, the answer when no flow is going on, and the guards that run before
+the flows (other chats than private ones, edited messages)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from handlers.common import (
     show_help,
     stale_button,
 )
+from handlers.groups import outside_private_chats
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +47,12 @@ async def idle(update: Update, context: BotContext) -> None:
     await say(update, context, "common.idle", keyboard="menu")
 
 
-async def private_only(update: Update, context: BotContext) -> None:
-    if update.effective_message is not None and update.effective_message.text:
-        await say(update, context, "common.private-only")
-    raise ApplicationHandlerStop
-
-
 def describe(update: Update) -> str:
     """What kind of update this is, without its content (which may hold a secret)."""
     if update.callback_query:
         return f"button {update.callback_query.data}"
+    if update.my_chat_member:
+        return f"membership {update.my_chat_member.new_chat_member.status}"
     message = update.effective_message
     if message is None:
         return "other"
@@ -93,7 +91,7 @@ def log_handlers() -> list[BaseHandler]:
 def guard_handlers() -> list[BaseHandler]:
     """Run before the flows (group -1)."""
     return [
-        MessageHandler(~filters.ChatType.PRIVATE, private_only),
+        outside_private_chats(),
         MessageHandler(filters.UpdateType.EDITED, edited),
     ]
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services import funnel
+from services.validation import has_hidden_characters
 from storage import repositories
 from storage.models import utcnow
 
@@ -32,16 +33,25 @@ class CompanyData(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     razon_social: str = Field(min_length=1, max_length=254)
-    regimen_fiscal: str = Field(pattern=r"^\d{3}$")
-    codigo_postal: str = Field(pattern=r"^\d{5}$")
+    regimen_fiscal: str = Field(pattern=r"^[0-9]{3}$")
+    codigo_postal: str = Field(pattern=r"^[0-9]{5}$")
     calle: str = Field(min_length=1, max_length=100)
     numero_exterior: str = Field(min_length=1, max_length=30)
     numero_interior: str | None = Field(default=None, max_length=30)
     colonia: str = Field(min_length=1, max_length=100)
     municipio: str = Field(min_length=1, max_length=100)
     estado: str = Field(min_length=1, max_length=100)
-    telefono: str = Field(pattern=r"^\d{10}$")
+    telefono: str = Field(pattern=r"^[0-9]{10}$")
     correo_contacto: EmailStr
+
+    @field_validator("*")
+    @classmethod
+    def _nothing_hidden(cls, value: object) -> object:
+        # The form refuses these with a reason; this keeps them (and NUL, which PostgreSQL
+        # refuses mid-transaction) out of the table whatever path a value took.
+        if isinstance(value, str) and has_hidden_characters(value):
+            raise ValueError("control or format characters are not allowed")
+        return value
 
 
 class CompanyService:
@@ -53,7 +63,8 @@ class CompanyService:
             company = await repositories.get_company(session=session, account_id=account_id)
             if company is None:
                 return None
-            return CompanyData(**{name: getattr(company, name) for name in FIELDS})
+            # Not validated again: a row saved before a rule was added must still open.
+            return CompanyData.model_construct(**{name: getattr(company, name) for name in FIELDS})
 
     async def save(self, account_id: int, data: CompanyData) -> None:
         async with self._sessions() as session, session.begin():

@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from services.catalogs import PostalCode, Regime, SatCatalogs
-from services.validation import Invalid, PersonType
+from services.validation import Invalid, PersonType, has_hidden_characters
 
 # A régimen capital at the end of a razón social ("S.A. de C.V.", "S. de R.L.", "A.C." …):
 # CFDI 4.0 wants the name exactly as in the Constancia, which leaves it out.
@@ -21,8 +21,17 @@ _CAPITAL = re.compile(
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 
 
+def _visible(text: str) -> str:
+    """White space runs (line breaks and tabs included) as one space; any other control or
+    format character (NUL, U+202E, U+200B...) is refused, never kept or dropped unseen."""
+    value = " ".join(text.split())
+    if has_hidden_characters(value):
+        raise Invalid("company.hidden-characters")
+    return value
+
+
 def clean_razon_social(text: str) -> str:
-    value = " ".join(text.split()).upper()
+    value = _visible(text).upper()
     if not value:
         raise Invalid("company.razon-social-empty")
     if len(value) > 254:
@@ -39,7 +48,7 @@ def without_capital_regime(razon_social: str) -> str | None:
 
 
 def parse_regime(text: str, person: PersonType, catalogs: SatCatalogs) -> Regime:
-    code = text.strip().split(" ")[0].strip(".-")
+    code = _visible(text).split(" ")[0].strip(".-")
     regime = catalogs.regimes.get(code)
     if regime is None:
         raise Invalid("company.regime-unknown")
@@ -49,8 +58,8 @@ def parse_regime(text: str, person: PersonType, catalogs: SatCatalogs) -> Regime
 
 
 def parse_postal_code(text: str, catalogs: SatCatalogs) -> PostalCode:
-    code = re.sub(r"\s", "", text)
-    if not re.fullmatch(r"\d{5}", code):
+    code = _visible(text).replace(" ", "")
+    if not re.fullmatch(r"[0-9]{5}", code):
         raise Invalid("company.postal-code-format")
     found = catalogs.postal_code(code)
     if found is None:
@@ -59,7 +68,7 @@ def parse_postal_code(text: str, catalogs: SatCatalogs) -> PostalCode:
 
 
 def clean_text(text: str, *, reason: str, longest: int = 100) -> str:
-    value = " ".join(text.split())
+    value = _visible(text)
     if not value:
         raise Invalid(f"company.{reason}-empty")
     if len(value) > longest:
@@ -89,7 +98,7 @@ def _folded(text: str) -> str:
 
 def parse_state(text: str, catalogs: SatCatalogs) -> str:
     """SAT's name of the state typed (any case or accents, its code, or a common alias)."""
-    key = _folded(text)
+    key = _folded(_visible(text))
     if not key:
         raise Invalid("company.estado-empty")
     states = {code: name for code, name in catalogs.states.items() if code != "DIF"}
@@ -102,9 +111,10 @@ def parse_state(text: str, catalogs: SatCatalogs) -> str:
 
 
 def parse_phone(text: str) -> str:
-    digits = _PHONE_NOISE.sub("", text)
+    digits = _PHONE_NOISE.sub("", _visible(text))
     if digits.startswith("+52"):
         digits = digits[3:]
-    if not re.fullmatch(r"\d{10}", digits):
+    # [0-9], not \d: \d also takes Arabic-Indic and full-width digits.
+    if not re.fullmatch(r"[0-9]{10}", digits):
         raise Invalid("company.phone")
     return digits

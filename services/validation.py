@@ -46,6 +46,21 @@ class RfcCheck:
     check_digit_ok: bool
 
 
+# Unicode's control (Cc) and format (Cf) characters: NUL, ESC, the right-to-left override
+# U+202E, the zero-width space U+200B, the BOM... Invisible in a chat, they can make a value
+# read differently from what it is, and PostgreSQL refuses NUL in text outright. Line breaks
+# and tabs are controls too, but each field treats white space in its own way first.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf"})
+
+
+def has_hidden_characters(text: str) -> bool:
+    """Whether `text` holds a control or format character other than white space."""
+    return any(
+        unicodedata.category(character) in _HIDDEN_CATEGORIES and not character.isspace()
+        for character in text
+    )
+
+
 def parse_email(text: str) -> str:
     """The normalized address, or Invalid. No DNS look-up: the bot must answer at once."""
     value = text.strip().strip("<>").strip()
@@ -55,6 +70,8 @@ def parse_email(text: str) -> str:
         raise Invalid("email.no-at")
     if any(character.isspace() for character in value):
         raise Invalid("email.spaces")
+    if has_hidden_characters(value):
+        raise Invalid("email.hidden-characters")
     if len(value) > 254:
         raise Invalid("email.too-long")
     try:
@@ -75,6 +92,8 @@ def check_rfc(text: str) -> RfcCheck:
     value = re.sub(r"[\s\-_.]", "", text).upper()
     if not value:
         raise Invalid("rfc.empty")
+    if has_hidden_characters(value):
+        raise Invalid("rfc.hidden-characters")
     if value in GENERIC_RFCS:
         raise Invalid("rfc.generic")
     if len(value) not in (12, 13):

@@ -31,10 +31,13 @@ def create_private_file(path: Path) -> None:
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    """An async engine; for SQLite, a WAL-mode file with a busy timeout and foreign keys."""
+    """An async engine; for SQLite, a WAL-mode file with a busy timeout and foreign keys.
+
+    Both kinds hide a statement's parameters from errors and logs: they hold what people
+    typed (fiscal data, emails), and an error is logged whole."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     if url.database and url.database != ":memory:":
         create_private_file(Path(url.database))
     # The driver's own transaction handling is turned off so that every transaction can
@@ -45,6 +48,7 @@ def create_engine(database_url: str) -> AsyncEngine:
     # poll SQLite's lock with growing sleeps (seconds of tail latency under load).
     engine = create_async_engine(
         url,
+        hide_parameters=True,
         connect_args={"timeout": 30, "isolation_level": None},
         pool_size=1,
         max_overflow=0,

@@ -53,6 +53,11 @@ def test_environment_names_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"log_level": "LOUD"}, "LOG_LEVEL"),
         ({"smtp_host": "smtp.example.mx"}, "MAIL_FROM is required"),
         ({"webhook_url": "https://bot.example.mx/hook"}, "WEBHOOK_SECRET is required"),
+        ({"webhook_secret": "corto-pero-valido"}, "WEBHOOK_SECRET: at least 32"),
+        ({"webhook_secret": "x" * 31}, "WEBHOOK_SECRET: at least 32"),
+        ({"webhook_secret": "x" * 257}, "WEBHOOK_SECRET: at most 256"),
+        ({"webhook_secret": "con espacios y acentos á " * 2}, "WEBHOOK_SECRET: only A-Z"),
+        ({"webhook_secret": "a" * 32 + "!"}, "WEBHOOK_SECRET: only A-Z"),
     ],
 )
 def test_bad_values_have_a_one_line_reason(values: dict, fragment: str) -> None:
@@ -62,18 +67,39 @@ def test_bad_values_have_a_one_line_reason(values: dict, fragment: str) -> None:
     assert fragment in reason and "\n" not in reason
 
 
-def test_main_stops_with_one_line_for_a_bad_setting(tmp_path: Path) -> None:
+def test_a_strong_webhook_secret_is_accepted_and_a_weak_one_is_not_echoed() -> None:
+    strong = "Abc_-0123456789" * 3
+    s = settings(webhook_url="https://bot.example.mx/hook", webhook_secret=strong)
+    assert s.webhook_secret.get_secret_value() == strong
+    with pytest.raises(ValidationError) as error:
+        settings(webhook_secret="mi secreto con espacios que es largo")
+    assert "mi secreto" not in describe_error(error.value)
+
+
+@pytest.mark.parametrize(
+    ("environment", "name"),
+    [
+        ({"DATABASE_URL": "::nonsense::"}, "DATABASE_URL"),
+        (
+            {"WEBHOOK_URL": "https://bot.example.mx/hook", "WEBHOOK_SECRET": "s3cr3t-token"},
+            "WEBHOOK_SECRET",
+        ),
+    ],
+)
+def test_main_stops_with_one_line_for_a_bad_setting(
+    tmp_path: Path, environment: dict[str, str], name: str
+) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "main.py")],
         cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": "::nonsense::"},
+        env={"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "1:x", **environment},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
-    assert "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
+    assert name in result.stderr and "Traceback" not in result.stderr
 
 
 def test_main_stops_with_one_line_when_the_database_is_unreachable(tmp_path: Path) -> None:

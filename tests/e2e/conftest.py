@@ -15,7 +15,7 @@ import pytest
 
 from bot.runtime import BotRuntime
 from bot.settings import Settings
-from emulator import BotApiEmulator, Person
+from emulator import BotApiEmulator, Group, Person
 from storage.crypto import new_key
 from tests.conftest import SmtpServer
 
@@ -37,6 +37,9 @@ class Harness:
     def person(self, **kwargs: object) -> Person:
         return Person(self.emulator, TOKEN, **kwargs)  # type: ignore[arg-type]
 
+    def group(self, **kwargs: object) -> Group:
+        return Group(self.emulator, TOKEN, **kwargs)  # type: ignore[arg-type]
+
     @property
     def bot_username(self) -> str:
         return self.emulator.bot(TOKEN).user.username or ""
@@ -44,8 +47,16 @@ class Harness:
     # In this process
 
     async def start(self) -> BotRuntime:
+        """Start the bot and wait for its first poll, which sets its allowed_updates."""
+        account = self.emulator.bot(TOKEN)
+        polls_before = account.polls
         self.runtime = BotRuntime(self.settings)
         await self.runtime.start()
+        if not self.settings.webhook_url:
+            for _ in range(200):
+                if account.polls > polls_before:
+                    break
+                await asyncio.sleep(0.02)
         return self.runtime
 
     async def stop(self) -> None:

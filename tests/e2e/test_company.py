@@ -241,3 +241,47 @@ async def test_restart_mid_form_resumes_at_the_same_field(harness: Harness, smtp
     summary = await ana.expect("Revisa los datos")
     assert "Monterrey" in summary.text and "Nuevo León" in summary.text
     assert "EMPRESA PATITO" in summary.text
+
+
+async def test_hidden_characters_are_refused_and_the_form_still_completes(
+    bot: Harness, smtp
+) -> None:
+    """NUL, a right-to-left override or a zero-width space get the reason and the same
+    question; a line break is just a space. Nothing hidden reaches the database."""
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await ana.send("/empresa")
+    await ana.press("Capturar datos")
+    await ana.expect("Tu RFC es")
+    await ana.expect("razón social")
+    for typed in ("Empresa\x00 Patito", "\u202eotitaP aserpmE", "Empresa\u200b Patito"):
+        await ana.send(typed)
+        assert "caracteres invisibles" in (await ana.reply()).text, repr(typed)
+        await ana.expect("razón social")
+    await ana.send("Empresa Patito")
+    await ana.press("601 ·")
+    await ana.send("06600")
+    await ana.press("Sí, es correcto")
+    await ana.expect("calle")
+    await ana.send("Av. Insurgentes\x00")
+    assert "caracteres invisibles" in (await ana.reply()).text
+    await ana.expect("calle")
+    await ana.send("Av. Insurgentes\nSur")
+    await ana.expect("número exterior")
+    await ana.send("123")
+    await ana.press("Omitir")
+    await ana.send("Roma Norte")
+    await ana.expect("teléfono")
+    await ana.send("55 1234-5678")
+    await ana.expect("correo de contacto")
+    await ana.send("conta\u202e@example.mx")
+    assert "caracteres invisibles" in (await ana.reply()).text
+    await ana.expect("correo de contacto")
+    await ana.send("conta@example.mx")
+    summary = await ana.expect("Revisa los datos")
+    assert "Calle: Av. Insurgentes Sur" in summary.text
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    [company] = await companies_in(bot.settings.database_url)
+    assert company.razon_social == "EMPRESA PATITO" and company.calle == "Av. Insurgentes Sur"
+    assert company.correo_contacto == "conta@example.mx"

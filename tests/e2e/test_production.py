@@ -12,9 +12,12 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from bot.settings import Settings
 from tests.conftest import free_port
 from tests.e2e.conftest import ROOT, TOKEN, Harness, make_settings
 from tests.factories import PASSWORD, RFC_MORAL, code_from_email, confirmed_account, text_part
+
+WEBHOOK_SECRET = "Zq3-webhook_secret-of-43-characters-xY7wK2p"
 
 WORDS = {
     "es": (
@@ -100,19 +103,21 @@ async def test_commands_and_descriptions_are_set_in_both_languages(bot: Harness)
 
 async def test_webhook_needs_the_secret_header(harness: Harness, smtp) -> None:
     port = free_port()
-    harness.settings = harness.settings.model_copy(
-        update={
+    harness.settings = Settings(  # validated, as main builds it
+        _env_file=None,  # type: ignore[call-arg]
+        **{
+            **harness.settings.model_dump(),
             "webhook_url": "https://bot.example.mx/telegram-hook",
-            "webhook_secret": SecretStr("s3cr3t-token"),
+            "webhook_secret": SecretStr(WEBHOOK_SECRET),
             "webhook_listen": "127.0.0.1",
             "webhook_port": port,
-        }
+        },
     )
     await harness.start()
     webhook = harness.emulator.bot(TOKEN).properties["webhook"]
     assert webhook == {
         "url": "https://bot.example.mx/telegram-hook",
-        "secret_token": "s3cr3t-token",
+        "secret_token": WEBHOOK_SECRET,
     }
     ana = harness.person()
     update = {
@@ -134,7 +139,7 @@ async def test_webhook_needs_the_secret_header(harness: Harness, smtp) -> None:
         await asyncio.sleep(0.5)
         assert ana.bot_messages() == []
         accepted = await client.post(
-            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cr3t-token"}
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
         )
         assert accepted.status_code == 200
     assert "Hola, Ana" in (await ana.reply()).text

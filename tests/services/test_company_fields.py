@@ -7,6 +7,7 @@ import pytest
 from services.catalogs import SatCatalogs
 from services.company_fields import (
     clean_razon_social,
+    clean_text,
     parse_phone,
     parse_postal_code,
     parse_regime,
@@ -110,3 +111,46 @@ def test_state_is_recognised_and_given_sat_name(typed: str, state: str) -> None:
 def test_unknown_state_is_refused(typed: str) -> None:
     with pytest.raises(Invalid):
         parse_state(typed, catalogs)
+
+
+# NUL, the right-to-left override, the zero-width space and the BOM: invisible in a chat,
+# they hide what a value says (or, NUL, break PostgreSQL's text columns).
+HIDDEN = ["\x00", "\u202e", "\u200b", "\ufeff", "\x1b", "\u2066"]
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_hidden_characters_are_refused_in_every_company_field(hidden: str) -> None:
+    parsers = [
+        lambda t: clean_razon_social(t),
+        lambda t: clean_text(t, reason="calle"),
+        lambda t: parse_phone(t),
+        lambda t: parse_state(t, catalogs),
+        lambda t: parse_postal_code(t, catalogs),
+        lambda t: parse_regime(t, PersonType.MORAL, catalogs),
+    ]
+    for parse, typed in zip(
+        parsers,
+        [
+            f"Empresa{hidden} Patito",
+            f"Reforma {hidden}",
+            f"55 1234{hidden}5678",
+            f"Jalisco{hidden}",
+            f"06600{hidden}",
+            f"601{hidden}",
+        ],
+        strict=True,
+    ):
+        with pytest.raises(Invalid) as error:
+            parse(typed)
+        assert error.value.reason == "company.hidden-characters", typed
+
+
+def test_line_breaks_and_tabs_in_a_text_field_become_one_space() -> None:
+    assert clean_razon_social("Empresa\n Patito\t\r\nS.A.") == "EMPRESA PATITO S.A."
+    assert clean_text("Av.\tInsurgentes\nSur", reason="calle") == "Av. Insurgentes Sur"
+
+
+@pytest.mark.parametrize("typed", ["٥٥١٢٣٤٥٦٧٨", "５５１２３４５６７８"])
+def test_phone_takes_only_ascii_digits(typed: str) -> None:
+    with pytest.raises(Invalid):
+        parse_phone(typed)

@@ -49,6 +49,25 @@ def test_rfc_person_type_follows_length() -> None:
     assert check_rfc("GODE561231GR8").person_type is PersonType.FISICA
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["ana\x00@example.mx", "ana@example.mx\x00", "\u202eana@example.mx", "ana\u200b@example.mx"],
+)
+def test_hidden_characters_in_an_email_say_so(typed: str) -> None:
+    with pytest.raises(Invalid) as error:
+        parse_email(typed)
+    assert error.value.reason == "email.hidden-characters"
+
+
+@pytest.mark.parametrize(
+    "typed", ["GODE561231GR8\x00", "\u202eGODE561231GR8", "GODE\u200b561231GR8"]
+)
+def test_hidden_characters_in_an_rfc_say_so(typed: str) -> None:
+    with pytest.raises(Invalid) as error:
+        check_rfc(typed)
+    assert error.value.reason == "rfc.hidden-characters"
+
+
 def test_rfc_accepts_spaces_dashes_and_lower_case() -> None:
     assert check_rfc(" gode-561231 gr8 ").rfc == "GODE561231GR8"
 

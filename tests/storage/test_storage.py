@@ -58,6 +58,25 @@ async def test_the_database_enforces_one_account_per_email(engine: AsyncEngine) 
             )
 
 
+async def test_database_errors_do_not_carry_row_values(engine: AsyncEngine) -> None:
+    """Error logs must not leak what people typed: the statement's values are hidden."""
+    sessions = create_session_factory(engine)
+    async with sessions() as session, session.begin():
+        await repositories.add_account(
+            session=session, email="ana@example.mx", rfc="X", password_hash="h", language="es"
+        )
+    with pytest.raises(IntegrityError) as error:
+        async with sessions() as session, session.begin():
+            await repositories.add_account(
+                session=session,
+                email="ana@example.mx",
+                rfc="SECRETO561231",
+                password_hash="hash-secreto",
+                language="es",
+            )
+    assert "SECRETO561231" not in str(error.value) and "hash-secreto" not in str(error.value)
+
+
 async def test_datetimes_come_back_aware_in_utc(engine: AsyncEngine) -> None:
     sessions = create_session_factory(engine)
     moment = datetime(2026, 11, 29, 6, 30, tzinfo=timezone(timedelta(hours=-6)))

@@ -1,0 +1,95 @@
+"""The bot works in private chats only. Added to a group, supergroup or channel, or
+written to in one, it says so once, with a link to its private chat, and leaves; anything
+else from such a chat is ignored and nothing of it is stored."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot import keyboards
+from storage.db import create_engine, create_session_factory
+from storage.models import ChatDataRow, ConversationState
+from tests.e2e.conftest import TOKEN, Harness
+
+
+async def stored_for(database_url: str, chat_id: int) -> list[object]:
+    """Chat data and conversation steps kept for `chat_id`."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            chats = (await session.scalars(select(ChatDataRow.chat_id))).all()
+            steps = (await session.scalars(select(ConversationState.key))).all()
+    finally:
+        await engine.dispose()
+    return [c for c in chats if c == chat_id] + [k for k in steps if str(chat_id) in k]
+
+
+@pytest.mark.parametrize("kind", ["group", "supergroup", "channel"])
+async def test_added_to_a_group_it_says_once_where_to_find_it_and_leaves(
+    bot: Harness, kind: str
+) -> None:
+    ana = bot.person()
+    group = bot.group(kind=kind)
+    await group.add_bot(by=ana)
+    await group.wait_left()
+    await asyncio.sleep(0.5)  # the service message of the joining was on its way too
+    [said] = group.bot_messages()
+    assert "solo atiendo en un chat privado" in said.text
+    assert f"https://t.me/{bot.bot_username}" in said.text
+    await ana.send("/start")  # the private chat works as before
+    await ana.expect("Hola, Ana")
+    await bot.stop()  # persistence flushed
+    assert await stored_for(bot.settings.database_url, group.id) == []
+
+
+async def test_messages_in_a_group_get_one_answer_in_the_senders_language(bot: Harness) -> None:
+    bruce = bot.person(first_name="Bruce", language_code="en")
+    group = bot.group(kind="supergroup", bot_in=True)  # it joined before it learned to leave
+    await group.send(bruce, "/start")
+    await group.send(bruce, "/registro")
+    await group.wait_left()
+    await asyncio.sleep(0.5)
+    [said] = group.bot_messages()
+    assert "I only work in a private chat" in said.text
+    assert f"https://t.me/{bot.bot_username}" in said.text
+    assert "email" not in said.text  # no flow ran
+    await bot.stop()
+    assert await stored_for(bot.settings.database_url, group.id) == []
+
+
+async def test_buttons_and_edits_from_a_group_are_ignored(bot: Harness) -> None:
+    ana = bot.person()
+    group = bot.group()
+    earlier = await group.send(ana, "hola")  # before the bot was in the group
+    group.chat.bot_status = "member"  # it joined since, before it learned to leave
+    async with httpx.AsyncClient() as client:  # a menu it sent there back then
+        await client.post(
+            f"{bot.emulator.base_url}{TOKEN}/sendMessage",
+            json={
+                "chat_id": group.id,
+                "text": "Menú",
+                "reply_markup": {
+                    "inline_keyboard": [
+                        [{"text": "Crear cuenta", "callback_data": keyboards.MENU_SIGNUP}]
+                    ]
+                },
+            },
+        )
+    [menu] = group.bot_messages()
+    query = await group.press(ana, "Crear cuenta", menu)
+    await group.edit(earlier, "/registro")
+    for _ in range(100):
+        if group.callback_answer(query):
+            break
+        await asyncio.sleep(0.05)
+    answer = group.callback_answer(query)
+    assert answer is not None and answer["text"] is None  # the button stops spinning
+    await asyncio.sleep(0.5)
+    assert group.bot_messages() == [menu] and menu.buttons and menu.edit_date is None
+    assert group.bot_is_member  # ignored: nothing was said to it
+    await bot.stop()
+    assert await stored_for(bot.settings.database_url, group.id) == []
