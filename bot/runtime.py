@@ -86,7 +86,7 @@ class BotRuntime:
             box=SecretBox.from_setting(settings.data_encryption_key.get_secret_value()),
         )
         self.engine = create_engine(settings.database_url)
-        sessions = create_session_factory(self.engine)
+        sessions = self.sessions = create_session_factory(self.engine)
         self.delivery = MailDelivery(
             sessions=sessions,
             transport=build_transport(settings),

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
 IDLE_CHECK_SECONDS = 30.0
+WAKE_GRACE_SECONDS = 0.25
 
 
 class Transport(Protocol):
@@ -202,6 +203,11 @@ class MailDelivery:
                 delay = 1.0
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            if self._wake.is_set() and not self._stopping:
+                # Woken by fresh mail: let the chat's reply to the same step go out first,
+                # so that the work of sending does not slow that reply, which would tell a
+                # registered address from an unregistered one.
+                await asyncio.sleep(WAKE_GRACE_SECONDS)
 
     async def deliver_due(self) -> int:
         """Send what is due now; returns how many were sent."""

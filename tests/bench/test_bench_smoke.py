@@ -42,3 +42,22 @@ def test_small_benchmark_reports_its_figures(tmp_path: Path) -> None:
     assert result["parked"]["conversations"] == 50 and result["parked"]["restart_seconds"] > 0
     for label in ("updates/s", "first reply p95", "CPU s/update", "peak RSS", "bot/echo"):
         assert label in printed
+
+
+def test_reset_timing_reports_both_kinds_of_address() -> None:
+    process = subprocess.run(
+        [sys.executable, "-m", "bench.reset_timing", "--tries", "2"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 0, process.stdout
+    medians = [line for line in process.stdout.splitlines() if "median" in line]
+    assert [line.split(" median")[0].strip() for line in medians] == [
+        "correo, registered",
+        "correo, unregistered",
+        "wrong code, registered",
+        "wrong code, unregistered",
+    ]

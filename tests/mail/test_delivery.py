@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import stat
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from email import policy
@@ -160,3 +161,46 @@ async def test_without_smtp_mail_is_written_as_eml_files(
     assert message["To"] == "ana@example.mx"
     assert "a" * 40 in text_part(message)  # type: ignore[arg-type]
     assert len(seen) == 1
+    # A message may carry a code: only the bot's owner may read it.
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(outbox_dir.stat().st_mode) == 0o700
+
+
+async def test_a_sealed_body_is_blanked_once_sent(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer
+) -> None:
+    await put_confirmation(sessions)
+    pending = await stored(sessions)
+    assert pending.text_body.startswith("enc1:") and "a" * 40 not in pending.text_body
+    assert await delivery_over(sessions, smtp_transport(smtp)).deliver_due() == 1
+    assert "a" * 40 in text_part((await smtp.mailbox.wait(1))[0])
+    sent = await stored(sessions)
+    assert (sent.text_body, sent.html_body) == ("", "")
+
+
+async def test_mail_whose_code_expired_is_given_up_unsent(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer
+) -> None:
+    clock = Clock()
+    content = confirmation_email(
+        language="es",
+        email="ana@example.mx",
+        rfc="GODE561231GR8",
+        code="b" * 40,
+        link="https://t.me/cfdi_bot?start=c_" + "b" * 40,
+        ttl_hours=72,
+    )
+    async with sessions() as session, session.begin():
+        await OUTBOX.add(
+            session=session,
+            recipient="ana@example.mx",
+            content=content,
+            expires_at=clock.now + timedelta(minutes=15),
+        )
+    clock.advance(minutes=15, seconds=1)  # SMTP was down all this while
+    delivery = delivery_over(sessions, smtp_transport(smtp), clock)
+    assert await delivery.deliver_due() == 0
+    given_up = await stored(sessions)
+    assert given_up.given_up_at is not None and given_up.text_body == ""
+    assert await delivery.deliver_due() == 0  # not tried again
+    assert smtp.mailbox.messages == []

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+
+from sqlalchemy import select
 
 from services.human_check import CHOICES, HumanCheckService, TapResult
 from services.passwords import PasswordHasher
 from services.reset import (
     ALPHABET,
+    CodeCheck,
     CodeStatus,
     ResetPolicy,
     ResetService,
     new_reset_code,
     reset_code_candidates,
 )
+from storage.models import ResetCode
 from tests.services.conftest import AccountsWorld, outbox
 from tests.services.test_accounts import request
 
@@ -160,3 +165,116 @@ async def test_housekeeping_forgets_old_rows_and_keeps_recent_ones(accounts: Acc
     async with accounts.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(HumanCheck)) == 1
         assert await session.scalar(select(func.count()).select_from(RateEvent)) == 0
+
+
+class CountingHasher(PasswordHasher):
+    """The real hasher, counting the work done: what would tell two paths apart by time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hashes = 0
+        self.verifies = 0
+
+    async def hash(self, password: str) -> str:
+        self.hashes += 1
+        return await super().hash(password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        self.verifies += 1
+        return await super().verify(password_hash, password)
+
+
+def reset_service(accounts: AccountsWorld, hasher: PasswordHasher | None = None) -> ResetService:
+    return ResetService(
+        sessions=accounts.sessions,
+        passwords=hasher or PasswordHasher(),
+        policy=ResetPolicy(),
+        outbox=accounts.outbox,
+        mail_ready=lambda: None,
+        clock=accounts.clock,
+    )
+
+
+async def test_known_and_unknown_addresses_do_the_same_work_and_answer_alike(
+    accounts: AccountsWorld,
+) -> None:
+    await accounts.service.register(request(), user_id=1)
+    seen = []
+    for chat, email in ((1, "ana@example.mx"), (2, "nadie@example.mx")):
+        hasher = CountingHasher()
+        service = reset_service(accounts, hasher)
+        await service.request(email=email, chat_id=chat, user_id=chat, language="es")
+        wrong = await service.check_code(email=email, chat_id=chat, text="ABCD-EFGH extra")
+        seen.append((hasher.hashes, hasher.verifies, wrong))
+    assert seen[0] == seen[1] == (1, 1, CodeCheck(CodeStatus.WRONG, tries_left=4))
+    accounts.clock.advance(minutes=15, seconds=1)
+    for chat, email in ((1, "ana@example.mx"), (2, "nadie@example.mx")):
+        late = await reset_service(accounts).check_code(email=email, chat_id=chat, text="ABCD-EFGH")
+        assert late == CodeCheck(CodeStatus.EXPIRED)
+
+
+async def mailed_reset(accounts: AccountsWorld) -> str:
+    match = re.search(r"Código: (\S+)", (await outbox(accounts))[-1].text_body)
+    assert match
+    return match.group(1)
+
+
+async def test_wrong_codes_in_another_chat_do_not_spend_the_owners_code(
+    accounts: AccountsWorld,
+) -> None:
+    await accounts.service.register(request(), user_id=1)
+    service = reset_service(accounts)
+    await service.request(email="ana@example.mx", chat_id=1, user_id=1, language="es")
+    code = await mailed_reset(accounts)
+    await service.request(email="ana@example.mx", chat_id=6, user_id=6, language="es")
+    for _ in range(5):
+        await service.check_code(email="ana@example.mx", chat_id=6, text="ABCD-EFGH")
+    spent = await service.check_code(email="ana@example.mx", chat_id=6, text="ABCD-EFGH")
+    assert spent.status is CodeStatus.NO_TRIES
+    # Chat 6's code was not Ana's: it does not work there, and hers still works here.
+    assert (await service.check_code(email="ana@example.mx", chat_id=6, text=code)).status in (
+        CodeStatus.NO_TRIES,
+        CodeStatus.WRONG,
+    )
+    check = await service.check_code(email="ana@example.mx", chat_id=1, text=code)
+    assert check.status is CodeStatus.VERIFIED
+
+
+async def test_simultaneous_tries_cannot_pass_the_cap(accounts: AccountsWorld) -> None:
+    await accounts.service.register(request(), user_id=1)
+    hasher = CountingHasher()
+    service = reset_service(accounts, hasher)
+    await service.request(email="ana@example.mx", chat_id=1, user_id=1, language="es")
+    checks = await asyncio.gather(
+        *(
+            service.check_code(email="ana@example.mx", chat_id=1, text="ABCD-EFGH")
+            for _ in range(12)
+        )
+    )
+    assert hasher.verifies == 5  # the code hash was checked five times, no more
+    assert sum(check.status is CodeStatus.NO_TRIES for check in checks) == 8
+
+
+async def test_complete_refuses_codes_not_good_for_it(accounts: AccountsWorld) -> None:
+    await accounts.service.register(request(), user_id=1)
+    service = reset_service(accounts)
+    new_hash = await PasswordHasher().hash("una frase nueva y larga")
+    await service.request(email="ana@example.mx", chat_id=1, user_id=1, language="es")
+    code = await mailed_reset(accounts)
+    async with accounts.sessions() as session:
+        [row] = (await session.scalars(select(ResetCode))).all()
+    unverified = await service.complete(code_id=row.id, password_hash=new_hash, chat_id=1)
+    assert not unverified
+    verified = await service.check_code(email="ana@example.mx", chat_id=1, text=code)
+    assert verified.code_id == row.id
+    assert not await service.complete(code_id=row.id, password_hash=new_hash, chat_id=2)
+    accounts.clock.advance(minutes=15, seconds=1)
+    assert not await service.complete(code_id=row.id, password_hash=new_hash, chat_id=1)
+
+    await service.request(email="ana@example.mx", chat_id=1, user_id=1, language="es")
+    fresh = await service.check_code(
+        email="ana@example.mx", chat_id=1, text=await mailed_reset(accounts)
+    )
+    assert fresh.code_id is not None
+    assert await service.complete(code_id=fresh.code_id, password_hash=new_hash, chat_id=1)
+    assert not await service.complete(code_id=fresh.code_id, password_hash=new_hash, chat_id=1)
