@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -90,4 +91,13 @@ async def test_sign_up_and_confirm_in_local_mode_across_two_starts(tmp_path: Pat
     await second.until("Felicidades, tu cuenta ha sido confirmada")
     assert await second.close() == 0
     assert PASSWORD not in second.screen
-    assert list((tmp_path / "var" / "outbox").glob("*.eml"))
+    var = tmp_path / "var"
+    [eml] = list((var / "outbox").glob("*.eml"))
+    # Everything the bot made is its owner's alone (mail and the database hold codes).
+    made = [eml, var / "bot.sqlite3", var / "local.log", var / "data-encryption.key"]
+    assert {file.name: mode(file) for file in made} == {file.name: 0o600 for file in made}
+    assert {mode(var), mode(var / "outbox")} == {0o700}
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
