@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 from bench.procs import ROOT, BotProcess
+from bot.persistence import SEALED
 from emulator import BotApiEmulator, Person
 from storage import repositories
+from storage.crypto import SecretBox
 from storage.db import create_engine, create_session_factory
 from storage.models import utcnow
 
@@ -16,9 +18,10 @@ FIRST_ID = 50_000_000
 PASSWORD_STEP = 4  # handlers.signup.Step.PASSWORD
 
 
-async def park(database_url: str, count: int) -> None:
+async def park(database_url: str, key: str, count: int) -> None:
     """`count` chats in the middle of sign-up, waiting for their password, as the bot's
-    own persistence stores them."""
+    own persistence stores them (sealed with the bot's key)."""
+    box = SecretBox.from_setting(key)
     engine = create_engine(database_url)
     sessions = create_session_factory(engine)
     for start in range(0, count, 1000):
@@ -26,9 +29,19 @@ async def park(database_url: str, count: int) -> None:
         states = {("signup", json.dumps([i, i])): PASSWORD_STEP for i in ids}
         chats = {
             i: {
-                "flow": "signup",
-                "prompt": {"key": "signup.ask-password", "keyboard": None, "values": {}},
-                "signup": {"email": f"parked{i}@example.mx", "rfc": "MAB9307148T4"},
+                SEALED: box.seal(
+                    json.dumps(
+                        {
+                            "flow": "signup",
+                            "prompt": {
+                                "key": "signup.ask-password",
+                                "keyboard": None,
+                                "values": {},
+                            },
+                            "signup": {"email": f"parked{i}@example.mx", "rfc": "MAB9307148T4"},
+                        }
+                    )
+                )
             }
             for i in ids
         }
@@ -47,7 +60,7 @@ async def measure_parked(emulator: BotApiEmulator, env: dict, workdir: Path, cou
     await asyncio.sleep(1)
     idle = bot.usage().rss_bytes
     await bot.stop()
-    await park(env["DATABASE_URL"], count)
+    await park(env["DATABASE_URL"], env["DATA_ENCRYPTION_KEY"], count)
     restart = await bot.start(script)
     await asyncio.sleep(1)
     loaded = bot.usage().rss_bytes

@@ -1,7 +1,8 @@
 """PTB persistence over the bot's own database: conversation steps and chat drafts.
 
 PTB hands changes over at most `update_interval` (1 s) after they happen and once more on
-shutdown. Changes that arrive together are written in one transaction."""
+shutdown. Changes that arrive together are written in one transaction. A chat's data is
+sealed with DATA_ENCRYPTION_KEY: drafts hold a password's hash, an email, fiscal data."""
 
 from __future__ import annotations
 
@@ -15,14 +16,20 @@ from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from bot.state import ChatData
 from storage import repositories
+from storage.crypto import SecretBox
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 
+SEALED = "sealed"
+
 
 class DatabasePersistence(BasePersistence[dict, ChatData, dict]):
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], update_interval: float = 1
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        box: SecretBox,
+        update_interval: float = 1,
     ) -> None:
         super().__init__(
             store_data=PersistenceInput(
@@ -31,6 +38,7 @@ class DatabasePersistence(BasePersistence[dict, ChatData, dict]):
             update_interval=update_interval,
         )
         self._sessions = sessions
+        self._box = box
         self._states: dict[tuple[str, str], object] = {}
         self._chats: dict[int, dict | None] = {}
         self._lock = asyncio.Lock()
@@ -45,7 +53,7 @@ class DatabasePersistence(BasePersistence[dict, ChatData, dict]):
     async def get_chat_data(self) -> dict[int, ChatData]:
         async with self._sessions() as session:
             rows = await repositories.load_chat_data(session=session)
-        return {row.chat_id: ChatData.from_json(row.data) for row in rows}
+        return {row.chat_id: ChatData.from_json(self._open(row.data)) for row in rows}
 
     async def get_user_data(self) -> dict[int, dict]:
         return {}
@@ -65,7 +73,7 @@ class DatabasePersistence(BasePersistence[dict, ChatData, dict]):
         await self._write()
 
     async def update_chat_data(self, chat_id: int, data: ChatData) -> None:
-        self._chats[chat_id] = data.to_json()
+        self._chats[chat_id] = {SEALED: self._box.seal(json.dumps(data.to_json()))}
         await self._write()
 
     async def drop_chat_data(self, chat_id: int) -> None:
@@ -91,6 +99,12 @@ class DatabasePersistence(BasePersistence[dict, ChatData, dict]):
                 self._states = {**states, **self._states}
                 self._chats = {**chats, **self._chats}
                 raise
+
+    def _open(self, stored: dict) -> dict:
+        """A chat's data as stored: sealed, or (written before sealing) as it is."""
+        if SEALED not in stored:
+            return stored
+        return json.loads(self._box.open(stored[SEALED]))
 
     # Not kept
 

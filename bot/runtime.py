@@ -81,10 +81,8 @@ class BotRuntime:
                 "DATA_ENCRYPTION_KEY is required to keep secrets at rest sealed; "
                 "make one with: python main.py new-key"
             )
-        outbox = Outbox(
-            sender=settings.sender,
-            box=SecretBox.from_setting(settings.data_encryption_key.get_secret_value()),
-        )
+        box = SecretBox.from_setting(settings.data_encryption_key.get_secret_value())
+        outbox = Outbox(sender=settings.sender, box=box)
         self.engine = create_engine(settings.database_url)
         sessions = self.sessions = create_session_factory(self.engine)
         self.delivery = MailDelivery(
@@ -111,7 +109,7 @@ class BotRuntime:
             settings,
             token=token,
             services=self.services,
-            persistence=DatabasePersistence(sessions),
+            persistence=DatabasePersistence(sessions, box),
             catalog=self.catalog,
         )
 

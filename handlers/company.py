@@ -162,7 +162,7 @@ def build_company_conversation() -> ConversationHandler:
         ],
         states={
             Step.LOGIN_EMAIL: [
-                MessageHandler(TYPED_TEXT, receive_login_email),
+                MessageHandler(PASSWORD_TEXT, receive_login_email),
                 MessageHandler(~filters.TEXT, not_a_secret),
             ],
             Step.LOGIN_PASSWORD: [

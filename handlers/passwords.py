@@ -10,6 +10,24 @@ from bot.context import BotContext
 from handlers.common import ask, ask_again, delete_quietly, say
 from services.validation import Invalid, check_password
 
+# The questions whose answer is a secret, or may be one typed too soon (the correo of a
+# sign-in, where people often type the password first).
+SECRET_PROMPTS = frozenset(
+    {
+        "signin.ask-email",
+        "signin.ask-password",
+        "signup.ask-password",
+        "signup.ask-password-again",
+        "reset.ask-code",
+        "reset.ask-password",
+    }
+)
+
+
+def awaits_secret(context: BotContext) -> bool:
+    prompt = context.chat.prompt
+    return context.chat.flow is not None and bool(prompt) and prompt["key"] in SECRET_PROMPTS
+
 
 async def read_secret(update: Update) -> tuple[str, bool]:
     """The text of the message, which is deleted from the chat at once; and whether the

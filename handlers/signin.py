@@ -11,7 +11,6 @@ from bot import keyboards
 from bot.context import BotContext
 from handlers.common import (
     PASSWORD_TEXT,
-    TYPED_TEXT,
     ask,
     begin_flow,
     command,
@@ -44,12 +43,9 @@ async def take_login_email(update: Update, context: BotContext) -> bool | None:
     try:
         email = parse_email(message.text or "")
     except Invalid as error:
-        if "@" not in (message.text or ""):
-            # Not even an attempt at an address: perhaps the password, typed first.
-            await not_a_secret(update, context)
-            return False
+        # Not an address: perhaps the password, typed first. It goes from the chat.
         await say(update, context, f"signup.{error.reason}")
-        await ask_login_email(update, context)
+        await not_a_secret(update, context)
         return False
     wait = await context.services.signin.locked_for(
         email=email, chat_id=update.effective_chat.id, user_id=update.effective_user.id
@@ -83,8 +79,6 @@ async def take_login_password(update: Update, context: BotContext) -> SignInResu
         await say(
             update, context, "signin.locked", wait=format_wait(update, context, result.retry_after)
         )
-    elif result.status is SignInStatus.UNCONFIRMED:
-        await say(update, context, "signin.unconfirmed")
     else:
         if result.left is not None:
             await say(update, context, "signin.switched", left=result.left.email)
@@ -129,7 +123,7 @@ def build_signin_conversation() -> ConversationHandler:
         ],
         states={
             Step.EMAIL: [
-                MessageHandler(TYPED_TEXT, receive_email),
+                MessageHandler(PASSWORD_TEXT, receive_email),
                 MessageHandler(~filters.TEXT, not_a_secret),
             ],
             Step.PASSWORD: [

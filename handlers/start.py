@@ -28,6 +28,7 @@ from handlers.common import (
     stale_button,
 )
 from handlers.groups import outside_private_chats
+from handlers.passwords import awaits_secret, not_a_secret
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +76,11 @@ async def log_update(update: Update, context: BotContext) -> None:
 
 
 async def edited(update: Update, context: BotContext) -> None:
-    """An edited message is not read again as an answer: ask to send it anew."""
-    if context.chat.flow is not None:
+    """An edited message is not read again as an answer: ask to send it anew. Where a
+    secret is awaited, what was typed into it may be one: it is deleted."""
+    if awaits_secret(context):
+        await not_a_secret(update, context)
+    elif context.chat.flow is not None:
         await ask_again(update, context, "common.edited")
     else:
         await say(update, context, "common.edited-idle")

@@ -134,15 +134,20 @@ class AccountService:
             )
             if admission.wait is not None:
                 return RegisterResult(RegisterOutcome.LIMITED, admission.wait)
-            account = await repositories.get_account_by_email(session=session, email=request.email)
-            known = account is not None and (
-                account.signup_user_id == user_id
-                or await repositories.is_known_chat(
-                    session=session, account_id=account.id, chat_id=user_id
-                )
+            # Locked: a confirmation of this account waits for this sign-up, or this sign-up
+            # for it, so that a password cannot replace the one a confirmation kept.
+            account = await repositories.get_account_by_email(
+                session=session, email=request.email, for_update=True
+            )
+            known = account is not None and await repositories.is_known_chat(
+                session=session, account_id=account.id, chat_id=user_id
             )
             if not await mail_allowance.take(
-                session=session, address=request.email, user_id=user_id, known=known, now=now
+                session=session,
+                address=request.email,
+                user_id=user_id,
+                address_cap=not known,
+                now=now,
             ):
                 return RegisterResult(RegisterOutcome.SUPPRESSED)
             if account is None:
@@ -205,14 +210,17 @@ class AccountService:
             )
             if admission.wait is not None:
                 return ResendResult(retry_after=admission.wait)
-            account = await repositories.get_account_by_email(session=session, email=email)
+            account = await repositories.get_account_by_email(
+                session=session, email=email, for_update=True
+            )
             if account is None or account.confirmed:
                 return ResendResult()
             if account.signup_user_id not in (None, user_id):
                 security.event("resend-by-stranger", user_id=user_id, account_id=account.id)
                 return ResendResult()
+            # The pending sign-up's maker is nobody's known chat yet: held to the address's cap.
             if not await mail_allowance.take(
-                session=session, address=email, user_id=user_id, known=True, now=now
+                session=session, address=email, user_id=user_id, address_cap=True, now=now
             ):
                 return ResendResult()
             await repositories.delete_unused_codes(session=session, account_id=account.id)
@@ -228,8 +236,13 @@ class AccountService:
         user_id: int,
         now: datetime,
     ) -> ConfirmResult:
-        account = await repositories.get_account(session=session, account_id=code.account_id)
+        account = await repositories.get_account(
+            session=session, account_id=code.account_id, for_update=True
+        )
         if account is None:
+            return ConfirmResult(ConfirmStatus.WRONG)
+        # Read again under the account's lock: a sign-up that came first voided it.
+        if await repositories.get_confirmation_code(session=session, code_id=code.id) is None:
             return ConfirmResult(ConfirmStatus.WRONG)
         if code.used_at is not None:
             if account.confirmed:
@@ -245,7 +258,10 @@ class AccountService:
         if not await repositories.claim_confirmation_code(
             session=session, code_id=code.id, now=now
         ):
-            return ConfirmResult(ConfirmStatus.ALREADY_CONFIRMED, email=account.email)
+            # Used meanwhile, or voided by a sign-up that came first.
+            if account.confirmed:
+                return ConfirmResult(ConfirmStatus.ALREADY_CONFIRMED, email=account.email)
+            return ConfirmResult(ConfirmStatus.WRONG)
         if account.confirmed_at is None:
             account.confirmed_at = now
             await funnel.record(session=session, step=funnel.Step.ACCOUNT_CONFIRMED, now=now)

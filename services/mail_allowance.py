@@ -1,7 +1,9 @@
-"""How much mail one person can make the bot send to one address (sign-ups, resends,
+"""How much mail one person can make the bot send to one inbox (sign-ups, resends,
 resets): a few an hour, counted silently so that the chat's answer reveals nothing.
-Counted per address and requester, so that a stranger cannot use up the owner's own
-allowance, and per address overall, which the account's own chats do not count against."""
+Counted per inbox and requester, so that a stranger cannot use up the owner's own
+allowance, and per inbox overall against strangers (many Telegram accounts), which the
+account's own chats and a recovery are not held to. An inbox is an address without its
+"+tag" (and, at Gmail, without dots): all those reach one person."""
 
 from __future__ import annotations
 
@@ -11,18 +13,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import ratelimit, security
 
+GMAIL = frozenset({"gmail.com", "googlemail.com"})
+
+
+def inbox(address: str) -> str:
+    """The mailbox an address delivers to, as far as the bot can tell."""
+    local, _, domain = address.lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in GMAIL:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
 
 async def take(
-    *, session: AsyncSession, address: str, user_id: int, known: bool, now: datetime
+    *, session: AsyncSession, address: str, user_id: int, address_cap: bool, now: datetime
 ) -> bool:
     """Whether one more email may go to `address` at `user_id`'s request (and count it).
-    `known`: the requester is the account's own (a chat it signed in from, or the person
-    whose sign-up is pending)."""
+    `address_cap`: hold the request to the inbox's overall cap too (a stranger's)."""
+    mailbox = inbox(address)
     limits: list[tuple[ratelimit.Limit, object]] = [
-        (ratelimit.MAIL_PER_ADDRESS_AND_USER, f"{address}:{user_id}")
+        (ratelimit.MAIL_PER_ADDRESS_AND_USER, f"{mailbox}:{user_id}")
     ]
-    if not known:
-        limits.append((ratelimit.MAIL_PER_ADDRESS, address))
+    if address_cap:
+        limits.append((ratelimit.MAIL_PER_ADDRESS, mailbox))
     admission = await ratelimit.acquire(session=session, limits=limits, now=now)
     if admission.wait is not None:
         security.event("mail-suppressed", user_id=user_id)

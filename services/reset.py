@@ -141,11 +141,14 @@ class ResetService:
         elif self._policy.notify_unknown:
             content = templates.reset_unknown_email(language=language, email=email)
         # The allowance is taken for either kind of address, so that both do the same work.
-        known = account is not None and await repositories.is_known_chat(
-            session=session, account_id=account.id, chat_id=chat_id
-        )
+        # A code for an account is not held to the inbox's overall cap: strangers could use
+        # it up against its owner on a new phone, the very case recovery is for.
         allowed = await mail_allowance.take(
-            session=session, address=email, user_id=user_id, known=known, now=self._now()
+            session=session,
+            address=email,
+            user_id=user_id,
+            address_cap=account is None,
+            now=self._now(),
         )
         if allowed and content is not None:
             await self._outbox.add(
@@ -212,7 +215,9 @@ class ResetService:
                 now=now,
             )
             account = (
-                await repositories.get_account(session=session, account_id=account_id)
+                await repositories.get_account(
+                    session=session, account_id=account_id, for_update=True
+                )
                 if account_id is not None
                 else None
             )
@@ -220,6 +225,12 @@ class ResetService:
                 return False
             account.password_hash = password_hash
             account.password_changed_at = now
+            # The code reached the inbox: the account is its owner's now, even if a stranger
+            # had signed up with the address and it was never confirmed.
+            if account.confirmed_at is None:
+                account.confirmed_at = now
+                await repositories.delete_unused_codes(session=session, account_id=account.id)
+            account.signup_user_id = chat_id
             await repositories.delete_unused_reset_codes(session=session, account_id=account.id)
             await repositories.sign_out_account(session=session, account_id=account.id)
             await repositories.bind_chat(

@@ -26,8 +26,7 @@ logger = logging.getLogger(__name__)
 
 class SignInStatus(StrEnum):
     SIGNED_IN = "signed-in"
-    WRONG = "wrong"  # email or password: the answer does not say which
-    UNCONFIRMED = "unconfirmed"
+    WRONG = "wrong"  # email or password, or not confirmed yet: the answer does not say
     LOCKED = "locked"
 
 
@@ -106,13 +105,15 @@ class SignInService:
         # Verified outside any transaction (it takes a while), and against a decoy hash for
         # an unknown address, so that timing does not tell which addresses have accounts.
         stored = account.password_hash if account else await self._decoy()
-        if not await self._passwords.verify(stored, password) or account is None:
+        matches = await self._passwords.verify(stored, password)
+        # An unconfirmed account answers as a wrong password does: otherwise signing up
+        # with an address and a password, then signing in with them, would tell whether
+        # the address had an account before (a taken one would say "wrong").
+        if not matches or account is None or not account.confirmed:
             security.event("sign-in-failed", user_id=user_id, account_id=_id(account))
             return SignInResult(SignInStatus.WRONG)
         async with self._sessions() as session, session.begin():
             await ratelimit.forget(session=session, admission=admission)
-            if not account.confirmed:
-                return SignInResult(SignInStatus.UNCONFIRMED, account=AccountInfo.of(account))
             previous = await repositories.bind_chat(
                 session=session, chat_id=chat_id, account_id=account.id, now=self._now()
             )

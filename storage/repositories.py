@@ -26,11 +26,22 @@ from storage.models import (
 # Accounts
 
 
-async def get_account_by_email(*, session: AsyncSession, email: str) -> Account | None:
-    return await session.scalar(select(Account).where(Account.email == email))
+async def get_account_by_email(
+    *, session: AsyncSession, email: str, for_update: bool = False
+) -> Account | None:
+    """`for_update`: lock the row until the transaction ends (PostgreSQL; SQLite runs one
+    write transaction at a time), so that what was read still holds when it is written."""
+    query = select(Account).where(Account.email == email)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(query)
 
 
-async def get_account(*, session: AsyncSession, account_id: int) -> Account | None:
+async def get_account(
+    *, session: AsyncSession, account_id: int, for_update: bool = False
+) -> Account | None:
+    if for_update:
+        return await session.get(Account, account_id, with_for_update=True, populate_existing=True)
     return await session.get(Account, account_id)
 
 
@@ -79,6 +90,10 @@ async def find_confirmation_codes(
         select(ConfirmationCode).where(ConfirmationCode.code_hash.in_(hashes))
     )
     return result.all()
+
+
+async def get_confirmation_code(*, session: AsyncSession, code_id: int) -> ConfirmationCode | None:
+    return await session.get(ConfirmationCode, code_id, populate_existing=True)
 
 
 async def claim_confirmation_code(*, session: AsyncSession, code_id: int, now: datetime) -> bool:

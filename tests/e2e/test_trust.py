@@ -4,17 +4,22 @@ secrets left in the chat or in the database."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import stat
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from emulator import Person
+from storage.db import create_engine, create_session_factory
+from storage.models import ChatDataRow
 from tests.conftest import Mailbox
 from tests.e2e.conftest import Harness
-from tests.e2e.test_reset import mailed_reset_code, pass_check
+from tests.e2e.test_reset import mailed_reset_code, pass_check, request_code
 from tests.factories import (
     PASSWORD,
     RFC_MORAL,
@@ -22,12 +27,24 @@ from tests.factories import (
     chat_account,
     code_from_email,
     confirmed_account,
+    fill_sign_up,
     outbox_rows,
     sign_in,
     sign_up,
 )
 
 MALLORY_PASSWORD = "la clave que eligio mallory"
+
+
+async def mail_to(database_url: str, inbox: str) -> int:
+    """Emails queued for an inbox (a row is written before the chat answers)."""
+    return sum(inbox_of(row.recipient) == inbox for row in await outbox_rows(database_url))
+
+
+def inbox_of(address: str) -> str:
+    local, _, domain = address.lower().partition("@")
+    local = local.split("+", 1)[0]
+    return f"{local.replace('.', '') if domain == 'gmail.com' else local}@{domain}"
 
 
 async def cancel(person: Person) -> None:
@@ -87,6 +104,42 @@ async def test_signing_in_again_says_which_account_the_chat_left(bot: Harness, s
     assert "entraste como beto@example.mx" in (await chat.reply()).text
     beto = next(a for a in await accounts_in(bot.settings.database_url) if a.email.startswith("b"))
     assert await chat_account(bot.settings.database_url, chat.chat.id) == beto.id
+
+
+async def test_a_stranger_cannot_tell_by_signing_in_whether_an_address_had_an_account(
+    bot: Harness, smtp
+):
+    """Sign up with an address and a password, then sign in with them: a taken address
+    and a free one (now unconfirmed) answer alike."""
+    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    mallory = bot.person(first_name="Mallory")
+    answers = {}
+    for email in ("ana@example.mx", "nadie@example.mx"):
+        await sign_up(mallory, email, RFC_MORAL, MALLORY_PASSWORD)
+        answer = await sign_in(mallory, email, MALLORY_PASSWORD)
+        answers[email] = answer.text.replace(email, "X")
+        await cancel(mallory)
+    assert answers["ana@example.mx"] == answers["nadie@example.mx"]
+
+
+async def test_a_reset_makes_a_pre_hijacked_address_its_owners(bot: Harness, smtp):
+    """Mallory signed up with Ana's address; Ana, who never did, recovers it: the code
+    reached her inbox, so the account is hers, and Mallory's next sign-up changes nothing."""
+    mallory = bot.person(first_name="Mallory")
+    await sign_up(mallory, "ana@example.mx", RFC_MORAL, MALLORY_PASSWORD)
+    await smtp.mailbox.wait(1)
+    ana = bot.person()
+    await request_code(bot, ana, "ana@example.mx")
+    await smtp.mailbox.wait(2)
+    await ana.send(mailed_reset_code(smtp.mailbox))
+    await ana.expect("contraseña nueva")
+    for _ in range(2):
+        await ana.send("una frase nueva y bastante larga")
+    await ana.expect("ha sido actualizada")
+    await sign_up(mallory, "ana@example.mx", RFC_MORAL, MALLORY_PASSWORD)
+    signed = await sign_in(bot.person(), "ana@example.mx", "una frase nueva y bastante larga")
+    assert "entraste como" in signed.text
+    assert "incorrectos" in (await sign_in(mallory, "ana@example.mx", MALLORY_PASSWORD)).text
 
 
 # Lockout and abuse
@@ -164,7 +217,81 @@ async def test_one_person_cannot_flood_an_inbox_with_sign_ups(bot: Harness, smtp
     await victim.expect("Felicidades")
 
 
+async def test_sub_addresses_do_not_multiply_the_mail_to_one_inbox(bot: Harness, smtp):
+    mallory = bot.person(first_name="Mallory")
+    for tag in range(1, 6):
+        await sign_up(mallory, f"victima+{tag}@gmail.com")
+    assert await mail_to(bot.settings.database_url, "victima@gmail.com") == 3
+
+
+async def test_strangers_cannot_pass_the_inbox_cap_by_resending(bot: Harness, smtp):
+    for index in range(6):
+        stranger = bot.person(first_name=f"Extra{index}")
+        await sign_up(stranger, "victima@example.mx")
+        await stranger.send("/reenviar")
+        await stranger.expect("Si victima@example.mx")
+    assert await mail_to(bot.settings.database_url, "victima@example.mx") == 10
+
+
+async def test_strangers_cannot_use_up_the_owners_recovery_mail(bot: Harness, smtp):
+    """Strangers ask twelve codes for Ana's address; Ana, on a Telegram account that never
+    signed in (a new phone: the very case recovery is for), still gets hers."""
+    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    for index in range(4):
+        stranger = bot.person(first_name=f"Extra{index}")
+        for _ in range(3):
+            await request_code(bot, stranger, "ana@example.mx")
+            await cancel(stranger)
+    before = await mail_to(bot.settings.database_url, "ana@example.mx")
+    await request_code(bot, bot.person(), "ana@example.mx")
+    assert await mail_to(bot.settings.database_url, "ana@example.mx") == before + 1
+
+
 # Secrets in the chat and at rest
+
+
+@pytest.mark.parametrize("password", ["Mi@Clave-secreta2024", "/Clave-secreta-2024"])
+async def test_anything_but_an_address_at_the_sign_in_email_step_is_deleted(
+    bot: Harness, smtp, password: str
+):
+    """People type the password first, and a password may hold an "@" or begin with "/"."""
+    ana = bot.person()
+    await ana.send("/entrar")
+    await ana.expect("correo electrónico")
+    typed = await ana.send(password)
+    await ana.wait_deleted(typed)
+    assert "Borré tu mensaje" in (await ana.expect("Borré")).text
+
+
+async def test_a_password_typed_into_an_edited_message_is_deleted(bot: Harness, smtp):
+    """Telegram Desktop's Up key edits the last message: at the password step, what is
+    typed into it may be the password."""
+    ana = bot.person()
+    await ana.send("/entrar")
+    await ana.expect("correo electrónico")
+    email = await ana.send("ana@example.mx")
+    await ana.expect("contraseña")
+    await ana.edit(email, PASSWORD)
+    await ana.wait_deleted(email)
+    assert "contraseña" in (await ana.expect("Borré tu mensaje")).text
+
+
+async def test_drafts_are_sealed_at_rest(harness: Harness, smtp):
+    await harness.start()
+    ana = harness.person()
+    await fill_sign_up(ana, "ana@example.mx")
+    await harness.stop()  # persistence writes everything at shutdown
+    engine = create_engine(harness.settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            rows = (await session.scalars(select(ChatDataRow))).all()
+    finally:
+        await engine.dispose()
+    stored = json.dumps([row.data for row in rows])
+    assert rows and "$argon2" not in stored and "ana@example.mx" not in stored
+    await harness.start()  # and read back: the chat is still at its summary
+    await ana.press("Crear cuenta")
+    await ana.expect("creada con éxito")
 
 
 async def test_a_password_in_a_photo_caption_is_deleted(bot: Harness, smtp):

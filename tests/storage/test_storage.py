@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.persistence import DatabasePersistence
 from bot.state import ChatData, SignupDraft
 from storage import repositories
+from storage.crypto import SecretBox, new_key
 from storage.db import alembic_config, create_engine, create_session_factory, migrate
 from storage.models import Account
 
@@ -92,29 +94,36 @@ async def test_datetimes_come_back_aware_in_utc(engine: AsyncEngine) -> None:
     assert stored.confirmed_at.utcoffset() == UTC.utcoffset(None)
 
 
+BOX = SecretBox([new_key()])
+
+
 async def test_persistence_keeps_steps_and_drafts_across_instances(engine: AsyncEngine) -> None:
     sessions = create_session_factory(engine)
-    first = DatabasePersistence(sessions)
+    first = DatabasePersistence(sessions, BOX)
     draft = ChatData(flow="signup", signup=SignupDraft(email="ana@example.mx", rfc="GODE561231GR8"))
     await first.update_conversation("signup", (42, 42), 4)
     await first.update_conversation("signup", (43, 43), 2)
     await first.update_chat_data(42, draft)
     await first.update_conversation("signup", (43, 43), None)  # that one ended
 
-    second = DatabasePersistence(sessions)
+    second = DatabasePersistence(sessions, BOX)
     assert await second.get_conversations("signup") == {(42, 42): 4}
     loaded = (await second.get_chat_data())[42]
     assert loaded == draft and isinstance(loaded.signup, SignupDraft)
 
+    async with sessions() as session:
+        [row] = await repositories.load_chat_data(session=session)
+    assert "ana@example.mx" not in json.dumps(row.data)  # sealed at rest
+
     await second.drop_chat_data(42)
-    assert await DatabasePersistence(sessions).get_chat_data() == {}
+    assert await DatabasePersistence(sessions, BOX).get_chat_data() == {}
 
 
 async def test_persistence_writes_many_changes_at_once(engine: AsyncEngine) -> None:
     """Changes that pile up while a write is under way go out together, new rows and
     changed rows alike, and the ended conversations among them are removed."""
     sessions = create_session_factory(engine)
-    persistence = DatabasePersistence(sessions)
+    persistence = DatabasePersistence(sessions, BOX)
     chats = range(1, 31)
     await asyncio.gather(
         *(persistence.update_conversation("signup", (chat, chat), 1) for chat in chats),
@@ -127,7 +136,7 @@ async def test_persistence_writes_many_changes_at_once(engine: AsyncEngine) -> N
         *(persistence.drop_chat_data(chat) for chat in chats[10:15]),
     )
 
-    reloaded = DatabasePersistence(sessions)
+    reloaded = DatabasePersistence(sessions, BOX)
     assert await reloaded.get_conversations("signup") == {(c, c): 2 for c in chats[:20]}
     data = await reloaded.get_chat_data()
     assert sorted(data) == [*chats[:10], *chats[15:]]
@@ -142,7 +151,7 @@ async def test_persistence_keeps_unwritten_changes_when_the_database_fails(
         def __call__(self):  # type: ignore[no-untyped-def]
             raise OSError("database unreachable")
 
-    persistence = DatabasePersistence(Unreachable())  # type: ignore[arg-type]
+    persistence = DatabasePersistence(Unreachable(), BOX)  # type: ignore[arg-type]
     with pytest.raises(OSError):
         await persistence.update_conversation("signup", (1, 1), 3)
     persistence._sessions = create_session_factory(engine)
