@@ -16,7 +16,7 @@ from bot.state import ChatData
 from bot.texts import Catalog
 from bot.transport import AiohttpRequest
 from handlers.admin import stats_handler
-from handlers.common import command
+from handlers.common import command, sign_out
 from handlers.company import build_company_conversation
 from handlers.confirm import (
     build_confirm_conversation,
@@ -24,7 +24,7 @@ from handlers.confirm import (
     deep_link_handler,
 )
 from handlers.reset import build_reset_conversation
-from handlers.signin import build_signin_conversation, sign_out
+from handlers.signin import build_signin_conversation
 from handlers.signup import build_signup_conversation
 from handlers.start import guard_handlers, idle_handlers, log_handlers
 from services import Services
@@ -63,11 +63,13 @@ def build_application(
     application.add_handlers(
         [
             build_signup_conversation(deep_link_handler()),
-            build_confirm_conversation(),
-            build_resend_conversation(),
             build_signin_conversation(),
             build_company_conversation(),
             build_reset_conversation(),
+            # After the flows that await a secret: a password of hexadecimal characters
+            # must reach them, not be taken for a pasted confirmation code.
+            build_confirm_conversation(),
+            build_resend_conversation(),
             deep_link_handler(),
             command("signout", sign_out),
             stats_handler(),

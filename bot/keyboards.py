@@ -51,6 +51,16 @@ def after_signup(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
     )
 
 
+def after_wrong_sign_in(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+    return _rows(
+        t,
+        [
+            [("start.button-signin", MENU_SIGNIN), ("start.button-reset", MENU_RESET)],
+            [("start.button-confirm", MENU_CONFIRM), ("start.button-resend", MENU_RESEND)],
+        ],
+    )
+
+
 def rfc_check(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
     return _rows(t, [[("signup.rfc-check-yes", RFC_YES), ("signup.rfc-check-retype", RFC_RETYPE)]])
 
@@ -173,6 +183,7 @@ KEYBOARDS: dict[str, Builder] = {
     "challenge": challenge,
     "menu": menu,
     "after-signup": after_signup,
+    "after-wrong-sign-in": after_wrong_sign_in,
     "rfc-check": rfc_check,
     "signup-summary": signup_summary,
     "company-intro": company_intro,

@@ -88,7 +88,7 @@ async def ask_again(update: Update, context: BotContext, lead: str) -> None:
         context,
         lead,
         keyboard=prompt.get("keyboard"),
-        prompt=prompt_text(update, context),
+        **{**prompt.get("values", {}), "prompt": prompt_text(update, context)},
     )
 
 
@@ -166,6 +166,22 @@ async def cancel(update: Update, context: BotContext) -> int:
     return END
 
 
+async def sign_out(update: Update, context: BotContext) -> int:
+    """/salir: close this chat's session; inside a flow, leave it too (drafts dropped), as
+    on a shared computer one would expect."""
+    signed_out = await context.services.signin.sign_out(update.effective_chat.id)
+    for_flow = context.chat.flow is not None
+    context.chat.signup = None
+    context.chat.login_email = None
+    context.chat.company = None
+    context.chat.reset = None
+    end_flow(context)
+    await say(update, context, "signin.signed-out" if signed_out else "signin.not-signed-in")
+    if for_flow and not signed_out:
+        await say(update, context, "common.cancelled")
+    return END
+
+
 async def show_help(update: Update, context: BotContext) -> None:
     """The list of commands; inside a flow, followed by the question in hand."""
     if update.callback_query:
@@ -227,6 +243,7 @@ def flow_fallbacks(*extra: BaseHandler) -> list[BaseHandler]:
     rest."""
     return [
         command("cancel", cancel),
+        command("signout", sign_out),
         command("help", show_help),
         *language_handlers(),
         *extra,

@@ -66,9 +66,7 @@ async def receive_login_password(update: Update, context: BotContext) -> Step | 
     result = await take_login_password(update, context)
     if result.status is SignInStatus.SIGNED_IN:
         return await open_company(update, context, result.account)
-    if result.status is SignInStatus.WRONG:
-        return Step.LOGIN_EMAIL
-    return end_flow(context)
+    return end_flow(context)  # what was typed of the form stays for the next /empresa
 
 
 async def open_company(update: Update, context: BotContext, account: AccountInfo) -> Step:

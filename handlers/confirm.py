@@ -19,6 +19,7 @@ from bot.context import BotContext
 from handlers.common import (
     TYPED_TEXT,
     ask,
+    ask_again,
     begin_flow,
     command,
     end_flow,
@@ -87,9 +88,12 @@ async def check_code(update: Update, context: BotContext, text: str) -> Step | i
     result = await context.services.accounts.confirm(
         text=text, chat_id=update.effective_chat.id, user_id=update.effective_user.id
     )
-    if result.status is ConfirmStatus.WRONG:
-        await say(update, context, "confirm.wrong")
+    if result.status in (ConfirmStatus.WRONG, ConfirmStatus.NOT_A_CODE):
         context.chat.prompt = {"key": "confirm.ask-code", "keyboard": None, "values": {}}
+        if result.status is ConfirmStatus.WRONG:
+            await say(update, context, "confirm.wrong")
+        else:
+            await ask_again(update, context, "confirm.not-a-code")
         return Step.CODE
     if result.status is ConfirmStatus.TOO_MANY_TRIES:
         wait = format_wait(update, context, result.retry_after)

@@ -20,17 +20,22 @@ async def send_challenge(update: Update, context: BotContext) -> bool:
         await say(update, context, "check.locked", wait=format_wait(update, context, wait))
         return False
     challenge = await context.services.human_check.new_challenge(user_id)
-    language = context.language(update)
+    # The symbol's name in every language (name_es, article_es, name_en…): each catalog
+    # picks its own, so the question reads right when asked again after /idioma.
+    names = {
+        f"{part}_{language}": challenge.names.get(key, "")
+        for language in context.catalog.languages
+        for part, key in (("name", language), ("article", f"{language}-article"))
+    }
     await ask(
         update,
         context,
         "check.tap",
         keyboard="challenge",
         symbol=challenge.symbol,
-        name=challenge.names.get(language, challenge.names["es"]),
-        article=challenge.names.get(f"{language}-article", challenge.names["es-article"]),
         token=challenge.token,
         buttons=challenge.buttons,
+        **names,
     )
     return True
 
@@ -48,7 +53,7 @@ async def take_tap(update: Update, context: BotContext) -> TapResult | None:
         return None
     verdict = await services.tap(
         token=token,
-        position=int(choice) if choice.isdigit() else -1,
+        position=int(choice) if choice.isascii() and choice.isdecimal() else -1,
         user_id=update.effective_user.id,
     )
     passed = verdict.result is TapResult.PASSED

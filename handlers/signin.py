@@ -71,8 +71,10 @@ async def take_login_password(update: Update, context: BotContext) -> SignInResu
         user_id=update.effective_user.id,
     )
     if result.status is SignInStatus.WRONG:
-        await say(update, context, "signin.wrong")
-        await ask_login_email(update, context)
+        # The flow ends, so that what the answer suggests works at once: pasting the
+        # confirmation code, /reenviar, the email's link, /recuperar, or /entrar again.
+        context.chat.login_email = None
+        await say(update, context, "signin.wrong", keyboard="after-wrong-sign-in")
         return result
     context.chat.login_email = None
     if result.status is SignInStatus.LOCKED:
@@ -100,17 +102,8 @@ async def receive_email(update: Update, context: BotContext) -> Step | int:
 
 
 async def receive_password(update: Update, context: BotContext) -> Step | int:
-    result = await take_login_password(update, context)
-    if result.status is SignInStatus.WRONG:
-        return Step.EMAIL
+    await take_login_password(update, context)
     return end_flow(context)
-
-
-async def sign_out(update: Update, context: BotContext) -> None:
-    """Close this chat's session."""
-    signed_out = await context.services.signin.sign_out(update.effective_chat.id)
-    context.chat.company = None
-    await say(update, context, "signin.signed-out" if signed_out else "signin.not-signed-in")
 
 
 def build_signin_conversation() -> ConversationHandler:

@@ -52,6 +52,7 @@ class ConfirmStatus(StrEnum):
     EXPIRED = "expired"
     TOO_MANY_TRIES = "too-many-tries"
     OTHER_USER = "other-user"  # a good code of a sign-up made by another Telegram user
+    NOT_A_CODE = "not-a-code"  # nothing shaped like a code: no attempt, not counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +191,9 @@ class AccountService:
                 security.event("confirmation-locked", user_id=user_id)
                 return ConfirmResult(ConfirmStatus.TOO_MANY_TRIES, retry_after=wait)
             hashes = [hash_code(code) for code in code_candidates(text)]
+            if not hashes:
+                # "no me llegó", the email, the RFC: words, not a guess at a code.
+                return ConfirmResult(ConfirmStatus.NOT_A_CODE)
             codes = await repositories.find_confirmation_codes(session=session, code_hashes=hashes)
             result = (
                 await self._use_code(session, codes[0], chat_id, user_id, now) if codes else None

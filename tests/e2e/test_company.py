@@ -33,13 +33,9 @@ async def test_sign_in_right_and_wrong(bot: Harness, smtp) -> None:
     phone = bot.person()
     wrong = await sign_in(phone, "ana@example.mx", "no es mi contraseña")
     assert wrong.text.startswith("Correo o contraseña incorrectos. Revisa ambos")
-    await phone.expect("correo electrónico")
-    await phone.send("/cancelar")
-    await phone.reply()
+    assert "Entrar" in wrong.button_texts()[0]  # the flow ended: its advice works at once
     unknown = await sign_in(phone, "nadie@example.mx", PASSWORD)
     assert unknown.text == wrong.text
-    await phone.send("/cancelar")
-    await phone.reply()
     right = await sign_in(phone, "ana@example.mx")
     assert "entraste como ana@example.mx" in right.text
     typed = [
