@@ -35,7 +35,7 @@ def settings_help() -> str:
     return "\n".join(lines)
 
 
-OWN_PACKAGES = ("bot", "handlers", "services", "storage", "mail", "emulator", "__main__")
+OWN_PACKAGES = ("bot", "chat", "handlers", "services", "storage", "mail", "emulator", "__main__")
 
 
 def configure_logging(level: str, logfile: Path | None = None) -> None:

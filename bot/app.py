@@ -7,16 +7,16 @@ import warnings
 from telegram.ext import Application, ContextTypes
 from telegram.warnings import PTBUserWarning
 
-from bot.context import BotContext, install
-from bot.errors import on_error
 from bot.persistence import DatabasePersistence
 from bot.processor import PerChatUpdateProcessor
 from bot.settings import Settings
-from bot.state import ChatData
-from bot.texts import Catalog
 from bot.transport import AiohttpRequest
+from chat.common import command, sign_out
+from chat.context import BotContext, install
+from chat.errors import on_error
+from chat.state import ChatData
+from chat.texts import Catalog
 from handlers.admin import stats_handler
-from handlers.common import command, sign_out
 from handlers.company import build_company_conversation
 from handlers.confirm import (
     build_confirm_conversation,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
-from bot.state import ChatData
+from chat.state import ChatData
 from storage import repositories
 from storage.crypto import SecretBox
 from storage.models import utcnow

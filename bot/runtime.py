@@ -20,7 +20,7 @@ from bot.app import POLL_TIMEOUT_SECONDS, build_application
 from bot.loopwatch import LoopWatch
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
-from bot.texts import DEFAULT_LANGUAGE, Catalog
+from chat.texts import DEFAULT_LANGUAGE, Catalog
 from mail.delivery import FileTransport, MailDelivery, SmtpTransport, Transport
 from mail.outbox import Outbox
 from services import build_services

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.context import BotContext
-from bot.texts import Html
-from handlers.common import say
+from chat.common import say
+from chat.context import BotContext
+from chat.texts import Html
 from services.funnel import PERIODS, Step
 
 

@@ -7,10 +7,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
-from bot import keyboards
-from bot.context import BotContext
-from bot.state import CompanyDraft
-from handlers.common import (
+from chat import keyboards
+from chat.common import (
     PASSWORD_TEXT,
     TYPED_TEXT,
     ask,
@@ -21,6 +19,8 @@ from handlers.common import (
     flow_fallbacks,
     say,
 )
+from chat.context import BotContext
+from chat.state import CompanyDraft
 from handlers.company_fields import (
     choose_regime,
     decide_capital,

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from telegram import Update
 
-from bot import keyboards
-from bot.context import BotContext
-from handlers.common import ask, close_buttons, say
+from chat import keyboards
+from chat.common import ask, close_buttons, say
+from chat.context import BotContext
 from handlers.company_form import Step, advance, ask_field, draft, person_of
 from services import company_fields as check
 from services.catalogs import SatCatalogs

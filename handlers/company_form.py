@@ -7,9 +7,9 @@ from enum import IntEnum
 
 from telegram import Update
 
-from bot.context import BotContext
-from bot.state import CompanyDraft
-from handlers.common import ask
+from chat.common import ask
+from chat.context import BotContext
+from chat.state import CompanyDraft
 from services.company import FIELDS
 from services.validation import PersonType
 

@@ -14,9 +14,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards
-from bot.context import BotContext
-from handlers.common import (
+from chat import keyboards
+from chat.common import (
     TYPED_TEXT,
     ask,
     ask_again,
@@ -27,6 +26,7 @@ from handlers.common import (
     format_wait,
     say,
 )
+from chat.context import BotContext
 from services.accounts import ConfirmStatus
 from services.codes import DEEP_LINK_PREFIX, code_from_payload, looks_like_code
 from services.validation import Invalid, parse_email

@@ -13,8 +13,8 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop, BaseHandler
 
-from bot.context import BotContext
-from handlers.common import say
+from chat.common import say
+from chat.context import BotContext
 
 logger = logging.getLogger(__name__)
 

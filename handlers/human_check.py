@@ -6,9 +6,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from bot import keyboards
-from bot.context import BotContext
-from handlers.common import ask, close_buttons, format_wait, say
+from chat import keyboards
+from chat.common import ask, close_buttons, format_wait, say
+from chat.context import BotContext
 from services.human_check import TapResult
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import BotContext
-from handlers.common import ask, ask_again, delete_quietly, say
+from chat.common import ask, ask_again, delete_quietly, say
+from chat.context import BotContext
 from services.validation import Invalid, check_password
 
 # The questions whose answer is a secret, or may be one typed too soon (the correo of a

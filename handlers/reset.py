@@ -8,10 +8,8 @@ from enum import IntEnum
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
-from bot import keyboards
-from bot.context import BotContext
-from bot.state import ResetDraft
-from handlers.common import (
+from chat import keyboards
+from chat.common import (
     PASSWORD_TEXT,
     TYPED_TEXT,
     ask,
@@ -22,6 +20,8 @@ from handlers.common import (
     format_wait,
     say,
 )
+from chat.context import BotContext
+from chat.state import ResetDraft
 from handlers.human_check import send_challenge, take_tap, tap_handler
 from handlers.passwords import not_a_secret, read_secret, same_password, take_new_password
 from services.human_check import TapResult

@@ -7,9 +7,8 @@ from enum import IntEnum
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
-from bot import keyboards
-from bot.context import BotContext
-from handlers.common import (
+from chat import keyboards
+from chat.common import (
     PASSWORD_TEXT,
     ask,
     begin_flow,
@@ -19,6 +18,7 @@ from handlers.common import (
     format_wait,
     say,
 )
+from chat.context import BotContext
 from handlers.passwords import not_a_secret, read_secret
 from services.signin import SignInResult, SignInStatus
 from services.validation import Invalid, parse_email

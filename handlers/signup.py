@@ -14,10 +14,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards
-from bot.context import BotContext
-from bot.state import SignupDraft
-from handlers.common import (
+from chat import keyboards
+from chat.common import (
     PASSWORD_TEXT,
     TYPED_TEXT,
     ask,
@@ -30,6 +28,8 @@ from handlers.common import (
     format_wait,
     say,
 )
+from chat.context import BotContext
+from chat.state import SignupDraft
 from handlers.human_check import send_challenge, take_tap, tap_handler
 from handlers.passwords import not_a_secret, same_password, take_new_password
 from services.accounts import RegisterOutcome

@@ -15,9 +15,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards
-from bot.context import BotContext
-from handlers.common import (
+from chat import keyboards
+from chat.common import (
     COMMANDS,
     ask_again,
     cancel,
@@ -27,6 +26,7 @@ from handlers.common import (
     show_help,
     stale_button,
 )
+from chat.context import BotContext
 from handlers.groups import outside_private_chats
 from handlers.passwords import awaits_secret, not_a_secret
 

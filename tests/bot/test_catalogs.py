@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from string import Formatter, Template
 
-from bot.texts import Catalog
+from chat.texts import Catalog
 from mail.templates import _CATALOG as MAIL_CATALOG
 
 

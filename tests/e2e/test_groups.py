@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot import keyboards
+from chat import keyboards
 from storage.db import create_engine, create_session_factory
 from storage.models import ChatDataRow, ConversationState
 from tests.e2e.conftest import TOKEN, Harness

@@ -219,7 +219,7 @@ async def test_a_photo_at_the_regime_step_asks_it_again_with_the_regimes(bot: Ha
 
 
 async def test_a_forged_challenge_button_is_answered_without_an_error(bot: Harness):
-    from bot import keyboards
+    from chat import keyboards
 
     ana = bot.person()
     await ana.send("/recuperar")

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.persistence import DatabasePersistence
-from bot.state import ChatData, SignupDraft
+from chat.state import ChatData, SignupDraft
 from storage import repositories
 from storage.crypto import SecretBox, new_key
 from storage.db import alembic_config, create_engine, create_session_factory, migrate

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.context import BotContext
+from chat.context import BotContext
 
 logger = logging.getLogger(__name__)
 

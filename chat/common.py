@@ -21,9 +21,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards
-from bot.context import BotContext
-from bot.texts import Html
+from chat import keyboards
+from chat.context import BotContext
+from chat.texts import Html
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.state import ChatData
-from bot.texts import Catalog
+from chat.state import ChatData
+from chat.texts import Catalog
 from services import Services
 
 _SERVICES = "services"

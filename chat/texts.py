@@ -1,4 +1,4 @@
-"""Text catalogs, one TOML file per language under bot/locales, keyed by meaning
+"""Text catalogs, one TOML file per language under chat/locales, keyed by meaning
 (`signup.ask-rfc`). Values given to a text are HTML-escaped: texts are sent as HTML."""
 
 from __future__ import annotations
