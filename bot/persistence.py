@@ -12,7 +12,6 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from chat.state import ChatData
 from storage import repositories
@@ -22,6 +21,9 @@ from storage.models import utcnow
 logger = logging.getLogger(__name__)
 
 SEALED = "sealed"
+# What PTB's conversations key and hold (its own aliases live in a private module).
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
 
 
 class DatabasePersistence(BasePersistence[dict, ChatData, dict]):

@@ -20,6 +20,7 @@ from bot.app import POLL_TIMEOUT_SECONDS, build_application
 from bot.loopwatch import LoopWatch
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
+from chat.common import COMMANDS
 from chat.texts import DEFAULT_LANGUAGE, Catalog
 from mail.delivery import FileTransport, MailDelivery, SmtpTransport, Transport
 from mail.outbox import Outbox
@@ -41,19 +42,6 @@ def first_line(error: BaseException) -> str:
 
 
 HOUSEKEEPING_SECONDS = 3600
-MENU_COMMANDS = (
-    "start",
-    "registro",
-    "confirmar",
-    "reenviar",
-    "entrar",
-    "empresa",
-    "salir",
-    "recuperar",
-    "idioma",
-    "cancelar",
-    "ayuda",
-)
 
 
 def build_transport(settings: Settings) -> Transport:
@@ -175,7 +163,8 @@ class BotRuntime:
             code = None if language == DEFAULT_LANGUAGE else language
             text = self.catalog.text
             commands = [
-                BotCommand(name, text(language, f"commands.{name}")) for name in MENU_COMMANDS
+                BotCommand(names[0], text(language, f"commands.{names[0]}"))
+                for names in COMMANDS.values()
             ]
             await bot.set_my_commands(commands, language_code=code)
             await bot.set_my_description(text(language, "bot.description"), language_code=code)

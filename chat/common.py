@@ -29,15 +29,16 @@ logger = logging.getLogger(__name__)
 
 END = ConversationHandler.END
 
-# Commands that are never taken as a typed value (not even as a password).
+# The bot's commands, Spanish name first, in the order of the command menu; they are
+# never taken as a typed value (not even as a password).
 COMMANDS = {
     "start": ("start",),
     "signup": ("registro", "signup"),
     "confirm": ("confirmar", "confirm"),
     "resend": ("reenviar", "resend"),
     "signin": ("entrar", "login"),
-    "signout": ("salir", "logout"),
     "company": ("empresa", "company"),
+    "signout": ("salir", "logout"),
     "reset": ("recuperar", "reset"),
     "language": ("idioma", "language"),
     "cancel": ("cancelar", "cancel"),

@@ -46,7 +46,6 @@ class ChatData:
     login_email: str | None = None  # typed at sign-in, until the password is checked
     company: CompanyDraft | None = None
     reset: ResetDraft | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
