@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 from telegram.ext import Application, ContextTypes
 from telegram.warnings import PTBUserWarning
@@ -43,7 +44,7 @@ def build_application(
     services: Services,
     persistence: DatabasePersistence,
     catalog: Catalog,
-) -> Application:
+) -> Application[Any, Any, Any, Any, Any, Any]:
     application = (
         Application.builder()
         .token(token)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
@@ -26,7 +27,7 @@ ConversationKey = tuple[int | str, ...]
 ConversationDict = dict[ConversationKey, object]
 
 
-class DatabasePersistence(BasePersistence[dict, ChatData, dict]):
+class DatabasePersistence(BasePersistence[dict[str, Any], ChatData, dict[str, Any]]):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -42,7 +43,7 @@ class DatabasePersistence(BasePersistence[dict, ChatData, dict]):
         self._sessions = sessions
         self._box = box
         self._states: dict[tuple[str, str], object] = {}
-        self._chats: dict[int, dict | None] = {}
+        self._chats: dict[int, dict[str, Any] | None] = {}
         self._lock = asyncio.Lock()
 
     # Loading at start
@@ -57,10 +58,10 @@ class DatabasePersistence(BasePersistence[dict, ChatData, dict]):
             rows = await repositories.load_chat_data(session=session)
         return {row.chat_id: ChatData.from_json(self._open(row.data)) for row in rows}
 
-    async def get_user_data(self) -> dict[int, dict]:
+    async def get_user_data(self) -> dict[int, dict[str, Any]]:
         return {}
 
-    async def get_bot_data(self) -> dict:
+    async def get_bot_data(self) -> dict[str, Any]:
         return {}
 
     async def get_callback_data(self) -> None:
@@ -102,18 +103,19 @@ class DatabasePersistence(BasePersistence[dict, ChatData, dict]):
                 self._chats = {**chats, **self._chats}
                 raise
 
-    def _open(self, stored: dict) -> dict:
+    def _open(self, stored: dict[str, Any]) -> dict[str, Any]:
         """A chat's data as stored: sealed, or (written before sealing) as it is."""
         if SEALED not in stored:
             return stored
-        return json.loads(self._box.open(stored[SEALED]))
+        opened: dict[str, Any] = json.loads(self._box.open(stored[SEALED]))
+        return opened
 
     # Not kept
 
-    async def update_user_data(self, user_id: int, data: dict) -> None:
+    async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
         return None
 
-    async def update_bot_data(self, data: dict) -> None:
+    async def update_bot_data(self, data: dict[str, Any]) -> None:
         return None
 
     async def update_callback_data(self, data: object) -> None:
@@ -122,11 +124,11 @@ class DatabasePersistence(BasePersistence[dict, ChatData, dict]):
     async def drop_user_data(self, user_id: int) -> None:
         return None
 
-    async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
+    async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
         return None
 
     async def refresh_chat_data(self, chat_id: int, chat_data: ChatData) -> None:
         return None
 
-    async def refresh_bot_data(self, bot_data: dict) -> None:
+    async def refresh_bot_data(self, bot_data: dict[str, Any]) -> None:
         return None

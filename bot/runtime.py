@@ -123,6 +123,7 @@ class BotRuntime:
         if self.settings.webhook_url:
             await self._start_webhook()
         else:
+            assert self.application.updater is not None  # built with one
             await self.application.updater.start_polling(
                 poll_interval=0, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=Update.ALL_TYPES
             )
@@ -146,6 +147,7 @@ class BotRuntime:
         settings = self.settings
         assert settings.webhook_url and settings.webhook_secret
         path = settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]
+        assert self.application.updater is not None  # built with one
         await self.application.updater.start_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,

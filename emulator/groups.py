@@ -7,7 +7,7 @@ import asyncio
 import itertools
 
 from emulator.chats import my_chat_member
-from emulator.markup import command_entities
+from emulator.markup import Json, command_entities
 from emulator.people import NoReply, Person
 from emulator.server import BotApiEmulator
 from emulator.world import BotAccount, Chat, Message, User, now
@@ -98,8 +98,8 @@ class Group:
         sender: User,
         *,
         text: str | None = None,
-        entities: list[dict] | None = None,
-        extra: dict | None = None,
+        entities: list[Json] | None = None,
+        extra: Json | None = None,
     ) -> Message:
         message = Message(
             message_id=next(self.bot.message_ids),
@@ -134,5 +134,5 @@ class Group:
                 said = [m.text for m in self.bot_messages()]
                 raise NoReply(f"the bot did not leave in {timeout}s; it said {said}") from None
 
-    def callback_answer(self, query_id: str) -> dict | None:
+    def callback_answer(self, query_id: str) -> Json | None:
         return next((a for a in self.bot.callback_answers if a["query"]["id"] == query_id), None)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from typing import Any
+
+Json = dict[str, Any]  # a JSON object as Telegram's API sends it
 
 _TAGS = {
     "b": "bold",
@@ -35,13 +38,13 @@ class _Parser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.length = 0
-        self.open: list[tuple[str, int, dict]] = []
-        self.entities: list[dict] = []
+        self.open: list[tuple[str, int, Json]] = []
+        self.entities: list[Json] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _TAGS:
             raise EntityParseError(f'Unsupported start tag "{tag}" at byte offset {self.length}')
-        extra: dict = {}
+        extra: Json = {}
         if tag == "a":
             href = dict(attrs).get("href")
             if not href:
@@ -63,7 +66,7 @@ class _Parser(HTMLParser):
         self.length += utf16_length(data)
 
 
-def parse_html(text: str) -> tuple[str, list[dict]]:
+def parse_html(text: str) -> tuple[str, list[Json]]:
     parser = _Parser()
     parser.feed(text)
     parser.close()
@@ -75,7 +78,7 @@ def parse_html(text: str) -> tuple[str, list[dict]]:
     return "".join(parser.parts), entities
 
 
-def command_entities(text: str) -> list[dict]:
+def command_entities(text: str) -> list[Json]:
     """What Telegram marks in a message a person sends: a leading /command."""
     if not text.startswith("/"):
         return []

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from emulator.markup import EntityParseError, parse_html, utf16_length
+from aiohttp.web import FileField
+
+from emulator.markup import EntityParseError, Json, parse_html, utf16_length
 from emulator.registry import MAX_CALLBACK_DATA, MAX_TEXT, Params, int_param, method, text_param
 from emulator.world import BotAccount, Chat, Message, bad_request, now
 
@@ -15,10 +17,9 @@ if TYPE_CHECKING:
     from emulator.server import BotApiEmulator
 
 
-def _markup(params: Params) -> dict | None:
-    markup = params.get("reply_markup")
-    if isinstance(markup, str):
-        markup = json.loads(markup)
+def _markup(params: Params) -> Json | None:
+    given = params.get("reply_markup")
+    markup: Json | None = json.loads(given) if isinstance(given, str) else given
     if markup is None:
         return None
     for row in markup.get("inline_keyboard", []):
@@ -31,7 +32,7 @@ def _markup(params: Params) -> dict | None:
     return markup
 
 
-def _formatted(params: Params) -> tuple[str, list[dict]]:
+def _formatted(params: Params) -> tuple[str, list[Json]]:
     text = text_param(params)
     parse_mode = params.get("parse_mode")
     if parse_mode in (None, ""):
@@ -165,7 +166,7 @@ async def send_chat_action(emulator: BotApiEmulator, bot: BotAccount, params: Pa
 async def send_document(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
     chat = bot.chat(int_param(params, "chat_id"))
     document = params.get("document")
-    if hasattr(document, "file"):
+    if isinstance(document, FileField):
         file_id = emulator.store_file(document.filename or "document", document.file.read())
     elif isinstance(document, str) and document in emulator.files:
         file_id = document

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from emulator.markup import command_entities
+from emulator.markup import Json, command_entities
 from emulator.server import BotApiEmulator
 from emulator.world import BotAccount, Chat, Message, User, now
 
+T = TypeVar("T")
 _user_ids = itertools.count(100_000_001)
 
 
@@ -111,7 +112,11 @@ class Person:
         return query_id
 
     async def _post(
-        self, *, text: str | None = None, entities: list | None = None, extra=None
+        self,
+        *,
+        text: str | None = None,
+        entities: list[Json] | None = None,
+        extra: Json | None = None,
     ) -> Message:
         message = Message(
             message_id=next(self.bot.message_ids),
@@ -143,10 +148,12 @@ class Person:
                 return message
         return None
 
-    async def _wait(self, predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    async def _wait(self, predicate: Callable[[], T | None], timeout: float, what: str) -> T:
         async with self.chat.changed:
             try:
-                return await asyncio.wait_for(self.chat.changed.wait_for(predicate), timeout)
+                found = await asyncio.wait_for(self.chat.changed.wait_for(predicate), timeout)
+                assert found is not None  # wait_for returns once the predicate holds
+                return found
             except TimeoutError:
                 transcript = "\n".join(
                     f"  {'bot' if m.from_bot else 'me '}: {m.text or list(m.extra)}"
@@ -191,7 +198,7 @@ class Person:
         self._seen = len(self.chat.messages)
         return fresh
 
-    def callback_answer(self, query_id: str) -> dict | None:
+    def callback_answer(self, query_id: str) -> Json | None:
         for answer in self.bot.callback_answers:
             if answer["query"]["id"] == query_id:
                 return answer

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web import FileField
 
 from emulator import chats as _chats  # noqa: F401  (fills the table)
 from emulator import methods as _methods  # noqa: F401  (fills the table)
@@ -119,11 +120,11 @@ async def _read_params(request: web.Request) -> Params:
     form = await request.post()
     params: Params = {}
     for key, value in form.items():
-        params[key] = value if hasattr(value, "file") else _decode(value)
+        params[key] = value if isinstance(value, FileField) else _decode(value)
     return params
 
 
-def _decode(value: str) -> Any:
+def _decode(value: str | bytes | bytearray) -> Any:
     """PTB sends every non-string parameter JSON-encoded; plain strings stay strings."""
     try:
         decoded = json.loads(value)

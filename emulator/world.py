@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.markup import Json
+
 
 class ApiError(Exception):
     """An answer Telegram gives with ok=false."""
@@ -52,8 +54,8 @@ class Message:
     sender: User
     date: int
     text: str | None = None
-    entities: list[dict] = field(default_factory=list)
-    reply_markup: dict | None = None
+    entities: list[Json] = field(default_factory=list)
+    reply_markup: Json | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     deleted: bool = False
     edit_date: int | None = None
@@ -63,7 +65,7 @@ class Message:
         return self.sender.is_bot
 
     @property
-    def buttons(self) -> list[dict]:
+    def buttons(self) -> list[Json]:
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
         return [button for row in rows for button in row]
 
@@ -134,15 +136,15 @@ class Chat:
 class BotAccount:
     token: str
     user: User
-    updates: list[dict] = field(default_factory=list)
-    update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
-    message_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    updates: list[Json] = field(default_factory=list)
+    update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
     chats: dict[int, Chat] = field(default_factory=dict)
-    open_callbacks: dict[str, dict] = field(default_factory=dict)
-    callback_answers: list[dict] = field(default_factory=list)
-    commands: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
-    properties: dict[str, Any] = field(default_factory=dict)
+    open_callbacks: dict[str, Json] = field(default_factory=dict)
+    callback_answers: list[Json] = field(default_factory=list)
+    commands: dict[tuple[str, str], list[Json]] = field(default_factory=dict)
+    properties: dict[str | tuple[str, str], Any] = field(default_factory=dict)
     # What getUpdates or setWebhook last asked for; empty means Telegram's default.
     allowed_updates: frozenset[str] = frozenset()
     polls: int = 0
@@ -176,7 +178,7 @@ class BotAccount:
             self.updates.append({"update_id": next(self.update_ids), **payload})
             self.arrived.notify_all()
 
-    async def take_updates(self, offset: int | None, limit: int, timeout: float) -> list[dict]:
+    async def take_updates(self, offset: int | None, limit: int, timeout: float) -> list[Json]:
         self.polls += 1
         async with self.arrived:
             if offset is not None:
