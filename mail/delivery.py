@@ -51,15 +51,8 @@ class SmtpTransport:
         password: str | None,
         timeout: float,
     ) -> None:
-        self._options = {
-            "hostname": host,
-            "port": port,
-            "use_tls": security == "tls",
-            "start_tls": security == "starttls",
-            "username": username,
-            "password": password,
-            "timeout": timeout,
-        }
+        self._host, self._port, self._security = host, port, security
+        self._username, self._password, self._timeout = username, password, timeout
         self._client: aiosmtplib.SMTP | None = None
         self._in_pass = False
 
@@ -74,12 +67,24 @@ class SmtpTransport:
             self._in_pass = False
             await self._drop(politely=True)
 
+    def _new_client(self) -> aiosmtplib.SMTP:
+        return aiosmtplib.SMTP(
+            hostname=self._host,
+            port=self._port,
+            use_tls=self._security == "tls",
+            start_tls=self._security == "starttls",
+            username=self._username,
+            password=self._password,
+            timeout=self._timeout,
+        )
+
     async def send(self, message: EmailMessage) -> None:
         if not self._in_pass:
-            await aiosmtplib.send(message, **self._options)
+            async with self._new_client() as client:
+                await client.send_message(message)
             return
         if self._client is None:
-            client = aiosmtplib.SMTP(**self._options)
+            client = self._new_client()
             await client.connect()
             self._client = client
         try:
@@ -102,7 +107,7 @@ class SmtpTransport:
         client.close()
 
     def describe(self) -> str:
-        return f"SMTP {self._options['hostname']}:{self._options['port']}"
+        return f"SMTP {self._host}:{self._port}"
 
 
 class FileTransport:
