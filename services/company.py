@@ -71,5 +71,7 @@ class CompanyService:
             await repositories.save_company(
                 session=session, account_id=account_id, values=data.model_dump()
             )
-            await funnel.record(session=session, step=funnel.Step.COMPANY_SAVED, now=utcnow())
+            await funnel.record(
+                session=session, milestone=funnel.Milestone.COMPANY_SAVED, now=utcnow()
+            )
         logger.info("company data saved for account %s", account_id)
