@@ -6,10 +6,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import FunnelEvent, utcnow
+from storage import repositories
+from storage.models import utcnow
 
 
 class Milestone(StrEnum):
@@ -28,7 +28,7 @@ PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "all": None}
 
 async def record(*, session: AsyncSession, milestone: Milestone, now: datetime) -> None:
     """Count a milestone inside the caller's transaction."""
-    session.add(FunnelEvent(kind=milestone.value, at=now))
+    await repositories.add_funnel_event(session=session, kind=milestone.value, at=now)
 
 
 class FunnelService:
@@ -51,10 +51,8 @@ class FunnelService:
         figures: dict[Milestone, dict[str, int]] = {milestone: {} for milestone in Milestone}
         async with self._sessions() as session:
             for period, length in PERIODS.items():
-                query = select(FunnelEvent.kind, func.count()).group_by(FunnelEvent.kind)
-                if length is not None:
-                    query = query.where(FunnelEvent.at >= now - length)
-                counts = {kind: count for kind, count in (await session.execute(query)).all()}
+                since = now - length if length is not None else None
+                counts = await repositories.count_funnel_events(session=session, since=since)
                 for milestone in Milestone:
                     figures[milestone][period] = counts.get(milestone.value, 0)
         return figures

@@ -9,9 +9,15 @@ from storage.repositories.accounts import (
     get_account,
     get_account_by_email,
 )
+from storage.repositories.checks import (
+    add_human_check,
+    delete_human_checks_before,
+    get_human_check,
+)
 from storage.repositories.codes import (
     add_confirmation_code,
     claim_confirmation_code,
+    delete_spent_confirmation_codes,
     delete_unused_codes,
     find_confirmation_codes,
     get_confirmation_code,
@@ -26,8 +32,13 @@ from storage.repositories.conversations import (
     save_chat_data,
     save_conversation_states,
 )
+from storage.repositories.funnel import (
+    add_funnel_event,
+    count_funnel_events,
+)
 from storage.repositories.outbox import (
     add_outbox_message,
+    delete_outbox_sent_before,
     due_outbox_messages,
     give_up_outbox_message,
     mark_outbox_failed,
@@ -46,6 +57,7 @@ from storage.repositories.resets import (
     add_reset_code,
     claim_reset_code,
     count_reset_try,
+    delete_reset_codes_expired_before,
     delete_unused_reset_codes,
     latest_reset_code,
     mark_reset_verified,
@@ -62,16 +74,23 @@ from storage.repositories.sessions import (
 __all__ = [
     "add_account",
     "add_confirmation_code",
+    "add_funnel_event",
+    "add_human_check",
     "add_outbox_message",
     "add_rate_event",
     "add_reset_code",
     "bind_chat",
     "claim_confirmation_code",
     "claim_reset_code",
+    "count_funnel_events",
     "count_reset_try",
+    "delete_human_checks_before",
+    "delete_outbox_sent_before",
     "delete_rate_events",
     "delete_rate_events_before",
     "delete_rate_events_by_key",
+    "delete_reset_codes_expired_before",
+    "delete_spent_confirmation_codes",
     "delete_unused_codes",
     "delete_unused_reset_codes",
     "due_outbox_messages",
@@ -81,6 +100,7 @@ __all__ = [
     "get_chat_session",
     "get_company",
     "get_confirmation_code",
+    "get_human_check",
     "give_up_outbox_message",
     "is_known_chat",
     "latest_reset_code",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConfirmationCode
@@ -50,3 +50,13 @@ async def delete_unused_codes(*, session: AsyncSession, account_id: int) -> None
             ConfirmationCode.account_id == account_id, ConfirmationCode.used_at.is_(None)
         )
     )
+
+
+async def delete_spent_confirmation_codes(*, session: AsyncSession, before: datetime) -> int:
+    """Forget codes used or expired before `before`; how many were removed."""
+    result = await session.execute(
+        delete(ConfirmationCode).where(
+            or_(ConfirmationCode.used_at < before, ConfirmationCode.expires_at < before)
+        )
+    )
+    return result.rowcount or 0

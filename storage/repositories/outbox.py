@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
@@ -74,3 +74,9 @@ async def mark_outbox_failed(
             attempts=OutboxMessage.attempts + 1, last_error=error[:2000], next_attempt_at=retry_at
         )
     )
+
+
+async def delete_outbox_sent_before(*, session: AsyncSession, before: datetime) -> int:
+    """Forget mail sent before `before` (its bodies are gone already); how many were removed."""
+    result = await session.execute(delete(OutboxMessage).where(OutboxMessage.sent_at < before))
+    return result.rowcount or 0

@@ -50,5 +50,7 @@ async def rate_events_since(
     return result.all()
 
 
-async def delete_rate_events_before(*, session: AsyncSession, before: datetime) -> None:
-    await session.execute(delete(RateEvent).where(RateEvent.at < before))
+async def delete_rate_events_before(*, session: AsyncSession, before: datetime) -> int:
+    """Forget events older than `before`; how many were removed."""
+    result = await session.execute(delete(RateEvent).where(RateEvent.at < before))
+    return result.rowcount or 0

@@ -88,3 +88,9 @@ async def delete_unused_reset_codes(*, session: AsyncSession, account_id: int) -
     await session.execute(
         delete(ResetCode).where(ResetCode.account_id == account_id, ResetCode.used_at.is_(None))
     )
+
+
+async def delete_reset_codes_expired_before(*, session: AsyncSession, before: datetime) -> int:
+    """Forget codes that expired before `before`; how many were removed."""
+    result = await session.execute(delete(ResetCode).where(ResetCode.expires_at < before))
+    return result.rowcount or 0
