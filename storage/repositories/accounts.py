@@ -22,10 +22,16 @@ async def get_account_by_email(
 
 
 async def get_account(
-    *, session: AsyncSession, account_id: int, for_update: bool = False
+    *, session: AsyncSession, account_id: int, for_update: bool = False, for_share: bool = False
 ) -> Account | None:
+    """`for_update` as above; `for_share` locks the row against changes only (and against
+    `for_update`), so that readers who lock it so do not wait for each other."""
     if for_update:
         return await session.get(Account, account_id, with_for_update=True, populate_existing=True)
+    if for_share:
+        return await session.get(
+            Account, account_id, with_for_update={"read": True}, populate_existing=True
+        )
     return await session.get(Account, account_id)
 
 

@@ -45,7 +45,13 @@ async def sign_out_account(*, session: AsyncSession, account_id: int) -> None:
     await session.execute(delete(ChatSession).where(ChatSession.account_id == account_id))
 
 
-async def get_chat_session(*, session: AsyncSession, chat_id: int) -> ChatSession | None:
+async def get_chat_session(
+    *, session: AsyncSession, chat_id: int, for_update: bool = False
+) -> ChatSession | None:
+    """`for_update`: a sign-in, sign-out or reset of this chat waits until the transaction
+    ends (PostgreSQL; SQLite runs one write transaction at a time)."""
+    if for_update:
+        return await session.get(ChatSession, chat_id, with_for_update=True, populate_existing=True)
     return await session.get(ChatSession, chat_id)
 
 
