@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from bot.settings import Settings
-from services.funnel import PERIODS, FunnelService, Step
+from services.funnel import PERIODS, FunnelService, Milestone
 from storage.db import create_engine, create_session_factory, migrate
 
 LABELS = {
-    Step.SIGNUP_STARTED: "sign-ups started",
-    Step.ACCOUNT_CREATED: "accounts created",
-    Step.ACCOUNT_CONFIRMED: "accounts confirmed",
-    Step.COMPANY_SAVED: "company data saved",
-    Step.RESET_REQUESTED: "resets requested",
-    Step.RESET_COMPLETED: "resets completed",
+    Milestone.SIGNUP_STARTED: "sign-ups started",
+    Milestone.ACCOUNT_CREATED: "accounts created",
+    Milestone.ACCOUNT_CONFIRMED: "accounts confirmed",
+    Milestone.COMPANY_SAVED: "company data saved",
+    Milestone.RESET_REQUESTED: "resets requested",
+    Milestone.RESET_COMPLETED: "resets completed",
 }
 
 
-def render(figures: dict[Step, dict[str, int]]) -> str:
+def render(figures: dict[Milestone, dict[str, int]]) -> str:
     width = max(len(label) for label in LABELS.values())
     header = f"{'':<{width}}  " + "  ".join(f"{period:>7}" for period in PERIODS)
     lines = [header.rstrip()]
-    for step, label in LABELS.items():
-        counts = "  ".join(f"{figures[step][period]:>7}" for period in PERIODS)
+    for milestone, label in LABELS.items():
+        counts = "  ".join(f"{figures[milestone][period]:>7}" for period in PERIODS)
         lines.append(f"{label:<{width}}  {counts}")
     return "\n".join(lines)
 

@@ -8,7 +8,7 @@ from telegram.ext import CommandHandler
 from chat.common import say
 from chat.context import BotContext
 from chat.texts import Html
-from services.funnel import PERIODS, Step
+from services.funnel import PERIODS, Milestone
 
 
 async def stats(update: Update, context: BotContext) -> None:
@@ -22,10 +22,10 @@ async def stats(update: Update, context: BotContext) -> None:
             context.text(
                 update,
                 "stats.row",
-                label=context.text(update, f"stats.{step.value}"),
-                **{period: figures[step][period] for period in PERIODS},
+                label=context.text(update, f"stats.{milestone.value}"),
+                **{period: figures[milestone][period] for period in PERIODS},
             )
-            for step in Step
+            for milestone in Milestone
         )
     )
     await say(update, context, "stats.report", rows=rows)

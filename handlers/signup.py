@@ -35,7 +35,7 @@ from handlers.passwords import not_a_secret, same_password, take_new_password
 from services.accounts import RegisterOutcome
 from services.human_check import TapResult
 from services.models import SignupRequest
-from services.validation import Invalid, check_rfc, parse_email
+from services.validation import Invalid, PersonType, check_rfc, parse_email, person_type_of
 
 FLOW = "signup"
 
@@ -187,7 +187,8 @@ def is_complete(current: SignupDraft) -> bool:
 async def show_summary(update: Update, context: BotContext) -> Step:
     current = draft(context)
     current.returning_to_summary = False
-    person = "signup.person-moral" if len(current.rfc or "") == 12 else "signup.person-fisica"
+    moral = person_type_of(current.rfc or "") is PersonType.MORAL
+    person = "signup.person-moral" if moral else "signup.person-fisica"
     await ask(
         update,
         context,

@@ -60,7 +60,7 @@ def build_services(
         accounts=accounts,
         passwords=passwords,
         signin=SignInService(sessions=sessions, passwords=passwords, idle_timeout=session_idle),
-        companies=CompanyService(sessions=sessions),
+        companies=CompanyService(sessions=sessions, idle_timeout=session_idle),
         human_check=HumanCheckService(sessions=sessions),
         reset=ResetService(
             sessions=sessions,

@@ -161,7 +161,9 @@ class AccountService:
                     signup_user_id=user_id,
                     now=now,
                 )
-                await funnel.record(session=session, step=funnel.Step.ACCOUNT_CREATED, now=now)
+                await funnel.record(
+                    session=session, milestone=funnel.Milestone.ACCOUNT_CREATED, now=now
+                )
                 outcome = RegisterOutcome.CREATED
             elif not account.confirmed:
                 account.rfc = request.rfc
@@ -268,7 +270,9 @@ class AccountService:
             return ConfirmResult(ConfirmStatus.WRONG)
         if account.confirmed_at is None:
             account.confirmed_at = now
-            await funnel.record(session=session, step=funnel.Step.ACCOUNT_CONFIRMED, now=now)
+            await funnel.record(
+                session=session, milestone=funnel.Milestone.ACCOUNT_CONFIRMED, now=now
+            )
         previous = await repositories.bind_chat(
             session=session, chat_id=chat_id, account_id=account.id, now=now
         )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services import funnel
+from services.signin import still_good
 from services.validation import has_hidden_characters
 from storage import repositories
 from storage.models import utcnow
@@ -55,8 +58,16 @@ class CompanyData(BaseModel):
 
 
 class CompanyService:
-    def __init__(self, *, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        idle_timeout: timedelta = timedelta(hours=24),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._sessions = sessions
+        self._idle_timeout = idle_timeout  # the sign-in's (SESSION_IDLE_HOURS)
+        self._now = clock
 
     async def get(self, account_id: int) -> CompanyData | None:
         async with self._sessions() as session:
@@ -68,8 +79,38 @@ class CompanyService:
 
     async def save(self, account_id: int, data: CompanyData) -> None:
         async with self._sessions() as session, session.begin():
-            await repositories.save_company(
-                session=session, account_id=account_id, values=data.model_dump()
-            )
-            await funnel.record(session=session, step=funnel.Step.COMPANY_SAVED, now=utcnow())
+            await self._store(session, account_id, data)
         logger.info("company data saved for account %s", account_id)
+
+    async def save_for_chat(self, *, chat_id: int, account_id: int, data: CompanyData) -> bool:
+        """Save the data if this chat is still signed in to the account (the session checks
+        of SignInService.current_account, which then counts as a use); False, saving
+        nothing, when it is not. One transaction: a sign-out, another sign-in or a password
+        reset lands wholly before the check or wholly after the save."""
+        now = self._now()
+        async with self._sessions() as session, session.begin():
+            # The account before the chat's session, in the order a reset or a confirmation
+            # locks them, so that neither holds one while waiting for the other.
+            account = await repositories.get_account(
+                session=session, account_id=account_id, for_share=True
+            )
+            bound = await repositories.get_chat_session(
+                session=session, chat_id=chat_id, for_update=True
+            )
+            if account is None or bound is None or bound.account_id != account_id:
+                return False
+            if not still_good(bound, account, now=now, idle_timeout=self._idle_timeout):
+                await repositories.unbind_chat(session=session, chat_id=chat_id)
+                return False
+            bound.last_seen_at = now
+            await self._store(session, account_id, data)
+        logger.info("company data saved for account %s", account_id)
+        return True
+
+    async def _store(self, session: AsyncSession, account_id: int, data: CompanyData) -> None:
+        await repositories.save_company(
+            session=session, account_id=account_id, values=data.model_dump()
+        )
+        await funnel.record(
+            session=session, milestone=funnel.Milestone.COMPANY_SAVED, now=self._now()
+        )

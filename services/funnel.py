@@ -6,13 +6,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import FunnelEvent, utcnow
+from storage import repositories
+from storage.models import utcnow
 
 
-class Step(StrEnum):
+class Milestone(StrEnum):
+    """What the funnel counts (not a conversation's `Step`: those live in handlers/)."""
+
     SIGNUP_STARTED = "signup-started"
     ACCOUNT_CREATED = "account-created"
     ACCOUNT_CONFIRMED = "account-confirmed"
@@ -24,9 +26,9 @@ class Step(StrEnum):
 PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "all": None}
 
 
-async def record(*, session: AsyncSession, step: Step, now: datetime) -> None:
-    """Count a step inside the caller's transaction."""
-    session.add(FunnelEvent(kind=step.value, at=now))
+async def record(*, session: AsyncSession, milestone: Milestone, now: datetime) -> None:
+    """Count a milestone inside the caller's transaction."""
+    await repositories.add_funnel_event(session=session, kind=milestone.value, at=now)
 
 
 class FunnelService:
@@ -41,18 +43,16 @@ class FunnelService:
 
     async def signup_started(self) -> None:
         async with self._sessions() as session, session.begin():
-            await record(session=session, step=Step.SIGNUP_STARTED, now=self._now())
+            await record(session=session, milestone=Milestone.SIGNUP_STARTED, now=self._now())
 
-    async def report(self) -> dict[Step, dict[str, int]]:
-        """For each step: how many in the last day, the last week, and ever."""
+    async def report(self) -> dict[Milestone, dict[str, int]]:
+        """For each milestone: how many in the last day, the last week, and ever."""
         now = self._now()
-        figures: dict[Step, dict[str, int]] = {step: {} for step in Step}
+        figures: dict[Milestone, dict[str, int]] = {milestone: {} for milestone in Milestone}
         async with self._sessions() as session:
             for period, length in PERIODS.items():
-                query = select(FunnelEvent.kind, func.count()).group_by(FunnelEvent.kind)
-                if length is not None:
-                    query = query.where(FunnelEvent.at >= now - length)
-                counts = {kind: count for kind, count in (await session.execute(query)).all()}
-                for step in Step:
-                    figures[step][period] = counts.get(step.value, 0)
+                since = now - length if length is not None else None
+                counts = await repositories.count_funnel_events(session=session, since=since)
+                for milestone in Milestone:
+                    figures[milestone][period] = counts.get(milestone.value, 0)
         return figures

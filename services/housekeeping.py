@@ -7,10 +7,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import ConfirmationCode, HumanCheck, OutboxMessage, RateEvent, ResetCode, utcnow
+from services import ratelimit
+from storage import repositories
+from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -31,22 +32,19 @@ class Housekeeping:
 
     async def prune(self) -> int:
         now = self._now()
-        statements = [
-            delete(RateEvent).where(RateEvent.at < now - KEEP_RATE_EVENTS),
-            delete(HumanCheck).where(HumanCheck.created_at < now - KEEP_SPENT),
-            delete(ResetCode).where(ResetCode.expires_at < now - KEEP_SPENT),
-            delete(ConfirmationCode).where(
-                or_(
-                    ConfirmationCode.used_at < now - KEEP_SPENT,
-                    ConfirmationCode.expires_at < now - KEEP_SPENT,
-                )
-            ),
-            delete(OutboxMessage).where(OutboxMessage.sent_at < now - KEEP_SENT_MAIL),
-        ]
-        removed = 0
+        spent = now - KEEP_SPENT
         async with self._sessions() as session, session.begin():
-            for statement in statements:
-                removed += (await session.execute(statement)).rowcount or 0
+            removed = await ratelimit.prune(session=session, before=now - KEEP_RATE_EVENTS)
+            removed += await repositories.delete_human_checks_before(session=session, before=spent)
+            removed += await repositories.delete_reset_codes_expired_before(
+                session=session, before=spent
+            )
+            removed += await repositories.delete_spent_confirmation_codes(
+                session=session, before=spent
+            )
+            removed += await repositories.delete_outbox_sent_before(
+                session=session, before=now - KEEP_SENT_MAIL
+            )
         if removed:
             logger.info("housekeeping removed %d old rows", removed)
         return removed

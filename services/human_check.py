@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services import ratelimit, security
 from storage import repositories
-from storage.models import HumanCheck, utcnow
+from storage.models import utcnow
 
 CHALLENGE_TTL = timedelta(minutes=5)
 CHOICES = 6
@@ -82,15 +82,15 @@ class HumanCheckService:
         answer = _random.randrange(CHOICES)
         token = secrets.token_urlsafe(12)
         async with self._sessions() as session, session.begin():
-            session.add(
-                HumanCheck(token=token, user_id=user_id, answer=answer, created_at=self._now())
+            await repositories.add_human_check(
+                session=session, token=token, user_id=user_id, answer=answer, created_at=self._now()
             )
         symbol, names = picked[answer]
         return Challenge(token=token, symbol=symbol, names=names, buttons=[s for s, _ in picked])
 
     async def discard(self, token: str) -> None:
         async with self._sessions() as session, session.begin():
-            check = await session.get(HumanCheck, token)
+            check = await repositories.get_human_check(session=session, token=token)
             if check is not None and check.used_at is None:
                 check.used_at = self._now()
 
@@ -105,7 +105,7 @@ class HumanCheckService:
             if wait is not None:
                 security.event("human-check-locked", user_id=user_id)
                 return Verdict(TapResult.LOCKED, wait)
-            check = await session.get(HumanCheck, token)
+            check = await repositories.get_human_check(session=session, token=token)
             if (
                 check is None
                 or check.user_id != user_id

@@ -84,6 +84,12 @@ async def clear(*, session: AsyncSession, limit: Limit, subject: object) -> None
     await repositories.delete_rate_events_by_key(session=session, key=limit.key(subject))
 
 
+async def prune(*, session: AsyncSession, before: datetime) -> int:
+    """Forget attempts counted before `before`, under every limit (housekeeping: `before`
+    lies beyond the longest window). How many were forgotten."""
+    return await repositories.delete_rate_events_before(session=session, before=before)
+
+
 # Confirmation codes: wrong codes per chat; resends per chat.
 WRONG_CONFIRMATION_CODE = Limit("confirm-wrong-chat", 5, timedelta(hours=1))
 RESEND_PER_CHAT = Limit("resend-chat", 1, timedelta(minutes=1))

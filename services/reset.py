@@ -102,7 +102,9 @@ class ResetService:
             if admission.wait is not None:
                 security.event("reset-limited", user_id=user_id)
                 return admission.wait
-            await funnel.record(session=session, step=funnel.Step.RESET_REQUESTED, now=now)
+            await funnel.record(
+                session=session, milestone=funnel.Milestone.RESET_REQUESTED, now=now
+            )
             account = await repositories.get_account_by_email(session=session, email=email)
         # Hashed outside any transaction (it takes a while), for either kind of address.
         code = new_reset_code()
@@ -244,7 +246,9 @@ class ResetService:
                 limit=ratelimit.SIGN_IN_KNOWN_CHAT,
                 subject=f"{account.id}:{chat_id}",
             )
-            await funnel.record(session=session, step=funnel.Step.RESET_COMPLETED, now=now)
+            await funnel.record(
+                session=session, milestone=funnel.Milestone.RESET_COMPLETED, now=now
+            )
             content = templates.password_changed_email(language=account.language, when=now)
             await self._outbox.add(session=session, recipient=account.email, content=content)
         self._mail_ready()

@@ -19,7 +19,7 @@ from services import ratelimit, security
 from services.passwords import PasswordHasher
 from services.validation import PersonType, person_type_of
 from storage import repositories
-from storage.models import Account, utcnow
+from storage.models import Account, ChatSession, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -136,8 +136,9 @@ class SignInService:
             if bound is None:
                 return None
             account = await repositories.get_account(session=session, account_id=bound.account_id)
-            stale = bound.last_seen_at + self._idle_timeout < now
-            if account is None or stale or bound.signed_in_at < account.password_changed_at:
+            if account is None or not still_good(
+                bound, account, now=now, idle_timeout=self._idle_timeout
+            ):
                 await repositories.unbind_chat(session=session, chat_id=chat_id)
                 return None
             bound.last_seen_at = now
@@ -151,6 +152,15 @@ class SignInService:
         if self._decoy_hash is None:
             self._decoy_hash = await self._passwords.hash("decoy password for unknown emails")
         return self._decoy_hash
+
+
+def still_good(
+    bound: ChatSession, account: Account, *, now: datetime, idle_timeout: timedelta
+) -> bool:
+    """Whether a chat's session may still act for its account: used within the idle
+    timeout and begun after the password's last change."""
+    stale = bound.last_seen_at + idle_timeout < now
+    return not stale and bound.signed_in_at >= account.password_changed_at
 
 
 def _id(account: Account | None) -> int | None:

@@ -63,3 +63,34 @@ def test_use_cases_mail_and_storage_know_nothing_of_telegram() -> None:
         if "telegram" in names
     ]
     assert wrong == []
+
+
+# What a use case may take from SQLAlchemy: session types and exceptions. Statements live in
+# storage/repositories.
+SQLALCHEMY_IN_SERVICES = {"sqlalchemy.ext.asyncio", "sqlalchemy.exc"}
+
+
+def sqlalchemy_imports_of(package: str) -> dict[str, set[str]]:
+    """Each module file of the package, with the sqlalchemy modules it imports from."""
+    found = {}
+    for path in (ROOT / package).rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules.add(node.module)
+        found[str(path.relative_to(ROOT))] = {
+            module for module in modules if module.split(".")[0] == "sqlalchemy"
+        }
+    return found
+
+
+def test_use_cases_leave_every_query_to_storage() -> None:
+    wrong = [
+        f"{module} imports {name}"
+        for module, names in sqlalchemy_imports_of("services").items()
+        for name in sorted(names - SQLALCHEMY_IN_SERVICES)
+    ]
+    assert wrong == []

@@ -1,13 +1,19 @@
-"""The company service: what it saves and reads back."""
+"""The company service: what it saves and reads back, and for which chat."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.company import CompanyData, CompanyService
+from services.funnel import FunnelService, Milestone
+from services.passwords import PasswordHasher
+from services.signin import SignInService
 from storage import repositories
+from tests.factories import Clock
 
 VALUES = {
     "razon_social": "EMPRESA PATITO",
@@ -54,3 +60,79 @@ async def test_a_row_saved_before_the_rules_still_opens(
         )
     found = await CompanyService(sessions=sessions).get(account.id)
     assert found is not None and found.razon_social == "\u202eEMPRESA PATITO"
+
+
+async def signed_in_chat(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:
+    """An account, with chat 7 signed in to it now; its id."""
+    async with sessions() as session, session.begin():
+        account = await repositories.add_account(
+            session=session,
+            email="a@example.mx",
+            rfc="MAB9307148T4",
+            password_hash="h",
+            language="es",
+            now=clock.now - timedelta(days=1),
+        )
+        await repositories.bind_chat(
+            session=session, chat_id=7, account_id=account.id, now=clock.now
+        )
+        return account.id
+
+
+async def test_save_for_chat_saves_while_the_chat_is_signed_in_to_the_account(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = Clock()
+    account_id = await signed_in_chat(sessions, clock)
+    service = CompanyService(sessions=sessions, idle_timeout=timedelta(hours=24), clock=clock)
+    clock.advance(hours=23)
+    assert await service.save_for_chat(chat_id=7, account_id=account_id, data=CompanyData(**VALUES))
+    assert await service.get(account_id) == CompanyData(**VALUES)
+    report = await FunnelService(sessions=sessions, clock=clock).report()
+    assert report[Milestone.COMPANY_SAVED]["day"] == 1
+    # Saving was a use of the session: it idles out a day after it, not after the sign-in.
+    clock.advance(hours=23)
+    signin = SignInService(
+        sessions=sessions,
+        passwords=PasswordHasher(),
+        idle_timeout=timedelta(hours=24),
+        clock=clock,
+    )
+    assert await signin.current_account(7) is not None
+
+
+@pytest.mark.parametrize("leave", ["signed-out", "other-account", "idle", "password-changed"])
+async def test_save_for_chat_saves_nothing_once_the_chat_has_left_the_account(
+    sessions: async_sessionmaker[AsyncSession], leave: str
+) -> None:
+    clock = Clock()
+    account_id = await signed_in_chat(sessions, clock)
+    service = CompanyService(sessions=sessions, idle_timeout=timedelta(hours=24), clock=clock)
+    async with sessions() as session, session.begin():
+        if leave == "signed-out":
+            await repositories.unbind_chat(session=session, chat_id=7)
+        elif leave == "other-account":
+            other = await repositories.add_account(
+                session=session,
+                email="b@example.mx",
+                rfc="GODE561231GR8",
+                password_hash="h",
+                language="es",
+            )
+            await repositories.bind_chat(
+                session=session, chat_id=7, account_id=other.id, now=clock.now
+            )
+        elif leave == "idle":
+            clock.advance(hours=24, seconds=1)
+        else:
+            clock.advance(minutes=1)
+            account = await repositories.get_account(session=session, account_id=account_id)
+            assert account is not None
+            account.password_changed_at = clock.now
+    saved = await service.save_for_chat(
+        chat_id=7, account_id=account_id, data=CompanyData(**VALUES)
+    )
+    assert saved is False
+    assert await service.get(account_id) is None
+    report = await FunnelService(sessions=sessions, clock=clock).report()
+    assert report[Milestone.COMPANY_SAVED]["all"] == 0

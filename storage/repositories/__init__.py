@@ -1,0 +1,121 @@
+"""Data functions over one AsyncSession, one module per table or concern. They flush when
+they must, never commit: the service that opened the session owns the transaction. Callers
+use `from storage import repositories` and `repositories.<function>(...)`."""
+
+from __future__ import annotations
+
+from storage.repositories.accounts import (
+    add_account,
+    get_account,
+    get_account_by_email,
+)
+from storage.repositories.checks import (
+    add_human_check,
+    delete_human_checks_before,
+    get_human_check,
+)
+from storage.repositories.codes import (
+    add_confirmation_code,
+    claim_confirmation_code,
+    delete_spent_confirmation_codes,
+    delete_unused_codes,
+    find_confirmation_codes,
+    get_confirmation_code,
+)
+from storage.repositories.companies import (
+    get_company,
+    save_company,
+)
+from storage.repositories.conversations import (
+    load_chat_data,
+    load_conversation_states,
+    save_chat_data,
+    save_conversation_states,
+)
+from storage.repositories.funnel import (
+    add_funnel_event,
+    count_funnel_events,
+)
+from storage.repositories.outbox import (
+    add_outbox_message,
+    delete_outbox_sent_before,
+    due_outbox_messages,
+    give_up_outbox_message,
+    mark_outbox_failed,
+    mark_outbox_sent,
+    next_outbox_attempt,
+)
+from storage.repositories.ratelimits import (
+    add_rate_event,
+    delete_rate_events,
+    delete_rate_events_before,
+    delete_rate_events_by_key,
+    lock_keys,
+    rate_events_since,
+)
+from storage.repositories.resets import (
+    add_reset_code,
+    claim_reset_code,
+    count_reset_try,
+    delete_reset_codes_expired_before,
+    delete_unused_reset_codes,
+    latest_reset_code,
+    mark_reset_verified,
+    verified_reset_code,
+)
+from storage.repositories.sessions import (
+    bind_chat,
+    get_chat_session,
+    is_known_chat,
+    sign_out_account,
+    unbind_chat,
+)
+
+__all__ = [
+    "add_account",
+    "add_confirmation_code",
+    "add_funnel_event",
+    "add_human_check",
+    "add_outbox_message",
+    "add_rate_event",
+    "add_reset_code",
+    "bind_chat",
+    "claim_confirmation_code",
+    "claim_reset_code",
+    "count_funnel_events",
+    "count_reset_try",
+    "delete_human_checks_before",
+    "delete_outbox_sent_before",
+    "delete_rate_events",
+    "delete_rate_events_before",
+    "delete_rate_events_by_key",
+    "delete_reset_codes_expired_before",
+    "delete_spent_confirmation_codes",
+    "delete_unused_codes",
+    "delete_unused_reset_codes",
+    "due_outbox_messages",
+    "find_confirmation_codes",
+    "get_account",
+    "get_account_by_email",
+    "get_chat_session",
+    "get_company",
+    "get_confirmation_code",
+    "get_human_check",
+    "give_up_outbox_message",
+    "is_known_chat",
+    "latest_reset_code",
+    "load_chat_data",
+    "load_conversation_states",
+    "lock_keys",
+    "mark_outbox_failed",
+    "mark_outbox_sent",
+    "mark_reset_verified",
+    "next_outbox_attempt",
+    "rate_events_since",
+    "save_chat_data",
+    "save_company",
+    "save_conversation_states",
+    "sign_out_account",
+    "unbind_chat",
+    "verified_reset_code",
+]

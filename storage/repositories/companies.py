@@ -1,0 +1,21 @@
+"""The company's fiscal data, one row per account."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Company
+
+
+async def get_company(*, session: AsyncSession, account_id: int) -> Company | None:
+    return await session.get(Company, account_id)
+
+
+async def save_company(*, session: AsyncSession, account_id: int, values: dict) -> None:
+    company = await session.get(Company, account_id)
+    if company is None:
+        session.add(Company(account_id=account_id, **values))
+    else:
+        for name, value in values.items():
+            setattr(company, name, value)
+    await session.flush()

@@ -1,0 +1,60 @@
+"""Chat sessions (which account a chat is signed in to) and known chats (where an
+account has signed in before)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChatSession, KnownChat
+
+
+async def bind_chat(
+    *, session: AsyncSession, chat_id: int, account_id: int, now: datetime
+) -> int | None:
+    """Sign the chat in to the account, and remember the chat as one of the account's own.
+    Returns the account the chat was signed in to before, if any."""
+    existing = await session.get(ChatSession, chat_id)
+    previous = existing.account_id if existing else None
+    if existing is None:
+        session.add(
+            ChatSession(chat_id=chat_id, account_id=account_id, signed_in_at=now, last_seen_at=now)
+        )
+    else:
+        existing.account_id = account_id
+        existing.signed_in_at = now
+        existing.last_seen_at = now
+    known = await session.get(KnownChat, (account_id, chat_id))
+    if known is None:
+        session.add(KnownChat(account_id=account_id, chat_id=chat_id, last_signed_in_at=now))
+    else:
+        known.last_signed_in_at = now
+    await session.flush()
+    return previous
+
+
+async def is_known_chat(*, session: AsyncSession, account_id: int, chat_id: int) -> bool:
+    """Whether the account has been signed in in this chat before."""
+    return await session.get(KnownChat, (account_id, chat_id)) is not None
+
+
+async def sign_out_account(*, session: AsyncSession, account_id: int) -> None:
+    """Sign every chat out of the account."""
+    await session.execute(delete(ChatSession).where(ChatSession.account_id == account_id))
+
+
+async def get_chat_session(
+    *, session: AsyncSession, chat_id: int, for_update: bool = False
+) -> ChatSession | None:
+    """`for_update`: a sign-in, sign-out or reset of this chat waits until the transaction
+    ends (PostgreSQL; SQLite runs one write transaction at a time)."""
+    if for_update:
+        return await session.get(ChatSession, chat_id, with_for_update=True, populate_existing=True)
+    return await session.get(ChatSession, chat_id)
+
+
+async def unbind_chat(*, session: AsyncSession, chat_id: int) -> bool:
+    result = await session.execute(delete(ChatSession).where(ChatSession.chat_id == chat_id))
+    return bool(result.rowcount)
