@@ -10,6 +10,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from services.validation import PersonType
 
@@ -41,29 +42,34 @@ class SatCatalogs:
     def __init__(self, directory: Path = DATA_DIR) -> None:
         self._directory = directory
 
-    def _json(self, name: str) -> object:
+    def _json(self, name: str) -> Any:
+        """A catalog file as shipped: the build script writes the shapes read below."""
         return json.loads((self._directory / name).read_text(encoding="utf-8"))
 
     @cached_property
     def regimes(self) -> dict[str, Regime]:
-        return {item["code"]: Regime(**item) for item in self._json("c_RegimenFiscal.json")}  # type: ignore[union-attr]
+        return {item["code"]: Regime(**item) for item in self._json("c_RegimenFiscal.json")}
 
     def regimes_for(self, person: PersonType) -> list[Regime]:
         return [regime for regime in self.regimes.values() if regime.fits(person)]
 
     @cached_property
     def states(self) -> dict[str, str]:
-        return self._json("c_Estado.json")  # type: ignore[return-value]
+        states: dict[str, str] = self._json("c_Estado.json")
+        return states
 
     @cached_property
     def _municipalities(self) -> dict[str, str]:
-        return self._json("c_Municipio.json")  # type: ignore[return-value]
+        municipalities: dict[str, str] = self._json("c_Municipio.json")
+        return municipalities
 
     @cached_property
-    def _postal_codes(self) -> tuple[array, array, list[tuple[str, str]]]:
+    def _postal_codes(self) -> tuple[array[int], array[int], list[tuple[str, str]]]:
         """Sorted codes as integers, and per code an index into the few thousand distinct
         (estado, municipio) pairs: about 600 KB instead of a 25 MB dict."""
-        codes, places, pairs, index = array("I"), array("H"), [], {}
+        codes, places = array("I"), array("H")
+        pairs: list[tuple[str, str]] = []
+        index: dict[tuple[str, str], int] = {}
         with gzip.open(self._directory / "c_CodigoPostal.tsv.gz", "rt", encoding="utf-8") as file:
             for line in file:
                 code, state, municipality = line.rstrip("\n").split("\t")

@@ -8,6 +8,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import HumanCheck
+from storage.repositories._rows import affected
 
 
 async def add_human_check(
@@ -23,4 +24,4 @@ async def get_human_check(*, session: AsyncSession, token: str) -> HumanCheck | 
 async def delete_human_checks_before(*, session: AsyncSession, before: datetime) -> int:
     """Forget challenges made before `before`; how many were removed."""
     result = await session.execute(delete(HumanCheck).where(HumanCheck.created_at < before))
-    return result.rowcount or 0
+    return affected(result)

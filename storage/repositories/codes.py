@@ -9,6 +9,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConfirmationCode
+from storage.repositories._rows import affected
 
 
 async def add_confirmation_code(
@@ -41,7 +42,7 @@ async def claim_confirmation_code(*, session: AsyncSession, code_id: int, now: d
         .where(ConfirmationCode.id == code_id, ConfirmationCode.used_at.is_(None))
         .values(used_at=now)
     )
-    return claimed.rowcount == 1
+    return affected(claimed) == 1
 
 
 async def delete_unused_codes(*, session: AsyncSession, account_id: int) -> None:
@@ -59,4 +60,4 @@ async def delete_spent_confirmation_codes(*, session: AsyncSession, before: date
             or_(ConfirmationCode.used_at < before, ConfirmationCode.expires_at < before)
         )
     )
-    return result.rowcount or 0
+    return affected(result)

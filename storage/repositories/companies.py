@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Company
@@ -11,7 +13,7 @@ async def get_company(*, session: AsyncSession, account_id: int) -> Company | No
     return await session.get(Company, account_id)
 
 
-async def save_company(*, session: AsyncSession, account_id: int, values: dict) -> None:
+async def save_company(*, session: AsyncSession, account_id: int, values: dict[str, Any]) -> None:
     company = await session.get(Company, account_id)
     if company is None:
         session.add(Company(account_id=account_id, **values))

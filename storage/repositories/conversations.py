@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChatDataRow, ConversationState
+from storage.models import Base, ChatDataRow, ConversationState
 
 
-async def _upsert(session: AsyncSession, model: type, rows: list[dict], keys: list[str]) -> None:
+async def _upsert(
+    session: AsyncSession, model: type[Base], rows: list[dict[str, Any]], keys: list[str]
+) -> None:
     """Insert or update many rows. Executed as one statement with many parameter sets: its
     compiled form is cached, where a VALUES list of hundreds of rows was compiled anew on the
     event loop each time (tens of milliseconds)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model.__table__)  # type: ignore[attr-defined]
+    statement = insert(cast(Table, model.__table__))
     updated = {c: statement.excluded[c] for c in rows[0] if c not in keys}
     await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updated), rows)
 
@@ -41,7 +44,9 @@ async def save_conversation_states(
         if state is not None
     ]
     if ended:
-        table = ConversationState.__table__
+        # At the table's level: one statement with many parameter sets (the ORM's bulk
+        # DELETE takes no such list).
+        table = cast(Table, ConversationState.__table__)
         await session.execute(
             delete(table).where(table.c.name == bindparam("n"), table.c.key == bindparam("k")),
             [{"n": name, "k": key} for name, key in ended],
@@ -56,7 +61,7 @@ async def load_chat_data(*, session: AsyncSession) -> Sequence[ChatDataRow]:
 
 
 async def save_chat_data(
-    *, session: AsyncSession, changes: dict[int, dict | None], now: datetime
+    *, session: AsyncSession, changes: dict[int, dict[str, Any] | None], now: datetime
 ) -> None:
     """Store each chat's data; None drops it."""
     dropped = [chat_id for chat_id, data in changes.items() if data is None]

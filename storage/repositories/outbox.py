@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
+from storage.repositories._rows import affected
 
 
 async def add_outbox_message(*, session: AsyncSession, message: OutboxMessage) -> None:
@@ -79,4 +80,4 @@ async def mark_outbox_failed(
 async def delete_outbox_sent_before(*, session: AsyncSession, before: datetime) -> int:
     """Forget mail sent before `before` (its bodies are gone already); how many were removed."""
     result = await session.execute(delete(OutboxMessage).where(OutboxMessage.sent_at < before))
-    return result.rowcount or 0
+    return affected(result)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import RateEvent
+from storage.repositories._rows import affected
 
 
 async def add_rate_event(*, session: AsyncSession, key: str, at: datetime) -> int:
@@ -53,4 +54,4 @@ async def rate_events_since(
 async def delete_rate_events_before(*, session: AsyncSession, before: datetime) -> int:
     """Forget events older than `before`; how many were removed."""
     result = await session.execute(delete(RateEvent).where(RateEvent.at < before))
-    return result.rowcount or 0
+    return affected(result)

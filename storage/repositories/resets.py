@@ -8,6 +8,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ResetCode
+from storage.repositories._rows import affected
 
 
 async def add_reset_code(*, session: AsyncSession, code: ResetCode) -> None:
@@ -46,7 +47,7 @@ async def mark_reset_verified(*, session: AsyncSession, code_id: int, now: datet
         .where(ResetCode.id == code_id, ResetCode.used_at.is_(None))
         .values(verified_at=now)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def verified_reset_code(
@@ -93,4 +94,4 @@ async def delete_unused_reset_codes(*, session: AsyncSession, account_id: int) -
 async def delete_reset_codes_expired_before(*, session: AsyncSession, before: datetime) -> int:
     """Forget codes that expired before `before`; how many were removed."""
     result = await session.execute(delete(ResetCode).where(ResetCode.expires_at < before))
-    return result.rowcount or 0
+    return affected(result)

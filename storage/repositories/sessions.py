@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatSession, KnownChat
+from storage.repositories._rows import affected
 
 
 async def bind_chat(
@@ -57,4 +58,4 @@ async def get_chat_session(
 
 async def unbind_chat(*, session: AsyncSession, chat_id: int) -> bool:
     result = await session.execute(delete(ChatSession).where(ChatSession.chat_id == chat_id))
-    return bool(result.rowcount)
+    return affected(result) > 0
