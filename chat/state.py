@@ -26,7 +26,6 @@ class CompanyDraft:
     place_confirmed: bool = False  # estado/municipio taken from the postal code
     proposed_place: dict[str, str | None] | None = None  # from the postal code, to confirm
     suggested_name: str | None = None  # razón social without its régimen capital
-    returning_to_summary: bool = False
 
 
 @dataclass

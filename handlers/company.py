@@ -112,8 +112,6 @@ async def edit_field(update: Update, context: BotContext) -> Step:
     query = update.callback_query
     await close_buttons(update)
     name = query.data.removeprefix(keyboards.COMPANY_EDIT)
-    current = draft(context)
-    current.returning_to_summary = True
     return await ask_field(update, context, name)
 
 

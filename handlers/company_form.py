@@ -103,7 +103,6 @@ async def ask_field(update: Update, context: BotContext, name: str) -> Step:
 
 async def show_summary(update: Update, context: BotContext) -> Step:
     current = draft(context)
-    current.returning_to_summary = False
     values = {
         name: current.values.get(name) or context.text(update, "company.none") for name in FIELDS
     }
