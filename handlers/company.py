@@ -77,7 +77,6 @@ async def open_company(update: Update, context: BotContext, account: AccountInfo
     stored = await context.services.companies.get(account.id)
     if stored is not None:
         context.chat.company.values = stored.model_dump()
-        context.chat.company.place_confirmed = True
         await say(update, context, "company.stored")
         return await show_summary(update, context)
     await ask(update, context, "company.intro", keyboard="company-intro")

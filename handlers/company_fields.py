@@ -99,7 +99,6 @@ async def receive_postal_code(update: Update, context: BotContext) -> Step:
     current.values["codigo_postal"] = found.code
     for name in ("municipio", "estado"):
         current.values.pop(name, None)
-    current.place_confirmed = False
     current.proposed_place = {"estado": found.state, "municipio": found.municipality}
     if found.municipality:
         place = f"{found.municipality}, {found.state}"
@@ -129,7 +128,6 @@ async def decide_place(update: Update, context: BotContext) -> Step:
     current = draft(context)
     proposal, current.proposed_place = current.proposed_place or {}, None
     if query.data == keyboards.COMPANY_YES:
-        current.place_confirmed = True
         for name, value in proposal.items():
             if value:
                 current.values[name] = value

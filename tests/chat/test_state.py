@@ -6,7 +6,8 @@ from chat.state import ChatData, CompanyDraft
 
 
 def test_a_company_draft_stored_with_a_dropped_key_still_loads() -> None:
-    """Drafts saved before `returning_to_summary` was dropped resume where they were."""
+    """Drafts saved before `returning_to_summary` and `place_confirmed` were dropped resume
+    where they were."""
     stored = {
         "flow": "company",
         "company": {
@@ -14,6 +15,7 @@ def test_a_company_draft_stored_with_a_dropped_key_still_loads() -> None:
             "rfc": "MAB9307148T4",
             "email": "empresa@example.mx",
             "values": {"razon_social": "EMPRESA PATITO"},
+            "place_confirmed": True,
             "returning_to_summary": True,
         },
     }
