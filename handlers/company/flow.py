@@ -1,6 +1,6 @@
 """Configura tus datos de la empresa (/empresa): the issuer's fiscal data for CFDI 4.0,
 one field at a time, then a summary to save or change any field. Diagram: company.mmd.
-The form's core is in company_form.py, its fields' receivers in company_fields.py."""
+The form's core is in form.py, its fields' receivers in fields.py."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from chat.common import (
 )
 from chat.context import BotContext
 from chat.state import CompanyDraft
-from handlers.company_fields import (
+from handlers.company.fields import (
     choose_regime,
     decide_capital,
     decide_place,
@@ -32,7 +32,7 @@ from handlers.company_fields import (
     text_step,
     use_account_email,
 )
-from handlers.company_form import Step, advance, ask_field, draft, person_text, show_summary
+from handlers.company.form import Step, advance, ask_field, draft, person_text, show_summary
 from handlers.passwords import not_a_secret
 from handlers.signin import ask_login_email, take_login_email, take_login_password
 from services.company import FIELDS, CompanyData

@@ -1,5 +1,5 @@
 """The company form's shared core: its steps, the draft, moving to the next missing field,
-asking a field and showing the summary (handlers/company.py wires the conversation)."""
+asking a field and showing the summary (flow.py wires the conversation)."""
 
 from __future__ import annotations
 

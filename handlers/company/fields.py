@@ -10,7 +10,7 @@ from telegram import Update
 from chat import keyboards
 from chat.common import ask, close_buttons, say
 from chat.context import BotContext
-from handlers.company_form import Step, advance, ask_field, draft, person_of
+from handlers.company.form import Step, advance, ask_field, draft, person_of
 from services import company_fields as check
 from services.catalogs import SatCatalogs
 from services.validation import Invalid, PersonType, parse_email
