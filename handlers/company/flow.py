@@ -1,6 +1,6 @@
 """Configura tus datos de la empresa (/empresa): the issuer's fiscal data for CFDI 4.0,
 one field at a time, then a summary to save or change any field. Diagram: company.mmd.
-The form's core is in form.py, its fields' receivers in fields.py."""
+The steps and the summary are in form.py; each field's question and reading in fields.py."""
 
 from __future__ import annotations
 
@@ -22,17 +22,19 @@ from chat.common import (
 from chat.context import BotContext
 from chat.state import CompanyDraft
 from handlers.company.fields import (
+    FORM_FIELDS,
+    advance,
+    ask_field,
     choose_regime,
     decide_capital,
     decide_place,
+    field_at,
+    field_named,
     omit_interior,
-    receive_postal_code,
-    receive_razon_social,
-    receive_regime,
-    text_step,
+    receiver,
     use_account_email,
 )
-from handlers.company.form import Step, advance, ask_field, draft, person_text, show_summary
+from handlers.company.form import Step, draft, person_text, show_summary
 from handlers.passwords import not_a_secret
 from handlers.signin import ask_login_email, take_login_email, take_login_password
 from services.company import FIELDS, CompanyData
@@ -111,7 +113,7 @@ async def edit_field(update: Update, context: BotContext) -> Step:
     query = update.callback_query
     await close_buttons(update)
     name = query.data.removeprefix(keyboards.COMPANY_EDIT)
-    return await ask_field(update, context, name)
+    return await ask_field(update, context, field_named(name))
 
 
 async def save(update: Update, context: BotContext) -> int:
@@ -142,8 +144,9 @@ def button(callback, data: str) -> CallbackQueryHandler:  # type: ignore[no-unty
     return CallbackQueryHandler(callback, pattern=f"^{data}$")
 
 
-def typed(name: str) -> MessageHandler:
-    return MessageHandler(TYPED_TEXT, text_step(name))
+def typed(step: Step) -> MessageHandler:
+    """Text typed at a step, read as the answer to the field asked there."""
+    return MessageHandler(TYPED_TEXT, receiver(field_at(step)))
 
 
 def build_company_conversation() -> ConversationHandler:
@@ -168,33 +171,21 @@ def build_company_conversation() -> ConversationHandler:
                 button(begin_form, keyboards.COMPANY_START),
                 button(skip, keyboards.COMPANY_SKIP),
             ],
-            Step.RAZON_SOCIAL: [MessageHandler(TYPED_TEXT, receive_razon_social)],
-            Step.CAPITAL: [
-                button(decide_capital, yes_or_no),
-                MessageHandler(TYPED_TEXT, receive_razon_social),
-            ],
+            # A field asked without buttons takes typed text alone: its row is all it needs.
+            **{field.step: [typed(field.step)] for field in FORM_FIELDS if not field.keyboard},
+            Step.CAPITAL: [button(decide_capital, yes_or_no), typed(Step.RAZON_SOCIAL)],
             Step.REGIMEN: [
                 CallbackQueryHandler(choose_regime, pattern=f"^{keyboards.REGIME}"),
-                MessageHandler(TYPED_TEXT, receive_regime),
+                typed(Step.REGIMEN),
             ],
-            Step.CODIGO_POSTAL: [MessageHandler(TYPED_TEXT, receive_postal_code)],
-            Step.PLACE: [
-                button(decide_place, yes_or_no),
-                MessageHandler(TYPED_TEXT, receive_postal_code),
-            ],
-            Step.CALLE: [typed("calle")],
-            Step.NUMERO_EXTERIOR: [typed("numero_exterior")],
+            Step.PLACE: [button(decide_place, yes_or_no), typed(Step.CODIGO_POSTAL)],
             Step.NUMERO_INTERIOR: [
                 button(omit_interior, keyboards.COMPANY_OMIT),
-                typed("numero_interior"),
+                typed(Step.NUMERO_INTERIOR),
             ],
-            Step.COLONIA: [typed("colonia")],
-            Step.MUNICIPIO: [typed("municipio")],
-            Step.ESTADO: [typed("estado")],
-            Step.TELEFONO: [typed("telefono")],
             Step.CORREO: [
                 button(use_account_email, keyboards.COMPANY_USE_EMAIL),
-                typed("correo_contacto"),
+                typed(Step.CORREO),
             ],
             Step.SUMMARY: [
                 button(save, keyboards.COMPANY_SAVE),
