@@ -58,6 +58,7 @@ async def start_company(update: Update, context: BotContext) -> Step | int:
 
 
 async def receive_login_email(update: Update, context: BotContext) -> Step | int:
+    """The sign-in's email, then its password."""
     taken = await take_login_email(update, context)
     if taken is None:
         return end_flow(context)
@@ -65,6 +66,7 @@ async def receive_login_email(update: Update, context: BotContext) -> Step | int
 
 
 async def receive_login_password(update: Update, context: BotContext) -> Step | int:
+    """Signed in: on to the company data; otherwise the flow ends with the reason."""
     result = await take_login_password(update, context)
     if result.status is SignInStatus.SIGNED_IN:
         return await open_company(update, context, result.account)
@@ -72,6 +74,7 @@ async def receive_login_password(update: Update, context: BotContext) -> Step | 
 
 
 async def open_company(update: Update, context: BotContext, account: AccountInfo) -> Step:
+    """The draft of this account, else the stored data, else the intro."""
     current = context.chat.company
     if current is not None and current.account_id == account.id and current.values:
         return await advance(update, context)  # what was typed before is not lost
@@ -86,6 +89,7 @@ async def open_company(update: Update, context: BotContext, account: AccountInfo
 
 
 async def begin_form(update: Update, context: BotContext) -> Step:
+    """Show the RFC taken from the account, then ask the first field."""
     await close_buttons(update)
     current = draft(context)
     await say(
@@ -110,6 +114,7 @@ async def skip(update: Update, context: BotContext) -> int:
 
 
 async def edit_field(update: Update, context: BotContext) -> Step:
+    """Ask the field tapped again; its answer leads back to the summary."""
     query = update.callback_query
     await close_buttons(update)
     name = query.data.removeprefix(keyboards.COMPANY_EDIT)
@@ -134,6 +139,7 @@ async def save(update: Update, context: BotContext) -> int:
 
 
 async def cancel_form(update: Update, context: BotContext) -> int:
+    """Leave without saving; what was stored stays as it was."""
     await close_buttons(update)
     context.chat.company = None
     await say(update, context, "company.cancelled")
