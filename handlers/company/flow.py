@@ -125,17 +125,24 @@ async def save(update: Update, context: BotContext) -> int:
     """Store the data, if this chat is still signed in to the draft's account."""
     query = update.callback_query
     await query.answer()
-    current = draft(context)
-    account = await context.services.signin.current_account(update.effective_chat.id)
-    if account is None or account.id != current.account_id:
+    if not await save_for_chat(update, context, draft(context)):
         await say(update, context, "signin.session-ended")
         return end_flow(context)
-    data = CompanyData(**{name: current.values.get(name) for name in FIELDS})
-    await context.services.companies.save(account.id, data)
     await query.edit_message_reply_markup(None)
     context.chat.company = None
     await say(update, context, "company.saved")
     return end_flow(context)
+
+
+async def save_for_chat(update: Update, context: BotContext, current: CompanyDraft) -> bool:
+    """Save the draft if this chat is still signed in to its account; whether it was saved.
+    CompanyService.save_for_chat is to do both in one transaction, replacing these calls."""
+    account = await context.services.signin.current_account(update.effective_chat.id)
+    if account is None or account.id != current.account_id:
+        return False
+    data = CompanyData(**{name: current.values.get(name) for name in FIELDS})
+    await context.services.companies.save(account.id, data)
+    return True
 
 
 async def cancel_form(update: Update, context: BotContext) -> int:
