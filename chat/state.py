@@ -23,10 +23,8 @@ class CompanyDraft:
     rfc: str
     email: str
     values: dict[str, str | None] = field(default_factory=dict)
-    place_confirmed: bool = False  # estado/municipio taken from the postal code
     proposed_place: dict[str, str | None] | None = None  # from the postal code, to confirm
     suggested_name: str | None = None  # razón social without its régimen capital
-    returning_to_summary: bool = False
 
 
 @dataclass

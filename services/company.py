@@ -17,20 +17,6 @@ from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 
-FIELDS = (
-    "razon_social",
-    "regimen_fiscal",
-    "codigo_postal",
-    "calle",
-    "numero_exterior",
-    "numero_interior",
-    "colonia",
-    "municipio",
-    "estado",
-    "telefono",
-    "correo_contacto",
-)
-
 
 class CompanyData(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -55,6 +41,10 @@ class CompanyData(BaseModel):
         if isinstance(value, str) and has_hidden_characters(value):
             raise ValueError("control or format characters are not allowed")
         return value
+
+
+# The fields in the model's order, which is the order the form asks and shows them in.
+FIELDS = tuple(CompanyData.model_fields)
 
 
 class CompanyService:

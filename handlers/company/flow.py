@@ -1,6 +1,6 @@
 """Configura tus datos de la empresa (/empresa): the issuer's fiscal data for CFDI 4.0,
 one field at a time, then a summary to save or change any field. Diagram: company.mmd.
-The form's core is in company_form.py, its fields' receivers in company_fields.py."""
+The steps and the summary are in form.py; each field's question and reading in fields.py."""
 
 from __future__ import annotations
 
@@ -21,18 +21,20 @@ from chat.common import (
 )
 from chat.context import BotContext
 from chat.state import CompanyDraft
-from handlers.company_fields import (
+from handlers.company.fields import (
+    FORM_FIELDS,
+    advance,
+    ask_field,
     choose_regime,
     decide_capital,
     decide_place,
+    field_at,
+    field_named,
     omit_interior,
-    receive_postal_code,
-    receive_razon_social,
-    receive_regime,
-    text_step,
+    receiver,
     use_account_email,
 )
-from handlers.company_form import Step, advance, ask_field, draft, person_text, show_summary
+from handlers.company.form import Step, draft, person_text, show_summary
 from handlers.passwords import not_a_secret
 from handlers.signin import ask_login_email, take_login_email, take_login_password
 from services.company import FIELDS, CompanyData
@@ -56,6 +58,7 @@ async def start_company(update: Update, context: BotContext) -> Step | int:
 
 
 async def receive_login_email(update: Update, context: BotContext) -> Step | int:
+    """The sign-in's email, then its password."""
     taken = await take_login_email(update, context)
     if taken is None:
         return end_flow(context)
@@ -63,6 +66,7 @@ async def receive_login_email(update: Update, context: BotContext) -> Step | int
 
 
 async def receive_login_password(update: Update, context: BotContext) -> Step | int:
+    """Signed in: on to the company data; otherwise the flow ends with the reason."""
     result = await take_login_password(update, context)
     if result.status is SignInStatus.SIGNED_IN:
         return await open_company(update, context, result.account)
@@ -70,6 +74,7 @@ async def receive_login_password(update: Update, context: BotContext) -> Step | 
 
 
 async def open_company(update: Update, context: BotContext, account: AccountInfo) -> Step:
+    """The draft of this account, else the stored data, else the intro."""
     current = context.chat.company
     if current is not None and current.account_id == account.id and current.values:
         return await advance(update, context)  # what was typed before is not lost
@@ -77,7 +82,6 @@ async def open_company(update: Update, context: BotContext, account: AccountInfo
     stored = await context.services.companies.get(account.id)
     if stored is not None:
         context.chat.company.values = stored.model_dump()
-        context.chat.company.place_confirmed = True
         await say(update, context, "company.stored")
         return await show_summary(update, context)
     await ask(update, context, "company.intro", keyboard="company-intro")
@@ -85,6 +89,7 @@ async def open_company(update: Update, context: BotContext, account: AccountInfo
 
 
 async def begin_form(update: Update, context: BotContext) -> Step:
+    """Show the RFC taken from the account, then ask the first field."""
     await close_buttons(update)
     current = draft(context)
     await say(
@@ -109,32 +114,39 @@ async def skip(update: Update, context: BotContext) -> int:
 
 
 async def edit_field(update: Update, context: BotContext) -> Step:
+    """Ask the field tapped again; its answer leads back to the summary."""
     query = update.callback_query
     await close_buttons(update)
     name = query.data.removeprefix(keyboards.COMPANY_EDIT)
-    current = draft(context)
-    current.returning_to_summary = True
-    return await ask_field(update, context, name)
+    return await ask_field(update, context, field_named(name))
 
 
 async def save(update: Update, context: BotContext) -> int:
     """Store the data, if this chat is still signed in to the draft's account."""
     query = update.callback_query
     await query.answer()
-    current = draft(context)
-    account = await context.services.signin.current_account(update.effective_chat.id)
-    if account is None or account.id != current.account_id:
+    if not await save_for_chat(update, context, draft(context)):
         await say(update, context, "signin.session-ended")
         return end_flow(context)
-    data = CompanyData(**{name: current.values.get(name) for name in FIELDS})
-    await context.services.companies.save(account.id, data)
     await query.edit_message_reply_markup(None)
     context.chat.company = None
     await say(update, context, "company.saved")
     return end_flow(context)
 
 
+async def save_for_chat(update: Update, context: BotContext, current: CompanyDraft) -> bool:
+    """Save the draft if this chat is still signed in to its account; whether it was saved.
+    CompanyService.save_for_chat is to do both in one transaction, replacing these calls."""
+    account = await context.services.signin.current_account(update.effective_chat.id)
+    if account is None or account.id != current.account_id:
+        return False
+    data = CompanyData(**{name: current.values.get(name) for name in FIELDS})
+    await context.services.companies.save(account.id, data)
+    return True
+
+
 async def cancel_form(update: Update, context: BotContext) -> int:
+    """Leave without saving; what was stored stays as it was."""
     await close_buttons(update)
     context.chat.company = None
     await say(update, context, "company.cancelled")
@@ -145,8 +157,9 @@ def button(callback, data: str) -> CallbackQueryHandler:  # type: ignore[no-unty
     return CallbackQueryHandler(callback, pattern=f"^{data}$")
 
 
-def typed(name: str) -> MessageHandler:
-    return MessageHandler(TYPED_TEXT, text_step(name))
+def typed(step: Step) -> MessageHandler:
+    """Text typed at a step, read as the answer to the field asked there."""
+    return MessageHandler(TYPED_TEXT, receiver(field_at(step)))
 
 
 def build_company_conversation() -> ConversationHandler:
@@ -171,33 +184,21 @@ def build_company_conversation() -> ConversationHandler:
                 button(begin_form, keyboards.COMPANY_START),
                 button(skip, keyboards.COMPANY_SKIP),
             ],
-            Step.RAZON_SOCIAL: [MessageHandler(TYPED_TEXT, receive_razon_social)],
-            Step.CAPITAL: [
-                button(decide_capital, yes_or_no),
-                MessageHandler(TYPED_TEXT, receive_razon_social),
-            ],
+            # A field asked without buttons takes typed text alone: its row is all it needs.
+            **{field.step: [typed(field.step)] for field in FORM_FIELDS if not field.keyboard},
+            Step.CAPITAL: [button(decide_capital, yes_or_no), typed(Step.RAZON_SOCIAL)],
             Step.REGIMEN: [
                 CallbackQueryHandler(choose_regime, pattern=f"^{keyboards.REGIME}"),
-                MessageHandler(TYPED_TEXT, receive_regime),
+                typed(Step.REGIMEN),
             ],
-            Step.CODIGO_POSTAL: [MessageHandler(TYPED_TEXT, receive_postal_code)],
-            Step.PLACE: [
-                button(decide_place, yes_or_no),
-                MessageHandler(TYPED_TEXT, receive_postal_code),
-            ],
-            Step.CALLE: [typed("calle")],
-            Step.NUMERO_EXTERIOR: [typed("numero_exterior")],
+            Step.PLACE: [button(decide_place, yes_or_no), typed(Step.CODIGO_POSTAL)],
             Step.NUMERO_INTERIOR: [
                 button(omit_interior, keyboards.COMPANY_OMIT),
-                typed("numero_interior"),
+                typed(Step.NUMERO_INTERIOR),
             ],
-            Step.COLONIA: [typed("colonia")],
-            Step.MUNICIPIO: [typed("municipio")],
-            Step.ESTADO: [typed("estado")],
-            Step.TELEFONO: [typed("telefono")],
             Step.CORREO: [
                 button(use_account_email, keyboards.COMPANY_USE_EMAIL),
-                typed("correo_contacto"),
+                typed(Step.CORREO),
             ],
             Step.SUMMARY: [
                 button(save, keyboards.COMPANY_SAVE),

@@ -1,0 +1,64 @@
+"""The company form's steps, its draft and the summary it comes back to (flow.py wires the
+conversation, fields.py asks and reads each field)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from telegram import Update
+
+from chat.common import ask
+from chat.context import BotContext
+from chat.state import CompanyDraft
+from services.company import FIELDS
+from services.validation import PersonType
+
+
+class Step(IntEnum):
+    # Conversations are stored by these numbers: a new step takes the next free number.
+    LOGIN_EMAIL = 1
+    LOGIN_PASSWORD = 2
+    INTRO = 3
+    RAZON_SOCIAL = 4
+    CAPITAL = 5
+    REGIMEN = 6
+    CODIGO_POSTAL = 7
+    PLACE = 8
+    CALLE = 9
+    NUMERO_EXTERIOR = 10
+    NUMERO_INTERIOR = 11
+    COLONIA = 12
+    MUNICIPIO = 13
+    ESTADO = 14
+    TELEFONO = 15
+    CORREO = 16
+    SUMMARY = 17
+
+
+def draft(context: BotContext) -> CompanyDraft:
+    current = context.chat.company
+    if current is None:
+        raise RuntimeError("no company draft in this chat")
+    return current
+
+
+def person_of(current: CompanyDraft) -> PersonType:
+    return PersonType.MORAL if len(current.rfc) == 12 else PersonType.FISICA
+
+
+def person_text(update: Update, context: BotContext, current: CompanyDraft) -> str:
+    return context.text(update, f"signup.person-{person_of(current).value}")
+
+
+async def show_summary(update: Update, context: BotContext) -> Step:
+    """Show every field, with «Guardar», a button per field to change it, and «Cancelar»."""
+    current = draft(context)
+    values = {
+        name: current.values.get(name) or context.text(update, "company.none") for name in FIELDS
+    }
+    regime = context.services.catalogs.regimes.get(current.values.get("regimen_fiscal") or "")
+    values["regimen"] = f"{regime.code} · {regime.name}" if regime else values["regimen_fiscal"]
+    await ask(
+        update, context, "company.summary", keyboard="company-summary", rfc=current.rfc, **values
+    )
+    return Step.SUMMARY
