@@ -135,14 +135,12 @@ async def save(update: Update, context: BotContext) -> int:
 
 
 async def save_for_chat(update: Update, context: BotContext, current: CompanyDraft) -> bool:
-    """Save the draft if this chat is still signed in to its account; whether it was saved.
-    CompanyService.save_for_chat is to do both in one transaction, replacing these calls."""
-    account = await context.services.signin.current_account(update.effective_chat.id)
-    if account is None or account.id != current.account_id:
-        return False
+    """Save the draft if this chat is still signed in to its account (checked and saved in
+    one transaction by the service); whether it was saved."""
     data = CompanyData(**{name: current.values.get(name) for name in FIELDS})
-    await context.services.companies.save(account.id, data)
-    return True
+    return await context.services.companies.save_for_chat(
+        chat_id=update.effective_chat.id, account_id=current.account_id, data=data
+    )
 
 
 async def cancel_form(update: Update, context: BotContext) -> int:

@@ -11,7 +11,7 @@ from chat.common import ask
 from chat.context import BotContext
 from chat.state import CompanyDraft
 from services.company import FIELDS
-from services.validation import PersonType
+from services.validation import PersonType, person_type_of
 
 
 class Step(IntEnum):
@@ -43,7 +43,7 @@ def draft(context: BotContext) -> CompanyDraft:
 
 
 def person_of(current: CompanyDraft) -> PersonType:
-    return PersonType.MORAL if len(current.rfc) == 12 else PersonType.FISICA
+    return person_type_of(current.rfc)
 
 
 def person_text(update: Update, context: BotContext, current: CompanyDraft) -> str:
