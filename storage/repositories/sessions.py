@@ -5,34 +5,34 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatSession, KnownChat
-from storage.repositories._rows import affected
+from storage.repositories._rows import affected, upsert
 
 
 async def bind_chat(
     *, session: AsyncSession, chat_id: int, account_id: int, now: datetime
 ) -> int | None:
     """Sign the chat in to the account, and remember the chat as one of the account's own.
-    Returns the account the chat was signed in to before, if any."""
-    existing = await session.get(ChatSession, chat_id)
-    previous = existing.account_id if existing else None
-    if existing is None:
-        session.add(
-            ChatSession(chat_id=chat_id, account_id=account_id, signed_in_at=now, last_seen_at=now)
-        )
-    else:
-        existing.account_id = account_id
-        existing.signed_in_at = now
-        existing.last_seen_at = now
-    known = await session.get(KnownChat, (account_id, chat_id))
-    if known is None:
-        session.add(KnownChat(account_id=account_id, chat_id=chat_id, last_signed_in_at=now))
-    else:
-        known.last_signed_in_at = now
-    await session.flush()
+    Returns the account the chat was signed in to before, if any. Written as upserts, so
+    that a sign-in and a reset of the same chat at the same moment both land."""
+    previous = await session.scalar(
+        select(ChatSession.account_id).where(ChatSession.chat_id == chat_id)
+    )
+    await upsert(
+        session,
+        ChatSession,
+        {"chat_id": chat_id, "account_id": account_id, "signed_in_at": now, "last_seen_at": now},
+        ["chat_id"],
+    )
+    await upsert(
+        session,
+        KnownChat,
+        {"account_id": account_id, "chat_id": chat_id, "last_signed_in_at": now},
+        ["account_id", "chat_id"],
+    )
     return previous
 
 
