@@ -23,7 +23,7 @@ from telegram.ext import (
 
 from chat import keyboards
 from chat.context import BotContext
-from chat.texts import Html
+from chat.texts import DEFAULT_LANGUAGE, Html
 
 logger = logging.getLogger(__name__)
 
@@ -216,7 +216,11 @@ def command(key: str, callback: Callable[..., Awaitable[object]], **kwargs: Any)
 
 async def choose_language(update: Update, context: BotContext) -> None:
     """/idioma: offer the catalogs' languages as buttons."""
-    await say(update, context, "language.ask", keyboard="languages")
+    catalog = context.catalog
+    # The default language first, as people of this service mostly read it.
+    ordered = sorted(catalog.languages, key=lambda language: language != DEFAULT_LANGUAGE)
+    choices = {language: catalog.text(language, "language.name") for language in ordered}
+    await say(update, context, "language.ask", keyboard="languages", choices=choices)
 
 
 async def set_language(update: Update, context: BotContext) -> None:

@@ -142,15 +142,15 @@ def company_summary(t: Text, values: dict | None = None) -> InlineKeyboardMarkup
 
 MENU_RESET = "menu:reset"
 LANGUAGE = "lang:"  # + catalog language
-LANGUAGE_NAMES = {"es": "🇲🇽 Español", "en": "🇺🇸 English"}
 
 
 def languages(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+    """Each catalog's language, named in itself (`choices`: language -> name)."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(name, callback_data=LANGUAGE + code)
-                for code, name in LANGUAGE_NAMES.items()
+                for code, name in (values or {}).get("choices", {}).items()
             ]
         ]
     )

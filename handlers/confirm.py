@@ -27,6 +27,7 @@ from chat.common import (
     say,
 )
 from chat.context import BotContext
+from chat.reasons import say_reason
 from services.accounts import ConfirmStatus
 from services.codes import DEEP_LINK_PREFIX, code_from_payload, looks_like_code
 from services.validation import Invalid, parse_email
@@ -124,7 +125,7 @@ async def receive_resend_email(update: Update, context: BotContext) -> Step | in
     try:
         email = parse_email(update.effective_message.text or "")
     except Invalid as error:
-        await say(update, context, f"signup.{error.reason}")
+        await say_reason(update, context, error)
         await ask(update, context, "resend.ask-email")
         return Step.RESEND_EMAIL
     return await resend(update, context, email)

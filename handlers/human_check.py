@@ -20,13 +20,13 @@ async def send_challenge(update: Update, context: BotContext) -> bool:
         await say(update, context, "check.locked", wait=format_wait(update, context, wait))
         return False
     challenge = await context.services.human_check.new_challenge(user_id)
-    # The symbol's name in every language (name_es, article_es, name_en…): each catalog
-    # picks its own, so the question reads right when asked again after /idioma.
-    names = {
-        f"{part}_{language}": challenge.names.get(key, "")
-        for language in context.catalog.languages
-        for part, key in (("name", language), ("article", f"{language}-article"))
-    }
+    # The symbol's name in every language (name_es, article_es, name_en…): each catalog's
+    # text picks its own, so the question reads right when asked again after /idioma.
+    names: dict[str, str] = {}
+    for language in context.catalog.languages:
+        text = context.catalog.text
+        names[f"name_{language}"] = str(text(language, f"check.symbol.{challenge.symbol_id}"))
+        names[f"article_{language}"] = str(text(language, f"check.article.{challenge.symbol_id}"))
     await ask(
         update,
         context,

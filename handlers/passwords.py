@@ -8,6 +8,7 @@ from telegram import Update
 
 from chat.common import ask, ask_again, delete_quietly, say
 from chat.context import BotContext
+from chat.reasons import say_reason
 from services.validation import Invalid, check_password
 
 # The questions whose answer is a secret, or may be one typed too soon (the correo of a
@@ -62,7 +63,7 @@ async def take_new_password(
     try:
         check_password(password, email=email, rfc=rfc)
     except Invalid as error:
-        await say(update, context, f"signup.{error.reason}")
+        await say_reason(update, context, error)
         await ask(update, context, prompt)
         return None
     return await context.services.passwords.hash(password)

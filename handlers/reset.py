@@ -21,6 +21,7 @@ from chat.common import (
     say,
 )
 from chat.context import BotContext
+from chat.reasons import say_reason
 from chat.state import ResetDraft
 from handlers.human_check import send_challenge, take_tap, tap_handler
 from handlers.passwords import not_a_secret, read_secret, same_password, take_new_password
@@ -71,7 +72,7 @@ async def receive_email(update: Update, context: BotContext) -> Step | int:
     try:
         email = parse_email(update.effective_message.text or "")
     except Invalid as error:
-        await say(update, context, f"signup.{error.reason}")
+        await say_reason(update, context, error)
         await ask(update, context, "reset.ask-email")
         return Step.EMAIL
     wait = await context.services.reset.request(

@@ -19,6 +19,7 @@ from chat.common import (
     say,
 )
 from chat.context import BotContext
+from chat.reasons import say_reason
 from handlers.passwords import not_a_secret, read_secret
 from services.signin import SignInResult, SignInStatus
 from services.validation import Invalid, parse_email
@@ -44,7 +45,7 @@ async def take_login_email(update: Update, context: BotContext) -> bool | None:
         email = parse_email(message.text or "")
     except Invalid as error:
         # Not an address: perhaps the password, typed first. It goes from the chat.
-        await say(update, context, f"signup.{error.reason}")
+        await say_reason(update, context, error)
         await not_a_secret(update, context)
         return False
     wait = await context.services.signin.locked_for(

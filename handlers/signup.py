@@ -29,6 +29,7 @@ from chat.common import (
     say,
 )
 from chat.context import BotContext
+from chat.reasons import say_reason
 from chat.state import SignupDraft
 from handlers.human_check import send_challenge, take_tap, tap_handler
 from handlers.passwords import not_a_secret, same_password, take_new_password
@@ -102,7 +103,7 @@ async def receive_email(update: Update, context: BotContext) -> Step:
     try:
         draft(context).email = parse_email(update.effective_message.text or "")
     except Invalid as error:
-        await say(update, context, f"signup.{error.reason}")
+        await say_reason(update, context, error)
         return await ask_email(update, context)
     return await next_after(update, context, ask_rfc)
 
@@ -117,7 +118,7 @@ async def receive_rfc(update: Update, context: BotContext) -> Step:
     try:
         checked = check_rfc(update.effective_message.text or "")
     except Invalid as error:
-        await say(update, context, f"signup.{error.reason}")
+        await say_reason(update, context, error)
         return await ask_rfc(update, context)
     if not checked.check_digit_ok:
         draft(context).unverified_rfc = checked.rfc

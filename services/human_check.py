@@ -17,34 +17,34 @@ from storage.models import utcnow
 
 CHALLENGE_TTL = timedelta(minutes=5)
 CHOICES = 6
-# Symbols with their names in words (for screen readers), per catalog language, and the
-# Spanish article ("Toca la 🐢 (tortuga)").
-SYMBOLS: tuple[tuple[str, dict[str, str]], ...] = (
-    ("🐢", {"es": "tortuga", "es-article": "la", "en": "turtle", "en-article": "the"}),
-    ("🐱", {"es": "gato", "es-article": "el", "en": "cat", "en-article": "the"}),
-    ("🐶", {"es": "perro", "es-article": "el", "en": "dog", "en-article": "the"}),
-    ("🌵", {"es": "cactus", "es-article": "el", "en": "cactus", "en-article": "the"}),
-    ("🚗", {"es": "coche", "es-article": "el", "en": "car", "en-article": "the"}),
-    ("🍎", {"es": "manzana", "es-article": "la", "en": "apple", "en-article": "the"}),
-    ("⚽", {"es": "balón", "es-article": "el", "en": "ball", "en-article": "the"}),
-    ("🌙", {"es": "luna", "es-article": "la", "en": "moon", "en-article": "the"}),
-    ("⭐", {"es": "estrella", "es-article": "la", "en": "star", "en-article": "the"}),
-    ("🎸", {"es": "guitarra", "es-article": "la", "en": "guitar", "en-article": "the"}),
-    ("🐟", {"es": "pez", "es-article": "el", "en": "fish", "en-article": "the"}),
-    ("🌮", {"es": "taco", "es-article": "el", "en": "taco", "en-article": "the"}),
-    ("🔑", {"es": "llave", "es-article": "la", "en": "key", "en-article": "the"}),
-    ("🎈", {"es": "globo", "es-article": "el", "en": "balloon", "en-article": "the"}),
-    ("🚲", {"es": "bicicleta", "es-article": "la", "en": "bicycle", "en-article": "the"}),
-    ("🌻", {"es": "girasol", "es-article": "el", "en": "sunflower", "en-article": "the"}),
-)
+# The symbols, each with an id by which the chat catalogs name it in words (for screen
+# readers: `check.symbol.<id>`, with its article in `check.article.<id>`).
+SYMBOLS: dict[str, str] = {
+    "turtle": "🐢",
+    "cat": "🐱",
+    "dog": "🐶",
+    "cactus": "🌵",
+    "car": "🚗",
+    "apple": "🍎",
+    "ball": "⚽",
+    "moon": "🌙",
+    "star": "⭐",
+    "guitar": "🎸",
+    "fish": "🐟",
+    "taco": "🌮",
+    "key": "🔑",
+    "balloon": "🎈",
+    "bicycle": "🚲",
+    "sunflower": "🌻",
+}
 _random = secrets.SystemRandom()
 
 
 @dataclass(frozen=True, slots=True)
 class Challenge:
     token: str
+    symbol_id: str  # the one to tap, as the catalogs name it
     symbol: str
-    names: dict[str, str]
     buttons: list[str]  # symbols in their shuffled order
 
 
@@ -78,15 +78,20 @@ class HumanCheckService:
             )
 
     async def new_challenge(self, user_id: int) -> Challenge:
-        picked = _random.sample(SYMBOLS, CHOICES)
+        picked = _random.sample(list(SYMBOLS), CHOICES)
         answer = _random.randrange(CHOICES)
         token = secrets.token_urlsafe(12)
         async with self._sessions() as session, session.begin():
             await repositories.add_human_check(
                 session=session, token=token, user_id=user_id, answer=answer, created_at=self._now()
             )
-        symbol, names = picked[answer]
-        return Challenge(token=token, symbol=symbol, names=names, buttons=[s for s, _ in picked])
+        symbol_id = picked[answer]
+        return Challenge(
+            token=token,
+            symbol_id=symbol_id,
+            symbol=SYMBOLS[symbol_id],
+            buttons=[SYMBOLS[name] for name in picked],
+        )
 
     async def discard(self, token: str) -> None:
         async with self._sessions() as session, session.begin():

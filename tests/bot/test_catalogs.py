@@ -5,7 +5,7 @@ from __future__ import annotations
 from string import Formatter, Template
 
 from chat.texts import Catalog
-from mail.templates import _CATALOG as MAIL_CATALOG
+from mail.templates import catalogs as mail_catalogs
 
 
 def placeholders(text: str, language: str) -> set[str]:
@@ -28,16 +28,18 @@ def test_bot_catalogs_have_the_same_keys_and_placeholders() -> None:
 
 
 def test_mail_catalogs_have_the_same_keys_and_placeholders() -> None:
-    spanish, english = MAIL_CATALOG["es"], MAIL_CATALOG["en"]
+    languages = mail_catalogs()
+    assert set(languages) == {"es", "en"}
+    spanish, english = languages["es"], languages["en"]
     assert set(spanish) == set(english)
-    for key in spanish:
-        names = {
-            m.group("named") or m.group("braced") for m in Template.pattern.finditer(spanish[key])
-        }
-        english_names = {
-            m.group("named") or m.group("braced") for m in Template.pattern.finditer(english[key])
-        }
-        assert names == english_names, key
+    for email in spanish:
+        assert set(spanish[email]) == set(english[email]), email
+        for part, text in spanish[email].items():
+            assert template_names(text) == template_names(english[email][part]), (email, part)
+
+
+def template_names(text: str) -> set[str]:
+    return {m.group("named") or m.group("braced") for m in Template.pattern.finditer(text)} - {None}
 
 
 def test_telegram_language_picks_the_catalog() -> None:

@@ -74,6 +74,8 @@ async def test_sign_up_and_confirm_in_each_language(bot: Harness, smtp, language
 async def test_idioma_switches_language_and_is_remembered(bot: Harness, smtp) -> None:
     ana = bot.person(language_code="es")
     await ana.send("/idioma")
+    choose = await ana.expect("Choose your language")
+    assert choose.button_texts() == ["🇲🇽 Español", "🇺🇸 English"]  # each in its own words
     await ana.press("English")
     assert "in English" in (await ana.expect("English")).text
     await ana.send("/registro")

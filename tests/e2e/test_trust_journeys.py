@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import secrets
 
+from chat.texts import Catalog
 from emulator import Person
+from services.human_check import SYMBOLS
 from tests.e2e.conftest import Harness
 from tests.factories import (
     PASSWORD,
@@ -178,11 +180,20 @@ async def test_debug_log_holds_no_password_code_or_token(harness: Harness, smtp)
 async def test_idioma_during_the_human_check_asks_it_again_wholly_in_english(bot: Harness):
     ana = bot.person()
     await ana.send("/recuperar")
-    await ana.expect("toca")
+    first = await ana.expect("toca")
     await ana.send("/idioma")
     await ana.press("English")
     again = await ana.expect("carry on")
     assert "tap the" in again.text, again.text  # got: "tap la 🐢 (tortuga)" / "el 🐱 (gato)"
+    # The same symbol, named by each catalog in its own words.
+    (symbol_id,) = [name for name, symbol in SYMBOLS.items() if f" {symbol} (" in first.text]
+    spanish, english = (Catalog.load().languages[language] for language in ("es", "en"))
+    symbol = SYMBOLS[symbol_id]
+    es_name = (
+        f"{spanish[f'check.article.{symbol_id}']} {symbol} ({spanish[f'check.symbol.{symbol_id}']})"
+    )
+    assert es_name in first.text
+    assert f"the {symbol} ({english[f'check.symbol.{symbol_id}']})" in again.text
 
 
 # A question asked again loses its buttons (ask_again builds the keyboard without the

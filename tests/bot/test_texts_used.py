@@ -1,0 +1,138 @@
+"""No text is missing and none is dead: every key the code says is in the catalogs, and
+every catalog text is said somewhere. Keys are read from the source: a string literal in
+bot/, chat/ or handlers/ that reads like a key (a catalog section, a dot, a name) is one;
+a key built in an f-string is listed below with the keys it can make; the reason table
+and the mail templates bring their own."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from bot.runtime import MENU_COMMANDS
+from chat.keyboards import COMPANY_FIELDS
+from chat.reasons import REASONS
+from chat.texts import Catalog
+from mail.templates import catalogs as mail_catalogs
+from services.funnel import Step as FunnelStep
+from services.human_check import SYMBOLS
+from services.validation import PersonType
+
+ROOT = Path(__file__).resolve().parents[2]
+CHAT_SIDE = ("bot", "chat", "handlers")
+# The reason table is read as a table: its reason codes ("company.phone") are not keys.
+REASON_TABLE = ROOT / "chat" / "reasons.py"
+CATALOG = Catalog.load().languages["es"]
+SECTIONS = {key.split(".")[0] for key in CATALOG}
+
+# Keys built in an f-string, by the literal part they begin with: the keys they can make,
+# or None where only the prefix can be checked (a catalog key beginning with it counts as
+# used).
+BUILT: dict[str, Callable[[], set[str]] | None] = {
+    "commands.": lambda: {f"commands.{name}" for name in MENU_COMMANDS},
+    "stats.": lambda: {f"stats.{step.value}" for step in FunnelStep},
+    "signup.person-": lambda: {f"signup.person-{person.value}" for person in PersonType},
+    "check.symbol.": lambda: {f"check.symbol.{name}" for name in SYMBOLS},
+    "check.article.": lambda: {f"check.article.{name}" for name in SYMBOLS},
+    "company.label.": lambda: {f"company.label.{name}" for name in COMPANY_FIELDS},
+    "company.ask-": None,
+    # handlers/company_fields.py still builds reason keys itself; they are the reason
+    # table's, counted below. Drop these two once it calls chat.reasons.say_reason.
+    "signup.": lambda: set(),
+    "company.reason.": lambda: set(),
+}
+
+
+def literals() -> Iterator[str | ast.JoinedStr]:
+    """Each string literal of the chat side; an f-string as a whole."""
+    for package in CHAT_SIDE:
+        for path in (ROOT / package).rglob("*.py"):
+            if path == REASON_TABLE:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            nodes = list(ast.walk(tree))
+            inside = {id(p) for n in nodes if isinstance(n, ast.JoinedStr) for p in n.values}
+            for node in nodes:
+                if isinstance(node, ast.JoinedStr):
+                    yield node
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    yield from [node.value] if id(node) not in inside else []
+
+
+def looks_like_key(text: str) -> bool:
+    """A catalog section, a dot, and names: `signup.ask-rfc`, `company.label.calle`."""
+    return re.fullmatch(r"[a-z-]+(\.[a-z0-9_-]+)+", text) is not None and (
+        text.split(".")[0] in SECTIONS
+    )
+
+
+def begins_a_key(text: str) -> bool:
+    """An f-string's literal start that a key goes on from: `stats.`, `company.ask-`."""
+    return re.fullmatch(r"[a-z-]+\.[a-z0-9_.-]*", text) is not None and (
+        text.split(".")[0] in SECTIONS
+    )
+
+
+def keys_in_code() -> tuple[set[str], set[str]]:
+    """The keys said by name, and the literal beginnings of keys built in f-strings."""
+    named, built = set(), set()
+    for literal in literals():
+        if isinstance(literal, str):
+            named |= {literal} if looks_like_key(literal) else set()
+            continue
+        first = literal.values[0] if literal.values else None
+        if isinstance(first, ast.Constant) and begins_a_key(first.value):
+            built.add(first.value)
+    return named, built
+
+
+def used_keys() -> tuple[set[str], tuple[str, ...]]:
+    """Every key the chat side can say, and the prefixes only known as prefixes."""
+    named, built = keys_in_code()
+    expanded = {key for prefix in built if BUILT.get(prefix) for key in BUILT[prefix]()}
+    prefixes = tuple(prefix for prefix in built if prefix in BUILT and BUILT[prefix] is None)
+    return named | expanded | set(REASONS.values()), prefixes
+
+
+def test_every_key_built_in_an_f_string_is_listed_and_every_listing_is_in_use() -> None:
+    _, built = keys_in_code()
+    assert built == set(BUILT)
+
+
+def test_every_key_said_is_in_every_catalog() -> None:
+    used, _ = used_keys()
+    for language, texts in Catalog.load().languages.items():
+        assert sorted(used - set(texts)) == [], language
+
+
+def test_every_catalog_key_is_said_somewhere() -> None:
+    used, prefixes = used_keys()
+    unused = sorted(key for key in CATALOG if key not in used and not key.startswith(prefixes))
+    assert unused == []
+
+
+def rendered_emails() -> set[tuple[str, str]]:
+    """(email, part) pairs mail/templates.py reads: `_render(language, name)` reads the
+    subject and body; `_email(language, name)["part"]` reads a part by name."""
+    tree = ast.parse((ROOT / "mail" / "templates.py").read_text(encoding="utf-8"))
+    read = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_render":
+            read |= {(node.args[1].value, "subject"), (node.args[1].value, "body")}
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "id", None) == "_email"
+        ):
+            read.add((node.value.args[1].value, node.slice.value))
+    return read
+
+
+def test_every_email_text_is_read_and_every_one_read_is_written() -> None:
+    read = rendered_emails()
+    assert read
+    for language, emails in mail_catalogs().items():
+        written = {(name, part) for name, parts in emails.items() for part in parts}
+        assert written == read, language
