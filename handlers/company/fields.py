@@ -12,8 +12,9 @@ from typing import Any
 from telegram import Update
 
 from chat import keyboards
-from chat.common import ask, close_buttons, say
+from chat.common import ask, close_buttons
 from chat.context import BotContext
+from chat.reasons import say_reason
 from handlers.company.form import Step, draft, person_of, person_text, show_summary
 from services import company_fields as check
 from services.company import FIELDS
@@ -62,8 +63,7 @@ async def accept(update: Update, context: BotContext, field: FormField, value: s
 
 
 async def refuse(update: Update, context: BotContext, error: Invalid, field: FormField) -> Step:
-    key = f"signup.{error.reason}" if error.reason.startswith("email.") else None
-    await say(update, context, key or f"company.reason.{error.reason.removeprefix('company.')}")
+    await say_reason(update, context, error)
     return await ask_field(update, context, field)
 
 

@@ -11,12 +11,12 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from bot.runtime import MENU_COMMANDS
+from chat.common import COMMANDS
 from chat.keyboards import COMPANY_FIELDS
 from chat.reasons import REASONS
 from chat.texts import Catalog
 from mail.templates import catalogs as mail_catalogs
-from services.funnel import Step as FunnelStep
+from services.funnel import Milestone
 from services.human_check import SYMBOLS
 from services.validation import PersonType
 
@@ -31,17 +31,12 @@ SECTIONS = {key.split(".")[0] for key in CATALOG}
 # or None where only the prefix can be checked (a catalog key beginning with it counts as
 # used).
 BUILT: dict[str, Callable[[], set[str]] | None] = {
-    "commands.": lambda: {f"commands.{name}" for name in MENU_COMMANDS},
-    "stats.": lambda: {f"stats.{step.value}" for step in FunnelStep},
+    "commands.": lambda: {f"commands.{names[0]}" for names in COMMANDS.values()},
+    "stats.": lambda: {f"stats.{milestone.value}" for milestone in Milestone},
     "signup.person-": lambda: {f"signup.person-{person.value}" for person in PersonType},
     "check.symbol.": lambda: {f"check.symbol.{name}" for name in SYMBOLS},
     "check.article.": lambda: {f"check.article.{name}" for name in SYMBOLS},
     "company.label.": lambda: {f"company.label.{name}" for name in COMPANY_FIELDS},
-    "company.ask-": None,
-    # handlers/company_fields.py still builds reason keys itself; they are the reason
-    # table's, counted below. Drop these two once it calls chat.reasons.say_reason.
-    "signup.": lambda: set(),
-    "company.reason.": lambda: set(),
 }
 
 
