@@ -16,6 +16,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from bot.runtime import BotRuntime
 from bot.settings import Settings
 from emulator import BotApiEmulator, Person
@@ -78,8 +80,8 @@ async def measure(tries: int, workdir: Path) -> dict[str, list[float]]:
     emulator = BotApiEmulator()
     await emulator.start()
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token=TOKEN,
+        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' own argument
+        telegram_bot_token=SecretStr(TOKEN),
         telegram_api_base_url=emulator.base_url,
         telegram_api_file_url=emulator.file_url,
         database_url=f"sqlite+aiosqlite:///{workdir / 'timing.sqlite3'}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +13,6 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -22,7 +21,7 @@ from telegram.ext import (
 )
 
 from chat import keyboards
-from chat.context import BotContext
+from chat.context import BotContext, Callback, Handler, chat_id
 from chat.texts import DEFAULT_LANGUAGE, Html
 
 logger = logging.getLogger(__name__)
@@ -93,14 +92,12 @@ async def ask_again(update: Update, context: BotContext, lead: str) -> None:
     )
 
 
-def begin_flow(
-    name: str,
-) -> Callable[[Callable[..., Awaitable[object]]], Callable[..., Awaitable[object]]]:
+def begin_flow(name: str) -> Callable[[Callback], Callback]:
     """Wrap a flow's entry point: inside another flow, answer what that flow waits for and
     start nothing, so that a chat is only ever in one flow."""
 
-    def wrap(callback: Callable[..., Awaitable[object]]) -> Callable[..., Awaitable[object]]:
-        async def entry(update: Update, context: BotContext) -> object:
+    def wrap(callback: Callback) -> Callback:
+        async def entry(update: Update, context: BotContext) -> Any:
             if update.callback_query:
                 await update.callback_query.answer()
             previous = context.chat.flow
@@ -148,8 +145,8 @@ async def close_buttons(update: Update, answer: str | None = None) -> None:
         await query.edit_message_reply_markup(None)
 
 
-def format_wait(update: Update, context: BotContext, wait: timedelta) -> str:
-    seconds = max(1, int(wait.total_seconds() + 0.999))
+def format_wait(update: Update, context: BotContext, wait: timedelta | None) -> str:
+    seconds = max(1, int((wait or timedelta(0)).total_seconds() + 0.999))
     if seconds < 90:
         return context.text(update, "common.wait-seconds", seconds=seconds)
     return context.text(update, "common.wait-minutes", minutes=(seconds + 59) // 60)
@@ -170,7 +167,7 @@ async def cancel(update: Update, context: BotContext) -> int:
 async def sign_out(update: Update, context: BotContext) -> int:
     """/salir: close this chat's session; inside a flow, leave it too (drafts dropped), as
     on a shared computer one would expect."""
-    signed_out = await context.services.signin.sign_out(update.effective_chat.id)
+    signed_out = await context.services.signin.sign_out(chat_id(update))
     for_flow = context.chat.flow is not None
     context.chat.signup = None
     context.chat.login_email = None
@@ -210,7 +207,7 @@ async def stale_button(update: Update, context: BotContext) -> None:
         await say(update, context, "common.idle", keyboard="menu")
 
 
-def command(key: str, callback: Callable[..., Awaitable[object]], **kwargs: Any) -> CommandHandler:
+def command(key: str, callback: Callback, **kwargs: Any) -> CommandHandler[BotContext, Any]:
     return CommandHandler(COMMANDS[key], callback, **kwargs)
 
 
@@ -236,14 +233,14 @@ async def set_language(update: Update, context: BotContext) -> None:
         await ask_again(update, context, "help.still-waiting")
 
 
-def language_handlers() -> list[BaseHandler]:
+def language_handlers() -> list[Handler]:
     return [
         command("language", choose_language),
         CallbackQueryHandler(set_language, pattern=f"^{keyboards.LANGUAGE}"),
     ]
 
 
-def flow_fallbacks(*extra: BaseHandler) -> list[BaseHandler]:
+def flow_fallbacks(*extra: Handler) -> list[Handler]:
     """Fallbacks of every flow: /cancelar, /ayuda, /idioma, the flow's own extras, then the
     rest."""
     return [

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CallbackContext, ExtBot
+from collections.abc import Callable, Coroutine
+from typing import Any, cast
+
+from telegram import CallbackQuery, Update
+from telegram.ext import Application, BaseHandler, CallbackContext, ExtBot
 
 from chat.state import ChatData
-from chat.texts import Catalog
+from chat.texts import Catalog, Html
 from services import Services
 
 _SERVICES = "services"
 _CATALOG = "catalog"
 
 
-class BotContext(CallbackContext[ExtBot, dict, ChatData, dict]):
+class BotContext(CallbackContext[ExtBot[None], dict[str, Any], ChatData, dict[str, Any]]):
     @property
     def services(self) -> Services:
-        return self.bot_data[_SERVICES]
+        return cast(Services, self.bot_data[_SERVICES])
 
     @property
     def catalog(self) -> Catalog:
-        return self.bot_data[_CATALOG]
+        return cast(Catalog, self.bot_data[_CATALOG])
 
     @property
     def chat(self) -> ChatData:
@@ -35,10 +38,38 @@ class BotContext(CallbackContext[ExtBot, dict, ChatData, dict]):
         user = update.effective_user if isinstance(update, Update) else None
         return self.catalog.language_for(user.language_code if user else None)
 
-    def text(self, update: object, key: str, **values: object) -> str:
+    def text(self, update: object, key: str, **values: object) -> Html:
         return self.catalog.text(self.language(update), key, **values)
 
 
-def install(application: Application, *, services: Services, catalog: Catalog) -> None:
+Handler = BaseHandler[Update, BotContext, Any]
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
+App = Application[Any, BotContext, Any, ChatData, Any, Any]
+
+
+def chat_id(update: Update) -> int:
+    """The chat of an update the flows handle (every one comes from a private chat)."""
+    assert update.effective_chat is not None
+    return update.effective_chat.id
+
+
+def user_id(update: Update) -> int:
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
+def typed(update: Update) -> str:
+    """What the person typed ("" for a message without text)."""
+    message = update.effective_message
+    return (message.text if message else None) or ""
+
+
+def pressed(update: Update) -> CallbackQuery:
+    """The button press of an update that a button handler took."""
+    assert update.callback_query is not None
+    return update.callback_query
+
+
+def install(application: App, *, services: Services, catalog: Catalog) -> None:
     application.bot_data[_SERVICES] = services
     application.bot_data[_CATALOG] = catalog

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from services.company import FIELDS as COMPANY_FIELDS
 
 Text = Callable[..., str]
-Builder = Callable[[Text, dict], InlineKeyboardMarkup]
+Values = dict[str, Any]
+Builder = Callable[[Text, Values], InlineKeyboardMarkup]
 
 MENU_SIGNUP = "menu:signup"
 MENU_CONFIRM = "menu:confirm"
@@ -32,7 +34,7 @@ def _rows(t: Text, rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     )
 
 
-def menu(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def menu(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     return _rows(
         t,
         [
@@ -45,13 +47,13 @@ def menu(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
     )
 
 
-def after_signup(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def after_signup(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     return _rows(
         t, [[("start.button-confirm", MENU_CONFIRM), ("start.button-resend", MENU_RESEND)]]
     )
 
 
-def after_wrong_sign_in(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def after_wrong_sign_in(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     return _rows(
         t,
         [
@@ -61,11 +63,11 @@ def after_wrong_sign_in(t: Text, values: dict | None = None) -> InlineKeyboardMa
     )
 
 
-def rfc_check(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def rfc_check(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     return _rows(t, [[("signup.rfc-check-yes", RFC_YES), ("signup.rfc-check-retype", RFC_RETYPE)]])
 
 
-def signup_summary(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def signup_summary(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     return _rows(
         t,
         [
@@ -92,32 +94,32 @@ COMPANY_USE_EMAIL = "company:use-email"
 REGIME = "regime:"  # + code
 
 
-def company_intro(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def company_intro(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     return _rows(
         t, [[("company.button-start", COMPANY_START)], [("company.button-skip", COMPANY_SKIP)]]
     )
 
 
-def yes_no(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def yes_no(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     return _rows(t, [[("company.button-yes", COMPANY_YES), ("company.button-no", COMPANY_NO)]])
 
 
-def drop_capital(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def drop_capital(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     return _rows(
         t, [[("company.button-drop-capital", COMPANY_YES)], [("company.button-keep", COMPANY_NO)]]
     )
 
 
-def omit(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def omit(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     return _rows(t, [[("company.button-omit", COMPANY_OMIT)]])
 
 
-def use_email(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def use_email(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     label = t("company.button-use-email", email=(values or {}).get("email", ""))
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=COMPANY_USE_EMAIL)]])
 
 
-def regimes(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def regimes(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(f"{code} · {name}", callback_data=REGIME + code)]
@@ -126,7 +128,7 @@ def regimes(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
     )
 
 
-def company_summary(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def company_summary(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     edits = [
         InlineKeyboardButton("✏️ " + t(f"company.label.{name}"), callback_data=COMPANY_EDIT + name)
         for name in COMPANY_FIELDS
@@ -144,7 +146,7 @@ MENU_RESET = "menu:reset"
 LANGUAGE = "lang:"  # + catalog language
 
 
-def languages(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def languages(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     """Each catalog's language, named in itself (`choices`: language -> name)."""
     return InlineKeyboardMarkup(
         [
@@ -160,7 +162,7 @@ CHECK = "hc:"  # + token + ":" + position, or ":new" for another challenge
 CHECK_NEW = "new"
 
 
-def challenge(t: Text, values: dict | None = None) -> InlineKeyboardMarkup:
+def challenge(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     token = (values or {}).get("token", "")
     symbols = [
         InlineKeyboardButton(symbol, callback_data=f"{CHECK}{token}:{position}")

@@ -6,14 +6,14 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from chat.common import say
-from chat.context import BotContext
+from chat.context import BotContext, user_id
 from chat.texts import Html
 from services.funnel import PERIODS, Milestone
 
 
 async def stats(update: Update, context: BotContext) -> None:
     """Anyone else gets the answer any unknown command gets."""
-    if update.effective_user is None or update.effective_user.id not in context.services.admins:
+    if update.effective_user is None or user_id(update) not in context.services.admins:
         await say(update, context, "common.idle", keyboard="menu")
         return
     figures = await context.services.funnel.report()
@@ -31,5 +31,5 @@ async def stats(update: Update, context: BotContext) -> None:
     await say(update, context, "stats.report", rows=rows)
 
 
-def stats_handler() -> CommandHandler:
+def stats_handler() -> CommandHandler[BotContext, None]:
     return CommandHandler("stats", stats)

@@ -26,7 +26,7 @@ from chat.common import (
     format_wait,
     say,
 )
-from chat.context import BotContext
+from chat.context import BotContext, chat_id, typed, user_id
 from chat.reasons import say_reason
 from services.accounts import ConfirmStatus
 from services.codes import DEEP_LINK_PREFIX, code_from_payload, looks_like_code
@@ -39,7 +39,7 @@ DEEP_LINK = filters.Regex(rf"^/start(@\w+)?\s+{DEEP_LINK_PREFIX}")
 
 class _PastedCode(filters.MessageFilter):
     def filter(self, message: Message) -> bool:
-        return bool(message.text) and looks_like_code(message.text)
+        return looks_like_code(message.text or "")
 
 
 PASTED_CODE = filters.TEXT & ~filters.COMMAND & _PastedCode(name="pasted_code")
@@ -62,11 +62,11 @@ async def start_confirm(update: Update, context: BotContext) -> Step | int:
 @begin_flow(CONFIRM_FLOW)
 async def confirm_pasted(update: Update, context: BotContext) -> Step | int:
     """A code pasted without a command."""
-    return await check_code(update, context, update.effective_message.text or "")
+    return await check_code(update, context, typed(update))
 
 
 async def receive_code(update: Update, context: BotContext) -> Step | int:
-    return await check_code(update, context, update.effective_message.text or "")
+    return await check_code(update, context, typed(update))
 
 
 async def receive_code_command(update: Update, context: BotContext) -> Step | int:
@@ -87,7 +87,7 @@ async def confirm_link(update: Update, context: BotContext) -> int:
 
 async def check_code(update: Update, context: BotContext, text: str) -> Step | int:
     result = await context.services.accounts.confirm(
-        text=text, chat_id=update.effective_chat.id, user_id=update.effective_user.id
+        text=text, chat_id=chat_id(update), user_id=user_id(update)
     )
     if result.status in (ConfirmStatus.WRONG, ConfirmStatus.NOT_A_CODE):
         context.chat.prompt = {"key": "confirm.ask-code", "keyboard": None, "values": {}}
@@ -123,7 +123,7 @@ async def start_resend(update: Update, context: BotContext) -> Step | int:
 
 async def receive_resend_email(update: Update, context: BotContext) -> Step | int:
     try:
-        email = parse_email(update.effective_message.text or "")
+        email = parse_email(typed(update))
     except Invalid as error:
         await say_reason(update, context, error)
         await ask(update, context, "resend.ask-email")
@@ -133,7 +133,7 @@ async def receive_resend_email(update: Update, context: BotContext) -> Step | in
 
 async def resend(update: Update, context: BotContext, email: str) -> int:
     result = await context.services.accounts.resend_code(
-        email=email, chat_id=update.effective_chat.id, user_id=update.effective_user.id
+        email=email, chat_id=chat_id(update), user_id=user_id(update)
     )
     if result.retry_after is not None:
         await say(
@@ -144,11 +144,11 @@ async def resend(update: Update, context: BotContext, email: str) -> int:
     return end_flow(context)
 
 
-def deep_link_handler() -> CommandHandler:
+def deep_link_handler() -> CommandHandler[BotContext, int]:
     return CommandHandler("start", confirm_link, filters=DEEP_LINK)
 
 
-def build_confirm_conversation() -> ConversationHandler:
+def build_confirm_conversation() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         name=CONFIRM_FLOW,
         persistent=True,
@@ -167,7 +167,7 @@ def build_confirm_conversation() -> ConversationHandler:
     )
 
 
-def build_resend_conversation() -> ConversationHandler:
+def build_resend_conversation() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         name=RESEND_FLOW,
         persistent=True,

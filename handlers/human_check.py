@@ -3,23 +3,25 @@ asks for it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from chat import keyboards
 from chat.common import ask, close_buttons, format_wait, say
-from chat.context import BotContext
+from chat.context import BotContext, Callback, pressed, user_id
 from services.human_check import TapResult
 
 
 async def send_challenge(update: Update, context: BotContext) -> bool:
     """Ask for a new challenge; False (and says so) when the check is locked."""
-    user_id = update.effective_user.id
-    wait = await context.services.human_check.locked_for(user_id)
+    person = user_id(update)
+    wait = await context.services.human_check.locked_for(person)
     if wait is not None:
         await say(update, context, "check.locked", wait=format_wait(update, context, wait))
         return False
-    challenge = await context.services.human_check.new_challenge(user_id)
+    challenge = await context.services.human_check.new_challenge(person)
     # The symbol's name in every language (name_es, article_es, name_en…): each catalog's
     # text picks its own, so the question reads right when asked again after /idioma.
     names: dict[str, str] = {}
@@ -43,8 +45,8 @@ async def send_challenge(update: Update, context: BotContext) -> bool:
 async def take_tap(update: Update, context: BotContext) -> TapResult | None:
     """A tap on a challenge's button. PASSED or LOCKED end the check; otherwise a new
     challenge is on screen (None)."""
-    query = update.callback_query
-    token, _, choice = query.data.removeprefix(keyboards.CHECK).partition(":")
+    query = pressed(update)
+    token, _, choice = (query.data or "").removeprefix(keyboards.CHECK).partition(":")
     services = context.services.human_check
     if choice == keyboards.CHECK_NEW:
         await close_buttons(update)
@@ -54,7 +56,7 @@ async def take_tap(update: Update, context: BotContext) -> TapResult | None:
     verdict = await services.tap(
         token=token,
         position=int(choice) if choice.isascii() and choice.isdecimal() else -1,
-        user_id=update.effective_user.id,
+        user_id=user_id(update),
     )
     passed = verdict.result is TapResult.PASSED
     await close_buttons(update, context.text(update, "check.passed") if passed else None)
@@ -71,5 +73,5 @@ async def take_tap(update: Update, context: BotContext) -> TapResult | None:
     return None if await send_challenge(update, context) else TapResult.LOCKED
 
 
-def tap_handler(callback) -> CallbackQueryHandler:  # type: ignore[no-untyped-def]
+def tap_handler(callback: Callback) -> CallbackQueryHandler[BotContext, Any]:
     return CallbackQueryHandler(callback, pattern=f"^{keyboards.CHECK}")

@@ -27,7 +27,7 @@ SECRET_PROMPTS = frozenset(
 
 def awaits_secret(context: BotContext) -> bool:
     prompt = context.chat.prompt
-    return context.chat.flow is not None and bool(prompt) and prompt["key"] in SECRET_PROMPTS
+    return context.chat.flow is not None and prompt is not None and prompt["key"] in SECRET_PROMPTS
 
 
 async def read_secret(update: Update) -> tuple[str, bool]:

@@ -20,7 +20,7 @@ from chat.common import (
     format_wait,
     say,
 )
-from chat.context import BotContext
+from chat.context import BotContext, chat_id, typed, user_id
 from chat.reasons import say_reason
 from chat.state import ResetDraft
 from handlers.human_check import send_challenge, take_tap, tap_handler
@@ -70,15 +70,15 @@ async def tap(update: Update, context: BotContext) -> Step | int:
 async def receive_email(update: Update, context: BotContext) -> Step | int:
     """Mail a code if the address has an account; the answer is the same either way."""
     try:
-        email = parse_email(update.effective_message.text or "")
+        email = parse_email(typed(update))
     except Invalid as error:
         await say_reason(update, context, error)
         await ask(update, context, "reset.ask-email")
         return Step.EMAIL
     wait = await context.services.reset.request(
         email=email,
-        chat_id=update.effective_chat.id,
-        user_id=update.effective_user.id,
+        chat_id=chat_id(update),
+        user_id=user_id(update),
         language=context.language(update),
     )
     if wait is not None:
@@ -95,7 +95,7 @@ async def receive_code(update: Update, context: BotContext) -> Step | int:
     current = draft(context)
     text, _ = await read_secret(update)
     check = await context.services.reset.check_code(
-        email=current.email or "", chat_id=update.effective_chat.id, text=text
+        email=current.email or "", chat_id=chat_id(update), text=text
     )
     if check.status is CodeStatus.VERIFIED:
         current.code_id = check.code_id
@@ -117,7 +117,7 @@ async def receive_password(update: Update, context: BotContext) -> Step | int:
     """Apply the sign-up's password policy to the new password."""
     current = draft(context)
     identity = await context.services.reset.identity(
-        code_id=current.code_id or 0, chat_id=update.effective_chat.id
+        code_id=current.code_id or 0, chat_id=chat_id(update)
     )
     if identity is None:
         await read_secret(update)
@@ -140,13 +140,13 @@ async def receive_password_again(update: Update, context: BotContext) -> Step | 
     changed = await context.services.reset.complete(
         code_id=current.code_id or 0,
         password_hash=current.password_hash or "",
-        chat_id=update.effective_chat.id,
+        chat_id=chat_id(update),
     )
     await say(update, context, "reset.done" if changed else "reset.expired")
     return finish(context)
 
 
-def build_reset_conversation() -> ConversationHandler:
+def build_reset_conversation() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         name=FLOW,
         persistent=True,

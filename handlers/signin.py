@@ -18,7 +18,7 @@ from chat.common import (
     format_wait,
     say,
 )
-from chat.context import BotContext
+from chat.context import BotContext, chat_id, typed, user_id
 from chat.reasons import say_reason
 from handlers.passwords import not_a_secret, read_secret
 from services.signin import SignInResult, SignInStatus
@@ -40,16 +40,15 @@ async def take_login_email(update: Update, context: BotContext) -> bool | None:
     """Keep the email and ask for the password (True); a bad one is explained and asked
     again (False). When sign-in to the address is locked for this chat, say for how long
     before anyone types a password in vain (None)."""
-    message = update.effective_message
     try:
-        email = parse_email(message.text or "")
+        email = parse_email(typed(update))
     except Invalid as error:
         # Not an address: perhaps the password, typed first. It goes from the chat.
         await say_reason(update, context, error)
         await not_a_secret(update, context)
         return False
     wait = await context.services.signin.locked_for(
-        email=email, chat_id=update.effective_chat.id, user_id=update.effective_user.id
+        email=email, chat_id=chat_id(update), user_id=user_id(update)
     )
     if wait is not None:
         await say(update, context, "signin.locked", wait=format_wait(update, context, wait))
@@ -68,8 +67,8 @@ async def take_login_password(update: Update, context: BotContext) -> SignInResu
     result = await context.services.signin.sign_in(
         email=context.chat.login_email or "",
         password=password,
-        chat_id=update.effective_chat.id,
-        user_id=update.effective_user.id,
+        chat_id=chat_id(update),
+        user_id=user_id(update),
     )
     if result.status is SignInStatus.WRONG:
         # The flow ends, so that what the answer suggests works at once: pasting the
@@ -85,6 +84,7 @@ async def take_login_password(update: Update, context: BotContext) -> SignInResu
     else:
         if result.left is not None:
             await say(update, context, "signin.switched", left=result.left.email)
+        assert result.account is not None  # signed in: to this account
         await say(update, context, "signin.signed-in", email=result.account.email)
     return result
 
@@ -107,7 +107,7 @@ async def receive_password(update: Update, context: BotContext) -> Step | int:
     return end_flow(context)
 
 
-def build_signin_conversation() -> ConversationHandler:
+def build_signin_conversation() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         name=FLOW,
         persistent=True,

@@ -3,11 +3,11 @@ The diagram is in signup.mmd."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import IntEnum
 
 from telegram import Update
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     ConversationHandler,
     MessageHandler,
@@ -28,7 +28,7 @@ from chat.common import (
     format_wait,
     say,
 )
-from chat.context import BotContext
+from chat.context import BotContext, Handler, pressed, typed, user_id
 from chat.reasons import say_reason
 from chat.state import SignupDraft
 from handlers.human_check import send_challenge, take_tap, tap_handler
@@ -60,7 +60,7 @@ def draft(context: BotContext) -> SignupDraft:
 @begin_flow(FLOW)
 async def start_signup(update: Update, context: BotContext) -> Step | int:
     """Begin a sign-up with an empty draft (after the human check, if it is on)."""
-    wait = await context.services.accounts.signup_wait(update.effective_user.id)
+    wait = await context.services.accounts.signup_wait(user_id(update))
     if wait is not None:
         await say(update, context, "signup.wait", wait=format_wait(update, context, wait))
         return end_flow(context)
@@ -101,7 +101,7 @@ async def ask_email(update: Update, context: BotContext) -> Step:
 async def receive_email(update: Update, context: BotContext) -> Step:
     """Check the email; a bad one gets the reason and the question again."""
     try:
-        draft(context).email = parse_email(update.effective_message.text or "")
+        draft(context).email = parse_email(typed(update))
     except Invalid as error:
         await say_reason(update, context, error)
         return await ask_email(update, context)
@@ -116,7 +116,7 @@ async def ask_rfc(update: Update, context: BotContext) -> Step:
 async def receive_rfc(update: Update, context: BotContext) -> Step:
     """Check the RFC; when only its check digit fails, let the person vouch for it."""
     try:
-        checked = check_rfc(update.effective_message.text or "")
+        checked = check_rfc(typed(update))
     except Invalid as error:
         await say_reason(update, context, error)
         return await ask_rfc(update, context)
@@ -174,7 +174,9 @@ async def receive_password_again(update: Update, context: BotContext) -> Step:
     return await show_summary(update, context)
 
 
-async def next_after(update: Update, context: BotContext, ask_next) -> Step:  # type: ignore[no-untyped-def]
+async def next_after(
+    update: Update, context: BotContext, ask_next: Callable[[Update, BotContext], Awaitable[Step]]
+) -> Step:
     """After a value was accepted: back to the summary when correcting, else onward."""
     if draft(context).returning_to_summary and is_complete(draft(context)):
         return await show_summary(update, context)
@@ -204,7 +206,7 @@ async def show_summary(update: Update, context: BotContext) -> Step:
 
 async def create_account(update: Update, context: BotContext) -> Step | int:
     """Create the account (or, for a taken address, answer just the same)."""
-    query = update.callback_query
+    query = pressed(update)
     await query.answer(context.text(update, "signup.creating"))
     current = draft(context)
     request = SignupRequest(
@@ -213,7 +215,7 @@ async def create_account(update: Update, context: BotContext) -> Step | int:
         password_hash=current.password_hash,
         language=context.language(update),
     )
-    result = await context.services.accounts.register(request, user_id=update.effective_user.id)
+    result = await context.services.accounts.register(request, user_id=user_id(update))
     await query.edit_message_reply_markup(None)
     if result.outcome is RegisterOutcome.LIMITED:
         await say(
@@ -229,7 +231,7 @@ async def create_account(update: Update, context: BotContext) -> Step | int:
 
 async def fix_field(update: Update, context: BotContext) -> Step:
     """From the summary: ask one value again, then come back to the summary."""
-    query = update.callback_query
+    query = pressed(update)
     await close_buttons(update)
     draft(context).returning_to_summary = True
     if query.data == keyboards.SIGNUP_FIX_EMAIL:
@@ -245,7 +247,7 @@ async def cancel_from_summary(update: Update, context: BotContext) -> int:
     return await cancel(update, context)
 
 
-def build_signup_conversation(*extra_fallbacks: BaseHandler) -> ConversationHandler:
+def build_signup_conversation(*extra_fallbacks: Handler) -> ConversationHandler[BotContext]:
     fixes = (keyboards.SIGNUP_FIX_EMAIL, keyboards.SIGNUP_FIX_RFC, keyboards.SIGNUP_FIX_PASSWORD)
     fix = "^(" + "|".join(fixes) + ")$"
     return ConversationHandler(

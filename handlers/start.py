@@ -8,7 +8,6 @@ import logging
 from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
-    BaseHandler,
     CallbackQueryHandler,
     MessageHandler,
     TypeHandler,
@@ -26,7 +25,7 @@ from chat.common import (
     show_help,
     stale_button,
 )
-from chat.context import BotContext
+from chat.context import BotContext, Handler
 from handlers.groups import outside_private_chats
 from handlers.passwords import awaits_secret, not_a_secret
 
@@ -87,12 +86,12 @@ async def edited(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-def log_handlers() -> list[BaseHandler]:
+def log_handlers() -> list[Handler]:
     """One log line per update (group -2)."""
     return [TypeHandler(Update, log_update)]
 
 
-def guard_handlers() -> list[BaseHandler]:
+def guard_handlers() -> list[Handler]:
     """Run before the flows (group -1)."""
     return [
         outside_private_chats(),
@@ -100,7 +99,7 @@ def guard_handlers() -> list[BaseHandler]:
     ]
 
 
-def idle_handlers() -> list[BaseHandler]:
+def idle_handlers() -> list[Handler]:
     """After every flow: what is left when no flow took the update."""
     return [
         command("start", start),

@@ -21,6 +21,7 @@ import pickle
 import sqlite3
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 OUT = Path(__file__).resolve().parents[1] / "services" / "data" / "sat"
 
@@ -54,7 +55,7 @@ APPLIES_TO = {
 
 
 class PlainUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str):  # type: ignore[no-untyped-def]
+    def find_class(self, module: str, name: str) -> Any:
         raise pickle.UnpicklingError(f"refusing {module}.{name}")
 
 

@@ -5,7 +5,7 @@ next field without a value (or to the summary)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,7 @@ from telegram import Update
 
 from chat import keyboards
 from chat.common import ask, close_buttons
-from chat.context import BotContext
+from chat.context import BotContext, pressed, typed
 from chat.reasons import say_reason
 from handlers.company.form import Step, draft, person_of, person_text, show_summary
 from services import company_fields as check
@@ -21,7 +21,7 @@ from services.company import FIELDS
 from services.validation import Invalid, PersonType, parse_email
 
 Parser = Callable[[str, BotContext], str]
-Receiver = Callable[[Update, BotContext], Awaitable[Step]]
+Receiver = Callable[[Update, BotContext], Coroutine[Any, Any, Step]]
 Details = Callable[[Update, BotContext], dict[str, Any]]
 
 
@@ -85,7 +85,7 @@ def receiver(field: FormField) -> Receiver:
 
     async def receive(update: Update, context: BotContext) -> Step:
         """Check the typed value, keep it, go on."""
-        return await take(update, context, field, update.effective_message.text or "")
+        return await take(update, context, field, typed(update))
 
     receive.__name__ = f"receive_{field.name}"
     return receive
@@ -138,7 +138,7 @@ async def receive_razon_social(update: Update, context: BotContext) -> Step:
     """Upper case; a trailing régimen capital is offered to be dropped (persona moral)."""
     current = draft(context)
     try:
-        name = check.clean_razon_social(update.effective_message.text or "")
+        name = check.clean_razon_social(typed(update))
     except Invalid as error:
         return await refuse(update, context, error, field_at(Step.RAZON_SOCIAL))
     suggested = (
@@ -156,7 +156,7 @@ async def receive_razon_social(update: Update, context: BotContext) -> Step:
 
 async def decide_capital(update: Update, context: BotContext) -> Step:
     """Keep the razón social without its régimen capital, or as typed."""
-    query = update.callback_query
+    query = pressed(update)
     await close_buttons(update)
     current = draft(context)
     if query.data == keyboards.COMPANY_YES and current.suggested_name:
@@ -167,9 +167,9 @@ async def decide_capital(update: Update, context: BotContext) -> Step:
 
 async def choose_regime(update: Update, context: BotContext) -> Step:
     """A régimen tapped: read as if its code were typed."""
-    query = update.callback_query
+    query = pressed(update)
     await close_buttons(update)
-    code = query.data.removeprefix(keyboards.REGIME)
+    code = (query.data or "").removeprefix(keyboards.REGIME)
     return await take(update, context, field_at(Step.REGIMEN), code)
 
 
@@ -177,9 +177,7 @@ async def receive_postal_code(update: Update, context: BotContext) -> Step:
     """Check the code against SAT's catalog and propose its estado and municipio."""
     current = draft(context)
     try:
-        found = check.parse_postal_code(
-            update.effective_message.text or "", context.services.catalogs
-        )
+        found = check.parse_postal_code(typed(update), context.services.catalogs)
     except Invalid as error:
         return await refuse(update, context, error, field_at(Step.CODIGO_POSTAL))
     current.values["codigo_postal"] = found.code
@@ -210,7 +208,7 @@ async def receive_postal_code(update: Update, context: BotContext) -> Step:
 
 async def decide_place(update: Update, context: BotContext) -> Step:
     """«Sí»: keep the proposed estado and municipio; «No»: they are asked later."""
-    query = update.callback_query
+    query = pressed(update)
     await close_buttons(update)
     current = draft(context)
     proposal, current.proposed_place = current.proposed_place or {}, None

@@ -4,6 +4,8 @@ The steps and the summary are in form.py; each field's question and reading in f
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
@@ -19,7 +21,7 @@ from chat.common import (
     flow_fallbacks,
     say,
 )
-from chat.context import BotContext
+from chat.context import BotContext, Callback, chat_id, pressed
 from chat.state import CompanyDraft
 from handlers.company.fields import (
     FORM_FIELDS,
@@ -49,7 +51,7 @@ FLOW = "company"
 @begin_flow(FLOW)
 async def start_company(update: Update, context: BotContext) -> Step | int:
     """Show the stored data, go on with a draft, or offer to start (or skip)."""
-    account = await context.services.signin.current_account(update.effective_chat.id)
+    account = await context.services.signin.current_account(chat_id(update))
     if account is None:
         await say(update, context, "signin.first-sign-in")
         await ask_login_email(update, context)
@@ -68,7 +70,7 @@ async def receive_login_email(update: Update, context: BotContext) -> Step | int
 async def receive_login_password(update: Update, context: BotContext) -> Step | int:
     """Signed in: on to the company data; otherwise the flow ends with the reason."""
     result = await take_login_password(update, context)
-    if result.status is SignInStatus.SIGNED_IN:
+    if result.status is SignInStatus.SIGNED_IN and result.account is not None:
         return await open_company(update, context, result.account)
     return end_flow(context)  # what was typed of the form stays for the next /empresa
 
@@ -115,15 +117,15 @@ async def skip(update: Update, context: BotContext) -> int:
 
 async def edit_field(update: Update, context: BotContext) -> Step:
     """Ask the field tapped again; its answer leads back to the summary."""
-    query = update.callback_query
+    query = pressed(update)
     await close_buttons(update)
-    name = query.data.removeprefix(keyboards.COMPANY_EDIT)
+    name = (query.data or "").removeprefix(keyboards.COMPANY_EDIT)
     return await ask_field(update, context, field_named(name))
 
 
 async def save(update: Update, context: BotContext) -> int:
     """Store the data, if this chat is still signed in to the draft's account."""
-    query = update.callback_query
+    query = pressed(update)
     await query.answer()
     if not await save_for_chat(update, context, draft(context)):
         await say(update, context, "signin.session-ended")
@@ -139,7 +141,7 @@ async def save_for_chat(update: Update, context: BotContext, current: CompanyDra
     one transaction by the service); whether it was saved."""
     data = CompanyData(**{name: current.values.get(name) for name in FIELDS})
     return await context.services.companies.save_for_chat(
-        chat_id=update.effective_chat.id, account_id=current.account_id, data=data
+        chat_id=chat_id(update), account_id=current.account_id, data=data
     )
 
 
@@ -151,16 +153,16 @@ async def cancel_form(update: Update, context: BotContext) -> int:
     return end_flow(context)
 
 
-def button(callback, data: str) -> CallbackQueryHandler:  # type: ignore[no-untyped-def]
+def button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, Any]:
     return CallbackQueryHandler(callback, pattern=f"^{data}$")
 
 
-def typed(step: Step) -> MessageHandler:
+def typed(step: Step) -> MessageHandler[BotContext, Any]:
     """Text typed at a step, read as the answer to the field asked there."""
     return MessageHandler(TYPED_TEXT, receiver(field_at(step)))
 
 
-def build_company_conversation() -> ConversationHandler:
+def build_company_conversation() -> ConversationHandler[BotContext]:
     yes_or_no = f"({keyboards.COMPANY_YES}|{keyboards.COMPANY_NO})"
     return ConversationHandler(
         name=FLOW,
