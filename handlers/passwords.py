@@ -5,9 +5,10 @@ password's hash is kept."""
 from __future__ import annotations
 
 from telegram import Update
+from telegram.ext import MessageHandler, filters
 
-from chat.common import ask, ask_again, delete_quietly, say
-from chat.context import BotContext
+from chat.common import PASSWORD_TEXT, ask, ask_again, delete_quietly, say
+from chat.context import BotContext, Callback, Handler
 from chat.reasons import say_reason
 from services.validation import Invalid, check_password
 
@@ -28,6 +29,13 @@ SECRET_PROMPTS = frozenset(
 def awaits_secret(context: BotContext) -> bool:
     prompt = context.chat.prompt
     return context.chat.flow is not None and prompt is not None and prompt["key"] in SECRET_PROMPTS
+
+
+def secret_step(receive: Callback) -> list[Handler]:
+    """The handlers of a step whose answer is a secret, or may be one: text goes to
+    `receive` (even text beginning with "/", unless it is one of the bot's commands), and
+    anything else is deleted, since a photo's caption may hold the secret too."""
+    return [MessageHandler(PASSWORD_TEXT, receive), MessageHandler(~filters.TEXT, not_a_secret)]
 
 
 async def read_secret(update: Update) -> tuple[str, bool]:

@@ -10,7 +10,6 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from chat import keyboards
 from chat.common import (
-    PASSWORD_TEXT,
     TYPED_TEXT,
     ask,
     begin_flow,
@@ -24,7 +23,13 @@ from chat.context import BotContext, chat_id, typed, user_id
 from chat.reasons import say_reason
 from chat.state import ResetDraft
 from handlers.human_check import send_challenge, take_tap, tap_handler
-from handlers.passwords import not_a_secret, read_secret, same_password, take_new_password
+from handlers.passwords import (
+    not_a_secret,
+    read_secret,
+    same_password,
+    secret_step,
+    take_new_password,
+)
 from services.human_check import TapResult
 from services.reset import CodeStatus
 from services.validation import Invalid, parse_email
@@ -161,14 +166,8 @@ def build_reset_conversation() -> ConversationHandler[BotContext]:
                 MessageHandler(TYPED_TEXT, receive_code),
                 MessageHandler(~filters.TEXT, not_a_secret),
             ],
-            Step.PASSWORD: [
-                MessageHandler(PASSWORD_TEXT, receive_password),
-                MessageHandler(~filters.TEXT, not_a_secret),
-            ],
-            Step.PASSWORD_AGAIN: [
-                MessageHandler(PASSWORD_TEXT, receive_password_again),
-                MessageHandler(~filters.TEXT, not_a_secret),
-            ],
+            Step.PASSWORD: secret_step(receive_password),
+            Step.PASSWORD_AGAIN: secret_step(receive_password_again),
         },
         fallbacks=flow_fallbacks(),
     )

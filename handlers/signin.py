@@ -5,11 +5,10 @@ from __future__ import annotations
 from enum import IntEnum
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from chat import keyboards
 from chat.common import (
-    PASSWORD_TEXT,
     ask,
     begin_flow,
     command,
@@ -20,7 +19,7 @@ from chat.common import (
 )
 from chat.context import BotContext, chat_id, typed, user_id
 from chat.reasons import say_reason
-from handlers.passwords import not_a_secret, read_secret
+from handlers.passwords import not_a_secret, read_secret, secret_step
 from services.signin import SignInResult, SignInStatus
 from services.validation import Invalid, parse_email
 
@@ -116,14 +115,8 @@ def build_signin_conversation() -> ConversationHandler[BotContext]:
             CallbackQueryHandler(start_signin, pattern=f"^{keyboards.MENU_SIGNIN}$"),
         ],
         states={
-            Step.EMAIL: [
-                MessageHandler(PASSWORD_TEXT, receive_email),
-                MessageHandler(~filters.TEXT, not_a_secret),
-            ],
-            Step.PASSWORD: [
-                MessageHandler(PASSWORD_TEXT, receive_password),
-                MessageHandler(~filters.TEXT, not_a_secret),
-            ],
+            Step.EMAIL: secret_step(receive_email),
+            Step.PASSWORD: secret_step(receive_password),
         },
         fallbacks=flow_fallbacks(),
     )

@@ -11,12 +11,10 @@ from telegram.ext import (
     CallbackQueryHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from chat import keyboards
 from chat.common import (
-    PASSWORD_TEXT,
     TYPED_TEXT,
     ask,
     begin_flow,
@@ -32,7 +30,7 @@ from chat.context import BotContext, Handler, pressed, typed, user_id
 from chat.reasons import say_reason
 from chat.state import SignupDraft
 from handlers.human_check import send_challenge, take_tap, tap_handler
-from handlers.passwords import not_a_secret, same_password, take_new_password
+from handlers.passwords import same_password, secret_step, take_new_password
 from services.accounts import RegisterOutcome
 from services.human_check import TapResult
 from services.models import SignupRequest
@@ -266,14 +264,8 @@ def build_signup_conversation(*extra_fallbacks: Handler) -> ConversationHandler[
                 CallbackQueryHandler(retype_rfc, pattern=f"^{keyboards.RFC_RETYPE}$"),
                 MessageHandler(TYPED_TEXT, receive_rfc),
             ],
-            Step.PASSWORD: [
-                MessageHandler(PASSWORD_TEXT, receive_password),
-                MessageHandler(~filters.TEXT, not_a_secret),
-            ],
-            Step.PASSWORD_AGAIN: [
-                MessageHandler(PASSWORD_TEXT, receive_password_again),
-                MessageHandler(~filters.TEXT, not_a_secret),
-            ],
+            Step.PASSWORD: secret_step(receive_password),
+            Step.PASSWORD_AGAIN: secret_step(receive_password_again),
             Step.SUMMARY: [
                 CallbackQueryHandler(create_account, pattern=f"^{keyboards.SIGNUP_CREATE}$"),
                 CallbackQueryHandler(fix_field, pattern=fix),

@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
 
 from chat import keyboards
 from chat.common import (
-    PASSWORD_TEXT,
     TYPED_TEXT,
     ask,
     begin_flow,
@@ -37,7 +36,7 @@ from handlers.company.fields import (
     use_account_email,
 )
 from handlers.company.form import Step, draft, person_text, show_summary
-from handlers.passwords import not_a_secret
+from handlers.passwords import secret_step
 from handlers.signin import ask_login_email, take_login_email, take_login_password
 from services.company import FIELDS, CompanyData
 from services.signin import AccountInfo, SignInStatus
@@ -172,14 +171,8 @@ def build_company_conversation() -> ConversationHandler[BotContext]:
             button(start_company, keyboards.MENU_COMPANY),
         ],
         states={
-            Step.LOGIN_EMAIL: [
-                MessageHandler(PASSWORD_TEXT, receive_login_email),
-                MessageHandler(~filters.TEXT, not_a_secret),
-            ],
-            Step.LOGIN_PASSWORD: [
-                MessageHandler(PASSWORD_TEXT, receive_login_password),
-                MessageHandler(~filters.TEXT, not_a_secret),
-            ],
+            Step.LOGIN_EMAIL: secret_step(receive_login_email),
+            Step.LOGIN_PASSWORD: secret_step(receive_login_password),
             Step.INTRO: [
                 button(begin_form, keyboards.COMPANY_START),
                 button(skip, keyboards.COMPANY_SKIP),
