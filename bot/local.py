@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.runtime import BotRuntime
-from bot.settings import Settings
+from bot.settings import DEFAULT_DATABASE_URL, Settings
 from emulator import BotApiEmulator, Person
 from emulator.world import Message
 from mail.delivery import FileTransport
@@ -126,10 +126,15 @@ def local_key(path: Path = LOCAL_KEY_FILE) -> SecretStr:
 
 
 async def run_local(settings: Settings) -> int:
+    # Its own data, whatever .env says: a production DATABASE_URL or SMTP_HOST must not
+    # receive a terminal's trials.
     local = settings.model_copy(
         update={
             "webhook_url": None,
-            "data_encryption_key": settings.data_encryption_key or local_key(),
+            "database_url": DEFAULT_DATABASE_URL,
+            "smtp_host": None,
+            "mail_outbox_dir": Path("./var/outbox"),
+            "data_encryption_key": local_key(),
         }
     )
     emulator = BotApiEmulator()

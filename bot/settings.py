@@ -143,6 +143,11 @@ class Settings(BaseSettings):
     def _consistent(self) -> Settings:
         if self.smtp_host and not self.mail_from:
             raise ValueError("MAIL_FROM is required when SMTP_HOST is set")
+        if self.webhook_url and "/" not in self.webhook_url.split("://", 1)[-1].strip("/"):
+            raise ValueError(
+                "WEBHOOK_URL needs a path after the host (e.g. https://bot.example.com/telegram): "
+                "its last segment is the path the bot serves"
+            )
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
         return self

@@ -53,6 +53,7 @@ def test_environment_names_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"log_level": "LOUD"}, "LOG_LEVEL"),
         ({"smtp_host": "smtp.example.mx"}, "MAIL_FROM is required"),
         ({"webhook_url": "https://bot.example.mx/hook"}, "WEBHOOK_SECRET is required"),
+        ({"webhook_url": "https://bot.example.mx/"}, "WEBHOOK_URL needs a path"),
         ({"webhook_secret": "corto-pero-valido"}, "WEBHOOK_SECRET: at least 32"),
         ({"webhook_secret": "x" * 31}, "WEBHOOK_SECRET: at least 32"),
         ({"webhook_secret": "x" * 257}, "WEBHOOK_SECRET: at most 256"),
