@@ -58,8 +58,8 @@ async def take_login_email(update: Update, context: BotContext) -> bool | None:
 
 
 async def take_login_password(update: Update, context: BotContext) -> SignInResult:
-    """Delete the password message, check it, and say how it went. A wrong one starts
-    over from the email, since the answer does not say which of the two was wrong."""
+    """Delete the password message, check it, and say how it went. A wrong one (or an
+    unconfirmed account, in the same words) ends with buttons for what it suggests."""
     password, deleted = await read_secret(update)
     if not deleted:
         await say(update, context, "signup.password-not-deleted")
