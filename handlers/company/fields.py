@@ -9,15 +9,16 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+import annotated_types
 from telegram import Update
 
 from chat import keyboards
 from chat.common import ask, close_buttons
 from chat.context import BotContext, pressed, typed
-from chat.reasons import say_reason
+from chat.reasons import REASONS, say_reason
 from handlers.company.form import Step, draft, person_of, person_text, show_summary
 from services import company_fields as check
-from services.company import FIELDS
+from services.company import FIELDS, CompanyData
 from services.validation import Invalid, PersonType, parse_email
 
 Parser = Callable[[str, BotContext], str]
@@ -94,9 +95,23 @@ def receiver(field: FormField) -> Receiver:
 # How typed answers are read
 
 
-def words(reason: str, *, longest: int = 100) -> Parser:
-    """Any visible text up to `longest` characters; `reason` names the field in refusals."""
+def words(field: str, reason: str | None = None) -> Parser:
+    """Any visible text, as long as the model lets `field` be; `reason` (the field's name by
+    default) names it in refusals, whose texts must exist (checked here, at import)."""
+    reason = reason or field
+    longest = longest_text(field)
+    for refusal in (f"company.{reason}-empty", f"company.{reason}-too-long"):
+        if refusal not in REASONS:
+            raise KeyError(f"{refusal!r} has no text in chat/reasons.py")
     return lambda text, _: check.clean_text(text, reason=reason, longest=longest)
+
+
+def longest_text(field: str) -> int:
+    """The model's max_length for a text field: one place says how long it may be."""
+    for rule in CompanyData.model_fields[field].metadata:
+        if isinstance(rule, annotated_types.MaxLen):
+            return int(rule.max_length)
+    raise ValueError(f"CompanyData.{field} has no max_length")
 
 
 def regime_code(text: str, context: BotContext) -> str:
@@ -253,14 +268,14 @@ FORM_FIELDS = (
         "numero_exterior",
         Step.NUMERO_EXTERIOR,
         "company.ask-numero-exterior",
-        parse=words("numero", longest=30),
+        parse=words("numero_exterior", "numero"),
     ),
     FormField(
         "numero_interior",
         Step.NUMERO_INTERIOR,
         "company.ask-numero-interior",
         keyboard="omit",
-        parse=words("numero", longest=30),
+        parse=words("numero_interior", "numero"),
     ),
     FormField("colonia", Step.COLONIA, "company.ask-colonia", parse=words("colonia")),
     FormField("municipio", Step.MUNICIPIO, "company.ask-municipio", parse=words("municipio")),

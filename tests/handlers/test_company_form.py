@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chat.texts import Catalog
 from handlers.company import build_company_conversation
-from handlers.company.fields import FORM_FIELDS
+from handlers.company.fields import FORM_FIELDS, longest_text
 from handlers.company.form import Step
 from services.company import FIELDS
 
@@ -30,3 +30,17 @@ def test_every_field_has_its_question_and_summary_button_in_every_language() -> 
         for field in FORM_FIELDS:
             assert field.prompt in texts, (language, field.name)
             assert f"company.label.{field.name}" in texts, (language, field.name)
+
+
+def test_the_summary_shows_every_field_in_every_language() -> None:
+    """The summary's text is written out per language (its words differ from the buttons'
+    labels): a new field left out of it would be saved unseen."""
+    for language, texts in Catalog.load().languages.items():
+        summary = texts["company.summary"]
+        shown = {"regimen_fiscal": "{regimen}"}  # shown with its name from SAT's catalog
+        for field in FORM_FIELDS:
+            assert shown.get(field.name, f"{{{field.name}}}") in summary, (language, field.name)
+
+
+def test_a_text_field_is_as_long_as_the_model_lets_it_be() -> None:
+    assert longest_text("calle") == 100 and longest_text("numero_exterior") == 30
