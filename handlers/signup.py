@@ -34,7 +34,7 @@ from handlers.passwords import same_password, secret_step, take_new_password
 from services.accounts import RegisterOutcome
 from services.human_check import TapResult
 from services.models import SignupRequest
-from services.validation import Invalid, PersonType, check_rfc, parse_email, person_type_of
+from services.validation import Invalid, check_rfc, parse_email, person_type_of
 
 FLOW = "signup"
 
@@ -188,8 +188,7 @@ def is_complete(current: SignupDraft) -> bool:
 async def show_summary(update: Update, context: BotContext) -> Step:
     current = draft(context)
     current.returning_to_summary = False
-    moral = person_type_of(current.rfc or "") is PersonType.MORAL
-    person = "signup.person-moral" if moral else "signup.person-fisica"
+    person = f"signup.person-{person_type_of(current.rfc or '').value}"
     await ask(
         update,
         context,

@@ -41,6 +41,15 @@ def clean_razon_social(text: str) -> str:
     return value
 
 
+def capital_suggestion(razon_social: str, person: PersonType) -> str | None:
+    """What to offer instead of the razón social as typed: for a persona moral, the name
+    without its régimen capital (CFDI 4.0 wants it so); None when there is nothing to offer
+    (a persona física's name has no régimen capital)."""
+    if person is not PersonType.MORAL:
+        return None
+    return without_capital_regime(razon_social)
+
+
 def without_capital_regime(razon_social: str) -> str | None:
     """The name without its régimen capital, or None when it has none."""
     stripped = _CAPITAL.sub("", razon_social).strip(" ,")

@@ -19,7 +19,7 @@ from chat.reasons import REASONS, say_reason
 from handlers.company.form import Step, draft, person_of, person_text, show_summary
 from services import company_fields as check
 from services.company import FIELDS, CompanyData
-from services.validation import Invalid, PersonType, parse_email
+from services.validation import Invalid, parse_email
 
 Parser = Callable[[str, BotContext], str]
 Receiver = Callable[[Update, BotContext], Coroutine[Any, Any, Step]]
@@ -156,9 +156,7 @@ async def receive_razon_social(update: Update, context: BotContext) -> Step:
         name = check.clean_razon_social(typed(update))
     except Invalid as error:
         return await refuse(update, context, error, field_at(Step.RAZON_SOCIAL))
-    suggested = (
-        check.without_capital_regime(name) if person_of(current) is PersonType.MORAL else None
-    )
+    suggested = check.capital_suggestion(name, person_of(current))
     current.values["razon_social"] = name
     if suggested is None:
         return await advance(update, context)

@@ -6,6 +6,7 @@ import pytest
 
 from services.catalogs import SatCatalogs
 from services.company_fields import (
+    capital_suggestion,
     clean_razon_social,
     clean_text,
     parse_phone,
@@ -154,3 +155,10 @@ def test_line_breaks_and_tabs_in_a_text_field_become_one_space() -> None:
 def test_phone_takes_only_ascii_digits(typed: str) -> None:
     with pytest.raises(Invalid):
         parse_phone(typed)
+
+
+def test_only_a_persona_moral_is_offered_its_name_without_the_regime_capital() -> None:
+    name = "EMPRESA PATITO, S.A. DE C.V."
+    assert capital_suggestion(name, PersonType.MORAL) == "EMPRESA PATITO"
+    assert capital_suggestion(name, PersonType.FISICA) is None
+    assert capital_suggestion("EMPRESA PATITO", PersonType.MORAL) is None
