@@ -10,7 +10,6 @@ timeouts kept."""
 from __future__ import annotations
 
 import ssl
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
@@ -18,9 +17,6 @@ import aiohttp
 import certifi
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
-
-if TYPE_CHECKING:
-    from telegram._utils.types import ODVInput
 
 DEFAULT_TIMEOUT_SECONDS = 5.0  # connect, read and write, as PTB's HTTPXRequest
 DEFAULT_POOL_TIMEOUT_SECONDS = 1.0
@@ -76,10 +72,12 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        # Seconds, None for none, or PTB's "not given" marker: typed as object here, which
+        # PTB's own type for them (in a private module) narrows.
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
@@ -124,9 +122,13 @@ class AiohttpRequest(BaseRequest):
             self._proxies[key] = None if proxy is None or proxy_bypass(key[1]) else proxy
         return self._proxies[key]
 
-    def _chosen(self, name: str, value: ODVInput[float]) -> float | None:
+    def _chosen(self, name: str, value: object) -> float | None:
         """The value passed for one call, or this request's own default."""
-        return self._timeout[name] if isinstance(value, _DEFAULT) else value  # type: ignore[return-value]
+        if isinstance(value, _DEFAULT):
+            return self._timeout[name]
+        if value is None or isinstance(value, int | float):
+            return None if value is None else float(value)
+        raise TypeError(f"{name} must be seconds or None, not {value!r}")
 
 
 _NO_TIMEOUT = aiohttp.ClientTimeout(total=None)
