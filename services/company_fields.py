@@ -76,10 +76,15 @@ def parse_postal_code(text: str, catalogs: SatCatalogs) -> PostalCode:
     return found
 
 
+def text_refusals(reason: str) -> tuple[str, str]:
+    """The reasons clean_text may give for a field: empty, too long."""
+    return f"company.{reason}-empty", f"company.{reason}-too-long"
+
+
 def clean_text(text: str, *, reason: str, longest: int = 100) -> str:
     value = _visible(text)
     if not value:
-        raise Invalid(f"company.{reason}-empty")
+        raise Invalid(f"company.{reason}-empty")  # as text_refusals names them
     if len(value) > longest:
         raise Invalid(f"company.{reason}-too-long")
     return value

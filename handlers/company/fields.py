@@ -100,7 +100,7 @@ def words(field: str, reason: str | None = None) -> Parser:
     default) names it in refusals, whose texts must exist (checked here, at import)."""
     reason = reason or field
     longest = longest_text(field)
-    for refusal in (f"company.{reason}-empty", f"company.{reason}-too-long"):
+    for refusal in check.text_refusals(reason):
         if refusal not in REASONS:
             raise KeyError(f"{refusal!r} has no text in chat/reasons.py")
     return lambda text, _: check.clean_text(text, reason=reason, longest=longest)
