@@ -152,14 +152,20 @@ def format_wait(update: Update, context: BotContext, wait: timedelta | None) -> 
     return context.text(update, "common.wait-minutes", minutes=(seconds + 59) // 60)
 
 
-async def cancel(update: Update, context: BotContext) -> int:
-    """Leave whatever flow the chat is in; drafts are dropped."""
+def leave_flow(context: BotContext) -> bool:
+    """End whatever flow the chat is in and drop every draft; whether it was in one."""
     in_flow = context.chat.flow is not None
     context.chat.signup = None
     context.chat.login_email = None
     context.chat.company = None
     context.chat.reset = None
     end_flow(context)
+    return in_flow
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """Leave whatever flow the chat is in; drafts are dropped."""
+    in_flow = leave_flow(context)
     await say(update, context, "common.cancelled" if in_flow else "common.nothing-to-cancel")
     return END
 
@@ -168,12 +174,7 @@ async def sign_out(update: Update, context: BotContext) -> int:
     """/salir: close this chat's session; inside a flow, leave it too (drafts dropped), as
     on a shared computer one would expect."""
     signed_out = await context.services.signin.sign_out(chat_id(update))
-    for_flow = context.chat.flow is not None
-    context.chat.signup = None
-    context.chat.login_email = None
-    context.chat.company = None
-    context.chat.reset = None
-    end_flow(context)
+    for_flow = leave_flow(context)
     await say(update, context, "signin.signed-out" if signed_out else "signin.not-signed-in")
     if for_flow and not signed_out:
         await say(update, context, "common.cancelled")
