@@ -16,7 +16,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 
 from chat.state import ChatData
 from storage import repositories
-from storage.crypto import SecretBox
+from storage.crypto import SecretBox, UnreadableSecret
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,17 @@ class DatabasePersistence(BasePersistence[dict[str, Any], ChatData, dict[str, An
     async def get_chat_data(self) -> dict[int, ChatData]:
         async with self._sessions() as session:
             rows = await repositories.load_chat_data(session=session)
-        return {row.chat_id: ChatData.from_json(self._open(row.data)) for row in rows}
+        chats = {}
+        for row in rows:
+            try:
+                chats[row.chat_id] = ChatData.from_json(self._open(row.data))
+            except UnreadableSecret:
+                # Sealed with a key no longer given: the chat starts afresh rather than the
+                # bot not starting at all.
+                logger.warning(
+                    "chat %s: its data was sealed with another key; dropped", row.chat_id
+                )
+        return chats
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
         return {}

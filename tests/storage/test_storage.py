@@ -119,6 +119,19 @@ async def test_persistence_keeps_steps_and_drafts_across_instances(engine: Async
     assert await DatabasePersistence(sessions, BOX).get_chat_data() == {}
 
 
+async def test_drafts_sealed_with_a_key_no_longer_given_are_dropped_not_fatal(
+    engine: AsyncEngine,
+) -> None:
+    sessions = create_session_factory(engine)
+    old_key, new = new_key(), new_key()
+    written = DatabasePersistence(sessions, SecretBox([old_key]))
+    await written.update_chat_data(7, ChatData(flow="signup"))
+    await written.update_chat_data(8, ChatData(flow="reset"))
+    assert await DatabasePersistence(sessions, SecretBox([new])).get_chat_data() == {}
+    rotating = DatabasePersistence(sessions, SecretBox([new, old_key]))
+    assert set(await rotating.get_chat_data()) == {7, 8}
+
+
 async def test_persistence_writes_many_changes_at_once(engine: AsyncEngine) -> None:
     """Changes that pile up while a write is under way go out together, new rows and
     changed rows alike, and the ended conversations among them are removed."""
