@@ -20,7 +20,13 @@ from bot.app import POLL_TIMEOUT_SECONDS, build_application
 from bot.loopwatch import LoopWatch
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
-from bot.startup import bot_api_unreachable, database_unreachable, first_line, until_reachable
+from bot.startup import (
+    bot_api_unreachable,
+    database_unreachable,
+    first_line,
+    reach_smtp,
+    until_reachable,
+)
 from bot.webhook import WebhookServer
 from chat.common import COMMANDS
 from chat.texts import DEFAULT_LANGUAGE, Catalog
@@ -91,6 +97,7 @@ class BotRuntime:
         self.loop_watch = LoopWatch(Path(watch_file)) if watch_file else None
         self._housekeeping: asyncio.Task[None] | None = None
         self._webhook: WebhookServer | None = None
+        self._smtp_check: asyncio.Task[None] | None = None
         self.application = build_application(
             settings,
             token=token,
@@ -127,6 +134,8 @@ class BotRuntime:
         self.services.links.username = self.application.bot.username
         await self._set_commands()
         self.delivery.start()
+        if self.settings.smtp_host:
+            self._smtp_check = asyncio.create_task(self._check_smtp(), name="smtp-check")
         self._housekeeping = asyncio.create_task(self._keep_tidy(), name="housekeeping")
         await self.application.start()
         if self.settings.webhook_url:
@@ -160,6 +169,25 @@ class BotRuntime:
         else:
             database = "ok"
         return {"database": database, "bot": "running" if self.application.running else "stopped"}
+
+    async def _check_smtp(self) -> None:
+        """Say in the log whether the mail server answers, trying until it does."""
+        settings = self.settings
+        assert settings.smtp_host is not None
+        await until_reachable(
+            "SMTP server",
+            lambda: reach_smtp(
+                host=settings.smtp_host or "",
+                port=settings.smtp_port,
+                security=settings.smtp_security.value,
+                timeout=settings.smtp_timeout_seconds,
+            ),
+            # Anything (refused, a TLS mismatch, a greeting that never comes) is only
+            # logged: delivery keeps the mail and retries on its own.
+            unreachable=lambda error: True,
+            max_pause=settings.startup_retry_max_seconds,
+        )
+        logger.info("SMTP server %s:%d answers", settings.smtp_host, settings.smtp_port)
 
     async def _keep_tidy(self) -> None:
         while True:
@@ -210,10 +238,11 @@ class BotRuntime:
         if application.running:
             await application.stop()
         await self.delivery.stop()
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._housekeeping
+        for task in (self._housekeeping, self._smtp_check):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.loop_watch is not None:
             await self.loop_watch.stop()
         await application.shutdown()

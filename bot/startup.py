@@ -2,7 +2,8 @@
 with a growing pause while they cannot be reached (a container that starts before its
 database, a network that comes up late), each try one log line. What retrying cannot fix
 (a wrong password, a database that does not exist, a rejected token) stops the start at
-once with one line."""
+once with one line. SMTP is tried the same way, but beside the running bot: mail waits in
+the outbox meanwhile, so a mail server that is down must not keep people from signing up."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
 
+import aiosmtplib
 from sqlalchemy.exc import DBAPIError
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
@@ -71,3 +73,16 @@ async def until_reachable(
             )
         await asyncio.sleep(pause)
         pause = min(pause * 2, max_pause)
+
+
+async def reach_smtp(*, host: str, port: int, security: str, timeout: float) -> None:
+    """Connect (with TLS as configured) and say QUIT: the server is there and speaks SMTP."""
+    client = aiosmtplib.SMTP(
+        hostname=host,
+        port=port,
+        use_tls=security == "tls",
+        start_tls=security == "starttls",
+        timeout=timeout,
+    )
+    await client.connect()
+    await client.quit()

@@ -115,6 +115,24 @@ async def test_sigterm_while_waiting_for_the_bot_api_ends_cleanly(harness: Harne
     await ends_cleanly(harness, process)
 
 
+async def test_smtp_down_is_retried_beside_a_running_bot(
+    harness: Harness, smtp_server: SmtpServer
+) -> None:
+    process = await spawn(harness)
+    try:
+        await log_shows(harness, r"SMTP server not reachable \(.*\); retrying in 1 s", count=2)
+        await log_shows(harness, r"is running \(polling\): database ok, bot running")
+        ana = harness.person()
+        await ana.send("/start")
+        assert "Hola" in (await ana.reply()).text
+        smtp_server.start()
+        await log_shows(harness, rf"SMTP server 127.0.0.1:{smtp_server.port} answers")
+        await ends_cleanly(harness, process)
+    finally:
+        if process.returncode is None:
+            process.kill()
+
+
 async def test_webhook_healthz_says_whether_the_database_answers(
     emulator: BotApiEmulator, smtp, tmp_path: Path
 ) -> None:
