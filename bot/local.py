@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 import textwrap
 import threading
@@ -145,6 +146,9 @@ async def run_local(settings: Settings) -> int:
             "telegram_api_file_url": emulator.file_url,
         }
     )
+    # SIGTERM ends the session as Ctrl-D does: the chat's step saved, "Cerrando…", exit 0.
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, queue.put_nowait, None)
     runtime = BotRuntime(local, token=LOCAL_TOKEN)
     name = os.environ.get("USER", "").capitalize() or "Persona"
     person = Person(emulator, LOCAL_TOKEN, first_name=name, user_id=LOCAL_USER_ID)
@@ -164,7 +168,6 @@ async def run_local(settings: Settings) -> int:
     )
     _print(f"Modo local: el bot corre contra un Telegram simulado. Los correos {where}.")
     _print("Escribe como en Telegram (/start para empezar). Ctrl-D o Ctrl-C para salir.\n")
-    queue: asyncio.Queue[str | None] = asyncio.Queue()
     threading.Thread(
         target=_read_lines, args=(asyncio.get_running_loop(), queue), daemon=True
     ).start()

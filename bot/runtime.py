@@ -20,6 +20,14 @@ from bot.app import POLL_TIMEOUT_SECONDS, build_application
 from bot.loopwatch import LoopWatch
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
+from bot.startup import (
+    bot_api_unreachable,
+    database_unreachable,
+    first_line,
+    reach_smtp,
+    until_reachable,
+)
+from bot.webhook import WebhookServer
 from chat.common import COMMANDS
 from chat.texts import DEFAULT_LANGUAGE, Catalog
 from mail.delivery import FileTransport, MailDelivery, SmtpTransport, Transport
@@ -27,18 +35,13 @@ from mail.outbox import Outbox
 from services import build_services
 from services.validation import common_passwords
 from storage.crypto import SecretBox
-from storage.db import create_engine, create_session_factory, migrate
+from storage.db import create_engine, create_session_factory, migrate, ping
 
 logger = logging.getLogger(__name__)
 
 
 class StartupError(RuntimeError):
     """The bot cannot start; the message is one line for the operator."""
-
-
-def first_line(error: BaseException) -> str:
-    text = str(getattr(error, "orig", None) or error) or type(error).__name__
-    return text.strip().splitlines()[0]
 
 
 HOUSEKEEPING_SECONDS = 3600
@@ -93,6 +96,8 @@ class BotRuntime:
         watch_file = os.environ.get("BOT_LOOP_WATCH_FILE")  # set by the benchmark only
         self.loop_watch = LoopWatch(Path(watch_file)) if watch_file else None
         self._housekeeping: asyncio.Task[None] | None = None
+        self._webhook: WebhookServer | None = None
+        self._smtp_check: asyncio.Task[None] | None = None
         self.application = build_application(
             settings,
             token=token,
@@ -102,22 +107,35 @@ class BotRuntime:
         )
 
     async def start(self) -> None:
+        """Start everything; while the database or the Bot API cannot be reached, wait for
+        them (cancelling this is how a signal stops the wait: `stop()` then tidies up)."""
+        wait = self.settings.startup_retry_max_seconds
         try:
-            await migrate(self.engine)
-        except (DBAPIError, OSError) as error:
-            await self.engine.dispose()
+            await until_reachable(
+                "database",
+                lambda: migrate(self.engine),
+                unreachable=database_unreachable,
+                max_pause=wait,
+            )
+        except DBAPIError as error:
             raise StartupError(f"cannot use DATABASE_URL: {first_line(error)}") from error
         # Catalogs and the password list load off the event loop, before anyone waits.
         await asyncio.to_thread(self.services.catalogs.preload)
         await asyncio.to_thread(common_passwords)
         try:
-            await self.application.initialize()
+            await until_reachable(
+                "Bot API",
+                self.application.initialize,
+                unreachable=bot_api_unreachable,
+                max_pause=wait,
+            )
         except TelegramError as error:
-            await self.engine.dispose()
-            raise StartupError(f"cannot reach the Bot API: {first_line(error)}") from error
+            raise StartupError(f"the Bot API refused the bot: {first_line(error)}") from error
         self.services.links.username = self.application.bot.username
         await self._set_commands()
         self.delivery.start()
+        if self.settings.smtp_host:
+            self._smtp_check = asyncio.create_task(self._check_smtp(), name="smtp-check")
         self._housekeeping = asyncio.create_task(self._keep_tidy(), name="housekeeping")
         await self.application.start()
         if self.settings.webhook_url:
@@ -133,7 +151,43 @@ class BotRuntime:
         gc.freeze()
         if self.loop_watch is not None:
             self.loop_watch.start()
-        logger.info("bot @%s is running", self.application.bot.username)
+        health = await self.health()
+        logger.info(
+            "bot @%s is running (%s): database %s, bot %s",
+            self.application.bot.username,
+            "webhook" if self.settings.webhook_url else "polling",
+            health["database"],
+            health["bot"],
+        )
+
+    async def health(self) -> dict[str, str]:
+        """What /healthz answers: "ok" and "running", or what is wrong."""
+        try:
+            await ping(self.engine)
+        except Exception as error:
+            database = f"not reachable ({first_line(error)})"
+        else:
+            database = "ok"
+        return {"database": database, "bot": "running" if self.application.running else "stopped"}
+
+    async def _check_smtp(self) -> None:
+        """Say in the log whether the mail server answers, trying until it does."""
+        settings = self.settings
+        assert settings.smtp_host is not None
+        await until_reachable(
+            "SMTP server",
+            lambda: reach_smtp(
+                host=settings.smtp_host or "",
+                port=settings.smtp_port,
+                security=settings.smtp_security.value,
+                timeout=settings.smtp_timeout_seconds,
+            ),
+            # Anything (refused, a TLS mismatch, a greeting that never comes) is only
+            # logged: delivery keeps the mail and retries on its own.
+            unreachable=lambda error: True,
+            max_pause=settings.startup_retry_max_seconds,
+        )
+        logger.info("SMTP server %s:%d answers", settings.smtp_host, settings.smtp_port)
 
     async def _keep_tidy(self) -> None:
         while True:
@@ -147,14 +201,13 @@ class BotRuntime:
         settings = self.settings
         assert settings.webhook_url and settings.webhook_secret
         path = settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]
-        assert self.application.updater is not None  # built with one
-        await self.application.updater.start_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value(),
-            allowed_updates=Update.ALL_TYPES,
+        secret = settings.webhook_secret.get_secret_value()
+        self._webhook = WebhookServer(
+            self.application, path=path, secret=secret, healthy=self.health
+        )
+        await self._webhook.start(host=settings.webhook_listen, port=settings.webhook_port)
+        await self.application.bot.set_webhook(
+            url=settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
         )
 
     async def _set_commands(self) -> None:
@@ -177,28 +230,47 @@ class BotRuntime:
     async def stop(self) -> None:
         """Finish the update in hand, stop mail after its current message, persist, close."""
         application = self.application
+        if self._webhook is not None:
+            await self._webhook.stop()
+            self._webhook = None
         if application.updater and application.updater.running:
             await application.updater.stop()
         if application.running:
             await application.stop()
         await self.delivery.stop()
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._housekeeping
+        for task in (self._housekeeping, self._smtp_check):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.loop_watch is not None:
             await self.loop_watch.stop()
         await application.shutdown()
+        # A start stopped before the Bot API answered leaves the bot's HTTP sessions open,
+        # and the Application's shutdown (of an Application never initialized) skips them.
+        await application.bot.shutdown()
         await self.engine.dispose()
         logger.info("bot stopped")
 
     async def run_until_signalled(self) -> None:
-        stop = asyncio.Event()
+        """Run until SIGTERM or SIGINT, which also end a start still waiting for the
+        database or the Bot API."""
+        signalled = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        await self.start()
+            loop.add_signal_handler(signum, signalled.set)
+        starting = asyncio.create_task(self.start(), name="start")
+        waiting = asyncio.create_task(signalled.wait(), name="signal")
         try:
-            await stop.wait()
+            await asyncio.wait({starting, waiting}, return_when=asyncio.FIRST_COMPLETED)
+            if not starting.done():
+                logger.info("stopping before the start finished")
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await starting
+            else:
+                starting.result()  # a StartupError goes up, after stop() below
+                await waiting
         finally:
+            waiting.cancel()
             await self.stop()

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_file_url: str = "https://api.telegram.org/file/bot"
     telegram_connection_pool_size: int = Field(default=16, ge=1, le=256)
+    startup_retry_max_seconds: float = Field(default=60, gt=0)
 
     database_url: str = DEFAULT_DATABASE_URL
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -91,3 +91,9 @@ async def migrate(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         await connection.run_sync(upgrade)
     logger.info("database schema is up to date")
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Raise unless the database answers a query now."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))

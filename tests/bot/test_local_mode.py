@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
@@ -101,3 +102,15 @@ async def test_sign_up_and_confirm_in_local_mode_across_two_starts(tmp_path: Pat
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+async def test_sigterm_ends_local_mode_as_ctrl_d_does(tmp_path: Path) -> None:
+    terminal = await start(tmp_path)
+    await terminal.type("/registro")
+    await terminal.until("correo electrónico")
+    terminal.process.send_signal(signal.SIGTERM)
+    rest, _ = await asyncio.wait_for(terminal.process.communicate(), 60)
+    screen = terminal.screen + rest.decode()
+    assert terminal.process.returncode == 0
+    assert "Cerrando" in screen and "Traceback" not in screen
+    assert "Traceback" not in (tmp_path / "var" / "local.log").read_text()

@@ -10,8 +10,6 @@ import pytest
 from pydantic import ValidationError
 
 from bot.settings import Settings, describe_error
-from storage.crypto import new_key
-from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,23 +101,7 @@ def test_main_stops_with_one_line_for_a_bad_setting(
     assert name in result.stderr and "Traceback" not in result.stderr
 
 
-def test_main_stops_with_one_line_when_the_database_is_unreachable(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "main.py")],
-        cwd=tmp_path,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "TELEGRAM_BOT_TOKEN": "1:x",
-            "DATABASE_URL": f"postgresql://nobody@127.0.0.1:{free_port()}/none",
-            "DATA_ENCRYPTION_KEY": new_key(),
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 1
-    assert result.stderr.startswith("main.py: cannot use DATABASE_URL:")
-    assert "Traceback" not in result.stderr and result.stderr.strip().count("\n") == 0
+# An unreachable database is waited for, not a bad setting: tests/e2e/test_startup.py.
 
 
 def test_main_without_a_data_key_stops_with_one_line(tmp_path: Path) -> None:

@@ -1,0 +1,70 @@
+"""Webhook mode's HTTP server: Telegram's updates on the webhook's path, and `GET /healthz`
+for the proxy or orchestrator in front.
+
+PTB's own webhook server (tornado, started by `Updater.start_webhook`) takes no other
+route, so this serves both with aiohttp, doing what PTB's handler does: a request without
+the secret header is refused with 403 and never processed, an update that cannot be read
+gets 400, and an accepted one goes to the Application's update queue."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class WebhookServer:
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        *,
+        path: str,
+        secret: str,
+        healthy: Callable[[], Awaitable[dict[str, str]]],
+    ) -> None:
+        self._application = application
+        self._secret = secret.encode()
+        self._healthy = healthy
+        app = web.Application()
+        app.router.add_post(f"/{path.strip('/')}", self._update)
+        app.router.add_get("/healthz", self._health)
+        self._runner = web.AppRunner(app, access_log=None)
+
+    async def start(self, *, host: str, port: int) -> None:
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+        logger.info("webhook server listening on %s:%d", host, port)
+
+    async def stop(self) -> None:
+        await self._runner.cleanup()
+
+    async def _update(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            return web.json_response({"error": "forbidden"}, status=403)
+        try:
+            update = Update.de_json(json.loads(await request.read()), self._application.bot)
+        except Exception:
+            logger.warning("webhook: a request whose body is not an update was refused")
+            return web.json_response({"error": "not an update"}, status=400)
+        await self._application.update_queue.put(update)
+        return web.json_response({"ok": True})
+
+    async def _health(self, request: web.Request) -> web.Response:
+        try:
+            state = await asyncio.wait_for(self._healthy(), timeout=5)
+        except TimeoutError:
+            state = {"database": "no answer in 5 s"}
+        ok = all(value in ("ok", "running") for value in state.values())
+        return web.json_response(state, status=200 if ok else 503)
