@@ -84,11 +84,19 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.peers: list[tuple[str, int]] = []  # the client's address for each message
-        self.refused: set[str] = set()  # recipients this server turns away
+        self.refused: set[str] = set()  # recipients this server turns away (550)
+        self.deferred: set[str] = set()  # recipients it asks to try later (450)
+        self.asked: list[str] = []  # every recipient asked for, in order
+        self.refusal_delay = 0.0  # seconds a refusal takes (a slow, tarpitting server)
 
     async def handle_RCPT(self, server, session, envelope, address, options) -> str:  # type: ignore[no-untyped-def]
+        self.asked.append(address)
+        if address in self.refused | self.deferred:
+            await asyncio.sleep(self.refusal_delay)
         if address in self.refused:
             return "550 No such user here"
+        if address in self.deferred:
+            return "450 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
