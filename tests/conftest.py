@@ -114,6 +114,14 @@ class Mailbox:
             await asyncio.sleep(0.05)
         return self.messages[:count]
 
+    async def wait_asked(self, count: int, timeout: float = 15) -> None:
+        """Until `count` recipients have been asked for (delivered or not)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.asked) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"expected {count} recipients, got {len(self.asked)}")
+            await asyncio.sleep(0.01)
+
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import email
 import stat
 from collections.abc import AsyncIterator, Callable
@@ -220,11 +219,7 @@ async def test_fresh_mail_overtakes_a_pass_of_retries_in_progress(
     delivery.start()
     try:
         # The first pass tries each once; the second (retries, after 1 s) is under way.
-        async def second_pass_under_way() -> None:
-            while len(smtp.mailbox.asked) < len(bouncing) + 2:
-                await asyncio.sleep(0.01)
-
-        await asyncio.wait_for(second_pass_under_way(), timeout=15)
+        await smtp.mailbox.wait_asked(len(bouncing) + 2)
         await put_confirmation(sessions, "nueva@example.mx")
         delivery.wake()
         asked_before = len(smtp.mailbox.asked)
