@@ -22,7 +22,8 @@ data and password recovery, in chat.
 Modes:
   with TELEGRAM_BOT_TOKEN   serve Telegram (long polling; webhook when WEBHOOK_URL is set)
   without it, or --local    local mode: an emulated Telegram and a chat in this terminal
-  stats                     print the onboarding funnel from the database and exit
+  stats                     print the onboarding funnel and the mail outbox from the
+                            database and exit (1 if there is no database where it looks)
   new-key                   print a new random DATA_ENCRYPTION_KEY and exit"""
 
 
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         "mode",
         nargs="?",
         choices=["stats", "new-key"],
-        help="stats: print the funnel; new-key: print a new DATA_ENCRYPTION_KEY",
+        help="stats: print the funnel and the outbox; new-key: print a new DATA_ENCRYPTION_KEY",
     )
     parser.add_argument("--local", action="store_true", help="local mode even with a token set")
     args = parser.parse_args(argv)
@@ -90,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.stats import print_stats
 
         configure_logging("WARNING")
-        asyncio.run(print_stats(settings))
-        return 0
+        return asyncio.run(print_stats(settings))
 
     if args.local or settings.telegram_bot_token is None:
         from bot.local import run_local

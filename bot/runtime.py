@@ -81,6 +81,7 @@ class BotRuntime:
             transport=build_transport(settings),
             outbox=outbox,
             retry_cap_seconds=settings.mail_retry_max_seconds,
+            max_age=timedelta(hours=settings.mail_max_age_hours),
         )
         self.services = build_services(
             sessions=sessions,

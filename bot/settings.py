@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     mail_from: str | None = None
     mail_outbox_dir: Path = Path("./var/outbox")
     mail_retry_max_seconds: float = Field(default=30, gt=0)
+    mail_max_age_hours: float = Field(default=72, gt=0)
 
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

@@ -1,4 +1,5 @@
-"""/stats: the onboarding funnel, for the Telegram ids in ADMIN_TELEGRAM_IDS only."""
+"""/stats: the onboarding funnel and the mail outbox, for the Telegram ids in
+ADMIN_TELEGRAM_IDS only."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from chat.common import say
 from chat.context import BotContext, user_id
 from chat.texts import Html
 from services.funnel import PERIODS, Milestone
+from services.mail_status import describe_age
 
 
 async def stats(update: Update, context: BotContext) -> None:
@@ -28,7 +30,18 @@ async def stats(update: Update, context: BotContext) -> None:
             for milestone in Milestone
         )
     )
-    await say(update, context, "stats.report", rows=rows)
+    mail = await context.services.mail_status.report()
+    if mail.oldest_pending_age is None:
+        outbox = context.text(update, "stats.mail-empty", dead=mail.dead)
+    else:
+        outbox = context.text(
+            update,
+            "stats.mail",
+            pending=mail.pending,
+            age=describe_age(mail.oldest_pending_age),
+            dead=mail.dead,
+        )
+    await say(update, context, "stats.report", rows=rows, mail=outbox)
 
 
 def stats_handler() -> CommandHandler[BotContext, None]:

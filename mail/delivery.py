@@ -1,5 +1,7 @@
 """Delivery of the outbox: over SMTP (aiosmtplib) or, without SMTP settings, as .eml files.
-A message leaves the outbox only once it is sent; failures are retried with backoff."""
+A message leaves the outbox once it is sent, or given up: its address refused for good
+(SMTP 5xx), what it carries expired, or undelivered for longer than the maximum age.
+Other failures (4xx, SMTP down, a timeout) are retried with backoff; fresh mail goes first."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from storage.models import OutboxMessage, utcnow
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
+DEFAULT_MAX_AGE = timedelta(days=3)
 IDLE_CHECK_SECONDS = 30.0
 WAKE_GRACE_SECONDS = 0.25
 
@@ -89,6 +92,12 @@ class SmtpTransport:
             self._client = client
         try:
             await self._client.send_message(message)
+        except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException):
+            # The server answered: aiosmtplib has reset the envelope (RSET), so the next
+            # message of the pass goes over the same connection, unless the server hung up.
+            if not self._client.is_connected:
+                await self._drop(politely=False)
+            raise
         except Exception:
             await self._drop(politely=False)
             raise
@@ -154,6 +163,24 @@ def build_message(row: OutboxMessage, sender: str, content: EmailContent) -> Ema
     return message
 
 
+def refused_for_good(error: Exception) -> bool:
+    """The server refused the recipient with a permanent (5xx) answer: no retry will do."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(r.code >= 500 for r in error.recipients)
+    return isinstance(error, aiosmtplib.SMTPRecipientRefused) and error.code >= 500
+
+
+def refusal(error: Exception) -> str:
+    """The server's answer, without the address (logs do not carry people's emails)."""
+    answers = error.recipients if isinstance(error, aiosmtplib.SMTPRecipientsRefused) else [error]
+    said = "; ".join(
+        f"{answer.code} {answer.message}"
+        for answer in answers
+        if isinstance(answer, aiosmtplib.SMTPResponseException)
+    )
+    return f"recipient refused for good ({said})"
+
+
 def backoff(attempts: int, cap: float) -> timedelta:
     """1 s, 2 s, 4 s … up to `cap` seconds, after the n-th failed attempt."""
     return timedelta(seconds=min(cap, 2.0 ** max(attempts - 1, 0)))
@@ -167,12 +194,14 @@ class MailDelivery:
         transport: Transport,
         outbox: Outbox,
         retry_cap_seconds: float,
+        max_age: timedelta = DEFAULT_MAX_AGE,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
         self.transport = transport
         self._outbox = outbox
         self._retry_cap = retry_cap_seconds
+        self._max_age = max_age
         self._now = clock
         self._wake = asyncio.Event()
         self._stopping = False
@@ -224,27 +253,44 @@ class MailDelivery:
                 )
             if not due:
                 return sent
+            overtaken = False
             async with self.transport.connection():
                 for row in due:
                     if self._stopping:
                         break
+                    if row.attempts > 0 and self._wake.is_set():
+                        # Fresh mail came in while retrying: it goes before the retries
+                        # left (the next query puts it first).
+                        overtaken = True
+                        break
                     sent += await self._deliver(row)
+            if overtaken:
+                return sent
             if len(due) < BATCH_SIZE:
                 # That was all that was due; mail enqueued meanwhile has called wake().
                 return sent
         return sent
 
-    async def _give_up(self, row: OutboxMessage, why: str) -> int:
+    async def _give_up(self, row: OutboxMessage, why: str, *, attempted: bool = False) -> int:
         async with self._sessions() as session, session.begin():
             await repositories.give_up_outbox_message(
-                session=session, message_id=row.id, now=self._now()
+                session=session,
+                message_id=row.id,
+                now=self._now(),
+                reason=why,
+                attempted=attempted,
             )
-        logger.error("email %s given up after %d attempts: %s", row.id, row.attempts, why)
+        attempts = row.attempts + (1 if attempted else 0)
+        logger.error("email %s given up after %d attempts: %s", row.id, attempts, why)
         return 0
 
     async def _deliver(self, row: OutboxMessage) -> int:
-        if row.expires_at is not None and row.expires_at <= self._now():
+        now = self._now()
+        if row.expires_at is not None and row.expires_at <= now:
             return await self._give_up(row, "what it carries has expired")
+        if row.created_at + self._max_age <= now:
+            hours = self._max_age.total_seconds() / 3600
+            return await self._give_up(row, f"still undelivered after {hours:g} hours")
         try:
             content = self._outbox.content(row)
         except UnreadableSecret:
@@ -252,7 +298,9 @@ class MailDelivery:
         message = build_message(row, self._outbox.sender, content)
         try:
             await self.transport.send(message)
-        except Exception as error:  # any failure of the far side: keep it and retry later
+        except Exception as error:  # any other failure of the far side: retry later
+            if refused_for_good(error):
+                return await self._give_up(row, refusal(error), attempted=True)
             retry_at = self._now() + backoff(row.attempts + 1, self._retry_cap)
             logger.warning(
                 "email %s not delivered (attempt %d): %s; next try at %s",

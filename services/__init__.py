@@ -15,6 +15,7 @@ from services.company import CompanyService
 from services.funnel import FunnelService
 from services.housekeeping import Housekeeping
 from services.human_check import HumanCheckService
+from services.mail_status import MailStatusService
 from services.passwords import PasswordHasher
 from services.reset import ResetPolicy, ResetService
 from services.signin import SignInService
@@ -29,6 +30,7 @@ class Services:
     human_check: HumanCheckService
     reset: ResetService
     funnel: FunnelService
+    mail_status: MailStatusService
     housekeeping: Housekeeping
     human_check_on_signup: bool = False
     admins: frozenset[int] = frozenset()
@@ -70,6 +72,7 @@ def build_services(
             mail_ready=mail_ready,
         ),
         funnel=FunnelService(sessions=sessions),
+        mail_status=MailStatusService(sessions=sessions),
         housekeeping=Housekeeping(sessions=sessions),
         human_check_on_signup=human_check_on_signup,
         admins=admins,

@@ -84,11 +84,19 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.peers: list[tuple[str, int]] = []  # the client's address for each message
-        self.refused: set[str] = set()  # recipients this server turns away
+        self.refused: set[str] = set()  # recipients this server turns away (550)
+        self.deferred: set[str] = set()  # recipients it asks to try later (450)
+        self.asked: list[str] = []  # every recipient asked for, in order
+        self.refusal_delay = 0.0  # seconds a refusal takes (a slow, tarpitting server)
 
     async def handle_RCPT(self, server, session, envelope, address, options) -> str:  # type: ignore[no-untyped-def]
+        self.asked.append(address)
+        if address in self.refused | self.deferred:
+            await asyncio.sleep(self.refusal_delay)
         if address in self.refused:
             return "550 No such user here"
+        if address in self.deferred:
+            return "450 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -105,6 +113,14 @@ class Mailbox:
                 raise AssertionError(f"expected {count} emails, got {len(self.messages)}")
             await asyncio.sleep(0.05)
         return self.messages[:count]
+
+    async def wait_asked(self, count: int, timeout: float = 15) -> None:
+        """Until `count` recipients have been asked for (delivered or not)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.asked) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"expected {count} recipients, got {len(self.asked)}")
+            await asyncio.sleep(0.01)
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]

@@ -37,6 +37,7 @@ from storage.repositories.funnel import (
     count_funnel_events,
 )
 from storage.repositories.outbox import (
+    OutboxFigures,
     add_outbox_message,
     delete_outbox_sent_before,
     due_outbox_messages,
@@ -44,6 +45,7 @@ from storage.repositories.outbox import (
     mark_outbox_failed,
     mark_outbox_sent,
     next_outbox_attempt,
+    outbox_figures,
 )
 from storage.repositories.ratelimits import (
     add_rate_event,
@@ -72,6 +74,7 @@ from storage.repositories.sessions import (
 )
 
 __all__ = [
+    "OutboxFigures",
     "add_account",
     "add_confirmation_code",
     "add_funnel_event",
@@ -111,6 +114,7 @@ __all__ = [
     "mark_outbox_sent",
     "mark_reset_verified",
     "next_outbox_attempt",
+    "outbox_figures",
     "rate_events_since",
     "save_chat_data",
     "save_company",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -27,7 +28,9 @@ async def due_outbox_messages(
             OutboxMessage.given_up_at.is_(None),
             OutboxMessage.next_attempt_at <= now,
         )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        # Fresh mail first: a new confirmation does not wait behind retries to addresses
+        # that keep failing.
+        .order_by(OutboxMessage.attempts, OutboxMessage.id)
         .limit(limit)
     )
     return result.all()
@@ -56,12 +59,21 @@ async def mark_outbox_sent(*, session: AsyncSession, message_id: int, now: datet
     )
 
 
-async def give_up_outbox_message(*, session: AsyncSession, message_id: int, now: datetime) -> None:
-    """Not worth sending any more: its bodies are not kept either."""
+async def give_up_outbox_message(
+    *, session: AsyncSession, message_id: int, now: datetime, reason: str, attempted: bool
+) -> None:
+    """Dead: not worth sending any more (`reason` says why); its bodies are not kept
+    either. `attempted`: the attempt that gave it up counts as one."""
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(given_up_at=now, text_body="", html_body="")
+        .values(
+            given_up_at=now,
+            last_error=reason[:2000],
+            attempts=OutboxMessage.attempts + (1 if attempted else 0),
+            text_body="",
+            html_body="",
+        )
     )
 
 
@@ -81,3 +93,23 @@ async def delete_outbox_sent_before(*, session: AsyncSession, before: datetime) 
     """Forget mail sent before `before` (its bodies are gone already); how many were removed."""
     result = await session.execute(delete(OutboxMessage).where(OutboxMessage.sent_at < before))
     return affected(result)
+
+
+@dataclass(frozen=True)
+class OutboxFigures:
+    pending: int
+    dead: int
+    oldest_pending_at: datetime | None
+
+
+async def outbox_figures(*, session: AsyncSession) -> OutboxFigures:
+    """How much mail waits, how much was given up, and since when the oldest has waited."""
+    unsent = OutboxMessage.sent_at.is_(None)
+    waiting = OutboxMessage.given_up_at.is_(None)
+    pending, oldest = (
+        await session.execute(
+            select(func.count(), func.min(OutboxMessage.created_at)).where(unsent, waiting)
+        )
+    ).one()
+    dead = await session.scalar(select(func.count()).where(OutboxMessage.given_up_at.is_not(None)))
+    return OutboxFigures(pending=pending, dead=dead or 0, oldest_pending_at=oldest)

@@ -15,7 +15,15 @@ from pydantic import SecretStr
 from bot.settings import Settings
 from tests.conftest import free_port
 from tests.e2e.conftest import ROOT, TOKEN, Harness, make_settings
-from tests.factories import PASSWORD, RFC_MORAL, code_from_email, confirmed_account, text_part
+from tests.factories import (
+    PASSWORD,
+    RFC_MORAL,
+    code_from_email,
+    confirmed_account,
+    outbox_rows,
+    sign_up,
+    text_part,
+)
 
 WEBHOOK_SECRET = "Zq3-webhook_secret-of-43-characters-xY7wK2p"
 
@@ -158,6 +166,9 @@ async def test_stats_for_admins_only_in_chat_and_on_the_command_line(
     await harness.start()
     try:
         await confirmed_account(harness.person(), smtp.mailbox, "ana@example.mx")
+        smtp.mailbox.refused.add("nadie@example.mx")
+        await sign_up(harness.person(), "nadie@example.mx")
+        await given_up_mail(database_url)
         stranger = harness.person()
         await stranger.send("/stats")
         assert "No estoy seguro" in (await stranger.reply()).text
@@ -165,8 +176,10 @@ async def test_stats_for_admins_only_in_chat_and_on_the_command_line(
         await admin.send("/stats")
         report = await admin.reply()
         assert "Embudo de alta" in report.text
-        assert "Cuentas creadas: 1 / 1 / 1" in report.text
+        assert "Cuentas creadas: 2 / 2 / 2" in report.text  # ana's and nadie's
         assert "Cuentas confirmadas: 1 / 1 / 1" in report.text
+        assert "Por enviar: 0" in report.text
+        assert "Abandonados (dirección rechazada o demasiado viejos): 1" in report.text
     finally:
         await harness.stop()
     process = await asyncio.create_subprocess_exec(
@@ -181,7 +194,35 @@ async def test_stats_for_admins_only_in_chat_and_on_the_command_line(
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, err.decode()
     stdout = out.decode()
+    assert stdout.splitlines()[0] == f"database: {database_url}"
     lines = {line.split("  ")[0].strip(): line.split()[-3:] for line in stdout.splitlines()[1:]}
-    assert lines["sign-ups started"] == ["1", "1", "1"]
+    assert lines["sign-ups started"] == ["2", "2", "2"]
     assert lines["accounts confirmed"] == ["1", "1", "1"]
     assert lines["resets completed"] == ["0", "0", "0"]
+    assert "mail pending    0" in stdout and "mail given up   1" in stdout
+
+
+async def given_up_mail(database_url: str) -> None:
+    """Until the bot has given up an email."""
+    deadline = asyncio.get_running_loop().time() + 15
+    while not any(row.given_up_at for row in await outbox_rows(database_url)):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("no email was given up")
+        await asyncio.sleep(0.05)
+
+
+async def test_stats_from_a_folder_without_the_database_says_where_it_looked(tmp_path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "main.py"),
+        "stats",
+        cwd=tmp_path,
+        env={**os.environ, "DATABASE_URL": "", "TELEGRAM_BOT_TOKEN": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 1
+    assert f"no database at {tmp_path.resolve() / 'var' / 'bot.sqlite3'}" in err.decode()
+    assert out == b""
+    assert list(tmp_path.iterdir()) == []  # no empty database made

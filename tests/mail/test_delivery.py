@@ -10,7 +10,7 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mail.delivery import FileTransport, MailDelivery, SmtpTransport, backoff
@@ -106,21 +106,128 @@ async def test_more_than_a_batch_is_sent_in_one_pass_one_connection_a_batch(
     assert await delivery.deliver_due() == 0
 
 
-async def test_a_refused_message_does_not_stop_the_others_of_its_pass(
-    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer
+async def row_to(sessions: async_sessionmaker[AsyncSession], recipient: str) -> OutboxMessage:
+    async with sessions() as session:
+        row = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.recipient == recipient)
+        )
+    assert row is not None
+    return row
+
+
+async def test_a_permanently_refused_address_is_given_up_and_never_retried(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     smtp.mailbox.refused.add("nadie@example.mx")
     await put_confirmation(sessions, "ana@example.mx")
     await put_confirmation(sessions, "nadie@example.mx")
     await put_confirmation(sessions, "beto@example.mx")
-    delivery = delivery_over(sessions, smtp_transport(smtp))
+    clock = Clock()
+    delivery = delivery_over(sessions, smtp_transport(smtp), clock)
     assert await delivery.deliver_due() == 2
     assert [m["To"] for m in await smtp.mailbox.wait(2)] == ["ana@example.mx", "beto@example.mx"]
-    async with sessions() as session:
-        refused = await session.scalar(
-            select(OutboxMessage).where(OutboxMessage.recipient == "nadie@example.mx")
+    dead = await row_to(sessions, "nadie@example.mx")
+    assert dead.sent_at is None and dead.given_up_at is not None and dead.attempts == 1
+    assert dead.last_error is not None and "550" in dead.last_error and dead.text_body == ""
+    assert "given up after 1 attempts: recipient refused for good (550" in caplog.text
+    clock.advance(minutes=5)
+    assert await delivery.deliver_due() == 0
+    assert smtp.mailbox.asked.count("nadie@example.mx") == 1  # never asked again
+
+
+async def test_a_refused_recipient_does_not_close_the_connection_of_its_pass(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer
+) -> None:
+    smtp.mailbox.refused.add("nadie@example.mx")
+    smtp.mailbox.deferred.add("luego@example.mx")
+    for recipient in ("ana@example.mx", "nadie@example.mx", "luego@example.mx", "beto@example.mx"):
+        await put_confirmation(sessions, recipient)
+    assert await delivery_over(sessions, smtp_transport(smtp)).deliver_due() == 2
+    await smtp.mailbox.wait(2)
+    assert len(set(smtp.mailbox.peers)) == 1  # ana and beto over one connection
+
+
+async def test_a_temporary_refusal_is_retried_with_backoff(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer
+) -> None:
+    smtp.mailbox.deferred.add("ana@example.mx")
+    await put_confirmation(sessions, "ana@example.mx")
+    clock = Clock()
+    delivery = delivery_over(sessions, smtp_transport(smtp), clock)
+    assert await delivery.deliver_due() == 0
+    row = await stored(sessions)
+    assert row.given_up_at is None and row.attempts == 1 and "450" in (row.last_error or "")
+    assert row.next_attempt_at == clock.now + timedelta(seconds=1)
+    smtp.mailbox.deferred.clear()
+    clock.advance(seconds=1)
+    assert await delivery.deliver_due() == 1
+    assert [m["To"] for m in await smtp.mailbox.wait(1)] == ["ana@example.mx"]
+
+
+async def test_mail_older_than_the_maximum_age_is_given_up_and_logged(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    await put_confirmation(sessions)
+    clock = Clock()
+    delivery = MailDelivery(
+        sessions=sessions,
+        transport=smtp_transport(smtp),
+        outbox=OUTBOX,
+        retry_cap_seconds=30,
+        max_age=timedelta(hours=72),
+        clock=clock,
+    )
+    clock.advance(hours=72, seconds=1)  # SMTP was failing all this while
+    assert await delivery.deliver_due() == 0
+    row = await stored(sessions)
+    assert row.given_up_at is not None and row.sent_at is None and row.text_body == ""
+    assert "still undelivered after 72 hours" in caplog.text
+    assert smtp.mailbox.asked == []
+
+
+async def test_fresh_mail_is_sent_before_retries(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer
+) -> None:
+    bouncing = [f"rebota{n}@example.mx" for n in range(100)]
+    smtp.mailbox.deferred.update(bouncing)
+    for recipient in bouncing:
+        await put_confirmation(sessions, recipient)
+    assert await delivery_over(sessions, smtp_transport(smtp)).deliver_due() == 0
+    async with sessions() as session, session.begin():
+        # Their retries fell due an hour ago (SMTP was down): long before the fresh mail.
+        await session.execute(
+            update(OutboxMessage).values(next_attempt_at=utcnow() - timedelta(hours=1))
         )
-    assert refused is not None and refused.sent_at is None and refused.attempts == 1
+    await put_confirmation(sessions, "nueva@example.mx")
+    smtp.mailbox.asked.clear()
+    assert await delivery_over(sessions, smtp_transport(smtp)).deliver_due() == 1
+    assert smtp.mailbox.asked[0] == "nueva@example.mx"
+
+
+async def test_fresh_mail_overtakes_a_pass_of_retries_in_progress(
+    sessions: async_sessionmaker[AsyncSession],
+    smtp: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("mail.delivery.WAKE_GRACE_SECONDS", 0.0)
+    bouncing = [f"rebota{n}@example.mx" for n in range(30)]
+    smtp.mailbox.deferred.update(bouncing)
+    smtp.mailbox.refusal_delay = 0.05  # a slow server: a pass of 30 retries takes 1.5 s
+    for recipient in bouncing:
+        await put_confirmation(sessions, recipient)
+    delivery = delivery_over(sessions, smtp_transport(smtp))
+    delivery.start()
+    try:
+        # The first pass tries each once; the second (retries, after 1 s) is under way.
+        await smtp.mailbox.wait_asked(len(bouncing) + 2)
+        await put_confirmation(sessions, "nueva@example.mx")
+        delivery.wake()
+        asked_before = len(smtp.mailbox.asked)
+        await smtp.mailbox.wait(1)
+    finally:
+        await delivery.stop()
+    retries_in_between = smtp.mailbox.asked.index("nueva@example.mx") - asked_before
+    assert retries_in_between <= 1  # at most the one in hand when it came
 
 
 async def test_smtp_down_keeps_the_message_and_retries_at_its_next_attempt(
