@@ -1,6 +1,6 @@
 """The bot's flood control (bot.ratelimit) against the emulator's 429s, over the bot's own
-transport: a refused send is retried after retry_after, a burst in one private chat stays
-under the chat's limit, and a send that fails after its retries is logged with the chat."""
+transport: a send refused overall or in its chat is retried after retry_after, and a send
+that fails after its retries is logged with the chat."""
 
 from __future__ import annotations
 
@@ -52,16 +52,16 @@ async def test_a_refused_send_is_sent_again_after_retry_after(
     assert [m.text for m in ana.chat.messages] == ["uno", "dos"]
 
 
-async def test_a_burst_in_one_private_chat_keeps_under_the_chats_limit(
+async def test_a_send_refused_by_the_chats_limit_is_sent_again(
     emulator: BotApiEmulator, make_bot
 ) -> None:
     ana = Person(emulator, TOKEN)
-    emulator.flood = EmulatedLimits(FloodLimits(per_chat=3))
-    bot = await make_bot(FloodControl(max_retries=0))
-    for number in range(6):
-        await bot.send_message(ana.chat.id, f"mensaje {number}")
-    assert emulator.too_many_requests == 0
-    assert len(ana.chat.messages) == 6
+    emulator.flood = EmulatedLimits(FloodLimits(per_chat=1))
+    bot = await make_bot(FloodControl())
+    sent = await bot.send_message(ana.chat.id, "uno")
+    await bot.edit_message_text("uno, corregido", ana.chat.id, sent.message_id)
+    assert emulator.too_many_requests == 1
+    assert [m.text for m in ana.chat.messages] == ["uno, corregido"]
 
 
 async def test_a_send_refused_after_its_retries_is_logged_with_the_chat(
