@@ -4,7 +4,10 @@ Bot API answers 429 with `retry_after` instead of sending.
 Off unless limits are set (`BotApiEmulator(flood_limits=...)` or `emulator.flood = ...`).
 Only the methods that put a message in a chat or change one count (`counts`):
 send*, edit*, copy* and forward*; reading updates, answering a callback query, deleting a
-message and the bot's profile never do. A refused send is not counted as sent."""
+message and the bot's profile never do. A refused send is not counted as sent.
+
+Telegram counts per bot; the emulator counts every bot it serves together, which is the
+same while one bot at a time sends (the tests, the benchmark's runs one after another)."""
 
 from __future__ import annotations
 
