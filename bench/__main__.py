@@ -23,7 +23,8 @@ from bench.procs import ROOT, BotProcess
 from bench.report import chart, print_report
 from bench.scenario import ECHO_STEPS, Run, echo, onboard
 from bot.settings import Settings
-from emulator import BotApiEmulator, Person
+from emulator import BotApiEmulator, FloodLimits, Person
+from emulator.flood import FloodControl
 from services.passwords import PasswordHasher
 from storage.crypto import new_key
 
@@ -165,6 +166,10 @@ async def main() -> dict:
                 echo_people,
                 lambda run, person, number: echo(run, person, number),
             )
+        if ARGS.flood_limit:  # the onboarding bot only: the floors show the bare cost
+            emulator.flood = FloodControl(
+                FloodLimits(overall=ARGS.flood_limit, per_chat=ARGS.flood_per_chat or None)
+            )
         bot = BotProcess(emulator, "2:bot", bot_env, workdir)
         bot_people = [Person(emulator, "2:bot", user_id=50_000 + n) for n in range(ARGS.people)]
         ours = await drive(
@@ -174,6 +179,8 @@ async def main() -> dict:
             bot_people,
             lambda run, person, number: onboard(run, person, number, mailbox),
         )
+        ours["too_many_requests"] = emulator.too_many_requests
+        emulator.flood = None
         stall = json.loads((workdir / "loop.json").read_text())
         parked = (
             await measure_parked(emulator, bot_env, workdir, ARGS.parked) if ARGS.parked else None
@@ -192,6 +199,8 @@ async def main() -> dict:
             "pause": ARGS.pause,
             "db": ARGS.db,
             "pool": ARGS.pool,
+            "flood_limit": ARGS.flood_limit,
+            "flood_per_chat": ARGS.flood_per_chat,
         },
         **floors,
         "bot": ours,
@@ -225,6 +234,18 @@ if __name__ == "__main__":
         type=int,
         default=pool,
         help=f"HTTP connections each bot keeps to the emulator ({pool}; PTB's default is 256)",
+    )
+    parser.add_argument(
+        "--flood-limit",
+        type=int,
+        default=0,
+        help="the emulator refuses (429) the bot's sends past this many a second; 0 = none (0)",
+    )
+    parser.add_argument(
+        "--flood-per-chat",
+        type=int,
+        default=3,
+        help="with --flood-limit, sends a second allowed in one chat; 0 = none (3)",
     )
     parser.add_argument(
         "--parked",

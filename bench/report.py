@@ -33,6 +33,13 @@ def print_report(result: dict) -> None:
         )
     finished = (f"{side['finished']}/{side['people']}" for side in (bot, floor, same))
     print("people finished: bot {}, echo {}, echo' {}".format(*finished))
+    arguments = result["arguments"]
+    if arguments.get("flood_limit"):
+        print(
+            f"flood control: the emulator allowed the bot {arguments['flood_limit']} sends a"
+            f" second ({arguments['flood_per_chat'] or 'no limit'} in one chat) and answered"
+            f" {bot['too_many_requests']} of them 429"
+        )
     hashing_p95 = bot["first_reply_p95_hashing_steps"]
     print(f"first reply p95 of the two password steps (hashing): {hashing_p95:.3f} s")
     print(f"one password hash (argon2id, OWASP): {result['password_hash_seconds'] * 1000:.1f} ms")

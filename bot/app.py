@@ -10,6 +10,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.persistence import DatabasePersistence
 from bot.processor import PerChatUpdateProcessor
+from bot.ratelimit import FloodControl
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from chat.common import command, sign_out
@@ -56,6 +57,7 @@ def build_application(
         # A long poll may take POLL_TIMEOUT_SECONDS before the read timeout starts to count.
         .get_updates_request(AiohttpRequest(1))
         .concurrent_updates(PerChatUpdateProcessor())
+        .rate_limiter(FloodControl())
         .build()
     )
     install(application, services=services, catalog=catalog)

@@ -18,6 +18,7 @@ from aiohttp.web import FileField
 from emulator import chats as _chats  # noqa: F401  (fills the table)
 from emulator import methods as _methods  # noqa: F401  (fills the table)
 from emulator import profile as _profile  # noqa: F401  (fills the table)
+from emulator.flood import FloodControl, FloodLimits, TooManyRequests, counts
 from emulator.registry import METHODS, Params
 from emulator.world import ApiError, BotAccount, Message, User, bad_request
 
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 class BotApiEmulator:
     """Holds the emulated world and serves it; `people` (emulator.people) acts in it."""
 
-    def __init__(self) -> None:
+    def __init__(self, flood_limits: FloodLimits | None = None) -> None:
         self.bots: dict[str, BotAccount] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
         self._file_ids = itertools.count(1)
@@ -35,6 +36,13 @@ class BotApiEmulator:
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
         self.message_listeners: list[Callable[[Message, str], None]] = []
+        # Telegram's limits on sends (emulator.flood); None answers every send.
+        self.flood: FloodControl | None = FloodControl(flood_limits) if flood_limits else None
+
+    @property
+    def too_many_requests(self) -> int:
+        """How many sends were refused with 429 so far."""
+        return self.flood.refused if self.flood else 0
 
     @property
     def base_url(self) -> str:
@@ -91,6 +99,8 @@ class BotApiEmulator:
             return _envelope_error(ApiError(404, f"Not Found: method {name} is not emulated"))
         try:
             params = await _read_params(request)
+            if self.flood is not None and counts(name):
+                self.flood.admit(_chat_id(params))
             result = await function(self, self.bot(request.match_info["token"]), params)
         except ApiError as error:
             return _envelope_error(error)
@@ -105,8 +115,18 @@ class BotApiEmulator:
 
 
 def _envelope_error(error: ApiError) -> web.Response:
-    body = {"ok": False, "error_code": error.code, "description": error.description}
+    body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
+    if isinstance(error, TooManyRequests):
+        body["parameters"] = {"retry_after": error.retry_after}
     return web.json_response(body, status=error.code)
+
+
+def _chat_id(params: Params) -> int | None:
+    """The chat a send goes to; a username (@channel) or none counts only overall."""
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 async def _read_params(request: web.Request) -> Params:

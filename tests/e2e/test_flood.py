@@ -1,0 +1,42 @@
+"""Telegram's flood control end to end: many people at once against an emulator that
+refuses sends past Telegram's limits; no reply is lost."""
+
+from __future__ import annotations
+
+import asyncio
+
+from emulator import FloodLimits, Person
+from emulator.flood import FloodControl
+from tests.conftest import Mailbox
+from tests.e2e.conftest import Harness
+from tests.factories import code_from_email, sign_up
+
+PEOPLE = 40
+
+
+async def email_to(mailbox: Mailbox, address: str, timeout: float = 60) -> str:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not mailbox.to(address):
+        assert asyncio.get_running_loop().time() < deadline, f"no email to {address}"
+        await asyncio.sleep(0.05)
+    return code_from_email(mailbox.to(address)[0])
+
+
+async def sign_up_and_confirm(person: Person, mailbox: Mailbox, number: int) -> int:
+    email = f"persona{number}@example.mx"
+    await sign_up(person, email)
+    await person.send(await email_to(mailbox, email))
+    await person.expect("Felicidades")
+    return number
+
+
+async def test_forty_people_at_once_under_telegrams_limits_all_finish(bot: Harness, smtp) -> None:
+    # 30 sends a second overall and, in each chat, 3 in any second (Telegram's "about one
+    # a second" with a short burst).
+    bot.emulator.flood = FloodControl(FloodLimits(overall=30, per_chat=3))
+    people = [bot.person() for _ in range(PEOPLE)]
+    finished = await asyncio.gather(
+        *(sign_up_and_confirm(person, smtp.mailbox, n) for n, person in enumerate(people))
+    )
+    assert sorted(finished) == list(range(PEOPLE))
+    assert bot.emulator.too_many_requests > 0  # the limits were met, and the bot held them
