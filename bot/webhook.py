@@ -54,7 +54,10 @@ class WebhookServer:
         if not hmac.compare_digest(given, self._secret):
             return web.json_response({"error": "forbidden"}, status=403)
         try:
-            update = Update.de_json(json.loads(await request.read()), self._application.bot)
+            data = json.loads(await request.read())
+            if not isinstance(data, dict):
+                raise TypeError("an update is a JSON object")
+            update = Update.de_json(data, self._application.bot)
         except Exception:
             logger.warning("webhook: a request whose body is not an update was refused")
             return web.json_response({"error": "not an update"}, status=400)

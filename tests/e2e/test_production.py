@@ -146,6 +146,10 @@ async def test_webhook_needs_the_secret_header(harness: Harness, smtp) -> None:
         for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
             refused = await client.post(url, json=update, headers=headers)
             assert refused.status_code == 403
+        secret = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        for body in ("null", "[1, 2]", "not json"):  # with the secret, yet no update
+            unreadable = await client.post(url, content=body, headers=secret)
+            assert unreadable.status_code == 400
         await asyncio.sleep(0.5)
         assert ana.bot_messages() == []
         accepted = await client.post(

@@ -163,6 +163,6 @@ async def test_webhook_healthz_says_whether_the_database_answers(
                     await admin.close()
                 sick = await client.get(f"http://127.0.0.1:{port}/healthz")
                 assert sick.status_code == 503
-                assert sick.json()["database"].startswith("not reachable")
+                assert sick.json()["database"] == "not reachable"  # the reason is logged only
         finally:
             await harness.stop()
