@@ -11,10 +11,11 @@ import os
 import signal
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import DBAPIError
 from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 
 from bot.app import POLL_TIMEOUT_SECONDS, build_application
 from bot.loopwatch import LoopWatch
@@ -130,6 +131,11 @@ class BotRuntime:
                 unreachable=bot_api_unreachable,
                 max_pause=wait,
             )
+        except InvalidToken as error:
+            # PTB's message quotes the token: never print it.
+            raise StartupError(
+                "the Bot API rejected TELEGRAM_BOT_TOKEN; check it with @BotFather"
+            ) from error
         except TelegramError as error:
             raise StartupError(f"the Bot API refused the bot: {first_line(error)}") from error
         self.services.links.username = self.application.bot.username
@@ -203,7 +209,8 @@ class BotRuntime:
     async def _start_webhook(self) -> None:
         settings = self.settings
         assert settings.webhook_url and settings.webhook_secret
-        path = settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]
+        # The whole path of the public URL: a proxy forwards it as it is.
+        path = urlsplit(settings.webhook_url).path.strip("/")
         secret = settings.webhook_secret.get_secret_value()
         self._webhook = WebhookServer(
             self.application, path=path, secret=secret, healthy=self.health

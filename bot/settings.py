@@ -64,7 +64,7 @@ class Settings(BaseSettings):
 
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = "127.0.0.1"  # behind the proxy on the same host
     webhook_port: int = Field(default=8443, ge=1, le=65535)
 
     confirmation_code_ttl_hours: float = Field(default=72, gt=0)
@@ -148,7 +148,7 @@ class Settings(BaseSettings):
         if self.webhook_url and "/" not in self.webhook_url.split("://", 1)[-1].strip("/"):
             raise ValueError(
                 "WEBHOOK_URL needs a path after the host (e.g. https://bot.example.com/telegram): "
-                "its last segment is the path the bot serves"
+                "its path is the path the bot serves"
             )
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")

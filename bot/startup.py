@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -33,6 +34,9 @@ def first_line(error: BaseException) -> str:
 
 
 def database_unreachable(error: BaseException) -> bool:
+    # TLS refused or not trusted is a setting to fix, not an outage to wait out.
+    if isinstance(error, ssl.SSLError) or "rejected SSL upgrade" in str(error):
+        return False
     if isinstance(error, OSError | TimeoutError):  # refused, unknown host, no route
         return True
     if isinstance(error, DBAPIError):

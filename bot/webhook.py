@@ -50,7 +50,8 @@ class WebhookServer:
         await self._runner.cleanup()
 
     async def _update(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
+        # Headers arrive as text with undecodable bytes escaped: encode them back as sent.
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
         if not hmac.compare_digest(given, self._secret):
             return web.json_response({"error": "forbidden"}, status=403)
         try:

@@ -164,10 +164,15 @@ def build_message(row: OutboxMessage, sender: str, content: EmailContent) -> Ema
 
 
 def refused_for_good(error: Exception) -> bool:
-    """The server refused the recipient with a permanent (5xx) answer: no retry will do."""
+    """The server refused the recipient with a permanent (5xx) answer: no retry will do.
+    552 (mailbox full) is read as 452, as RFC 5321 4.5.3.1.10 asks."""
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
-        return bool(error.recipients) and all(r.code >= 500 for r in error.recipients)
-    return isinstance(error, aiosmtplib.SMTPRecipientRefused) and error.code >= 500
+        return bool(error.recipients) and all(_permanent(r.code) for r in error.recipients)
+    return isinstance(error, aiosmtplib.SMTPRecipientRefused) and _permanent(error.code)
+
+
+def _permanent(code: int) -> bool:
+    return code >= 500 and code != 552
 
 
 def refusal(error: Exception) -> str:

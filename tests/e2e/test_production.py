@@ -117,7 +117,7 @@ async def test_webhook_needs_the_secret_header(harness: Harness, smtp) -> None:
         _env_file=None,  # type: ignore[call-arg]
         **{
             **harness.settings.model_dump(),
-            "webhook_url": "https://bot.example.mx/telegram-hook",
+            "webhook_url": "https://bot.example.mx/hooks/telegram-hook",
             "webhook_secret": SecretStr(WEBHOOK_SECRET),
             "webhook_listen": "127.0.0.1",
             "webhook_port": port,
@@ -126,7 +126,7 @@ async def test_webhook_needs_the_secret_header(harness: Harness, smtp) -> None:
     await harness.start()
     webhook = harness.emulator.bot(TOKEN).properties["webhook"]
     assert webhook == {
-        "url": "https://bot.example.mx/telegram-hook",
+        "url": "https://bot.example.mx/hooks/telegram-hook",
         "secret_token": WEBHOOK_SECRET,
     }
     ana = harness.person()
@@ -141,9 +141,15 @@ async def test_webhook_needs_the_secret_header(harness: Harness, smtp) -> None:
             "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
         },
     }
-    url = f"http://127.0.0.1:{port}/telegram-hook"
+    url = f"http://127.0.0.1:{port}/hooks/telegram-hook"  # the whole path, as proxies forward it
     async with httpx.AsyncClient() as client:
-        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+        for headers in (
+            {},
+            {"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+            {
+                "X-Telegram-Bot-Api-Secret-Token": b"wr\xf3ng"  # a byte that is not UTF-8
+            },
+        ):
             refused = await client.post(url, json=update, headers=headers)
             assert refused.status_code == 403
         secret = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
