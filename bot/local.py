@@ -19,7 +19,7 @@ from bot.runtime import BotRuntime
 from bot.settings import DEFAULT_DATABASE_URL, Settings
 from emulator import BotApiEmulator, Person
 from emulator.world import Message
-from mail.delivery import FileTransport
+from mail.transports import FileTransport
 from storage.crypto import new_key
 
 LOCAL_TOKEN = "0:local-mode"

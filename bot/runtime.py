@@ -31,8 +31,9 @@ from bot.startup import (
 from bot.webhook import WebhookServer
 from chat.common import COMMANDS
 from chat.texts import DEFAULT_LANGUAGE, Catalog
-from mail.delivery import FileTransport, MailDelivery, SmtpTransport, Transport
+from mail.delivery import MailDelivery
 from mail.outbox import Outbox
+from mail.transports import FileTransport, SmtpTransport, Transport
 from services import build_services
 from services.validation import common_passwords
 from storage.crypto import SecretBox

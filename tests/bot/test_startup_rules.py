@@ -13,7 +13,7 @@ import aiosmtplib
 from aiohttp import web
 
 from bot.startup import database_unreachable
-from mail.delivery import refused_for_good
+from mail.transports import refused_for_good
 from storage.crypto import new_key
 from tests.conftest import free_port
 

@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mail.delivery import FileTransport, MailDelivery, SmtpTransport, backoff
+from mail.delivery import MailDelivery, backoff
 from mail.outbox import Outbox
 from mail.templates import confirmation_email
+from mail.transports import FileTransport, SmtpTransport
 from storage.crypto import SecretBox, new_key
 from storage.db import create_engine, create_session_factory, migrate
 from storage.models import OutboxMessage, utcnow
