@@ -94,8 +94,9 @@ class BotRuntime:
             human_check_on_signup=settings.human_check_on_signup,
             reset_notify_unknown=settings.reset_notify_unknown_email,
             admins=frozenset(settings.admin_telegram_ids),
+            operator=settings.operator,
         )
-        self.catalog = Catalog.load()
+        self.catalog = Catalog.load(constants={"operator": settings.operator_name})
         watch_file = os.environ.get("BOT_LOOP_WATCH_FILE")  # set by the benchmark only
         self.loop_watch = LoopWatch(Path(watch_file)) if watch_file else None
         self._housekeeping: asyncio.Task[None] | None = None

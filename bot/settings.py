@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from mail.identity import PRIVACY_NOTICE_VERSION, SERVICE_NAME, Operator
 from storage.crypto import MIN_KEY_LENGTH
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/bot.sqlite3"
@@ -74,6 +75,14 @@ class Settings(BaseSettings):
     reset_notify_unknown_email: bool = False
     log_level: str = "INFO"
     data_encryption_key: SecretStr | None = None
+
+    # Who is responsible for the data (named in the aviso de privacidad and every email),
+    # how people reach support, and the full aviso de privacidad.
+    operator_name: str = Field(default=SERVICE_NAME, min_length=1, max_length=200)
+    support_contact: str | None = Field(default=None, max_length=200)
+    privacy_notice_url: str | None = None
+    privacy_notice_version: str = Field(default=PRIVACY_NOTICE_VERSION, min_length=1, max_length=32)
+    mail_reply_to: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -141,6 +150,20 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
+    @field_validator("privacy_notice_url")
+    @classmethod
+    def _https_notice(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https://[^\s<>\"']+", value):
+            raise ValueError("must be an https:// address")
+        return value
+
+    @field_validator("mail_reply_to")
+    @classmethod
+    def _reply_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+", value):
+            raise ValueError("must be one email address, e.g. soporte@example.com")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         if self.smtp_host and not self.mail_from:
@@ -153,6 +176,16 @@ class Settings(BaseSettings):
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
         return self
+
+    @property
+    def operator(self) -> Operator:
+        return Operator(
+            name=self.operator_name,
+            support_contact=self.support_contact,
+            privacy_notice_url=self.privacy_notice_url,
+            privacy_notice_version=self.privacy_notice_version,
+            reply_to=self.mail_reply_to,
+        )
 
     @property
     def emails_via_smtp(self) -> bool:

@@ -28,16 +28,22 @@ class Html(str):
 
 
 class Catalog:
-    def __init__(self, languages: dict[str, dict[str, str]]) -> None:
+    def __init__(
+        self, languages: dict[str, dict[str, str]], constants: dict[str, str] | None = None
+    ) -> None:
         self.languages = languages
+        # Values every text may use (the operator's name, say), given at start.
+        self.constants = constants or {}
 
     @classmethod
-    def load(cls, directory: Path = LOCALES_DIR) -> Catalog:
+    def load(
+        cls, directory: Path = LOCALES_DIR, *, constants: dict[str, str] | None = None
+    ) -> Catalog:
         languages = {}
         for path in sorted(directory.glob("*.toml")):
             with path.open("rb") as file:
                 languages[path.stem] = _flatten(tomllib.load(file))
-        return cls(languages)
+        return cls(languages, constants)
 
     def language_for(self, code: str | None) -> str:
         """A catalog's language for a Telegram language code ("en-US" -> "en")."""
@@ -47,5 +53,6 @@ class Catalog:
     def text(self, language: str, key: str, **values: object) -> Html:
         catalog = self.languages.get(language) or self.languages[DEFAULT_LANGUAGE]
         template = catalog.get(key) or self.languages[DEFAULT_LANGUAGE][key]
-        safe = {name: v if isinstance(v, Html) else escape(str(v)) for name, v in values.items()}
+        given = {**self.constants, **values}
+        safe = {name: v if isinstance(v, Html) else escape(str(v)) for name, v in given.items()}
         return Html(template.format_map(safe))

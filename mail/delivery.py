@@ -15,8 +15,9 @@ from email.utils import format_datetime, formataddr
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mail.identity import SERVICE_NAME
 from mail.outbox import Outbox
-from mail.templates import SERVICE_NAME, EmailContent
+from mail.templates import EmailContent
 from mail.transports import Transport, refusal, refused_for_good
 from storage import repositories
 from storage.crypto import UnreadableSecret

@@ -12,12 +12,11 @@ from pathlib import Path
 from string import Template
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mail.identity import SERVICE_NAME
 from mail.markup import render
 
 LOCALES_DIR = Path(__file__).with_name("locales")
 DEFAULT_LANGUAGE = "es"
-# The service's name: a proper name, the same in every language (and the sender's name).
-SERVICE_NAME = "Facturación Electrónica por Internet"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mail.identity import Operator
 from mail.outbox import Outbox
 from services.accounts import AccountPolicy, AccountService, BotLinks
 from services.catalogs import SatCatalogs
@@ -36,6 +37,7 @@ class Services:
     admins: frozenset[int] = frozenset()
     catalogs: SatCatalogs = field(default_factory=SatCatalogs)
     links: BotLinks = field(default_factory=BotLinks)
+    operator: Operator = field(default_factory=Operator)
 
 
 def build_services(
@@ -48,6 +50,7 @@ def build_services(
     human_check_on_signup: bool = False,
     reset_notify_unknown: bool = False,
     admins: frozenset[int] = frozenset(),
+    operator: Operator | None = None,
 ) -> Services:
     links = BotLinks()
     passwords = PasswordHasher()
@@ -77,4 +80,5 @@ def build_services(
         human_check_on_signup=human_check_on_signup,
         admins=admins,
         links=links,
+        operator=operator or Operator(),
     )

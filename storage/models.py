@@ -62,6 +62,9 @@ class Account(Base):
     # the pending credentials and names the Telegram user who made it, and only that user's
     # chat can use the code it mailed.
     signup_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The aviso de privacidad accepted at sign-up (its version) and when.
+    privacy_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     @property
     def confirmed(self) -> bool:
