@@ -40,6 +40,8 @@ COMMANDS = {
     "signout": ("salir", "logout"),
     "reset": ("recuperar", "reset"),
     "language": ("idioma", "language"),
+    "privacy": ("privacidad", "privacy"),
+    "support": ("soporte", "support"),
     "cancel": ("cancelar", "cancel"),
     "help": ("ayuda", "help"),
 }
@@ -190,6 +192,36 @@ async def show_help(update: Update, context: BotContext) -> None:
         await ask_again(update, context, "help.still-waiting")
 
 
+async def show_privacy(update: Update, context: BotContext) -> None:
+    """/privacidad: the aviso de privacidad; inside a flow, then the question in hand."""
+    operator = context.services.operator
+    await say(update, context, "privacy.notice", version=operator.privacy_notice_version)
+    if operator.privacy_notice_url:
+        await say(update, context, "privacy.full-notice", url=operator.privacy_notice_url)
+    if context.chat.flow is not None:
+        await ask_again(update, context, "help.still-waiting")
+
+
+async def say_privacy_short(update: Update, context: BotContext) -> None:
+    """The short aviso de privacidad, with the full notice's link when there is one."""
+    url = context.services.operator.privacy_notice_url
+    if url:
+        await say(update, context, "privacy.short-link", url=url)
+    else:
+        await say(update, context, "privacy.short")
+
+
+async def show_support(update: Update, context: BotContext) -> None:
+    """/soporte: how to reach a person; inside a flow, then the question in hand."""
+    contact = context.services.operator.support_contact
+    if contact:
+        await say(update, context, "support.contact", contact=contact)
+    else:
+        await say(update, context, "support.no-contact")
+    if context.chat.flow is not None:
+        await ask_again(update, context, "help.still-waiting")
+
+
 async def unexpected(update: Update, context: BotContext) -> None:
     """Anything a flow does not expect: say what it waits for, and ask again."""
     message = update.effective_message
@@ -248,6 +280,8 @@ def flow_fallbacks(*extra: Handler) -> list[Handler]:
         command("cancel", cancel),
         command("signout", sign_out),
         command("help", show_help),
+        command("privacy", show_privacy),
+        command("support", show_support),
         *language_handlers(),
         *extra,
         MessageHandler(filters.ALL, unexpected),

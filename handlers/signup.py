@@ -25,6 +25,7 @@ from chat.common import (
     flow_fallbacks,
     format_wait,
     say,
+    say_privacy_short,
 )
 from chat.context import BotContext, Handler, pressed, typed, user_id
 from chat.reasons import say_reason
@@ -77,7 +78,9 @@ async def start_signup(update: Update, context: BotContext) -> Step | int:
 
 
 async def introduce(update: Update, context: BotContext) -> Step:
+    """What the sign-up asks, and the short aviso de privacidad, before the first datum."""
     await say(update, context, "signup.intro")
+    await say_privacy_short(update, context)
     return await ask_email(update, context)
 
 
@@ -211,6 +214,7 @@ async def create_account(update: Update, context: BotContext) -> Step | int:
         rfc=current.rfc,
         password_hash=current.password_hash,
         language=context.language(update),
+        privacy_version=context.services.operator.privacy_notice_version,
     )
     result = await context.services.accounts.register(request, user_id=user_id(update))
     await query.edit_message_reply_markup(None)

@@ -23,6 +23,8 @@ from chat.common import (
     language_handlers,
     say,
     show_help,
+    show_privacy,
+    show_support,
     stale_button,
 )
 from chat.context import BotContext, Handler
@@ -104,6 +106,8 @@ def idle_handlers() -> list[Handler]:
     return [
         command("start", start),
         command("help", show_help),
+        command("privacy", show_privacy),
+        command("support", show_support),
         command("cancel", cancel),
         *language_handlers(),
         CallbackQueryHandler(show_help, pattern=f"^{keyboards.MENU_HELP}$"),

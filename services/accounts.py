@@ -177,6 +177,9 @@ class AccountService:
                 await self._notify_taken(session, request)
                 security.event("sign-up-taken-address", user_id=user_id, account_id=account.id)
                 return RegisterResult(RegisterOutcome.EMAIL_TAKEN)
+            # Whoever signs up accepts the notice, so a replaced sign-up records it anew.
+            account.privacy_version = request.privacy_version
+            account.privacy_accepted_at = now if request.privacy_version else None
             await self._issue_code(session, account)
             return RegisterResult(outcome)
 

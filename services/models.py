@@ -17,6 +17,9 @@ class SignupRequest(BaseModel):
     rfc: str
     password_hash: str
     language: str = "es"
+    # The version of the aviso de privacidad shown before the first question and accepted
+    # by creating the account.
+    privacy_version: str | None = None
 
     @field_validator("email")
     @classmethod
