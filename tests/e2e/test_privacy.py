@@ -44,9 +44,7 @@ async def test_creating_the_account_records_the_notice_accepted(bot: Harness, sm
     assert before - timedelta(seconds=1) <= account.privacy_accepted_at <= utcnow()
 
 
-async def test_the_operators_own_notice_version_is_the_one_recorded(
-    harness: Harness, smtp
-) -> None:
+async def test_the_operators_own_notice_version_is_the_one_recorded(harness: Harness, smtp) -> None:
     bot = await start_with(harness, privacy_notice_version="v7-2027")
     await sign_up(bot.person(), "ana@example.mx")
     [account] = await accounts_in(bot.settings.database_url)
