@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--local", action="store_true", help="local mode even with a token set")
     parser.add_argument(
-        "--out", type=Path, help="preview-mail: the folder to write to (var/mail-preview)"
+        "--out", type=Path, metavar="DIR", help="preview-mail: where to write (var/mail-preview)"
     )
     args = parser.parse_args(argv)
     if args.mode == "new-key":
