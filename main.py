@@ -24,7 +24,10 @@ Modes:
   without it, or --local    local mode: an emulated Telegram and a chat in this terminal
   stats                     print the onboarding funnel and the mail outbox from the
                             database and exit (1 if there is no database where it looks)
-  new-key                   print a new random DATA_ENCRYPTION_KEY and exit"""
+  new-key                   print a new random DATA_ENCRYPTION_KEY and exit
+  preview-mail [--out DIR]  write every email, in Spanish and English, as HTML and text
+                            files to look at (default var/mail-preview), and PNG
+                            screenshots when a headless Chromium is on PATH"""
 
 
 def settings_help() -> str:
@@ -68,10 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "mode",
         nargs="?",
-        choices=["stats", "new-key"],
-        help="stats: print the funnel and the outbox; new-key: print a new DATA_ENCRYPTION_KEY",
+        choices=["stats", "new-key", "preview-mail"],
+        help="stats: print the funnel and the outbox; new-key: print a new "
+        "DATA_ENCRYPTION_KEY; preview-mail: write every email as files to look at",
     )
     parser.add_argument("--local", action="store_true", help="local mode even with a token set")
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="preview-mail: where to write (var/mail-preview)"
+    )
     args = parser.parse_args(argv)
     if args.mode == "new-key":
         from storage.crypto import new_key
@@ -86,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         print(f"main.py: bad setting: {describe_error(error)}", file=sys.stderr)
         return 2
+
+    if args.mode == "preview-mail":
+        from mail.preview import DEFAULT_DIR, preview_mail
+
+        # The emails as this operator's settings write them (name, support, notice, Reply-To).
+        return preview_mail(args.out or DEFAULT_DIR, settings.operator)
 
     if args.mode == "stats":
         from bot.stats import print_stats

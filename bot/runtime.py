@@ -75,7 +75,7 @@ class BotRuntime:
                 "make one with: python main.py new-key"
             )
         box = SecretBox.from_setting(settings.data_encryption_key.get_secret_value())
-        outbox = Outbox(sender=settings.sender, box=box)
+        outbox = Outbox(sender=settings.sender, box=box, operator=settings.operator)
         self.engine = create_engine(settings.database_url)
         sessions = self.sessions = create_session_factory(self.engine)
         self.delivery = MailDelivery(

@@ -11,11 +11,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mail.identity import SERVICE_NAME
 from mail.outbox import Outbox
 from mail.templates import EmailContent
 from mail.transports import Transport, refusal, refused_for_good
@@ -32,8 +31,11 @@ WAKE_GRACE_SECONDS = 0.25
 
 
 def build_message(row: OutboxMessage, sender: str, content: EmailContent) -> EmailMessage:
+    """The message of a queued row; `sender` is the whole From header."""
     message = EmailMessage()
-    message["From"] = formataddr((SERVICE_NAME, sender))
+    message["From"] = sender
+    if content.reply_to:
+        message["Reply-To"] = content.reply_to
     message["To"] = row.recipient
     message["Subject"] = content.subject
     message["Date"] = format_datetime(row.created_at)
@@ -158,7 +160,7 @@ class MailDelivery:
             content = self._outbox.content(row)
         except UnreadableSecret:
             return await self._give_up(row, "sealed with a key this process does not have")
-        message = build_message(row, self._outbox.sender, content)
+        message = build_message(row, self._outbox.from_header, content)
         try:
             await self.transport.send(message)
         except Exception as error:  # any other failure of the far side: retry later

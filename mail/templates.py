@@ -1,6 +1,13 @@
 """The emails, per language, from the catalogs in mail/locales (one TOML file per
 language, Spanish the default). mail/ sits below chat/ and reads its own catalogs, so
-that the use cases can write an email without the chat toolkit."""
+that the use cases can write an email without the chat toolkit.
+
+A use case says which email to write, in which language, with which values (a `Letter`);
+the outbox renders it for the operator (mail/outbox.py), whose name heads every email and
+whose support contact and aviso de privacidad close it. Each email in a catalog has a
+`subject`, a `body` and `not_you` (what to do if it was not you), and may have `reply`:
+words inviting a reply, said (and the Reply-To header set) only when MAIL_REPLY_TO is set,
+since the sender is a no-reply address. The `layout` table holds the footer's words."""
 
 from __future__ import annotations
 
@@ -12,11 +19,15 @@ from pathlib import Path
 from string import Template
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mail.identity import SERVICE_NAME
-from mail.markup import render
+from mail.identity import Operator
+from mail.layout import document
+from mail.markup import Rendered, render
 
 LOCALES_DIR = Path(__file__).with_name("locales")
 DEFAULT_LANGUAGE = "es"
+LAYOUT = "layout"
+REQUIRED_PARTS = ("subject", "body", "not_you")
+OPTIONAL_PARTS = ("reply",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +35,45 @@ class EmailContent:
     subject: str
     text: str
     html: str
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """An email to write: its name in the catalogs, its language and its values."""
+
+    name: str
+    language: str
+    values: dict[str, str]
+
+    def render(self, operator: Operator) -> EmailContent:
+        """The email as `operator` sends it: subject, text and HTML parts, Reply-To."""
+        email = _email(self.language, self.name)
+        words = {"service": operator.name, **self.values}
+        body = render(email["body"], words)
+        invites_reply = "reply" in email and operator.reply_to is not None
+        note = render(email["not_you"] + ("\n\n" + email["reply"] if invites_reply else ""), words)
+        footer = _footer(self.language, operator)
+        subject = Template(email["subject"]).substitute(words)
+        return EmailContent(
+            subject=subject,
+            text=f"{operator.name}\n\n{body.text}\n{note.text}\n-- \n{footer.text}",
+            html=document(
+                language=self.language,
+                title=subject,
+                header=operator.name,
+                body=body.html,
+                note=note.html,
+                footer=footer.html,
+            ),
+            reply_to=operator.reply_to if invites_reply else None,
+        )
 
 
 @cache
 def catalogs() -> dict[str, dict[str, dict[str, str]]]:
-    """Each language's emails by name (`confirmation`), each with its `subject` and
-    `body` (and any other words it needs); read once, on first use."""
+    """Each language's emails by name (`confirmation`), each with its parts (`subject`,
+    `body`, `not_you`…), and the footer's words (`layout`); read once, on first use."""
     languages = {}
     for path in sorted(LOCALES_DIR.glob("*.toml")):
         with path.open("rb") as file:
@@ -42,19 +86,30 @@ def _email(language: str, name: str) -> dict[str, str]:
     return languages.get(language, languages[DEFAULT_LANGUAGE])[name]
 
 
-def _render(language: str, name: str, **values: object) -> EmailContent:
-    email = _email(language, name)
-    words = {"service": SERVICE_NAME, **{key: str(value) for key, value in values.items()}}
-    body = render(email["body"], words)
-    return EmailContent(
-        subject=Template(email["subject"]).substitute(words), text=body.text, html=body.html
-    )
+def _footer(language: str, operator: Operator) -> Rendered:
+    lines = [_email(language, LAYOUT)["automatic"]]
+    if operator.support_contact:
+        lines.append(_email(language, LAYOUT)["support"])
+    if operator.privacy_notice_url:
+        lines.append(_email(language, LAYOUT)["privacy"])
+    else:
+        lines.append(_email(language, LAYOUT)["privacy_in_bot"])
+    values = {
+        "service": operator.name,
+        "support": operator.support_contact or "",
+        "privacy_url": operator.privacy_notice_url or "",
+    }
+    return render("\n\n".join(lines), values)
+
+
+def _letter(language: str, name: str, **values: object) -> Letter:
+    return Letter(name, language, {key: str(value) for key, value in values.items()})
 
 
 def confirmation_email(
     *, language: str, email: str, rfc: str, code: str, link: str, ttl_hours: float
-) -> EmailContent:
-    return _render(
+) -> Letter:
+    return _letter(
         language,
         "confirmation",
         email=email,
@@ -65,23 +120,23 @@ def confirmation_email(
     )
 
 
-def signup_attempt_email(*, language: str, email: str) -> EmailContent:
-    return _render(language, "signup-attempt", email=email)
+def signup_attempt_email(*, language: str, email: str) -> Letter:
+    return _letter(language, "signup-attempt", email=email)
 
 
-def reset_code_email(*, language: str, code: str) -> EmailContent:
-    return _render(language, "reset-code", code=code)
+def reset_code_email(*, language: str, code: str) -> Letter:
+    return _letter(language, "reset-code", code=code)
 
 
-def reset_unknown_email(*, language: str, email: str) -> EmailContent:
-    return _render(language, "reset-unknown", email=email)
+def reset_unknown_email(*, language: str, email: str) -> Letter:
+    return _letter(language, "reset-unknown", email=email)
 
 
-def password_changed_email(*, language: str, when: datetime) -> EmailContent:
+def password_changed_email(*, language: str, when: datetime) -> Letter:
     try:
         zone: tzinfo = ZoneInfo("America/Mexico_City")
     except ZoneInfoNotFoundError:
         zone = UTC
     local = when.astimezone(zone)
     pattern = _email(language, "password-changed")["when"]
-    return _render(language, "password-changed", when=local.strftime(pattern))
+    return _letter(language, "password-changed", when=local.strftime(pattern))

@@ -14,14 +14,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mail.delivery import MailDelivery, backoff
+from mail.identity import Operator
 from mail.outbox import Outbox
-from mail.templates import confirmation_email
+from mail.templates import confirmation_email, reset_code_email, signup_attempt_email
 from mail.transports import FileTransport, SmtpTransport
 from storage.crypto import SecretBox, new_key
 from storage.db import create_engine, create_session_factory, migrate
 from storage.models import OutboxMessage, utcnow
 from tests.conftest import SmtpServer
 from tests.factories import Clock, html_part, text_part
+from tests.mail.reading import read_html
 
 OUTBOX = Outbox(sender="f@example.mx", box=SecretBox([new_key()]))
 
@@ -86,7 +88,8 @@ async def test_smtp_delivery_sends_text_and_html_and_marks_sent(
     assert message["To"] == "ana@example.mx" and "f@example.mx" in message["From"]
     assert message["Subject"] == "Confirma tu cuenta de Facturación Electrónica por Internet"
     assert "Código de confirmación: " + "a" * 40 in text_part(message)
-    assert "<code>" + "a" * 40 + "</code>" in html_part(message)
+    assert "a" * 40 in [td.text() for td in read_html(html_part(message)).body.cells()]
+    assert message["Reply-To"] is None  # MAIL_REPLY_TO is not set
     row = await stored(sessions)
     assert row.sent_at is not None and message["Message-ID"] == row.message_id
     assert await delivery.deliver_due() == 0  # nothing is sent twice
@@ -312,3 +315,51 @@ async def test_mail_whose_code_expired_is_given_up_unsent(
     assert given_up.given_up_at is not None and given_up.text_body == ""
     assert await delivery.deliver_due() == 0  # not tried again
     assert smtp.mailbox.messages == []
+
+
+async def test_the_operator_signs_the_mail_and_reply_to_goes_where_a_reply_is_invited(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer
+) -> None:
+    operator = Operator(name="Timbres del Norte", reply_to="ayuda@timbres.example")
+    outbox = Outbox(
+        sender="no-reply@timbres.example", box=SecretBox([new_key()]), operator=operator
+    )
+    async with sessions() as session, session.begin():
+        invites = signup_attempt_email(language="es", email="ana@example.mx")
+        await outbox.add(session=session, recipient="ana@example.mx", content=invites)
+        code = reset_code_email(language="es", code="K7PX-3MQA")
+        await outbox.add(session=session, recipient="beto@example.mx", content=code)
+    delivery = MailDelivery(
+        sessions=sessions, transport=smtp_transport(smtp), outbox=outbox, retry_cap_seconds=30
+    )
+    assert await delivery.deliver_due() == 2
+    attempt, reset = await smtp.mailbox.wait(2)
+    assert attempt["From"] == "Timbres del Norte <no-reply@timbres.example>"
+    assert attempt["Reply-To"] == "ayuda@timbres.example"
+    assert "Responde a este correo" in text_part(attempt)
+    assert reset["From"] == attempt["From"] and reset["Reply-To"] is None
+    assert "Responde" not in text_part(reset)
+
+
+async def test_mail_queued_before_the_layout_is_still_delivered_as_it_was_written(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer
+) -> None:
+    box = SecretBox([new_key()])
+    async with sessions() as session, session.begin():
+        session.add(
+            OutboxMessage(
+                message_id="<old@example.mx>",
+                recipient="ana@example.mx",
+                subject="Confirma tu cuenta",
+                text_body=box.seal("Hola: " + "d" * 40),
+                html_body=box.seal("<p>Hola: <code>" + "d" * 40 + "</code></p>"),
+            )
+        )
+    outbox = Outbox(sender="f@example.mx", box=box, operator=Operator(reply_to="r@example.mx"))
+    delivery = MailDelivery(
+        sessions=sessions, transport=smtp_transport(smtp), outbox=outbox, retry_cap_seconds=30
+    )
+    assert await delivery.deliver_due() == 1
+    [message] = await smtp.mailbox.wait(1)
+    assert html_part(message).strip() == "<p>Hola: <code>" + "d" * 40 + "</code></p>"
+    assert "d" * 40 in text_part(message) and message["Reply-To"] is None

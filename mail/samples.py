@@ -1,0 +1,36 @@
+"""Every email, with values like the real ones: what `python main.py preview-mail` writes
+and what the tests of every email read. An email added to the catalogs is added here too
+(tests/mail/test_emails.py fails until it is)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mail import templates
+from mail.templates import Letter
+
+EMAIL = "ana.garcia@example.mx"
+RFC = "GODE561231GR8"
+CONFIRMATION_CODE = "3f9c2a7d1e8b4c6f0a5d9e2b7c1f4a8d6e3b0c9f"
+RESET_CODE = "K7PX-3MQA"
+BOT_LINK = "https://t.me/cfdi_bot?start=c_" + CONFIRMATION_CODE
+
+
+def sample_letters(language: str) -> list[Letter]:
+    """One of each email, in `language`."""
+    return [
+        templates.confirmation_email(
+            language=language,
+            email=EMAIL,
+            rfc=RFC,
+            code=CONFIRMATION_CODE,
+            link=BOT_LINK,
+            ttl_hours=72,
+        ),
+        templates.signup_attempt_email(language=language, email=EMAIL),
+        templates.reset_code_email(language=language, code=RESET_CODE),
+        templates.reset_unknown_email(language=language, email=EMAIL),
+        templates.password_changed_email(
+            language=language, when=datetime(2026, 11, 29, 18, 5, tzinfo=UTC)
+        ),
+    ]
