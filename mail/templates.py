@@ -77,11 +77,35 @@ def reset_unknown_email(*, language: str, email: str) -> EmailContent:
     return _render(language, "reset-unknown", email=email)
 
 
-def password_changed_email(*, language: str, when: datetime) -> EmailContent:
+def _local(when: datetime, pattern: str) -> str:
+    """`when` in central Mexico's time, as `pattern` (strftime) writes it."""
     try:
         zone: tzinfo = ZoneInfo("America/Mexico_City")
     except ZoneInfoNotFoundError:
         zone = UTC
-    local = when.astimezone(zone)
+    return when.astimezone(zone).strftime(pattern)
+
+
+def password_changed_email(*, language: str, when: datetime) -> EmailContent:
     pattern = _email(language, "password-changed")["when"]
-    return _render(language, "password-changed", when=local.strftime(pattern))
+    return _render(language, "password-changed", when=_local(when, pattern))
+
+
+def email_change_code_email(
+    *, language: str, email: str, code: str, ttl_minutes: int
+) -> EmailContent:
+    return _render(language, "email-change-code", email=email, code=code, ttl_minutes=ttl_minutes)
+
+
+def email_change_attempt_email(*, language: str, email: str) -> EmailContent:
+    return _render(language, "email-change-attempt", email=email)
+
+
+def email_changed_email(*, language: str, email: str, when: datetime) -> EmailContent:
+    pattern = _email(language, "email-changed")["when"]
+    return _render(language, "email-changed", email=email, when=_local(when, pattern))
+
+
+def account_deleted_email(*, language: str, email: str, when: datetime) -> EmailContent:
+    pattern = _email(language, "account-deleted")["when"]
+    return _render(language, "account-deleted", email=email, when=_local(when, pattern))

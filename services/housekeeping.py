@@ -39,6 +39,9 @@ class Housekeeping:
             removed += await repositories.delete_reset_codes_expired_before(
                 session=session, before=spent
             )
+            removed += await repositories.delete_email_changes_expired_before(
+                session=session, before=spent
+            )
             removed += await repositories.delete_spent_confirmation_codes(
                 session=session, before=spent
             )

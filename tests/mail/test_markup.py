@@ -51,6 +51,12 @@ def test_every_email_renders_in_every_language(language: str) -> None:
         templates.signup_attempt_email(language=language, email="a@b.mx"),
         templates.reset_code_email(language=language, code="ABCD-EFGH"),
         templates.reset_unknown_email(language=language, email="a@b.mx"),
+        templates.email_change_code_email(
+            language=language, email="a@b.mx", code="ABCD-EFGH", ttl_minutes=30
+        ),
+        templates.email_change_attempt_email(language=language, email="a@b.mx"),
+        templates.email_changed_email(language=language, email="a@b.mx", when=when),
+        templates.account_deleted_email(language=language, email="a@b.mx", when=when),
         templates.password_changed_email(language=language, when=when),
     ]
     assert len(emails) == len(templates.catalogs()[language])
