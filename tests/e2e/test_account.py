@@ -345,3 +345,15 @@ async def test_deleting_the_account_leaves_nothing_and_the_address_can_sign_up_a
     await newcomer.expect("Felicidades")
     [fresh] = await accounts_in(database)
     assert fresh.rfc == RFC_FISICA and fresh.confirmed
+
+
+async def test_account_in_english(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await ana.send("/idioma")
+    await ana.press("English")
+    await ana.expect("in English")
+    await ana.send("/account")
+    shown = await ana.expect("Your account")
+    assert "RFC: GODE561231GR8 (persona física)" in shown.text and "Status: confirmed" in shown.text
+    assert shown.button_texts() == ["✉️ Change email", "🗑 Delete my account"]
