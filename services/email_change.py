@@ -203,8 +203,8 @@ class EmailChangeService:
                     )
                 old_email = account.email
                 account.email = new_email
-                await repositories.delete_unused_email_changes(
-                    session=session, account_id=account_id
+                await repositories.void_email_changes(
+                    session=session, account_id=account_id, now=now
                 )
                 await repositories.delete_unused_codes(session=session, account_id=account_id)
                 await repositories.delete_unused_reset_codes(session=session, account_id=account_id)

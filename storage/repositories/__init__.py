@@ -38,8 +38,8 @@ from storage.repositories.email_changes import (
     claim_email_change,
     count_email_change_try,
     delete_email_changes_expired_before,
-    delete_unused_email_changes,
     latest_email_change,
+    void_email_changes,
 )
 from storage.repositories.erasure import erase_account
 from storage.repositories.funnel import (
@@ -112,7 +112,6 @@ __all__ = [
     "delete_reset_codes_expired_before",
     "delete_spent_confirmation_codes",
     "delete_unused_codes",
-    "delete_unused_email_changes",
     "delete_unused_reset_codes",
     "due_outbox_messages",
     "erase_account",
@@ -144,4 +143,5 @@ __all__ = [
     "sign_out_other_chats",
     "unbind_chat",
     "verified_reset_code",
+    "void_email_changes",
 ]

@@ -1,5 +1,6 @@
 """Pending changes of an account's address: one live code per account, tries counted in
-the database."""
+the database. Spent requests are kept (used) as long as the mail they sent, so that a
+deletion of the account finds where that mail went."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from storage.repositories._rows import affected
 
 async def add_email_change(*, session: AsyncSession, change: EmailChange) -> None:
     """Store an account's new request; its earlier unused codes stop working."""
-    await delete_unused_email_changes(session=session, account_id=change.account_id)
+    await void_email_changes(session=session, account_id=change.account_id, now=change.created_at)
     session.add(change)
     await session.flush()
 
@@ -61,11 +62,12 @@ async def claim_email_change(
     return await session.get(EmailChange, change_id, populate_existing=True)
 
 
-async def delete_unused_email_changes(*, session: AsyncSession, account_id: int) -> None:
+async def void_email_changes(*, session: AsyncSession, account_id: int, now: datetime) -> None:
+    """The account's unused codes stop working (marked used)."""
     await session.execute(
-        delete(EmailChange).where(
-            EmailChange.account_id == account_id, EmailChange.used_at.is_(None)
-        )
+        update(EmailChange)
+        .where(EmailChange.account_id == account_id, EmailChange.used_at.is_(None))
+        .values(used_at=now)
     )
 
 

@@ -18,6 +18,7 @@ from services.models import SignupRequest
 from services.own_account import OwnAccountService
 from services.passwords import PasswordHasher
 from services.signin import RecheckStatus, SignInService
+from storage import repositories
 from tests.factories import Clock
 from tests.services.conftest import AccountsWorld, outbox
 from tests.services.test_accounts import mailed_code
@@ -209,3 +210,27 @@ async def test_changes_and_deletion_leave_security_lines_without_secrets(
         assert f"security event={name} user=1 account={account}" in lines
     for secret in ("mal puesta", PASSWORD, code[1], "ZZZZ", "nueva@", "ana@"):
         assert not any(secret in line for line in lines), secret
+
+
+async def test_deletion_forgets_the_mail_sent_to_addresses_it_asked_for(world: World) -> None:
+    account = await world.account("ana@example.mx", chat=1)
+    await world.account("bob@example.mx", chat=2)
+    await request(world, account, "ana.tipo@example.mx")
+    await request(world, account, "bob@example.mx")  # another account's: a notice goes there
+    async with world.accounts.sessions() as session, session.begin():
+        for row in await repositories.due_outbox_messages(
+            session=session, now=world.clock.now + timedelta(hours=1), limit=100
+        ):
+            if row.recipient != "bob@example.mx":  # bob's notice is still on its way
+                await repositories.mark_outbox_sent(
+                    session=session, message_id=row.id, now=world.clock.now
+                )
+    assert await world.own.delete(
+        chat_id=1, user_id=1, account_id=account, verified_at=world.clock.now
+    )
+    left = [(m.recipient, m.subject) for m in await outbox(world.accounts)]
+    assert left == [
+        ("bob@example.mx", "Confirma tu cuenta de Facturación Electrónica por Internet"),
+        ("bob@example.mx", "Alguien intentó usar tu correo en otra cuenta"),
+        ("ana@example.mx", "Tu cuenta fue eliminada"),
+    ]
