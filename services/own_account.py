@@ -1,13 +1,25 @@
 """The person's own account (/cuenta): what it holds, the chats signed in to it, and its
 deletion (the cancelación of the ARCO rights).
 
-Deleting removes the account and every row that names it or its address: company data,
-codes, pending changes of address, sessions, known chats, reset codes asked for the
-address, mail to the address, and rate-limit events keyed by the account or the address.
-A last email tells the address; its outbox row (recipient and subject, the body blanked
-once sent) is forgotten with the rest of the sent mail. Rate-limit events keyed by the
-person's Telegram user or chat stay until housekeeping forgets them (a day at most), so
-that deleting an account cannot be used to shake off a limit."""
+Deleting removes, at once and in one transaction, the account and every row that names it
+or its address: company data, confirmation and reset codes (those asked for the address
+without an account too), requests to change the address (and other accounts' requests for
+this address, whose codes went nowhere), sessions (every chat is signed out), known chats,
+mail to the address whether sent or not, mail already sent to the addresses it asked to
+change to, and rate-limit events keyed by the account or the address. The chat that asked
+drops its drafts. What stays, and why:
+- the last email's outbox row (recipient and subject; the body is blanked once sent), and
+  the notices sent earlier to addresses the account had before a change: forgotten with
+  the rest of the sent mail 30 days after sending (services/housekeeping.py);
+- rate-limit events keyed by the person's Telegram user or chat (not by the account), and
+  the human checks they tapped: a day and 7 days at most, so that deleting an account
+  cannot shake off a limit;
+- drafts of other chats (sealed with DATA_ENCRYPTION_KEY), such as a company form begun on
+  another device: that chat's own typing, dropped when it leaves or finishes its flow;
+- funnel events (a kind and a time, nobody's) and log lines with Telegram user and account
+  ids (never an address, a password or a code), kept as the operator keeps logs.
+On SQLite a new account may get the id of the deleted one if it was the highest; on
+PostgreSQL ids are never reused."""
 
 from __future__ import annotations
 
