@@ -181,6 +181,19 @@ async def test_a_wrong_password_is_asked_again_and_counted_as_a_sign_in(bot: Har
     assert "Chats con la sesión abierta" in (await ana.expect("Tu cuenta")).text
 
 
+async def test_a_password_typed_into_an_edited_message_is_deleted(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await open_account(ana)
+    await ana.press("Eliminar mi cuenta")
+    await ana.expect("contraseña")
+    # Telegram Desktop's Up key edits the last message sent: here, /cuenta.
+    last = [message for message in ana.messages if not message.from_bot][-1]
+    await ana.edit(last, PASSWORD)
+    await ana.wait_deleted(last)
+    assert "contraseña" in (await ana.expect("Borré tu mensaje")).text
+
+
 async def test_an_expired_code_changes_nothing(bot: Harness, smtp) -> None:
     ana = bot.person()
     await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
