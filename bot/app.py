@@ -18,6 +18,7 @@ from chat.context import BotContext, install
 from chat.errors import on_error
 from chat.state import ChatData
 from chat.texts import Catalog
+from handlers.account import build_account_conversation
 from handlers.admin import stats_handler
 from handlers.company import build_company_conversation
 from handlers.confirm import (
@@ -68,6 +69,7 @@ def build_application(
             build_signup_conversation(deep_link_handler()),
             build_signin_conversation(),
             build_company_conversation(),
+            build_account_conversation(),
             build_reset_conversation(),
             # After the flows that await a secret: a password of hexadecimal characters
             # must reach them, not be taken for a pasted confirmation code.

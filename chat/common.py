@@ -37,6 +37,7 @@ COMMANDS = {
     "resend": ("reenviar", "resend"),
     "signin": ("entrar", "login"),
     "company": ("empresa", "company"),
+    "account": ("cuenta", "account"),
     "signout": ("salir", "logout"),
     "reset": ("recuperar", "reset"),
     "language": ("idioma", "language"),
@@ -161,6 +162,7 @@ def leave_flow(context: BotContext) -> bool:
     context.chat.login_email = None
     context.chat.company = None
     context.chat.reset = None
+    context.chat.account = None
     end_flow(context)
     return in_flow
 

@@ -181,6 +181,40 @@ def challenge(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     )
 
 
+ACCOUNT_CHANGE_EMAIL = "account:email"
+ACCOUNT_DELETE = "account:delete"
+ACCOUNT_SIGN_OUT_OTHERS = "account:sign-out-others"
+ACCOUNT_DELETE_YES = "account:delete-yes"
+ACCOUNT_KEEP = "account:keep"
+
+
+def account(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """/cuenta's choices; signing the other chats out only when there are some (`others`)."""
+    others = [[("account.button-sign-out-others", ACCOUNT_SIGN_OUT_OTHERS)]]
+    return _rows(
+        t,
+        [
+            [("account.button-change-email", ACCOUNT_CHANGE_EMAIL)],
+            *(others if (values or {}).get("others") else []),
+            [("account.button-delete", ACCOUNT_DELETE)],
+        ],
+    )
+
+
+def sign_out_others(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return _rows(t, [[("account.button-sign-out-others", ACCOUNT_SIGN_OUT_OTHERS)]])
+
+
+def delete_account(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return _rows(
+        t,
+        [
+            [("account.button-delete-yes", ACCOUNT_DELETE_YES)],
+            [("account.button-keep", ACCOUNT_KEEP)],
+        ],
+    )
+
+
 KEYBOARDS: dict[str, Builder] = {
     "languages": languages,
     "challenge": challenge,
@@ -196,4 +230,7 @@ KEYBOARDS: dict[str, Builder] = {
     "use-email": use_email,
     "regimes": regimes,
     "company-summary": company_summary,
+    "account": account,
+    "sign-out-others": sign_out_others,
+    "delete-account": delete_account,
 }

@@ -35,6 +35,16 @@ class ResetDraft:
 
 
 @dataclass
+class AccountDraft:
+    """A change of the account in hand (/cuenta): its address, or its deletion."""
+
+    account_id: int
+    action: str  # "email" or "delete"
+    verified_at: str | None = None  # when the password was typed again (ISO 8601, UTC)
+    new_email: str | None = None
+
+
+@dataclass
 class ChatData:
     language: str | None = None
     flow: str | None = None  # the conversation this chat is in, if any
@@ -44,6 +54,7 @@ class ChatData:
     login_email: str | None = None  # typed at sign-in, until the password is checked
     company: CompanyDraft | None = None
     reset: ResetDraft | None = None
+    account: AccountDraft | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,6 +67,7 @@ class ChatData:
             ("signup", SignupDraft),
             ("company", CompanyDraft),
             ("reset", ResetDraft),
+            ("account", AccountDraft),
         ):
             if isinstance(values.get(name), dict):
                 known_fields = {f.name for f in fields(kind)}

@@ -22,6 +22,7 @@ SECRET_PROMPTS = frozenset(
         "signup.ask-password-again",
         "reset.ask-code",
         "reset.ask-password",
+        "account.ask-password",
     }
 )
 

@@ -14,6 +14,8 @@ RFC = "GODE561231GR8"
 CONFIRMATION_CODE = "3f9c2a7d1e8b4c6f0a5d9e2b7c1f4a8d6e3b0c9f"
 RESET_CODE = "K7PX-3MQA"
 BOT_LINK = "https://t.me/cfdi_bot?start=c_" + CONFIRMATION_CODE
+NEW_EMAIL = "ana@empresa.mx"
+WHEN = datetime(2026, 11, 29, 18, 5, tzinfo=UTC)
 
 
 def sample_letters(language: str) -> list[Letter]:
@@ -30,7 +32,11 @@ def sample_letters(language: str) -> list[Letter]:
         templates.signup_attempt_email(language=language, email=EMAIL),
         templates.reset_code_email(language=language, code=RESET_CODE),
         templates.reset_unknown_email(language=language, email=EMAIL),
-        templates.password_changed_email(
-            language=language, when=datetime(2026, 11, 29, 18, 5, tzinfo=UTC)
+        templates.password_changed_email(language=language, when=WHEN),
+        templates.email_change_code_email(
+            language=language, email=NEW_EMAIL, code=RESET_CODE, ttl_minutes=30
         ),
+        templates.email_change_attempt_email(language=language, email=EMAIL),
+        templates.email_changed_email(language=language, email=NEW_EMAIL, when=WHEN),
+        templates.account_deleted_email(language=language, email=EMAIL, when=WHEN),
     ]

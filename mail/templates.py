@@ -132,11 +132,33 @@ def reset_unknown_email(*, language: str, email: str) -> Letter:
     return _letter(language, "reset-unknown", email=email)
 
 
-def password_changed_email(*, language: str, when: datetime) -> Letter:
+def _local(when: datetime, pattern: str) -> str:
+    """`when` in central Mexico's time, as `pattern` (strftime) writes it."""
     try:
         zone: tzinfo = ZoneInfo("America/Mexico_City")
     except ZoneInfoNotFoundError:
         zone = UTC
-    local = when.astimezone(zone)
+    return when.astimezone(zone).strftime(pattern)
+
+
+def password_changed_email(*, language: str, when: datetime) -> Letter:
     pattern = _email(language, "password-changed")["when"]
-    return _letter(language, "password-changed", when=local.strftime(pattern))
+    return _letter(language, "password-changed", when=_local(when, pattern))
+
+
+def email_change_code_email(*, language: str, email: str, code: str, ttl_minutes: int) -> Letter:
+    return _letter(language, "email-change-code", email=email, code=code, ttl_minutes=ttl_minutes)
+
+
+def email_change_attempt_email(*, language: str, email: str) -> Letter:
+    return _letter(language, "email-change-attempt", email=email)
+
+
+def email_changed_email(*, language: str, email: str, when: datetime) -> Letter:
+    pattern = _email(language, "email-changed")["when"]
+    return _letter(language, "email-changed", email=email, when=_local(when, pattern))
+
+
+def account_deleted_email(*, language: str, email: str, when: datetime) -> Letter:
+    pattern = _email(language, "account-deleted")["when"]
+    return _letter(language, "account-deleted", email=email, when=_local(when, pattern))

@@ -13,10 +13,12 @@ from mail.outbox import Outbox
 from services.accounts import AccountPolicy, AccountService, BotLinks
 from services.catalogs import SatCatalogs
 from services.company import CompanyService
+from services.email_change import EmailChangeService
 from services.funnel import FunnelService
 from services.housekeeping import Housekeeping
 from services.human_check import HumanCheckService
 from services.mail_status import MailStatusService
+from services.own_account import OwnAccountService
 from services.passwords import PasswordHasher
 from services.reset import ResetPolicy, ResetService
 from services.signin import SignInService
@@ -33,6 +35,8 @@ class Services:
     funnel: FunnelService
     mail_status: MailStatusService
     housekeeping: Housekeeping
+    own_account: OwnAccountService
+    email_change: EmailChangeService
     human_check_on_signup: bool = False
     admins: frozenset[int] = frozenset()
     catalogs: SatCatalogs = field(default_factory=SatCatalogs)
@@ -77,6 +81,16 @@ def build_services(
         funnel=FunnelService(sessions=sessions),
         mail_status=MailStatusService(sessions=sessions),
         housekeeping=Housekeeping(sessions=sessions),
+        own_account=OwnAccountService(
+            sessions=sessions, outbox=outbox, mail_ready=mail_ready, idle_timeout=session_idle
+        ),
+        email_change=EmailChangeService(
+            sessions=sessions,
+            passwords=passwords,
+            outbox=outbox,
+            mail_ready=mail_ready,
+            idle_timeout=session_idle,
+        ),
         human_check_on_signup=human_check_on_signup,
         admins=admins,
         links=links,

@@ -39,6 +39,10 @@ class Housekeeping:
             removed += await repositories.delete_reset_codes_expired_before(
                 session=session, before=spent
             )
+            # Kept as long as the mail they sent, for a deletion of the account to find.
+            removed += await repositories.delete_email_changes_expired_before(
+                session=session, before=now - KEEP_SENT_MAIL
+            )
             removed += await repositories.delete_spent_confirmation_codes(
                 session=session, before=spent
             )

@@ -106,3 +106,5 @@ RESET_PER_USER = Limit("reset-user", 10, timedelta(hours=1))
 # owner's allowance, and per address overall, which the address's known chats bypass.
 MAIL_PER_ADDRESS_AND_USER = Limit("mail-address-user", 3, timedelta(hours=1))
 MAIL_PER_ADDRESS = Limit("mail-address", 10, timedelta(hours=1))
+# Changing an account's address: requests per account (each mails a code to the new one).
+EMAIL_CHANGE_PER_ACCOUNT = Limit("email-change-account", 3, timedelta(hours=1))

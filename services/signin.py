@@ -45,6 +45,24 @@ class AccountInfo:
         return cls(id=account.id, email=account.email, rfc=account.rfc)
 
 
+class RecheckStatus(StrEnum):
+    RIGHT = "right"
+    WRONG = "wrong"
+    LOCKED = "locked"
+    SIGNED_OUT = "signed-out"  # the chat's session ended meanwhile
+
+
+@dataclass(frozen=True, slots=True)
+class Recheck:
+    """The password asked again in a signed-in chat: when it was right (`verified_at`, for
+    the change it allows), or how long to wait."""
+
+    status: RecheckStatus
+    account: AccountInfo | None = None
+    verified_at: datetime | None = None
+    retry_after: timedelta | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class SignInResult:
     status: SignInStatus
@@ -127,6 +145,31 @@ class SignInService:
         logger.info("chat %s signed in to account %s", chat_id, account.id)
         return SignInResult(SignInStatus.SIGNED_IN, account=AccountInfo.of(account), left=left)
 
+    async def recheck_password(self, *, chat_id: int, user_id: int, password: str) -> Recheck:
+        """The password of the account this chat is signed in to, asked again before a
+        change the session alone must not make (the address, a deletion). Counted as a
+        sign-in in this chat is (the chat's own allowance and the person's), in one step
+        with the limit, and uncounted when right."""
+        account = await self.current_account(chat_id)
+        if account is None:
+            return Recheck(RecheckStatus.SIGNED_OUT)
+        limits: list[tuple[ratelimit.Limit, object]] = [
+            (ratelimit.SIGN_IN_PER_USER, user_id),
+            (ratelimit.SIGN_IN_KNOWN_CHAT, f"{account.id}:{chat_id}"),
+        ]
+        async with self._sessions() as session, session.begin():
+            admission = await ratelimit.acquire(session=session, limits=limits, now=self._now())
+            stored = await repositories.get_account(session=session, account_id=account.id)
+        if admission.wait is not None:
+            security.event("password-recheck-locked", user_id=user_id, account_id=account.id)
+            return Recheck(RecheckStatus.LOCKED, retry_after=admission.wait)
+        if stored is None or not await self._passwords.verify(stored.password_hash, password):
+            security.event("password-recheck-failed", user_id=user_id, account_id=account.id)
+            return Recheck(RecheckStatus.WRONG)
+        async with self._sessions() as session, session.begin():
+            await ratelimit.forget(session=session, admission=admission)
+        return Recheck(RecheckStatus.RIGHT, account=account, verified_at=self._now())
+
     async def current_account(self, chat_id: int) -> AccountInfo | None:
         """The account this chat is signed in to, if the session is still good: used within
         the idle timeout and begun after the password's last change."""
@@ -165,3 +208,23 @@ def still_good(
 
 def _id(account: Account | None) -> int | None:
     return account.id if account else None
+
+
+async def signed_in_account(
+    session: AsyncSession, *, chat_id: int, account_id: int, now: datetime, idle_timeout: timedelta
+) -> Account | None:
+    """The account, locked for a change, if this chat is still signed in to it (the checks
+    of `current_account`, which then counts as a use); otherwise None, and a stale session
+    is closed. The account is locked before the chat's session, in the order a reset or a
+    confirmation locks them, so that neither holds one while waiting for the other."""
+    account = await repositories.get_account(
+        session=session, account_id=account_id, for_update=True
+    )
+    bound = await repositories.get_chat_session(session=session, chat_id=chat_id, for_update=True)
+    if account is None or bound is None or bound.account_id != account_id:
+        return None
+    if not still_good(bound, account, now=now, idle_timeout=idle_timeout):
+        await repositories.unbind_chat(session=session, chat_id=chat_id)
+        return None
+    bound.last_seen_at = now
+    return account

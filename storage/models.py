@@ -1,5 +1,5 @@
-"""SQLAlchemy models: accounts, codes, chat sessions, the mail outbox, rate-limit events
-and conversation state."""
+"""SQLAlchemy models: accounts, codes, chat sessions, the mail outbox, rate-limit events,
+conversation state and pending changes of an account's address."""
 
 from __future__ import annotations
 
@@ -235,3 +235,24 @@ class FunnelEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     __table_args__ = (Index("ix_funnel_events_kind_at", "kind", "at"),)
+
+
+class EmailChange(Base):
+    """A pending change of an account's address: a one-time code (XXXX-XXXX, argon2-hashed)
+    mailed to the new address, typed in the chat that asked. A request for an address that
+    another account holds gets a row too, whose code is mailed to nobody, so that both
+    cases do the same work and answer alike."""
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    new_email: Mapped[str] = mapped_column(String(254))
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (Index("ix_email_changes_account_id", "account_id"),)

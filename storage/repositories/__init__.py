@@ -24,6 +24,7 @@ from storage.repositories.codes import (
 )
 from storage.repositories.companies import (
     get_company,
+    has_company,
     save_company,
 )
 from storage.repositories.conversations import (
@@ -32,6 +33,15 @@ from storage.repositories.conversations import (
     save_chat_data,
     save_conversation_states,
 )
+from storage.repositories.email_changes import (
+    add_email_change,
+    claim_email_change,
+    count_email_change_try,
+    delete_email_changes_expired_before,
+    latest_email_change,
+    void_email_changes,
+)
+from storage.repositories.erasure import erase_account
 from storage.repositories.funnel import (
     add_funnel_event,
     count_funnel_events,
@@ -66,17 +76,21 @@ from storage.repositories.resets import (
     verified_reset_code,
 )
 from storage.repositories.sessions import (
+    account_chat_sessions,
     bind_chat,
     get_chat_session,
     is_known_chat,
     sign_out_account,
+    sign_out_other_chats,
     unbind_chat,
 )
 
 __all__ = [
     "OutboxFigures",
+    "account_chat_sessions",
     "add_account",
     "add_confirmation_code",
+    "add_email_change",
     "add_funnel_event",
     "add_human_check",
     "add_outbox_message",
@@ -84,9 +98,12 @@ __all__ = [
     "add_reset_code",
     "bind_chat",
     "claim_confirmation_code",
+    "claim_email_change",
     "claim_reset_code",
+    "count_email_change_try",
     "count_funnel_events",
     "count_reset_try",
+    "delete_email_changes_expired_before",
     "delete_human_checks_before",
     "delete_outbox_sent_before",
     "delete_rate_events",
@@ -97,6 +114,7 @@ __all__ = [
     "delete_unused_codes",
     "delete_unused_reset_codes",
     "due_outbox_messages",
+    "erase_account",
     "find_confirmation_codes",
     "get_account",
     "get_account_by_email",
@@ -105,7 +123,9 @@ __all__ = [
     "get_confirmation_code",
     "get_human_check",
     "give_up_outbox_message",
+    "has_company",
     "is_known_chat",
+    "latest_email_change",
     "latest_reset_code",
     "load_chat_data",
     "load_conversation_states",
@@ -120,6 +140,8 @@ __all__ = [
     "save_company",
     "save_conversation_states",
     "sign_out_account",
+    "sign_out_other_chats",
     "unbind_chat",
     "verified_reset_code",
+    "void_email_changes",
 ]

@@ -21,3 +21,7 @@ async def save_company(*, session: AsyncSession, account_id: int, values: dict[s
         for name, value in values.items():
             setattr(company, name, value)
     await session.flush()
+
+
+async def has_company(*, session: AsyncSession, account_id: int) -> bool:
+    return await session.get(Company, account_id) is not None

@@ -59,3 +59,19 @@ async def get_chat_session(
 async def unbind_chat(*, session: AsyncSession, chat_id: int) -> bool:
     result = await session.execute(delete(ChatSession).where(ChatSession.chat_id == chat_id))
     return affected(result) > 0
+
+
+async def account_chat_sessions(*, session: AsyncSession, account_id: int) -> list[ChatSession]:
+    """The sessions of the chats signed in to the account (some may have idled out)."""
+    result = await session.scalars(select(ChatSession).where(ChatSession.account_id == account_id))
+    return list(result.all())
+
+
+async def sign_out_other_chats(*, session: AsyncSession, account_id: int, chat_id: int) -> int:
+    """Sign every chat but `chat_id` out of the account; how many were signed out."""
+    result = await session.execute(
+        delete(ChatSession).where(
+            ChatSession.account_id == account_id, ChatSession.chat_id != chat_id
+        )
+    )
+    return affected(result)

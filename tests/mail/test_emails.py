@@ -23,7 +23,13 @@ FULL = Operator(
     reply_to="ayuda@timbres.example",
 )
 # The emails that invite a reply (they have a `reply` part in the catalogs).
-INVITE_REPLIES = {"confirmation", "signup-attempt", "password-changed"}
+INVITE_REPLIES = {
+    "confirmation",
+    "signup-attempt",
+    "password-changed",
+    "email-changed",
+    "account-deleted",
+}
 NETWORK_TAGS = {"img", "link", "script", "style", "iframe", "object", "embed", "video", "audio"}
 NETWORK_ATTRIBUTES = {"src", "srcset", "background", "poster", "data", "action"}
 

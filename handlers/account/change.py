@@ -1,0 +1,89 @@
+"""Changing the account's email address: the new address, then the code mailed to it."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from chat.common import ask, ask_again, format_wait, say
+from chat.context import BotContext, chat_id, typed, user_id
+from chat.reasons import say_reason
+from handlers.account.steps import Step, draft, finish, session_over, verified_at
+from services.email_change import ChangeStatus, RequestStatus
+from services.reset import reset_code_candidates
+from services.validation import Invalid, parse_email
+
+
+async def receive_new_email(update: Update, context: BotContext) -> Step | int:
+    """Check the new address as sign-up does, and mail it a code; the answer is the same
+    whoever holds the address."""
+    try:
+        email = parse_email(typed(update))
+    except Invalid as error:
+        await say_reason(update, context, error)
+        await ask(update, context, "account.ask-new-email")
+        return Step.NEW_EMAIL
+    current = draft(context)
+    result = await context.services.email_change.request(
+        chat_id=chat_id(update),
+        user_id=user_id(update),
+        account_id=current.account_id,
+        new_email=email,
+        verified_at=verified_at(context),
+    )
+    if result.status is RequestStatus.SAME:
+        await ask_again(update, context, "account.same-email")
+        return Step.NEW_EMAIL
+    if result.status is RequestStatus.LIMITED:
+        wait = format_wait(update, context, result.retry_after)
+        await say(update, context, "account.change-wait", wait=wait)
+        return finish(context)
+    if result.status is RequestStatus.SIGNED_OUT:
+        return await session_over(update, context)
+    current.new_email = email
+    await say(update, context, "account.code-sent", email=email)
+    await ask(update, context, "account.ask-code", email=email)
+    return Step.CODE
+
+
+async def receive_code(update: Update, context: BotContext) -> Step | int:
+    """Check the code: only something shaped like one counts as a try; the right one
+    changes the address."""
+    text = typed(update)
+    if not reset_code_candidates(text):
+        await ask_again(update, context, "account.not-a-code")
+        return Step.CODE
+    check = await context.services.email_change.confirm(
+        chat_id=chat_id(update),
+        user_id=user_id(update),
+        account_id=draft(context).account_id,
+        text=text,
+    )
+    if check.status is ChangeStatus.CHANGED:
+        return await changed(update, context, check.email or "")
+    if check.status is ChangeStatus.WRONG:
+        key = "account.code-wrong-last" if check.tries_left == 1 else "account.code-wrong"
+        await say(update, context, key, tries=check.tries_left)
+        await ask(update, context, "account.ask-code", email=draft(context).new_email or "")
+        return Step.CODE
+    if check.status is ChangeStatus.SIGNED_OUT:
+        return await session_over(update, context)
+    await say(
+        update,
+        context,
+        "account.code-no-tries"
+        if check.status is ChangeStatus.NO_TRIES
+        else "account.code-expired",
+    )
+    return finish(context)
+
+
+async def changed(update: Update, context: BotContext, email: str) -> int:
+    """Say the new address; offer to sign out the other chats, which stay signed in."""
+    overview = await context.services.own_account.overview(
+        chat_id=chat_id(update), account_id=draft(context).account_id
+    )
+    others = overview.signed_in_chats - 1 if overview else 0
+    await say(update, context, "account.email-changed", email=email)
+    if others > 0:
+        await say(update, context, "account.others-open", count=others, keyboard="sign-out-others")
+    return finish(context)

@@ -1,0 +1,143 @@
+"""Tu cuenta (/cuenta): what the account holds and the chats signed in to it, with
+buttons to change its email address, sign the other chats out, or delete it. Showing the
+account ends the flow at once, so that any command works right after it; each button
+starts a flow of its own. Diagram: account.mmd."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
+
+from chat import keyboards
+from chat.common import TYPED_TEXT, begin_flow, command, end_flow, flow_fallbacks, say
+from chat.context import BotContext, Callback, chat_id, user_id
+from handlers.account.change import receive_code, receive_new_email
+from handlers.account.deletion import confirm_delete, keep, receive_delete_word
+from handlers.account.steps import FLOW, Step, begin_change, receive_password, session_over
+from handlers.passwords import secret_step
+from handlers.signin import ask_login_email, take_login_email, take_login_password
+from services.signin import SignInStatus
+
+
+@begin_flow(FLOW)
+async def start_account(update: Update, context: BotContext) -> Step | int:
+    """Show the account; sign in first if the chat is not signed in."""
+    account = await context.services.signin.current_account(chat_id(update))
+    if account is None:
+        await say(update, context, "account.first-sign-in")
+        await ask_login_email(update, context)
+        return Step.LOGIN_EMAIL
+    return await show_account(update, context, account.id)
+
+
+async def receive_login_email(update: Update, context: BotContext) -> Step | int:
+    """The sign-in's email, then its password."""
+    taken = await take_login_email(update, context)
+    if taken is None:
+        return end_flow(context)
+    return Step.LOGIN_PASSWORD if taken else Step.LOGIN_EMAIL
+
+
+async def receive_login_password(update: Update, context: BotContext) -> int:
+    """Signed in: on to the account; otherwise the flow ends with the reason."""
+    result = await take_login_password(update, context)
+    if result.status is SignInStatus.SIGNED_IN and result.account is not None:
+        return await show_account(update, context, result.account.id)
+    return end_flow(context)
+
+
+async def show_account(update: Update, context: BotContext, account_id: int) -> int:
+    """The correo, RFC and persona, confirmation, company data and signed-in chats."""
+    overview = await context.services.own_account.overview(
+        chat_id=chat_id(update), account_id=account_id
+    )
+    if overview is None:
+        return await session_over(update, context)
+    t = context.text
+    # The CSD on file is to be shown here, after the company data, once it is stored.
+    await say(
+        update,
+        context,
+        "account.overview",
+        keyboard="account",
+        email=overview.email,
+        rfc=overview.rfc,
+        person=t(update, f"signup.person-{overview.person_type.value}"),
+        status=t(update, "account.confirmed" if overview.confirmed else "account.unconfirmed"),
+        company=t(
+            update,
+            "account.company-on-file" if overview.company_on_file else "account.company-none",
+        ),
+        chats=t(
+            update,
+            "account.chats-one" if overview.signed_in_chats <= 1 else "account.chats-many",
+            count=overview.signed_in_chats,
+        ),
+        others=overview.signed_in_chats - 1,
+    )
+    return end_flow(context)
+
+
+@begin_flow(FLOW)
+async def start_email_change(update: Update, context: BotContext) -> Step | int:
+    """«Cambiar correo»: the password first."""
+    return await begin_change(update, context, "email")
+
+
+@begin_flow(FLOW)
+async def start_delete(update: Update, context: BotContext) -> Step | int:
+    """«Eliminar mi cuenta»: the password first."""
+    return await begin_change(update, context, "delete")
+
+
+@begin_flow(FLOW)
+async def sign_out_others(update: Update, context: BotContext) -> int:
+    """Close the sessions of every other chat signed in to the account; say how many."""
+    account = await context.services.signin.current_account(chat_id(update))
+    closed = None
+    if account is not None:
+        closed = await context.services.own_account.sign_out_others(
+            chat_id=chat_id(update), account_id=account.id, user_id=user_id(update)
+        )
+    if closed is None:
+        return await session_over(update, context)
+    await say(
+        update,
+        context,
+        "account.signed-out-others" if closed else "account.no-other-chats",
+        count=closed,
+    )
+    return end_flow(context)
+
+
+def button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, Any]:
+    return CallbackQueryHandler(callback, pattern=f"^{data}$")
+
+
+def build_account_conversation() -> ConversationHandler[BotContext]:
+    return ConversationHandler(
+        name=FLOW,
+        persistent=True,
+        entry_points=[
+            command("account", start_account),
+            button(start_account, keyboards.MENU_ACCOUNT),
+            button(start_email_change, keyboards.ACCOUNT_CHANGE_EMAIL),
+            button(start_delete, keyboards.ACCOUNT_DELETE),
+            button(sign_out_others, keyboards.ACCOUNT_SIGN_OUT_OTHERS),
+        ],
+        states={
+            Step.LOGIN_EMAIL: secret_step(receive_login_email),
+            Step.LOGIN_PASSWORD: secret_step(receive_login_password),
+            Step.PASSWORD: secret_step(receive_password),
+            Step.NEW_EMAIL: [MessageHandler(TYPED_TEXT, receive_new_email)],
+            Step.CODE: [MessageHandler(TYPED_TEXT, receive_code)],
+            Step.CONFIRM_DELETE: [
+                button(confirm_delete, keyboards.ACCOUNT_DELETE_YES),
+                button(keep, keyboards.ACCOUNT_KEEP),
+            ],
+            Step.DELETE_WORD: [MessageHandler(TYPED_TEXT, receive_delete_word)],
+        },
+        fallbacks=flow_fallbacks(),
+    )

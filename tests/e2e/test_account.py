@@ -1,0 +1,372 @@
+"""Tu cuenta (/cuenta): the account's facts, signing the other chats out, changing the
+address and deleting the account, through the emulator."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+from sqlalchemy import func, select
+
+from emulator import Person
+from emulator.world import Message
+from storage.db import create_engine, create_session_factory
+from storage.models import (
+    Account,
+    ChatSession,
+    Company,
+    ConfirmationCode,
+    EmailChange,
+    KnownChat,
+    OutboxMessage,
+    RateEvent,
+    ResetCode,
+)
+from tests.conftest import Mailbox
+from tests.e2e.conftest import Harness
+from tests.e2e.test_company import fill_moral_form
+from tests.e2e.test_reset import request_code, shift_back
+from tests.factories import (
+    PASSWORD,
+    RFC_FISICA,
+    RFC_MORAL,
+    accounts_in,
+    chat_account,
+    code_from_email,
+    confirmed_account,
+    sign_in,
+    sign_up,
+    text_part,
+)
+
+CHANGE_CODE = re.compile(r"Código: ([A-Z2-9]{4}-[A-Z2-9]{4})")
+
+
+async def open_account(person: Person) -> Message:
+    await person.send("/cuenta")
+    return await person.expect("Tu cuenta")
+
+
+async def type_password(person: Person, button: str, password: str = PASSWORD) -> Message:
+    """Press a button of /cuenta that asks the password, and type it; the message sent."""
+    await person.press(button)
+    await person.expect("contraseña")
+    return await person.send(password)
+
+
+async def request_change(person: Person, new_email: str) -> Message:
+    """From /cuenta to the answer after the new address."""
+    await open_account(person)
+    typed = await type_password(person, "Cambiar correo")
+    await person.expect("correo electrónico nuevo")
+    assert typed.deleted
+    await person.send(new_email)
+    return await person.expect("Te enviamos un código")
+
+
+def change_code(message: EmailMessage) -> str:
+    match = CHANGE_CODE.search(text_part(message))
+    assert match, text_part(message)
+    return match.group(1)
+
+
+async def mail_after(mailbox: Mailbox, before: int) -> list[EmailMessage]:
+    return (await mailbox.wait(before + 1))[before:]
+
+
+async def test_the_account_shows_its_facts_and_signs_the_other_chats_out(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    laptop = bot.person()
+    assert "entraste" in (await sign_in(laptop, "empresa@example.mx")).text
+
+    shown = await open_account(ana)
+    for fact in (
+        "Correo (usuario): empresa@example.mx",
+        "RFC: MAB9307148T4 (persona moral)",
+        "Estado: confirmada",
+        "Datos de la empresa: sin capturar",
+        "Chats con la sesión abierta: 2, este y otros",
+    ):
+        assert fact in shown.text
+    assert any("Cerrar sesión en los otros chats" in b for b in shown.button_texts())
+    # Looking is all /cuenta did: the next command is answered at once.
+    await ana.send("/ayuda")
+    assert "Seguimos en lo que estábamos" not in (await ana.expect("Esto es lo que")).text
+
+    await ana.press("Cerrar sesión en los otros chats", message=shown)
+    assert "cerré la sesión en 1 chat(s) más" in (await ana.expect("cerré la sesión")).text
+    assert await chat_account(bot.settings.database_url, laptop.chat.id) is None
+    await laptop.send("/cuenta")
+    await laptop.expect("primero entra")
+
+    await ana.send("/empresa")
+    await fill_moral_form(ana)
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    again = await open_account(ana)
+    assert "Datos de la empresa: capturados" in again.text
+    assert "Chats con la sesión abierta: 1, este" in again.text
+    assert not any("Cerrar sesión" in b for b in again.button_texts())
+
+
+async def test_the_account_asks_a_chat_that_is_not_signed_in_to_sign_in(bot: Harness, smtp) -> None:
+    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx", RFC_FISICA)
+    phone = bot.person()
+    await phone.send("/cuenta")
+    await phone.expect("primero entra")
+    await phone.expect("correo electrónico")
+    await phone.send("ana@example.mx")
+    await phone.expect("contraseña")
+    typed = await phone.send(PASSWORD)
+    shown = await phone.expect("Tu cuenta")
+    assert "RFC: GODE561231GR8 (persona física)" in shown.text and typed.deleted
+
+
+async def test_changing_the_email_needs_the_code_sent_to_the_new_address(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    laptop = bot.person()
+    assert "entraste" in (await sign_in(laptop, "ana@example.mx")).text
+    before = len(smtp.mailbox.messages)
+    sent = await request_change(ana, "ana.nueva@example.mx")
+    assert "ana.nueva@example.mx" in sent.text
+    [mail] = await mail_after(smtp.mailbox, before)
+    assert mail["To"] == "ana.nueva@example.mx"
+    code = change_code(mail)
+    await ana.expect("código")
+    assert [a.email for a in await accounts_in(bot.settings.database_url)] == ["ana@example.mx"]
+
+    await ana.send("no me llegó nada")  # not shaped like a code: help, and not counted
+    assert "Spam" in (await ana.expect("no parece el código")).text
+    await ana.send("ZZZZ-ZZZZ")
+    assert (await ana.reply()).text == "Ese código no es correcto. Te quedan 4 intentos."
+    await ana.expect("código")
+    await ana.send(f"es {code.lower()}")
+    done = await ana.expect("ahora es")
+    assert "ana.nueva@example.mx" in done.text
+    others = await ana.expect("sigue abierta en 1 chat(s) más")
+    assert any("Cerrar sesión" in b for b in others.button_texts())
+
+    [notice] = await mail_after(smtp.mailbox, before + 1)
+    assert notice["To"] == "ana@example.mx" and notice["Subject"] == "El correo de tu cuenta cambió"
+    assert "ana.nueva@example.mx" in text_part(notice) and code not in text_part(notice)
+    assert [a.email for a in await accounts_in(bot.settings.database_url)] == [
+        "ana.nueva@example.mx"
+    ]
+    # The other chat stays signed in; sign-in takes the new address, not the old one.
+    assert await chat_account(bot.settings.database_url, laptop.chat.id) is not None
+    stranger = bot.person()
+    assert "incorrectos" in (await sign_in(stranger, "ana@example.mx")).text
+    assert "entraste" in (await sign_in(stranger, "ana.nueva@example.mx")).text
+
+
+async def test_a_wrong_password_is_asked_again_and_counted_as_a_sign_in(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await open_account(ana)
+    typed = [await type_password(ana, "Cambiar correo", "no es mi contraseña")]
+    assert (await ana.reply()).text.startswith("Esa no es tu contraseña. Por seguridad")
+    for _ in range(4):
+        typed.append(await ana.send("tampoco es esta"))
+        await ana.expect("Esa no es tu contraseña")
+    typed.append(await ana.send(PASSWORD))  # the chat's five tries are spent: refused
+    assert "demasiados intentos" in (await ana.reply()).text
+    assert all(message.deleted for message in typed)
+    await ana.send("/cuenta")
+    assert "Chats con la sesión abierta" in (await ana.expect("Tu cuenta")).text
+
+
+async def test_a_password_typed_into_an_edited_message_is_deleted(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await open_account(ana)
+    await ana.press("Eliminar mi cuenta")
+    await ana.expect("contraseña")
+    # Telegram Desktop's Up key edits the last message sent: here, /cuenta.
+    last = [message for message in ana.messages if not message.from_bot][-1]
+    await ana.edit(last, PASSWORD)
+    await ana.wait_deleted(last)
+    assert "contraseña" in (await ana.expect("Borré tu mensaje")).text
+
+
+async def test_an_expired_code_changes_nothing(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    before = len(smtp.mailbox.messages)
+    await request_change(ana, "ana.nueva@example.mx")
+    code = change_code((await mail_after(smtp.mailbox, before))[0])
+    await ana.expect("código")
+    await shift_back(bot.settings.database_url, EmailChange, "expires_at", 1)
+    await ana.send(code)
+    assert "ya venció" in (await ana.expect("venció")).text
+    assert [a.email for a in await accounts_in(bot.settings.database_url)] == ["ana@example.mx"]
+
+
+async def test_an_address_of_another_account_is_answered_alike_and_changes_nothing(
+    bot: Harness, smtp
+) -> None:
+    await confirmed_account(bot.person(), smtp.mailbox, "bob@example.mx")
+    ana, carol = bot.person(), bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await confirmed_account(carol, smtp.mailbox, "carol@example.mx")
+    before = len(smtp.mailbox.messages)
+
+    taken = await request_change(ana, "bob@example.mx")
+    taken_prompt = await ana.expect("código")
+    free = await request_change(carol, "libre@example.mx")
+    free_prompt = await carol.expect("código")
+    assert taken.text.replace("bob@", "X@") == free.text.replace("libre@", "X@")
+    assert taken_prompt.text.replace("bob@", "X@") == free_prompt.text.replace("libre@", "X@")
+
+    mail = await mail_after(smtp.mailbox, before)
+    await smtp.mailbox.wait(before + 2)
+    to_bob = smtp.mailbox.to("bob@example.mx")[-1]
+    assert to_bob["Subject"] == "Alguien intentó usar tu correo en otra cuenta"
+    assert not CHANGE_CODE.search(text_part(to_bob)) and "ana@example.mx" not in text_part(to_bob)
+    assert {m["To"] for m in smtp.mailbox.messages[before:]} == {
+        "bob@example.mx",
+        "libre@example.mx",
+    }
+    assert mail
+
+    # No code works: a guess, or the code mailed to the other request, is a wrong code.
+    for guess in ("ABCD-EFGH", change_code(smtp.mailbox.to("libre@example.mx")[-1])):
+        await ana.send(guess)
+        assert (await ana.reply()).text.startswith("Ese código no es correcto")
+        await ana.expect("código")
+    emails = {a.email for a in await accounts_in(bot.settings.database_url)}
+    assert emails == {"bob@example.mx", "ana@example.mx", "carol@example.mx"}
+    assert "entraste" in (await sign_in(bot.person(), "bob@example.mx")).text
+
+
+async def rows_naming(database_url: str, account_id: int, email: str) -> dict[str, int]:
+    """How many rows of each table still name the account or its address."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+
+            async def count(query) -> int:  # type: ignore[no-untyped-def]
+                return await session.scalar(select(func.count()).select_from(query.subquery()))
+
+            return {
+                "accounts": await count(
+                    select(Account).where((Account.id == account_id) | (Account.email == email))
+                ),
+                "companies": await count(select(Company).where(Company.account_id == account_id)),
+                "confirmation_codes": await count(
+                    select(ConfirmationCode).where(ConfirmationCode.account_id == account_id)
+                ),
+                "email_changes": await count(
+                    select(EmailChange).where(EmailChange.account_id == account_id)
+                ),
+                "reset_codes": await count(
+                    select(ResetCode).where(
+                        (ResetCode.account_id == account_id) | (ResetCode.email == email)
+                    )
+                ),
+                "chat_sessions": await count(
+                    select(ChatSession).where(ChatSession.account_id == account_id)
+                ),
+                "known_chats": await count(
+                    select(KnownChat).where(KnownChat.account_id == account_id)
+                ),
+                "rate_events": await count(
+                    select(RateEvent).where(
+                        RateEvent.key.contains(email)
+                        | RateEvent.key.contains(f"known-chat:{account_id}:")
+                    )
+                ),
+            }
+    finally:
+        await engine.dispose()
+
+
+async def outbox_to(database_url: str, email: str) -> list[OutboxMessage]:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            query = select(OutboxMessage).where(OutboxMessage.recipient == email)
+            return list((await session.scalars(query)).all())
+    finally:
+        await engine.dispose()
+
+
+async def test_deleting_the_account_leaves_nothing_and_the_address_can_sign_up_anew(
+    bot: Harness, smtp
+) -> None:
+    database = bot.settings.database_url
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await ana.send("/empresa")
+    await fill_moral_form(ana)
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    laptop = bot.person()
+    assert "entraste" in (await sign_in(laptop, "empresa@example.mx")).text
+    await request_code(bot, bot.person(), "empresa@example.mx")  # a reset code for the address
+    [account] = await accounts_in(database)
+
+    # Declined first: nothing goes.
+    await open_account(ana)
+    await type_password(ana, "Eliminar mi cuenta")
+    warning = await ana.expect("Eliminar tu cuenta")
+    assert "No se puede deshacer" in warning.text
+    await ana.press("No, conservarla")
+    await ana.expect("sigue igual")
+    assert len(await accounts_in(database)) == 1
+
+    await open_account(ana)
+    typed = await type_password(ana, "Eliminar mi cuenta")
+    await ana.expect("Eliminar tu cuenta")
+    assert typed.deleted
+    await ana.press("Sí, eliminar mi cuenta")
+    await ana.expect("escribe la palabra ELIMINAR")
+    await ana.send("sí")
+    assert "No coincide" in (await ana.expect("No coincide")).text
+    assert len(await accounts_in(database)) == 1
+    before = len(smtp.mailbox.messages)
+    await ana.send("eliminar")
+    await ana.expect("Eliminamos tu cuenta")
+
+    [goodbye] = await mail_after(smtp.mailbox, before)
+    assert goodbye["To"] == "empresa@example.mx"
+    assert goodbye["Subject"] == "Tu cuenta fue eliminada"
+    left = await rows_naming(database, account.id, "empresa@example.mx")
+    assert left == dict.fromkeys(left, 0)
+    # Only the last email stays in the outbox, its body blanked once it was sent.
+    [row] = await outbox_to(database, "empresa@example.mx")
+    assert row.subject == "Tu cuenta fue eliminada"
+
+    for chat in (ana, laptop):
+        await chat.send("/cuenta")
+        await chat.expect("primero entra")
+        await chat.send("/cancelar")
+        await chat.reply()
+    assert "incorrectos" in (await sign_in(bot.person(), "empresa@example.mx")).text
+
+    newcomer = bot.person()
+    before = len(smtp.mailbox.messages)
+    await sign_up(newcomer, "empresa@example.mx", RFC_FISICA, "una frase distinta y larga")
+    [welcome] = await mail_after(smtp.mailbox, before)
+    assert welcome["Subject"].startswith("Confirma tu cuenta")
+    await newcomer.send(code_from_email(welcome))
+    await newcomer.expect("Felicidades")
+    [fresh] = await accounts_in(database)
+    assert fresh.rfc == RFC_FISICA and fresh.confirmed
+
+
+async def test_account_in_english(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await ana.send("/idioma")
+    await ana.press("English")
+    await ana.expect("in English")
+    await ana.send("/account")
+    shown = await ana.expect("Your account")
+    assert "RFC: GODE561231GR8 (persona física)" in shown.text and "Status: confirmed" in shown.text
+    assert shown.button_texts() == ["✉️ Change email", "🗑 Delete my account"]
