@@ -147,7 +147,11 @@ async def receive_password_again(update: Update, context: BotContext) -> Step | 
         password_hash=current.password_hash or "",
         chat_id=chat_id(update),
     )
-    await say(update, context, "reset.done" if changed else "reset.expired")
+    # Changed: the chat is signed in to the account, with what it can do next.
+    if changed:
+        await say(update, context, "reset.done", keyboard="signed-in")
+    else:
+        await say(update, context, "reset.expired")
     return finish(context)
 
 
