@@ -34,6 +34,8 @@ class ResetDraft:
     email: str | None = None
     code_id: int | None = None
     password_hash: str | None = None
+    typed_email: str | None = None  # an address with a likely typo, awaiting a choice
+    suggested_email: str | None = None  # its correction, offered with a button
 
 
 @dataclass

@@ -13,7 +13,7 @@ from storage.db import create_engine, create_session_factory
 from storage.models import RateEvent
 from tests.e2e.conftest import TOKEN, Harness
 from tests.e2e.test_company import companies_in, fill_moral_form
-from tests.e2e.test_reset import NEW_PASSWORD, mailed_reset_code, request_code
+from tests.e2e.test_reset import NEW_PASSWORD, mailed_reset_code, pass_check, request_code
 from tests.factories import (
     PASSWORD,
     RFC_MORAL,
@@ -333,3 +333,24 @@ async def test_english_help_and_command_menu_use_the_english_command_names(bot: 
     spanish = [c["command"] for c in account.commands[(default, "")]]
     assert english[:4] == ["start", "signup", "confirm", "resend"] and "help" in english
     assert spanish[:4] == ["start", "registro", "confirmar", "reenviar"] and "ayuda" in spanish
+
+
+async def test_a_typo_at_recuperar_is_suggested_and_the_code_goes_to_the_chosen_address(
+    bot: Harness, smtp
+):
+    await confirmed_account(bot.person(), smtp.mailbox, "ana@gmail.com")
+    phone = bot.person()
+    await phone.send("/recuperar")
+    await pass_check(phone)
+    await phone.send("ana@gmial.com")
+    await phone.expect("¿Quisiste decir ana@gmail.com?")
+    await phone.press("Sí, usar ana@gmail.com")
+    assert "ana@gmail.com" in (await phone.expect("te enviamos un código")).text
+    assert (await smtp.mailbox.wait(2))[1]["To"] == "ana@gmail.com"
+
+    other = bot.person()
+    await other.send("/recuperar")
+    await pass_check(other)
+    await other.send("bea@hotmial.com")
+    await other.press("No, dejar bea@hotmial.com")
+    assert "bea@hotmial.com" in (await other.expect("te enviamos un código")).text
