@@ -122,7 +122,7 @@ async def switch_account(update: Update, context: BotContext) -> None:
     result = await context.services.accounts.confirm_chosen(
         code_hash=code_hash, chat_id=chat_id(update), user_id=user_id(update)
     )
-    await answer(update, context, result)
+    await say_result(update, context, result)
     end_flow(context)
 
 
@@ -141,10 +141,10 @@ async def check_code(update: Update, context: BotContext, text: str) -> Step | i
     result = await context.services.accounts.confirm(
         text=text, chat_id=chat_id(update), user_id=user_id(update)
     )
-    return await answer(update, context, result)
+    return await say_result(update, context, result)
 
 
-async def answer(update: Update, context: BotContext, result: ConfirmResult) -> Step | int:
+async def say_result(update: Update, context: BotContext, result: ConfirmResult) -> Step | int:
     """Say how a confirmation went: a wrong code (or words) keeps the code asked for."""
     if result.status in (ConfirmStatus.WRONG, ConfirmStatus.NOT_A_CODE):
         context.chat.prompt = {"key": "confirm.ask-code", "keyboard": None, "values": {}}
