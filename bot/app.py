@@ -25,6 +25,7 @@ from handlers.confirm import (
     build_confirm_conversation,
     build_resend_conversation,
     deep_link_handler,
+    switch_handlers,
 )
 from handlers.reset import build_reset_conversation
 from handlers.signin import build_signin_conversation
@@ -76,6 +77,7 @@ def build_application(
             build_confirm_conversation(),
             build_resend_conversation(),
             deep_link_handler(),
+            *switch_handlers(),
             command("signout", sign_out),
             stats_handler(),
             *idle_handlers(),

@@ -29,7 +29,7 @@ from bot.startup import (
     until_reachable,
 )
 from bot.webhook import WebhookServer
-from chat.common import COMMANDS
+from chat.common import COMMANDS, local_name
 from chat.texts import DEFAULT_LANGUAGE, Catalog
 from mail.delivery import MailDelivery
 from mail.outbox import Outbox
@@ -230,7 +230,7 @@ class BotRuntime:
             code = None if language == DEFAULT_LANGUAGE else language
             text = self.catalog.text
             commands = [
-                BotCommand(names[0], text(language, f"commands.{names[0]}"))
+                BotCommand(local_name(names, language), text(language, f"commands.{names[0]}"))
                 for names in COMMANDS.values()
             ]
             await bot.set_my_commands(commands, language_code=code)

@@ -175,8 +175,10 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 async def sign_out(update: Update, context: BotContext) -> int:
-    """/salir: close this chat's session; inside a flow, leave it too (drafts dropped), as
-    on a shared computer one would expect."""
+    """/salir (or its button): close this chat's session; inside a flow, leave it too
+    (drafts dropped), as on a shared computer one would expect."""
+    if update.callback_query:
+        await close_buttons(update)
     signed_out = await context.services.signin.sign_out(chat_id(update))
     for_flow = leave_flow(context)
     await say(update, context, "signin.signed-out" if signed_out else "signin.not-signed-in")
@@ -239,11 +241,23 @@ async def stale_button(update: Update, context: BotContext) -> None:
     if context.chat.flow is not None:
         await ask_again(update, context, "help.still-waiting")
     else:
-        await say(update, context, "common.idle", keyboard="menu")
+        await say(update, context, "common.idle", keyboard=await menu_for(update, context))
+
+
+async def menu_for(update: Update, context: BotContext) -> str:
+    """The menu that fits the chat: what a signed-in person can do, or the four flows."""
+    signed_in = await context.services.signin.current_account(chat_id(update)) is not None
+    return "signed-in" if signed_in else "menu"
 
 
 def command(key: str, callback: Callback, **kwargs: Any) -> CommandHandler[BotContext, Any]:
     return CommandHandler(COMMANDS[key], callback, **kwargs)
+
+
+def local_name(names: tuple[str, ...], language: str) -> str:
+    """A command's name as a language's menu shows it: the English alias in English, the
+    Spanish name otherwise (each works in every language)."""
+    return names[-1] if language == "en" else names[0]
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
@@ -281,6 +295,7 @@ def flow_fallbacks(*extra: Handler) -> list[Handler]:
     return [
         command("cancel", cancel),
         command("signout", sign_out),
+        CallbackQueryHandler(sign_out, pattern=f"^{keyboards.MENU_SIGNOUT}$"),
         command("help", show_help),
         command("privacy", show_privacy),
         command("support", show_support),

@@ -215,6 +215,84 @@ def delete_account(t: Text, values: Values | None = None) -> InlineKeyboardMarku
     )
 
 
+# What a person can do next, after a flow ends (issue 13)
+MENU_SIGNOUT = "menu:signout"
+NEXT_LATER = "next:later"
+SWITCH_ACCOUNT = "switch:yes"
+SWITCH_STAY = "switch:stay"
+EMAIL_SUGGESTED = "email:suggested"
+EMAIL_AS_TYPED = "email:as-typed"
+
+
+def signed_in(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """What fits a signed-in chat: its company data, its account, signing out."""
+    return _rows(
+        t,
+        [
+            [("start.button-company", MENU_COMPANY)],
+            [("next.button-account", MENU_ACCOUNT), ("next.button-signout", MENU_SIGNOUT)],
+        ],
+    )
+
+
+def after_confirm(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return _rows(t, [[("next.button-company", MENU_COMPANY)], [("next.button-later", NEXT_LATER)]])
+
+
+def after_company(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return _rows(
+        t, [[("next.button-account", MENU_ACCOUNT), ("next.button-signout", MENU_SIGNOUT)]]
+    )
+
+
+def switch_account(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    new = (values or {}).get("new", "")
+    current = (values or {}).get("current", "")
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("confirm.switch.button-yes", new=new), callback_data=SWITCH_ACCOUNT
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    t("confirm.switch.button-stay", current=current), callback_data=SWITCH_STAY
+                )
+            ],
+        ]
+    )
+
+
+def company_stored(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """The stored company data, looked at: a button per field to change it."""
+    edits = [
+        InlineKeyboardButton("✏️ " + t(f"company.label.{name}"), callback_data=COMPANY_EDIT + name)
+        for name in COMPANY_FIELDS
+    ]
+    return InlineKeyboardMarkup([edits[i : i + 2] for i in range(0, len(edits), 2)])
+
+
+def email_typo(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    suggested = (values or {}).get("suggested", "")
+    typed = (values or {}).get("typed", "")
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("signup.typo.button-suggested", suggested=suggested),
+                    callback_data=EMAIL_SUGGESTED,
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    t("signup.typo.button-as-typed", typed=typed), callback_data=EMAIL_AS_TYPED
+                )
+            ],
+        ]
+    )
+
+
 KEYBOARDS: dict[str, Builder] = {
     "languages": languages,
     "challenge": challenge,
@@ -233,4 +311,10 @@ KEYBOARDS: dict[str, Builder] = {
     "account": account,
     "sign-out-others": sign_out_others,
     "delete-account": delete_account,
+    "signed-in": signed_in,
+    "after-confirm": after_confirm,
+    "after-company": after_company,
+    "switch-account": switch_account,
+    "email-typo": email_typo,
+    "company-stored": company_stored,
 }

@@ -15,6 +15,8 @@ class SignupDraft:
     unverified_rfc: str | None = None  # an RFC whose check digit failed, awaiting "yes"
     password_hash: str | None = None
     returning_to_summary: bool = False
+    typed_email: str | None = None  # an address with a likely typo, awaiting a choice
+    suggested_email: str | None = None  # its correction, offered with a button
 
 
 @dataclass
@@ -32,6 +34,8 @@ class ResetDraft:
     email: str | None = None
     code_id: int | None = None
     password_hash: str | None = None
+    typed_email: str | None = None  # an address with a likely typo, awaiting a choice
+    suggested_email: str | None = None  # its correction, offered with a button
 
 
 @dataclass
@@ -55,6 +59,9 @@ class ChatData:
     company: CompanyDraft | None = None
     reset: ResetDraft | None = None
     account: AccountDraft | None = None
+    # The digest (never the code) of a confirmation code from the email's link, while the
+    # chat, signed in to another account, is asked whether to switch to the code's.
+    switch_code: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

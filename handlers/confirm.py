@@ -20,15 +20,16 @@ from chat.common import (
     ask,
     ask_again,
     begin_flow,
+    close_buttons,
     command,
     end_flow,
     flow_fallbacks,
     format_wait,
     say,
 )
-from chat.context import BotContext, chat_id, typed, user_id
+from chat.context import BotContext, Handler, chat_id, typed, user_id
 from chat.reasons import say_reason
-from services.accounts import ConfirmStatus
+from services.accounts import ConfirmResult, ConfirmStatus
 from services.codes import DEEP_LINK_PREFIX, code_from_payload, looks_like_code
 from services.validation import Invalid, parse_email
 
@@ -78,17 +79,73 @@ async def receive_code_command(update: Update, context: BotContext) -> Step | in
 
 
 async def confirm_link(update: Update, context: BotContext) -> int:
-    """The email's t.me link: `/start c_<code>`; ends whatever flow the chat was in."""
+    """The email's t.me link: `/start c_<code>`; ends whatever flow the chat was in. In a
+    chat signed in to another account than the code's, it asks before switching."""
     payload = context.args[0] if context.args else ""
-    await check_code(update, context, code_from_payload(payload) or "")
+    code = code_from_payload(payload) or ""
+    if not await offer_switch(update, context, code):
+        await check_code(update, context, code)
     context.chat.signup = None
     return end_flow(context)
+
+
+async def offer_switch(update: Update, context: BotContext, code: str) -> bool:
+    """Whether the code would move this chat from its account to another: if so, ask
+    first (keeping only the code's digest), and use nothing yet."""
+    current = await context.services.signin.current_account(chat_id(update))
+    if current is None:
+        return False
+    owner = await context.services.accounts.code_owner(
+        text=code, chat_id=chat_id(update), user_id=user_id(update)
+    )
+    if owner is None or owner.account_id == current.id:
+        return False
+    context.chat.switch_code = owner.code_hash
+    await say(
+        update,
+        context,
+        "confirm.switch.ask",
+        keyboard="switch-account",
+        current=current.email,
+        new=owner.email,
+    )
+    return True
+
+
+async def switch_account(update: Update, context: BotContext) -> None:
+    """«Cambiar»: use the link's code now, which signs the chat in to its account."""
+    await close_buttons(update)
+    code_hash, context.chat.switch_code = context.chat.switch_code, None
+    if code_hash is None:
+        await say(update, context, "common.unexpected-button")
+        return
+    result = await context.services.accounts.confirm_chosen(
+        code_hash=code_hash, chat_id=chat_id(update), user_id=user_id(update)
+    )
+    await say_result(update, context, result)
+    end_flow(context)
+
+
+async def stay_in_account(update: Update, context: BotContext) -> None:
+    """«Seguir»: nothing changes, and the link's code stays unused."""
+    await close_buttons(update)
+    context.chat.switch_code = None
+    current = await context.services.signin.current_account(chat_id(update))
+    if current is None:
+        await say(update, context, "signin.not-signed-in")
+        return
+    await say(update, context, "confirm.switch.stayed", keyboard="signed-in", email=current.email)
 
 
 async def check_code(update: Update, context: BotContext, text: str) -> Step | int:
     result = await context.services.accounts.confirm(
         text=text, chat_id=chat_id(update), user_id=user_id(update)
     )
+    return await say_result(update, context, result)
+
+
+async def say_result(update: Update, context: BotContext, result: ConfirmResult) -> Step | int:
+    """Say how a confirmation went: a wrong code (or words) keeps the code asked for."""
     if result.status in (ConfirmStatus.WRONG, ConfirmStatus.NOT_A_CODE):
         context.chat.prompt = {"key": "confirm.ask-code", "keyboard": None, "values": {}}
         if result.status is ConfirmStatus.WRONG:
@@ -108,7 +165,9 @@ async def check_code(update: Update, context: BotContext, text: str) -> Step | i
             ConfirmStatus.EXPIRED: "confirm.expired",
             ConfirmStatus.OTHER_USER: "confirm.other-user",
         }[result.status]
-        await say(update, context, key)
+        # Confirmed: on to the next step, the company data (or later).
+        confirmed = result.status is ConfirmStatus.CONFIRMED
+        await say(update, context, key, keyboard="after-confirm" if confirmed else None)
     return end_flow(context)
 
 
@@ -146,6 +205,14 @@ async def resend(update: Update, context: BotContext, email: str) -> int:
 
 def deep_link_handler() -> CommandHandler[BotContext, int]:
     return CommandHandler("start", confirm_link, filters=DEEP_LINK)
+
+
+def switch_handlers() -> list[Handler]:
+    """The answers to «switch accounts?», asked outside any flow."""
+    return [
+        CallbackQueryHandler(switch_account, pattern=f"^{keyboards.SWITCH_ACCOUNT}$"),
+        CallbackQueryHandler(stay_in_account, pattern=f"^{keyboards.SWITCH_STAY}$"),
+    ]
 
 
 def build_confirm_conversation() -> ConversationHandler[BotContext]:

@@ -13,13 +13,14 @@ from chat.common import (
     TYPED_TEXT,
     ask,
     begin_flow,
+    close_buttons,
     command,
     end_flow,
     flow_fallbacks,
     format_wait,
     say,
 )
-from chat.context import BotContext, chat_id, typed, user_id
+from chat.context import BotContext, chat_id, pressed, typed, user_id
 from chat.reasons import say_reason
 from chat.state import ResetDraft
 from handlers.human_check import send_challenge, take_tap, tap_handler
@@ -32,7 +33,7 @@ from handlers.passwords import (
 )
 from services.human_check import TapResult
 from services.reset import CodeStatus
-from services.validation import Invalid, parse_email
+from services.validation import Invalid, parse_email, suggest_email
 
 FLOW = "reset"
 
@@ -43,6 +44,7 @@ class Step(IntEnum):
     CODE = 3
     PASSWORD = 4
     PASSWORD_AGAIN = 5
+    EMAIL_TYPO = 6
 
 
 def draft(context: BotContext) -> ResetDraft:
@@ -73,13 +75,42 @@ async def tap(update: Update, context: BotContext) -> Step | int:
 
 
 async def receive_email(update: Update, context: BotContext) -> Step | int:
-    """Mail a code if the address has an account; the answer is the same either way."""
+    """Check the address; one with a likely typo in a common provider's domain gets a
+    suggestion first (from the text alone: it says nothing about accounts)."""
     try:
         email = parse_email(typed(update))
     except Invalid as error:
         await say_reason(update, context, error)
         await ask(update, context, "reset.ask-email")
         return Step.EMAIL
+    suggested = suggest_email(email)
+    if suggested is None:
+        return await request_code(update, context, email)
+    current = draft(context)
+    current.typed_email, current.suggested_email = email, suggested
+    await ask(
+        update, context, "signup.typo.ask", keyboard="email-typo", typed=email, suggested=suggested
+    )
+    return Step.EMAIL_TYPO
+
+
+async def choose_email(update: Update, context: BotContext) -> Step | int:
+    """«Sí, usar …» takes the suggested address, «No, dejar …» the one typed."""
+    query = pressed(update)
+    await close_buttons(update)
+    current = draft(context)
+    chosen = current.suggested_email
+    if query.data == keyboards.EMAIL_AS_TYPED:
+        chosen = current.typed_email
+    current.typed_email = current.suggested_email = None
+    if chosen is None:
+        await ask(update, context, "reset.ask-email")
+        return Step.EMAIL
+    return await request_code(update, context, chosen)
+
+
+async def request_code(update: Update, context: BotContext, email: str) -> Step | int:
+    """Mail a code if the address has an account; the answer is the same either way."""
     wait = await context.services.reset.request(
         email=email,
         chat_id=chat_id(update),
@@ -147,7 +178,11 @@ async def receive_password_again(update: Update, context: BotContext) -> Step | 
         password_hash=current.password_hash or "",
         chat_id=chat_id(update),
     )
-    await say(update, context, "reset.done" if changed else "reset.expired")
+    # Changed: the chat is signed in to the account, with what it can do next.
+    if changed:
+        await say(update, context, "reset.done", keyboard="signed-in")
+    else:
+        await say(update, context, "reset.expired")
     return finish(context)
 
 
@@ -162,6 +197,13 @@ def build_reset_conversation() -> ConversationHandler[BotContext]:
         states={
             Step.CHECK: [tap_handler(tap)],
             Step.EMAIL: [MessageHandler(TYPED_TEXT, receive_email)],
+            Step.EMAIL_TYPO: [
+                CallbackQueryHandler(
+                    choose_email,
+                    pattern=f"^({keyboards.EMAIL_SUGGESTED}|{keyboards.EMAIL_AS_TYPED})$",
+                ),
+                MessageHandler(TYPED_TEXT, receive_email),
+            ],
             Step.CODE: [
                 MessageHandler(TYPED_TEXT, receive_code),
                 MessageHandler(~filters.TEXT, not_a_secret),

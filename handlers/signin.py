@@ -57,9 +57,13 @@ async def take_login_email(update: Update, context: BotContext) -> bool | None:
     return True
 
 
-async def take_login_password(update: Update, context: BotContext) -> SignInResult:
+async def take_login_password(
+    update: Update, context: BotContext, *, offer_next: bool = True
+) -> SignInResult:
     """Delete the password message, check it, and say how it went. A wrong one (or an
-    unconfirmed account, in the same words) ends with buttons for what it suggests."""
+    unconfirmed account, in the same words) ends with buttons for what it suggests; a
+    right one with what a signed-in person can do next, unless a flow goes on
+    (`offer_next`)."""
     password, deleted = await read_secret(update)
     if not deleted:
         await say(update, context, "signup.password-not-deleted")
@@ -84,7 +88,10 @@ async def take_login_password(update: Update, context: BotContext) -> SignInResu
         if result.left is not None:
             await say(update, context, "signin.switched", left=result.left.email)
         assert result.account is not None  # signed in: to this account
-        await say(update, context, "signin.signed-in", email=result.account.email)
+        keyboard = "signed-in" if offer_next else None
+        await say(
+            update, context, "signin.signed-in", keyboard=keyboard, email=result.account.email
+        )
     return result
 
 

@@ -35,7 +35,13 @@ from handlers.passwords import same_password, secret_step, take_new_password
 from services.accounts import RegisterOutcome
 from services.human_check import TapResult
 from services.models import SignupRequest
-from services.validation import Invalid, check_rfc, parse_email, person_type_of
+from services.validation import (
+    Invalid,
+    check_rfc,
+    parse_email,
+    person_type_of,
+    suggest_email,
+)
 
 FLOW = "signup"
 
@@ -48,6 +54,7 @@ class Step(IntEnum):
     PASSWORD_AGAIN = 5
     SUMMARY = 6
     CHECK = 7
+    EMAIL_TYPO = 8
 
 
 def draft(context: BotContext) -> SignupDraft:
@@ -100,12 +107,40 @@ async def ask_email(update: Update, context: BotContext) -> Step:
 
 
 async def receive_email(update: Update, context: BotContext) -> Step:
-    """Check the email; a bad one gets the reason and the question again."""
+    """Check the email; a bad one gets the reason and the question again, one with a
+    likely typo in a common provider's domain a suggestion."""
     try:
-        draft(context).email = parse_email(typed(update))
+        email = parse_email(typed(update))
     except Invalid as error:
         await say_reason(update, context, error)
         return await ask_email(update, context)
+    suggested = suggest_email(email)
+    if suggested is not None:
+        current = draft(context)
+        current.typed_email, current.suggested_email = email, suggested
+        await ask(
+            update,
+            context,
+            "signup.typo.ask",
+            keyboard="email-typo",
+            typed=email,
+            suggested=suggested,
+        )
+        return Step.EMAIL_TYPO
+    draft(context).email = email
+    return await next_after(update, context, ask_rfc)
+
+
+async def choose_email(update: Update, context: BotContext) -> Step:
+    """«Sí, usar …» takes the suggested address, «No, dejar …» the one typed."""
+    query = pressed(update)
+    await close_buttons(update)
+    current = draft(context)
+    chosen = current.suggested_email
+    if query.data == keyboards.EMAIL_AS_TYPED:
+        chosen = current.typed_email
+    current.email = chosen or current.email
+    current.typed_email = current.suggested_email = None
     return await next_after(update, context, ask_rfc)
 
 
@@ -251,6 +286,7 @@ async def cancel_from_summary(update: Update, context: BotContext) -> int:
 def build_signup_conversation(*extra_fallbacks: Handler) -> ConversationHandler[BotContext]:
     fixes = (keyboards.SIGNUP_FIX_EMAIL, keyboards.SIGNUP_FIX_RFC, keyboards.SIGNUP_FIX_PASSWORD)
     fix = "^(" + "|".join(fixes) + ")$"
+    email_choice = f"^({keyboards.EMAIL_SUGGESTED}|{keyboards.EMAIL_AS_TYPED})$"
     return ConversationHandler(
         name=FLOW,
         persistent=True,
@@ -261,6 +297,10 @@ def build_signup_conversation(*extra_fallbacks: Handler) -> ConversationHandler[
         states={
             Step.CHECK: [tap_handler(tap)],
             Step.EMAIL: [MessageHandler(TYPED_TEXT, receive_email)],
+            Step.EMAIL_TYPO: [
+                CallbackQueryHandler(choose_email, pattern=email_choice),
+                MessageHandler(TYPED_TEXT, receive_email),
+            ],
             Step.RFC: [MessageHandler(TYPED_TEXT, receive_rfc)],
             Step.RFC_CHECK: [
                 CallbackQueryHandler(accept_unverified_rfc, pattern=f"^{keyboards.RFC_YES}$"),

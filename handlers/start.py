@@ -19,15 +19,18 @@ from chat.common import (
     COMMANDS,
     ask_again,
     cancel,
+    close_buttons,
     command,
     language_handlers,
+    menu_for,
     say,
     show_help,
     show_privacy,
     show_support,
+    sign_out,
     stale_button,
 )
-from chat.context import BotContext, Handler
+from chat.context import BotContext, Handler, chat_id
 from handlers.groups import outside_private_chats
 from handlers.passwords import awaits_secret, not_a_secret
 
@@ -37,16 +40,33 @@ KNOWN_COMMAND_NAMES = frozenset(name for names in COMMANDS.values() for name in 
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Greet and offer the flows as buttons."""
+    """Greet and offer as buttons what fits: the flows, or to a signed-in person what a
+    signed-in person can do, naming the account."""
     user = update.effective_user
+    name = user.first_name if user else ""
+    account = await context.services.signin.current_account(chat_id(update))
+    if account is None:
+        await say(update, context, "start.greeting", keyboard="menu", name=name)
+        return
     await say(
-        update, context, "start.greeting", keyboard="menu", name=user.first_name if user else ""
+        update,
+        context,
+        "next.greeting-signed-in",
+        keyboard="signed-in",
+        name=name,
+        email=account.email,
     )
 
 
 async def idle(update: Update, context: BotContext) -> None:
-    """Outside any flow: a short hint and the menu."""
-    await say(update, context, "common.idle", keyboard="menu")
+    """Outside any flow: a short hint and the menu that fits the chat."""
+    await say(update, context, "common.idle", keyboard=await menu_for(update, context))
+
+
+async def later(update: Update, context: BotContext) -> None:
+    """«Más tarde» after confirming: the company data can wait; /empresa works any time."""
+    await close_buttons(update)
+    await say(update, context, "next.later")
 
 
 def describe(update: Update) -> str:
@@ -111,6 +131,8 @@ def idle_handlers() -> list[Handler]:
         command("cancel", cancel),
         *language_handlers(),
         CallbackQueryHandler(show_help, pattern=f"^{keyboards.MENU_HELP}$"),
+        CallbackQueryHandler(later, pattern=f"^{keyboards.NEXT_LATER}$"),
+        CallbackQueryHandler(sign_out, pattern=f"^{keyboards.MENU_SIGNOUT}$"),
         CallbackQueryHandler(stale_button),
         MessageHandler(filters.ALL, idle),
     ]

@@ -64,6 +64,15 @@ class ConfirmResult:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeOwner:
+    """The account a confirmation code would sign a chat in to, and the code's digest."""
+
+    account_id: int
+    email: str
+    code_hash: str
+
+
+@dataclass(frozen=True, slots=True)
 class ResendResult:
     """`retry_after` is set when this chat must wait; otherwise the chat says a code was
     sent if the address has an unconfirmed account, whether or not it has one."""
@@ -185,6 +194,43 @@ class AccountService:
 
     async def confirm(self, *, text: str, chat_id: int, user_id: int) -> ConfirmResult:
         """Confirm the account whose code is in `text`, and sign this chat in to it."""
+        hashes = [hash_code(code) for code in code_candidates(text)]
+        return await self._confirm(hashes, chat_id=chat_id, user_id=user_id)
+
+    async def confirm_chosen(self, *, code_hash: str, chat_id: int, user_id: int) -> ConfirmResult:
+        """`confirm` with a code `code_owner` found, known here only by its digest."""
+        return await self._confirm([code_hash], chat_id=chat_id, user_id=user_id)
+
+    async def code_owner(self, *, text: str, chat_id: int, user_id: int) -> CodeOwner | None:
+        """The account that `confirm` would sign this chat in to with the code in `text`,
+        found without using the code or counting a try. None when it would sign in to
+        none (no such code, used, expired, another person's sign-up) or while the chat is
+        locked out of confirming, so that this look-up is no way around the limit."""
+        now = self._now()
+        hashes = [hash_code(code) for code in code_candidates(text)]
+        async with self._sessions() as session:
+            wait = await ratelimit.retry_after(
+                session=session,
+                limit=ratelimit.WRONG_CONFIRMATION_CODE,
+                subject=chat_id,
+                now=now,
+            )
+            if wait is not None or not hashes:
+                return None
+            for code in await repositories.find_confirmation_codes(
+                session=session, code_hashes=hashes
+            ):
+                account = await repositories.get_account(
+                    session=session, account_id=code.account_id
+                )
+                usable = code.used_at is None and code.expires_at > now
+                if account is not None and usable and account.signup_user_id in (None, user_id):
+                    return CodeOwner(
+                        account_id=account.id, email=account.email, code_hash=code.code_hash
+                    )
+        return None
+
+    async def _confirm(self, hashes: list[str], *, chat_id: int, user_id: int) -> ConfirmResult:
         now = self._now()
         limit = ratelimit.WRONG_CONFIRMATION_CODE
         async with self._sessions() as session, session.begin():
@@ -195,7 +241,6 @@ class AccountService:
             if wait is not None:
                 security.event("confirmation-locked", user_id=user_id)
                 return ConfirmResult(ConfirmStatus.TOO_MANY_TRIES, retry_after=wait)
-            hashes = [hash_code(code) for code in code_candidates(text)]
             if not hashes:
                 # "no me llegó", the email, the RFC: words, not a guess at a code.
                 return ConfirmResult(ConfirmStatus.NOT_A_CODE)

@@ -133,3 +133,82 @@ def check_password(password: str, *, email: str, rfc: str) -> None:
         raise Invalid("password.is-identity")
     if folded in common_passwords():
         raise Invalid("password.common")
+
+
+# Mailbox providers people in Mexico use most, by popularity: a domain one or two typing
+# slips away from one of them is offered as a correction (one slip for a short name).
+# Providers with very short names (me.com, aol.com) are left out: one slip from them is
+# most often somebody else's real domain.
+PROVIDER_DOMAINS = (
+    "gmail.com",
+    "hotmail.com",
+    "outlook.com",
+    "yahoo.com.mx",
+    "yahoo.com",
+    "live.com.mx",
+    "icloud.com",
+    "prodigy.net.mx",
+    "outlook.es",
+    "hotmail.es",
+    "live.com",
+)
+# Real domains close to a provider's: typed on purpose, never "corrected".
+OTHER_REAL_DOMAINS = frozenset(
+    {
+        "mail.com",
+        "email.com",
+        "me.com",
+        "msn.com",
+        "aol.com",
+        "uol.com",
+        "hotmart.com",
+        "ymail.com",
+        "gmx.com",
+        "gmx.net",
+        "mac.com",
+        "live.com.ar",
+        "yahoo.es",
+        "yahoo.com.ar",
+        "hotmail.fr",
+        "hotmail.cl",
+        "outlook.cl",
+        "protonmail.com",
+        "proton.me",
+    }
+)
+# Domains that look right but take no mail for people, mostly an added country suffix.
+MISTAKEN_DOMAINS = {"gmail.com.mx": "gmail.com", "icloud.com.mx": "icloud.com"}
+_SHORT_DOMAIN = 8  # up to this length, one slip; longer, two
+
+
+def slips(a: str, b: str) -> int:
+    """Typing slips between two words: a letter added, missing, changed, or two swapped
+    (the optimal string alignment distance)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, y in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def suggest_email(email: str) -> str | None:
+    """The address with a likely typo in a common provider's domain corrected
+    ("ana@gmial.com" -> "ana@gmail.com"); None when the domain is a known one, or not
+    close to any. `email` is a parsed (normalized) address."""
+    local, _, domain = email.rpartition("@")
+    if domain in PROVIDER_DOMAINS or domain in OTHER_REAL_DOMAINS:
+        return None
+    if domain in MISTAKEN_DOMAINS:
+        return f"{local}@{MISTAKEN_DOMAINS[domain]}"
+    best: tuple[int, str] | None = None
+    for known in PROVIDER_DOMAINS:
+        distance = slips(domain, known)
+        allowed = 1 if len(known) <= _SHORT_DOMAIN else 2
+        if distance <= allowed and (best is None or distance < best[0]):
+            best = (distance, known)
+    return f"{local}@{best[1]}" if best else None

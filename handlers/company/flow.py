@@ -4,9 +4,11 @@ The steps and the summary are in form.py; each field's question and reading in f
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
 
 from chat import keyboards
@@ -35,7 +37,7 @@ from handlers.company.fields import (
     receiver,
     use_account_email,
 )
-from handlers.company.form import Step, draft, person_text, show_summary
+from handlers.company.form import Step, draft, person_text, shown_values
 from handlers.passwords import secret_step
 from handlers.signin import ask_login_email, take_login_email, take_login_password
 from services.company import FIELDS, CompanyData
@@ -68,25 +70,59 @@ async def receive_login_email(update: Update, context: BotContext) -> Step | int
 
 async def receive_login_password(update: Update, context: BotContext) -> Step | int:
     """Signed in: on to the company data; otherwise the flow ends with the reason."""
-    result = await take_login_password(update, context)
+    result = await take_login_password(update, context, offer_next=False)
     if result.status is SignInStatus.SIGNED_IN and result.account is not None:
         return await open_company(update, context, result.account)
     return end_flow(context)  # what was typed of the form stays for the next /empresa
 
 
-async def open_company(update: Update, context: BotContext, account: AccountInfo) -> Step:
+async def open_company(update: Update, context: BotContext, account: AccountInfo) -> Step | int:
     """The draft of this account, else the stored data, else the intro."""
     current = context.chat.company
     if current is not None and current.account_id == account.id and current.values:
         return await advance(update, context)  # what was typed before is not lost
-    context.chat.company = CompanyDraft(account_id=account.id, rfc=account.rfc, email=account.email)
     stored = await context.services.companies.get(account.id)
     if stored is not None:
-        context.chat.company.values = stored.model_dump()
-        await say(update, context, "company.stored")
-        return await show_summary(update, context)
+        return await show_stored(update, context, account, stored)
+    context.chat.company = CompanyDraft(account_id=account.id, rfc=account.rfc, email=account.email)
     await ask(update, context, "company.intro", keyboard="company-intro")
     return Step.INTRO
+
+
+async def show_stored(
+    update: Update, context: BotContext, account: AccountInfo, stored: CompanyData
+) -> int:
+    """Only looking: the stored data, with a button per field to change it. The flow
+    ends here, so that any command works next; a field's button opens the form again."""
+    context.chat.company = None
+    values = shown_values(update, context, stored.model_dump())
+    await say(
+        update, context, "company.stored", keyboard="company-stored", rfc=account.rfc, **values
+    )
+    return end_flow(context)
+
+
+@begin_flow(FLOW)
+async def edit_stored(update: Update, context: BotContext) -> Step | int:
+    """A field's button under the stored data: change it, starting from what is stored."""
+    with contextlib.suppress(BadRequest):  # a quick second tap finds the buttons gone
+        await pressed(update).edit_message_reply_markup(None)
+    account = await context.services.signin.current_account(chat_id(update))
+    if account is None:
+        await say(update, context, "signin.first-sign-in")
+        await ask_login_email(update, context)
+        return Step.LOGIN_EMAIL
+    stored = await context.services.companies.get(account.id)
+    context.chat.company = CompanyDraft(
+        account_id=account.id,
+        rfc=account.rfc,
+        email=account.email,
+        values=stored.model_dump() if stored else {},
+    )
+    name = (pressed(update).data or "").removeprefix(keyboards.COMPANY_EDIT)
+    if name not in FIELDS:
+        return await advance(update, context)
+    return await ask_field(update, context, field_named(name))
 
 
 async def begin_form(update: Update, context: BotContext) -> Step:
@@ -131,7 +167,7 @@ async def save(update: Update, context: BotContext) -> int:
         return end_flow(context)
     await query.edit_message_reply_markup(None)
     context.chat.company = None
-    await say(update, context, "company.saved")
+    await say(update, context, "company.saved", keyboard="after-company")
     return end_flow(context)
 
 
@@ -169,6 +205,7 @@ def build_company_conversation() -> ConversationHandler[BotContext]:
         entry_points=[
             command("company", start_company),
             button(start_company, keyboards.MENU_COMPANY),
+            CallbackQueryHandler(edit_stored, pattern=f"^{keyboards.COMPANY_EDIT}"),
         ],
         states={
             Step.LOGIN_EMAIL: secret_step(receive_login_email),

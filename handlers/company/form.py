@@ -50,14 +50,20 @@ def person_text(update: Update, context: BotContext, current: CompanyDraft) -> s
     return context.text(update, f"signup.person-{person_of(current).value}")
 
 
+def shown_values(
+    update: Update, context: BotContext, values: dict[str, str | None]
+) -> dict[str, str]:
+    """Every field as the summary shows it (a dash for none), the régimen with its name."""
+    shown = {name: values.get(name) or context.text(update, "company.none") for name in FIELDS}
+    regime = context.services.catalogs.regimes.get(values.get("regimen_fiscal") or "")
+    shown["regimen"] = f"{regime.code} · {regime.name}" if regime else shown["regimen_fiscal"]
+    return shown
+
+
 async def show_summary(update: Update, context: BotContext) -> Step:
     """Show every field, with «Guardar», a button per field to change it, and «Cancelar»."""
     current = draft(context)
-    values = {
-        name: current.values.get(name) or context.text(update, "company.none") for name in FIELDS
-    }
-    regime = context.services.catalogs.regimes.get(current.values.get("regimen_fiscal") or "")
-    values["regimen"] = f"{regime.code} · {regime.name}" if regime else values["regimen_fiscal"]
+    values = shown_values(update, context, current.values)
     await ask(
         update, context, "company.summary", keyboard="company-summary", rfc=current.rfc, **values
     )

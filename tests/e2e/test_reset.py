@@ -154,16 +154,14 @@ async def test_human_check_wrong_tap_other_challenge_and_lock(bot: Harness) -> N
     ana = bot.person()
     await ana.send("/recuperar")
     first = await wrong_tap(ana)
-    assert (await ana.expect("No coincide")).text == (
-        "No coincide el texto de validación, por favor intenta de nuevo."
-    )
+    assert (await ana.expect("no es el símbolo")).text == "Ese no es el símbolo, intenta de nuevo."
     second = await ana.expect("toca")
     assert second.message_id != first.message_id and first.button_texts() == []
     await ana.press("Otro reto", message=second)
     third = await ana.expect("toca")
     assert len(third.button_texts()) >= 5 and target_of(third) in third.button_texts()
     await wrong_tap(ana, third)
-    await ana.expect("No coincide")
+    await ana.expect("no es el símbolo")
     await wrong_tap(ana)
     locked = await ana.expect("demasiados intentos")
     assert "min" in locked.text
@@ -238,7 +236,7 @@ async def test_a_quick_second_tap_on_the_same_challenge_is_answered(bot: Harness
     )
     await ana.press(wrong, message=challenge)
     await ana.press(wrong, message=challenge)  # before the bot took the buttons away
-    await ana.expect("No coincide")
+    await ana.expect("no es el símbolo")
     await ana.expect("expiró")  # the second tap: that challenge was already used
     fresh = await ana.expect("toca")
     await ana.press(target_of(fresh), message=fresh)

@@ -197,3 +197,41 @@ async def test_password_hashes_are_argon2id_and_verify() -> None:
     assert await hasher.verify(hashed, "tres tristes tigres")
     assert not await hasher.verify(hashed, "otra cosa")
     assert not await hasher.verify("not a hash", "otra cosa")
+
+
+WRONG_CODE = "0123456789abcdef0123456789abcdef01234567"
+
+
+async def test_code_owner_names_the_account_a_code_would_sign_in_to_without_using_it(
+    accounts: AccountsWorld,
+) -> None:
+    await accounts.service.register(request(), user_id=1)
+    code = mailed_code((await outbox(accounts))[0])
+    owner = await accounts.service.code_owner(text=code, chat_id=1, user_id=1)
+    assert owner is not None and owner.email == "ana@example.mx"
+    assert await accounts.service.code_owner(text=code, chat_id=2, user_id=2) is None  # not theirs
+    assert await accounts.service.code_owner(text=WRONG_CODE, chat_id=1, user_id=1) is None
+    # Looked up, not used: the digest confirms afterwards, once.
+    chosen = await accounts.service.confirm_chosen(code_hash=owner.code_hash, chat_id=1, user_id=1)
+    assert chosen.status is ConfirmStatus.CONFIRMED
+    assert await accounts.service.code_owner(text=code, chat_id=1, user_id=1) is None  # used
+
+
+async def test_code_owner_finds_nothing_while_the_chat_is_locked_out(
+    accounts: AccountsWorld,
+) -> None:
+    await accounts.service.register(request(), user_id=1)
+    code = mailed_code((await outbox(accounts))[0])
+    for _ in range(5):
+        wrong = await accounts.service.confirm(text=WRONG_CODE, chat_id=1, user_id=1)
+        assert wrong.status is ConfirmStatus.WRONG
+    assert await accounts.service.code_owner(text=code, chat_id=1, user_id=1) is None
+    accounts.clock.advance(hours=1, seconds=1)
+    assert await accounts.service.code_owner(text=code, chat_id=1, user_id=1) is not None
+
+
+async def test_code_owner_skips_an_expired_code(accounts: AccountsWorld) -> None:
+    await accounts.service.register(request(), user_id=1)
+    code = mailed_code((await outbox(accounts))[0])
+    accounts.clock.advance(hours=73)
+    assert await accounts.service.code_owner(text=code, chat_id=1, user_id=1) is None

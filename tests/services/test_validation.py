@@ -11,6 +11,8 @@ from services.validation import (
     check_rfc,
     common_passwords,
     parse_email,
+    slips,
+    suggest_email,
 )
 
 
@@ -121,3 +123,53 @@ def test_weak_passwords_are_refused(password: str, reason: str) -> None:
 @pytest.mark.parametrize("password", ["ocho8888x", "sin reglas de composición", "x" * 128])
 def test_any_long_enough_uncommon_password_is_accepted(password: str) -> None:
     check_password(password, email="ana@example.mx", rfc="GODE561231GR8")
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("ana@gmial.com", "ana@gmail.com"),
+        ("ana@gmai.com", "ana@gmail.com"),
+        ("ana@gamil.com", "ana@gmail.com"),
+        ("ana@gmail.con", "ana@gmail.com"),
+        ("ana@gmail.com.mx", "ana@gmail.com"),
+        ("ana.perez@hotmial.com", "ana.perez@hotmail.com"),
+        ("ana@hotmal.com", "ana@hotmail.com"),
+        ("ana@hotmail.co", "ana@hotmail.com"),
+        ("ana@outlok.com", "ana@outlook.com"),
+        ("ana@yaho.com", "ana@yahoo.com"),
+        ("ana@yahoo.com.mz", "ana@yahoo.com.mx"),
+        ("ana@live.com.mz", "ana@live.com.mx"),
+        ("ana@prodigi.net.mx", "ana@prodigy.net.mx"),
+    ],
+)
+def test_a_likely_typo_in_a_common_providers_domain_gets_a_suggestion(
+    typed: str, suggested: str
+) -> None:
+    assert suggest_email(typed) == suggested
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ana@gmail.com",
+        "ana@yahoo.com.mx",
+        "ana@live.com.mx",
+        "ana@mail.com",  # a real provider one letter from gmail.com
+        "ana@hotmart.com",  # a real company two letters from hotmail.com
+        "ana@me.com",
+        "ana@acme.com",  # two slips from me.com, someone's own domain
+        "ana@example.mx",
+        "ana@empresa.com.mx",
+        "ana@sat.gob.mx",
+    ],
+)
+def test_known_and_unrelated_domains_get_no_suggestion(typed: str) -> None:
+    assert suggest_email(typed) is None
+
+
+def test_typing_slips_count_a_swap_as_one() -> None:
+    assert slips("gmial", "gmail") == 1
+    assert slips("gmail", "gmail") == 0
+    assert slips("hotmal", "hotmail") == 1
+    assert slips("abc", "") == 3
