@@ -46,6 +46,8 @@ class AccountDraft:
     action: str  # "email" or "delete"
     verified_at: str | None = None  # when the password was typed again (ISO 8601, UTC)
     new_email: str | None = None
+    typed_email: str | None = None  # a new address with a likely typo, awaiting a choice
+    suggested_email: str | None = None  # its correction, offered with a button
 
 
 @dataclass

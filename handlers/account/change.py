@@ -4,24 +4,57 @@ from __future__ import annotations
 
 from telegram import Update
 
-from chat.common import ask, ask_again, format_wait, say
-from chat.context import BotContext, chat_id, typed, user_id
+from chat import keyboards
+from chat.common import ask, ask_again, close_buttons, format_wait, say
+from chat.context import BotContext, chat_id, pressed, typed, user_id
 from chat.reasons import say_reason
 from handlers.account.steps import Step, draft, finish, session_over, verified_at
 from services.email_change import ChangeStatus, RequestStatus
 from services.reset import reset_code_candidates
-from services.validation import Invalid, parse_email
+from services.validation import Invalid, parse_email, suggest_email
 
 
 async def receive_new_email(update: Update, context: BotContext) -> Step | int:
-    """Check the new address as sign-up does, and mail it a code; the answer is the same
-    whoever holds the address."""
+    """Check the new address as sign-up does (a likely typo in a common provider's domain
+    gets a suggestion first), and mail it a code."""
     try:
         email = parse_email(typed(update))
     except Invalid as error:
         await say_reason(update, context, error)
         await ask(update, context, "account.ask-new-email")
         return Step.NEW_EMAIL
+    suggested = suggest_email(email)
+    if suggested is not None:
+        current = draft(context)
+        current.typed_email, current.suggested_email = email, suggested
+        await ask(
+            update,
+            context,
+            "signup.typo.ask",
+            keyboard="email-typo",
+            typed=email,
+            suggested=suggested,
+        )
+        return Step.NEW_EMAIL_TYPO
+    return await request_change(update, context, email)
+
+
+async def choose_new_email(update: Update, context: BotContext) -> Step | int:
+    """«Sí, usar …» takes the suggested address, «No, dejar …» the one typed."""
+    query = pressed(update)
+    await close_buttons(update)
+    current = draft(context)
+    chosen = current.typed_email if query.data == keyboards.EMAIL_AS_TYPED else None
+    chosen = chosen or current.suggested_email
+    current.typed_email = current.suggested_email = None
+    if chosen is None:  # a button of a question already answered
+        await ask(update, context, "account.ask-new-email")
+        return Step.NEW_EMAIL
+    return await request_change(update, context, chosen)
+
+
+async def request_change(update: Update, context: BotContext, email: str) -> Step | int:
+    """Mail a code to `email`; the answer is the same whoever holds the address."""
     current = draft(context)
     result = await context.services.email_change.request(
         chat_id=chat_id(update),

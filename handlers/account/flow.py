@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 from chat import keyboards
 from chat.common import TYPED_TEXT, begin_flow, command, end_flow, flow_fallbacks, say
 from chat.context import BotContext, Callback, chat_id, user_id
-from handlers.account.change import receive_code, receive_new_email
+from handlers.account.change import choose_new_email, receive_code, receive_new_email
 from handlers.account.deletion import confirm_delete, keep, receive_delete_word
 from handlers.account.steps import FLOW, Step, begin_change, receive_password, session_over
 from handlers.passwords import secret_step
@@ -132,6 +132,13 @@ def build_account_conversation() -> ConversationHandler[BotContext]:
             Step.LOGIN_PASSWORD: secret_step(receive_login_password),
             Step.PASSWORD: secret_step(receive_password),
             Step.NEW_EMAIL: [MessageHandler(TYPED_TEXT, receive_new_email)],
+            Step.NEW_EMAIL_TYPO: [
+                CallbackQueryHandler(
+                    choose_new_email,
+                    pattern=f"^({keyboards.EMAIL_SUGGESTED}|{keyboards.EMAIL_AS_TYPED})$",
+                ),
+                MessageHandler(TYPED_TEXT, receive_new_email),
+            ],
             Step.CODE: [MessageHandler(TYPED_TEXT, receive_code)],
             Step.CONFIRM_DELETE: [
                 button(confirm_delete, keyboards.ACCOUNT_DELETE_YES),

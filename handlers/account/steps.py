@@ -24,6 +24,7 @@ class Step(IntEnum):
     CODE = 5
     CONFIRM_DELETE = 6
     DELETE_WORD = 7
+    NEW_EMAIL_TYPO = 8
 
 
 def draft(context: BotContext) -> AccountDraft:

@@ -370,3 +370,36 @@ async def test_account_in_english(bot: Harness, smtp) -> None:
     shown = await ana.expect("Your account")
     assert "RFC: GODE561231GR8 (persona física)" in shown.text and "Status: confirmed" in shown.text
     assert shown.button_texts() == ["✉️ Change email", "🗑 Delete my account"]
+
+
+async def test_a_likely_typo_in_the_new_address_is_offered_a_correction(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await open_account(ana)
+    await type_password(ana, "Cambiar correo")
+    await ana.expect("correo electrónico nuevo")
+    before = len(smtp.mailbox.messages)
+    await ana.send("ana@gmial.com")
+    question = await ana.expect("¿Quisiste decir")
+    assert "ana@gmail.com" in question.text
+    assert len(smtp.mailbox.messages) == before  # nothing mailed before the choice
+    await ana.press("ana@gmail.com", message=question)
+    sent = await ana.expect("Te enviamos un código")
+    assert "ana@gmail.com" in sent.text
+    [mail] = await mail_after(smtp.mailbox, before)
+    assert mail["To"] == "ana@gmail.com"
+
+
+async def test_the_typed_new_address_is_kept_when_the_person_says_so(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await open_account(ana)
+    await type_password(ana, "Cambiar correo")
+    await ana.expect("correo electrónico nuevo")
+    before = len(smtp.mailbox.messages)
+    await ana.send("ana@hotmial.com")
+    question = await ana.expect("¿Quisiste decir")
+    await ana.press("No, dejar", message=question)
+    await ana.expect("Te enviamos un código")
+    [mail] = await mail_after(smtp.mailbox, before)
+    assert mail["To"] == "ana@hotmial.com"

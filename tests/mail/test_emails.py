@@ -39,6 +39,8 @@ CASES = [
     for letter in sample_letters(language)
     for label, operator in (("bare", BARE), ("full", FULL))
 ]
+WITH_CODE = [case for case in CASES if "code" in case.values[0].values]
+WITH_LINK = [case for case in CASES if "link" in case.values[0].values]
 
 
 def rendered(letter: Letter, operator: Operator) -> tuple[EmailContent, Document]:
@@ -67,12 +69,10 @@ def test_the_operators_name_heads_the_email(letter: Letter, operator: Operator) 
     assert document.root.find_all("html")[0].attrs["lang"] == letter.language
 
 
-@pytest.mark.parametrize(("letter", "operator"), CASES)
+@pytest.mark.parametrize(("letter", "operator"), WITH_CODE)
 def test_a_code_is_in_a_large_monospace_box_easy_to_copy(
     letter: Letter, operator: Operator
 ) -> None:
-    if "code" not in letter.values:
-        pytest.skip("this email carries no code")
     code = letter.values["code"]
     content, document = rendered(letter, operator)
     [box] = [td for td in document.body.cells() if td.text() == code]
@@ -82,10 +82,8 @@ def test_a_code_is_in_a_large_monospace_box_easy_to_copy(
     assert re.search(rf"^\S.*: {re.escape(code)}$", content.text, re.MULTILINE)
 
 
-@pytest.mark.parametrize(("letter", "operator"), CASES)
+@pytest.mark.parametrize(("letter", "operator"), WITH_LINK)
 def test_the_one_tap_link_is_a_button(letter: Letter, operator: Operator) -> None:
-    if "link" not in letter.values:
-        pytest.skip("this email has no one-tap link")
     link = letter.values["link"]
     content, document = rendered(letter, operator)
     [button] = [a for a in document.body.find_all("a") if a.attrs["href"] == link]
