@@ -113,6 +113,13 @@ class BotRuntime:
     async def start(self) -> None:
         """Start everything; while the database or the Bot API cannot be reached, wait for
         them (cancelling this is how a signal stops the wait: `stop()` then tidies up)."""
+        if not self.settings.support_contact:
+            # The aviso de privacidad sends ARCO requests to /soporte, and the emails about
+            # a changed address or a deleted account say "if it was not you, /soporte".
+            logger.warning(
+                "SUPPORT_CONTACT is not set: /soporte can only point to /ayuda; set it to an "
+                "address, phone or URL where a person answers"
+            )
         wait = self.settings.startup_retry_max_seconds
         try:
             await until_reachable(

@@ -188,21 +188,29 @@ ACCOUNT_DELETE_YES = "account:delete-yes"
 ACCOUNT_KEEP = "account:keep"
 
 
+def for_account(data: str, values: Values | None) -> str:
+    """A /cuenta button's data names the account it was shown for (`account` in values),
+    so that pressed after the chat changed accounts it acts on none."""
+    account = (values or {}).get("account")
+    return f"{data}:{account}" if account is not None else data
+
+
 def account(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     """/cuenta's choices; signing the other chats out only when there are some (`others`)."""
-    others = [[("account.button-sign-out-others", ACCOUNT_SIGN_OUT_OTHERS)]]
+    others = [[("account.button-sign-out-others", for_account(ACCOUNT_SIGN_OUT_OTHERS, values))]]
     return _rows(
         t,
         [
-            [("account.button-change-email", ACCOUNT_CHANGE_EMAIL)],
+            [("account.button-change-email", for_account(ACCOUNT_CHANGE_EMAIL, values))],
             *(others if (values or {}).get("others") else []),
-            [("account.button-delete", ACCOUNT_DELETE)],
+            [("account.button-delete", for_account(ACCOUNT_DELETE, values))],
         ],
     )
 
 
 def sign_out_others(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
-    return _rows(t, [[("account.button-sign-out-others", ACCOUNT_SIGN_OUT_OTHERS)]])
+    data = for_account(ACCOUNT_SIGN_OUT_OTHERS, values)
+    return _rows(t, [[("account.button-sign-out-others", data)]])
 
 
 def delete_account(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:

@@ -123,17 +123,18 @@ class OwnAccountService:
 
     async def delete(
         self, *, chat_id: int, user_id: int, account_id: int, verified_at: datetime
-    ) -> bool:
+    ) -> str | None:
         """Delete the account (see the module's note) and mail a last notice to its
-        address; every chat is signed out. False, deleting nothing, when the chat is no
-        longer signed in to it or the password was typed too long ago."""
+        address; every chat is signed out. The address it had (for the chats to forget);
+        None, deleting nothing, when the chat is no longer signed in to it or the password
+        was typed too long ago."""
         now = self._now()
         if verified_at < now - REAUTH_WINDOW:
-            return False
+            return None
         async with self._sessions() as session, session.begin():
             account = await self._account(session, chat_id, account_id, now)
             if account is None:
-                return False
+                return None
             email, language = account.email, account.language
             inbox = mail_allowance.inbox(email)
             await repositories.erase_account(
@@ -155,7 +156,7 @@ class OwnAccountService:
         self._mail_ready()
         security.event("account-deleted", user_id=user_id, account_id=account_id)
         logger.info("account %s deleted", account_id)
-        return True
+        return email
 
     async def _account(
         self, session: AsyncSession, chat_id: int, account_id: int, now: datetime

@@ -9,6 +9,7 @@ from chat.common import ask, ask_again, close_buttons, format_wait, say
 from chat.context import BotContext, chat_id, pressed, typed, user_id
 from chat.reasons import say_reason
 from handlers.account.steps import Step, draft, finish, session_over, verified_at
+from handlers.passwords import not_a_secret
 from services.email_change import ChangeStatus, RequestStatus
 from services.reset import reset_code_candidates
 from services.validation import Invalid, parse_email, suggest_email
@@ -20,8 +21,9 @@ async def receive_new_email(update: Update, context: BotContext) -> Step | int:
     try:
         email = parse_email(typed(update))
     except Invalid as error:
+        # Not an address: perhaps the password, sent once more. It goes from the chat.
         await say_reason(update, context, error)
-        await ask(update, context, "account.ask-new-email")
+        await not_a_secret(update, context)
         return Step.NEW_EMAIL
     suggested = suggest_email(email)
     if suggested is not None:
@@ -118,5 +120,12 @@ async def changed(update: Update, context: BotContext, email: str) -> int:
     others = overview.signed_in_chats - 1 if overview else 0
     await say(update, context, "account.email-changed", email=email)
     if others > 0:
-        await say(update, context, "account.others-open", count=others, keyboard="sign-out-others")
+        await say(
+            update,
+            context,
+            "account.others-open-one" if others == 1 else "account.others-open",
+            count=others,
+            keyboard="sign-out-others",
+            account=draft(context).account_id,
+        )
     return finish(context)

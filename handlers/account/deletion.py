@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from chat.common import ask, ask_again, close_buttons, leave_flow, say
+from chat.common import ask, ask_again, close_buttons, delete_quietly, leave_flow, say
 from chat.context import BotContext, chat_id, typed, user_id
 from handlers.account.steps import Step, draft, finish, session_over, verified_at
 
@@ -29,6 +29,8 @@ async def receive_delete_word(update: Update, context: BotContext) -> Step | int
     asked again (/cancelar keeps the account)."""
     word = delete_word(update, context)
     if typed(update).strip().casefold() != word.casefold():
+        # Right after a password was asked, a mistyped word may be that password again.
+        await delete_quietly(update.effective_message)
         await ask_again(update, context, "account.delete-word-mismatch")
         return Step.DELETE_WORD
     deleted = await context.services.own_account.delete(
@@ -37,14 +39,35 @@ async def receive_delete_word(update: Update, context: BotContext) -> Step | int
         account_id=draft(context).account_id,
         verified_at=verified_at(context),
     )
-    if not deleted:
+    if deleted is None:
         return await session_over(update, context)
-    # Nothing of the account stays in this chat's drafts either.
+    # Nothing of the account stays in this chat's drafts either, nor its address in
+    # another chat's memory (the chat that signed up keeps it for /reenviar).
     leave_flow(context)
     context.chat.signup_email = None
+    forget_address(context, deleted)
     await say(update, context, "account.deleted")
     return finish(context)
 
 
 def delete_word(update: Update, context: BotContext) -> str:
     return str(context.text(update, "account.delete-word"))
+
+
+def forget_address(context: BotContext, email: str) -> None:
+    """Every chat that remembers `email` outside a flow forgets it, and is written back
+    to the database at once (the chats of this process: another process keeps its own
+    until that chat writes again)."""
+    address = email.casefold()
+    remembering = [
+        chat
+        for chat, data in context.application.chat_data.items()
+        if (data.signup_email or "").casefold() == address
+        or (data.login_email or "").casefold() == address
+    ]
+    for chat in remembering:
+        data = context.application.chat_data[chat]
+        data.signup_email = None
+        if data.flow is None:
+            data.login_email = None
+    context.application.mark_data_for_update_persistence(chat_ids=remembering)

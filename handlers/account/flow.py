@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from chat import keyboards
 from chat.common import TYPED_TEXT, begin_flow, command, end_flow, flow_fallbacks, say
-from chat.context import BotContext, Callback, chat_id, user_id
+from chat.context import BotContext, Callback, chat_id, pressed, user_id
 from handlers.account.change import choose_new_email, receive_code, receive_new_email
 from handlers.account.deletion import confirm_delete, keep, receive_delete_word
 from handlers.account.steps import FLOW, Step, begin_change, receive_password, session_over
@@ -76,6 +76,7 @@ async def show_account(update: Update, context: BotContext, account_id: int) -> 
             count=overview.signed_in_chats,
         ),
         others=overview.signed_in_chats - 1,
+        account=overview.id,
     )
     return end_flow(context)
 
@@ -83,19 +84,30 @@ async def show_account(update: Update, context: BotContext, account_id: int) -> 
 @begin_flow(FLOW)
 async def start_email_change(update: Update, context: BotContext) -> Step | int:
     """«Cambiar correo»: the password first."""
-    return await begin_change(update, context, "email")
+    return await begin_change(update, context, "email", shown_for=button_account(update))
 
 
 @begin_flow(FLOW)
 async def start_delete(update: Update, context: BotContext) -> Step | int:
     """«Eliminar mi cuenta»: the password first."""
-    return await begin_change(update, context, "delete")
+    return await begin_change(update, context, "delete", shown_for=button_account(update))
+
+
+def button_account(update: Update) -> int | None:
+    """The account a /cuenta button was shown for (None for a button made before they
+    named one)."""
+    suffix = (pressed(update).data or "").rpartition(":")[2]
+    return int(suffix) if suffix.isdigit() else None
 
 
 @begin_flow(FLOW)
 async def sign_out_others(update: Update, context: BotContext) -> int:
     """Close the sessions of every other chat signed in to the account; say how many."""
     account = await context.services.signin.current_account(chat_id(update))
+    shown_for = button_account(update)
+    if account is not None and shown_for not in (None, account.id):
+        await say(update, context, "account.other-account-button")
+        return end_flow(context)
     closed = None
     if account is not None:
         closed = await context.services.own_account.sign_out_others(
@@ -106,7 +118,9 @@ async def sign_out_others(update: Update, context: BotContext) -> int:
     await say(
         update,
         context,
-        "account.signed-out-others" if closed else "account.no-other-chats",
+        {0: "account.no-other-chats", 1: "account.signed-out-other"}.get(
+            closed, "account.signed-out-others"
+        ),
         count=closed,
     )
     return end_flow(context)
@@ -116,6 +130,11 @@ def button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, An
     return CallbackQueryHandler(callback, pattern=f"^{data}$")
 
 
+def account_button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, Any]:
+    """A /cuenta button, which may name the account it was shown for."""
+    return CallbackQueryHandler(callback, pattern=rf"^{data}(:\d+)?$")
+
+
 def build_account_conversation() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         name=FLOW,
@@ -123,9 +142,9 @@ def build_account_conversation() -> ConversationHandler[BotContext]:
         entry_points=[
             command("account", start_account),
             button(start_account, keyboards.MENU_ACCOUNT),
-            button(start_email_change, keyboards.ACCOUNT_CHANGE_EMAIL),
-            button(start_delete, keyboards.ACCOUNT_DELETE),
-            button(sign_out_others, keyboards.ACCOUNT_SIGN_OUT_OTHERS),
+            account_button(start_email_change, keyboards.ACCOUNT_CHANGE_EMAIL),
+            account_button(start_delete, keyboards.ACCOUNT_DELETE),
+            account_button(sign_out_others, keyboards.ACCOUNT_SIGN_OUT_OTHERS),
         ],
         states={
             Step.LOGIN_EMAIL: secret_step(receive_login_email),

@@ -50,11 +50,17 @@ async def session_over(update: Update, context: BotContext) -> int:
     return finish(context)
 
 
-async def begin_change(update: Update, context: BotContext, action: str) -> Step | int:
-    """Ask the password again before changing the account (`action`: email or delete)."""
+async def begin_change(
+    update: Update, context: BotContext, action: str, *, shown_for: int | None = None
+) -> Step | int:
+    """Ask the password again before changing the account (`action`: email or delete);
+    a button shown for another account than the chat's now does nothing."""
     account = await context.services.signin.current_account(chat_id(update))
     if account is None:
         return await session_over(update, context)
+    if shown_for not in (None, account.id):
+        await say(update, context, "account.other-account-button")
+        return finish(context)
     context.chat.account = AccountDraft(account_id=account.id, action=action)
     await ask(update, context, "account.ask-password")
     return Step.PASSWORD

@@ -118,12 +118,12 @@ async def test_wrong_codes_count_down_and_known_or_unknown_alike(bot: Harness, s
         await person.expect("código")
         answers = []
         for _ in range(4):
-            await person.send("ZZZZ-ZZZZ")
+            await person.send("ZZZZ-ZZZ2")
             answers.append((await person.reply()).text)
             await person.expect("código")
         assert answers[0].endswith("Te quedan 4 intentos.")
         assert answers[3].endswith("Te queda 1 intento.")
-        await person.send("ZZZZ-ZZZZ")
+        await person.send("ZZZZ-ZZZ2")
         assert "Se acabaron los intentos" in (await person.reply()).text
 
 

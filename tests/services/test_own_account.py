@@ -95,7 +95,7 @@ async def test_simultaneous_tries_of_a_code_cannot_pass_its_five(world: World) -
     assert (await request(world, account, "nueva@example.mx")).status is RequestStatus.SENT
     checks = await asyncio.gather(
         *(
-            world.changes.confirm(chat_id=1, user_id=1, account_id=account, text="ZZZZ-ZZZZ")
+            world.changes.confirm(chat_id=1, user_id=1, account_id=account, text="ZZZZ-ZZZ2")
             for _ in range(8)
         )
     )
@@ -194,7 +194,7 @@ async def test_changes_and_deletion_leave_security_lines_without_secrets(
     await request(world, account, "nueva@example.mx")
     code = CODE.search((await outbox(world.accounts))[-1].text_body)
     assert code
-    await world.changes.confirm(chat_id=1, user_id=1, account_id=account, text="ZZZZ-ZZZZ")
+    await world.changes.confirm(chat_id=1, user_id=1, account_id=account, text="ZZZZ-ZZZ2")
     await world.changes.confirm(chat_id=1, user_id=1, account_id=account, text=code[1])
     assert await world.own.delete(
         chat_id=1, user_id=1, account_id=account, verified_at=world.clock.now

@@ -32,10 +32,18 @@ def test_reset_codes_avoid_look_alikes() -> None:
 
 
 def test_reset_code_found_with_or_without_dash_and_words() -> None:
-    assert reset_code_candidates("ABCD-EFGH") == ["ABCDEFGH"]
-    assert reset_code_candidates("mi código: abcd efgh, gracias") == ["ABCDEFGH"]
-    assert reset_code_candidates("abcdefgh") == ["ABCDEFGH"]
+    assert reset_code_candidates("K7PX-3MQA") == ["K7PX3MQA"]
+    assert reset_code_candidates("mi código: k7px 3mqa, gracias") == ["K7PX3MQA"]
+    assert reset_code_candidates("k7px3mqa") == ["K7PX3MQA"]
     assert reset_code_candidates("hola") == []
+
+
+def test_words_of_eight_letters_are_never_taken_for_a_code() -> None:
+    """Every code has a digit, so "pregunta", "whatsapp" or "para esta" are words."""
+    assert all(any(c.isdigit() for c in new_reset_code()) for _ in range(300))
+    assert reset_code_candidates("tengo una pregunta") == []
+    assert reset_code_candidates("para esta") == []
+    assert reset_code_candidates("me lo mandaste, es K7PX-3MQA") == ["K7PX3MQA"]
 
 
 async def test_challenge_is_single_use_and_expires(accounts: AccountsWorld) -> None:
@@ -204,12 +212,12 @@ async def test_known_and_unknown_addresses_do_the_same_work_and_answer_alike(
         hasher = CountingHasher()
         service = reset_service(accounts, hasher)
         await service.request(email=email, chat_id=chat, user_id=chat, language="es")
-        wrong = await service.check_code(email=email, chat_id=chat, text="ABCD-EFGH extra")
+        wrong = await service.check_code(email=email, chat_id=chat, text="ABCD-EFG2 extra")
         seen.append((hasher.hashes, hasher.verifies, wrong))
     assert seen[0] == seen[1] == (1, 1, CodeCheck(CodeStatus.WRONG, tries_left=4))
     accounts.clock.advance(minutes=15, seconds=1)
     for chat, email in ((1, "ana@example.mx"), (2, "nadie@example.mx")):
-        late = await reset_service(accounts).check_code(email=email, chat_id=chat, text="ABCD-EFGH")
+        late = await reset_service(accounts).check_code(email=email, chat_id=chat, text="ABCD-EFG2")
         assert late == CodeCheck(CodeStatus.EXPIRED)
 
 
@@ -228,8 +236,8 @@ async def test_wrong_codes_in_another_chat_do_not_spend_the_owners_code(
     code = await mailed_reset(accounts)
     await service.request(email="ana@example.mx", chat_id=6, user_id=6, language="es")
     for _ in range(5):
-        await service.check_code(email="ana@example.mx", chat_id=6, text="ABCD-EFGH")
-    spent = await service.check_code(email="ana@example.mx", chat_id=6, text="ABCD-EFGH")
+        await service.check_code(email="ana@example.mx", chat_id=6, text="ABCD-EFG2")
+    spent = await service.check_code(email="ana@example.mx", chat_id=6, text="ABCD-EFG2")
     assert spent.status is CodeStatus.NO_TRIES
     # Chat 6's code was not Ana's: it does not work there, and hers still works here.
     assert (await service.check_code(email="ana@example.mx", chat_id=6, text=code)).status in (
@@ -247,7 +255,7 @@ async def test_simultaneous_tries_cannot_pass_the_cap(accounts: AccountsWorld) -
     await service.request(email="ana@example.mx", chat_id=1, user_id=1, language="es")
     checks = await asyncio.gather(
         *(
-            service.check_code(email="ana@example.mx", chat_id=1, text="ABCD-EFGH")
+            service.check_code(email="ana@example.mx", chat_id=1, text="ABCD-EFG2")
             for _ in range(12)
         )
     )
