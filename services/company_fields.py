@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from services.catalogs import PostalCode, Regime, SatCatalogs
+from services.catalogs import PostalCode, Regime, SatCatalogs, folded
 from services.validation import Invalid, PersonType, has_hidden_characters
 
 # A régimen capital at the end of a razón social ("S.A. de C.V.", "S. de R.L.", "A.C." …):
@@ -90,38 +89,15 @@ def clean_text(text: str, *, reason: str, longest: int = 100) -> str:
     return value
 
 
-# Names people commonly type for a state, beyond SAT's own names and codes.
-_STATE_ALIASES = {
-    "cdmx": "CMX",
-    "df": "CMX",
-    "distritofederal": "CMX",
-    "edomex": "MEX",
-    "mexico": "MEX",
-    "edodemexico": "MEX",
-    "coahuiladezaragoza": "COA",
-    "michoacandeocampo": "MIC",
-    "queretarodearteaga": "QUE",
-    "veracruzdeignaciodelallave": "VER",
-}
-
-
-def _folded(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
-
-
 def parse_state(text: str, catalogs: SatCatalogs) -> str:
     """SAT's name of the state typed (any case or accents, its code, or a common alias)."""
-    key = _folded(_visible(text))
-    if not key:
+    value = _visible(text)
+    if not folded(value):
         raise Invalid("company.estado-empty")
-    states = {code: name for code, name in catalogs.states.items() if code != "DIF"}
-    by_key = {_folded(name): code for code, name in states.items()}
-    by_key.update({_folded(code): code for code in states})
-    code = _STATE_ALIASES.get(key) or by_key.get(key)
+    code = catalogs.state_code(value)
     if code is None:
         raise Invalid("company.estado-unknown")
-    return states[code]
+    return catalogs.states[code]
 
 
 def parse_phone(text: str) -> str:

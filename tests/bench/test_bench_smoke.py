@@ -61,3 +61,12 @@ def test_reset_timing_reports_both_kinds_of_address() -> None:
         "wrong code, registered",
         "wrong code, unregistered",
     ]
+
+
+def test_catalog_figures_are_measured_for_each_part() -> None:
+    from bench.catalogs import PARTS, measure
+
+    figures = measure()
+    assert list(figures) == list(PARTS)
+    for part in figures.values():
+        assert set(part) == {"ms", "rss_mb", "kept_mb", "peak_mb"}

@@ -25,7 +25,7 @@ def test_catalogs_hold_sat_regimes_by_person_type() -> None:
     fisica = {r.code for r in catalogs.regimes_for(PersonType.FISICA)}
     assert {"601", "603", "626"} <= moral and "612" not in moral
     assert {"605", "612", "626"} <= fisica and "601" not in fisica
-    assert len(catalogs.regimes) == 23
+    assert len(catalogs.regimes) == 19
     assert catalogs.regimes["626"].name == "Régimen Simplificado de Confianza"
 
 
