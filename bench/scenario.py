@@ -68,9 +68,10 @@ async def onboard(run: Run, person: Person, number: int, mailbox) -> None:  # ty
         ("street", lambda: person.send("Insurgentes Sur"), "número exterior"),
         ("number", lambda: person.send("123"), "número interior"),
         ("interior", lambda: person.press("Omitir"), "colonia"),
-        ("colonia", lambda: person.send("Roma Norte"), "teléfono"),
+        ("colonia", lambda: person.press("Juárez"), "teléfono"),
         ("phone", lambda: person.send("5512345678"), "correo de contacto"),
-        ("contact", lambda: person.press("Usar"), "Revisa los datos"),
+        ("contact", lambda: person.press("Usar"), "lugar de expedición"),
+        ("lugar", lambda: person.press("Desde mi domicilio fiscal"), "Revisa los datos"),
         ("save", lambda: person.press("Guardar"), "guardados"),
     ]
     for step, action, expect in company:

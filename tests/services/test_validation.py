@@ -121,3 +121,11 @@ def test_weak_passwords_are_refused(password: str, reason: str) -> None:
 @pytest.mark.parametrize("password", ["ocho8888x", "sin reglas de composición", "x" * 128])
 def test_any_long_enough_uncommon_password_is_accepted(password: str) -> None:
     check_password(password, email="ana@example.mx", rfc="GODE561231GR8")
+
+
+def test_a_decomposed_enie_in_an_rfc_is_one_letter() -> None:
+    """Ñ typed as N + U+0303 (as some keyboards and PDFs give it) is one letter: the RFC
+    is 12 or 13 characters, not refused as a wrong length."""
+    assert check_rfc("N\u0303AA930714AB1").rfc == "ÑAA930714AB1"
+    fisica = check_rfc("n\u0303aaa930714ab1")
+    assert fisica.rfc == "ÑAAA930714AB1" and fisica.person_type is PersonType.FISICA
