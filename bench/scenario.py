@@ -79,7 +79,7 @@ async def onboard(run: Run, person: Person, number: int, mailbox) -> None:  # ty
     run.finished += 1
 
 
-ECHO_STEPS = 20  # as many updates as a person sends the bot
+ECHO_STEPS = 21  # as many updates as a person sends the bot
 
 
 async def echo(run: Run, person: Person, number: int) -> None:
