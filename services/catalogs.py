@@ -169,6 +169,15 @@ class SatCatalogs:
                 places.append(index[pair])
         return codes, places, pairs
 
+    def has_postal_codes(self, state_code: str, municipality_code: str) -> bool:
+        """Whether any shipped postal code names this municipio: the municipios SAT added
+        after the postal-code file was made (SOURCE.md) are named by none yet."""
+        return (state_code, municipality_code) in self._postal_code_places
+
+    @cached_property
+    def _postal_code_places(self) -> frozenset[tuple[str, str]]:
+        return frozenset(self._postal_codes[2])
+
     def postal_code_count(self) -> int:
         return len(self._postal_codes[0])
 

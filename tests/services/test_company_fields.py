@@ -280,6 +280,17 @@ def test_the_municipio_typed_must_be_in_the_estado_and_be_the_postal_codes() -> 
     assert parse_municipality("Coyoacán", filler, catalogs) == "Coyoacán"
 
 
+def test_a_municipio_newer_than_the_shipped_postal_codes_is_taken_in_their_estado() -> None:
+    """San Quintín split from Ensenada in SAT's January 2026 update; the shipped postal codes
+    predate it, so 22930 still says Ensenada. San Quintín is taken; Tijuana is not."""
+    place = catalogs.postal_code("22930")
+    assert place is not None and place.municipality == "Ensenada"
+    assert parse_municipality("San Quintin", place, catalogs) == "San Quintin"
+    with pytest.raises(Invalid) as error:
+        parse_municipality("Tijuana", place, catalogs)
+    assert error.value.reason == "company.municipio-not-of-postal-code"
+
+
 def test_a_typed_colonia_gets_sats_name_and_code_when_it_is_the_postal_codes() -> None:
     assert match_colonia("juarez", "06600", catalogs) == ("Juárez", "0930")
     assert match_colonia("  JUÁREZ ", "06600", catalogs) == ("Juárez", "0930")
