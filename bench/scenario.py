@@ -68,9 +68,10 @@ async def onboard(run: Run, person: Person, number: int, mailbox) -> None:  # ty
         ("street", lambda: person.send("Insurgentes Sur"), "número exterior"),
         ("number", lambda: person.send("123"), "número interior"),
         ("interior", lambda: person.press("Omitir"), "colonia"),
-        ("colonia", lambda: person.send("Roma Norte"), "teléfono"),
+        ("colonia", lambda: person.press("Juárez"), "teléfono"),
         ("phone", lambda: person.send("5512345678"), "correo de contacto"),
-        ("contact", lambda: person.press("Usar"), "Revisa los datos"),
+        ("contact", lambda: person.press("Usar"), "lugar de expedición"),
+        ("lugar", lambda: person.press("Desde mi domicilio fiscal"), "Revisa los datos"),
         ("save", lambda: person.press("Guardar"), "guardados"),
     ]
     for step, action, expect in company:
@@ -78,7 +79,7 @@ async def onboard(run: Run, person: Person, number: int, mailbox) -> None:  # ty
     run.finished += 1
 
 
-ECHO_STEPS = 20  # as many updates as a person sends the bot
+ECHO_STEPS = 21  # as many updates as a person sends the bot
 
 
 async def echo(run: Run, person: Person, number: int) -> None:

@@ -76,6 +76,23 @@ async def ask(
     return await say(update, context, key, keyboard=keyboard, **values)
 
 
+async def show_buttons(
+    update: Update, context: BotContext, key: str, *, keyboard: str, **values: Any
+) -> None:
+    """Other buttons for the question on the message pressed (a list's next page), the
+    question remembered with them so that asking it again shows the same."""
+    query = update.callback_query
+    assert query is not None
+    context.chat.prompt = {"key": key, "keyboard": keyboard, "values": values}
+
+    def t(name: str, **text_values: Any) -> str:
+        return context.text(update, name, **text_values)
+
+    await query.answer()
+    with contextlib.suppress(BadRequest):  # pressed twice: the page is already shown
+        await query.edit_message_reply_markup(keyboards.KEYBOARDS[keyboard](t, values))
+
+
 def prompt_text(update: Update, context: BotContext) -> Html:
     prompt = context.chat.prompt
     if not prompt:

@@ -301,6 +301,70 @@ def email_typo(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     )
 
 
+# Lists too long for one message (the colonias of a postal code, the municipios of an
+# estado) come a page at a time. A button carries all it needs, the list's scope (postal
+# code or estado) included, so that it still means the same after a restart and a button
+# of an earlier list is told apart: "col:06600:0930", "col:06600:p2", "col:06600:other".
+COLONIA = "col:"  # + postal code + ":" + colonia code, page or OTHER
+MUNICIPIO = "mun:"  # + estado code + ":" + municipio code or page
+PAGE = "p"  # + page number, counted from 0
+OTHER = "other"
+PAGE_SIZE = 8
+COMPANY_LUGAR_SAME = "company:lugar-same"
+COMPANY_LUGAR_OTHER = "company:lugar-other"
+
+
+def page_of(scope: str, items: list[tuple[str, str]], page: int) -> Values:
+    """The values a paged list shows: `page` (kept within the list) of `items`."""
+    pages = -(-len(items) // PAGE_SIZE)
+    page = max(0, min(page, pages - 1))
+    shown = items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    return {"scope": scope, "page": page, "pages": pages, "choices": [list(i) for i in shown]}
+
+
+def _paged(prefix: str, t: Text, values: Values, other: str | None) -> InlineKeyboardMarkup:
+    scope, page, pages = values["scope"], values["page"], values["pages"]
+
+    def data(choice: str) -> str:
+        return f"{prefix}{scope}:{choice}"
+
+    rows = [
+        [InlineKeyboardButton(name, callback_data=data(code))] for code, name in values["choices"]
+    ]
+    turns = [
+        InlineKeyboardButton(t(key), callback_data=data(f"{PAGE}{to}"))
+        for key, to, shown in (
+            ("company.sat.button-previous", page - 1, page > 0),
+            ("company.sat.button-more", page + 1, page + 1 < pages),
+        )
+        if shown
+    ]
+    extra = [[InlineKeyboardButton(t(other), callback_data=data(OTHER))]] if other else []
+    return InlineKeyboardMarkup([*rows, *([turns] if turns else []), *extra])
+
+
+def colonias(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return _paged(COLONIA, t, values or {}, "company.sat.button-other-colonia")
+
+
+def municipios(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return _paged(MUNICIPIO, t, values or {}, None)
+
+
+def place_of_issue(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    same = t("company.sat.button-lugar-same", code=(values or {}).get("code", ""))
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(same, callback_data=COMPANY_LUGAR_SAME)],
+            [
+                InlineKeyboardButton(
+                    t("company.sat.button-lugar-other"), callback_data=COMPANY_LUGAR_OTHER
+                )
+            ],
+        ]
+    )
+
+
 KEYBOARDS: dict[str, Builder] = {
     "languages": languages,
     "challenge": challenge,
@@ -316,6 +380,9 @@ KEYBOARDS: dict[str, Builder] = {
     "use-email": use_email,
     "regimes": regimes,
     "company-summary": company_summary,
+    "colonias": colonias,
+    "municipios": municipios,
+    "place-of-issue": place_of_issue,
     "account": account,
     "sign-out-others": sign_out_others,
     "delete-account": delete_account,

@@ -56,6 +56,13 @@ REASONS: Mapping[str, str] = MappingProxyType(
         "company.estado-unknown": "company.reason.estado-unknown",
         "company.phone": "company.reason.phone",
         "company.hidden-characters": "company.reason.hidden-characters",
+        "company.razon-social-pipe": "company.reason.razon-social-pipe",
+        "company.regime-retired": "company.reason.regime-retired",
+        "company.postal-code-placeholder": "company.reason.postal-code-placeholder",
+        "company.estado-not-of-postal-code": "company.reason.estado-not-of-postal-code",
+        "company.municipio-unknown": "company.reason.municipio-unknown",
+        "company.municipio-not-of-postal-code": "company.reason.municipio-not-of-postal-code",
+        "company.phone-filler": "company.reason.phone-filler",
     }
 )
 
@@ -67,4 +74,4 @@ def reason_key(error: Invalid) -> str:
 
 async def say_reason(update: Update, context: BotContext, error: Invalid) -> Message:
     """Tell the person why the value they typed was refused."""
-    return await say(update, context, reason_key(error))
+    return await say(update, context, reason_key(error), **error.values)

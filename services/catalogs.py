@@ -1,13 +1,18 @@
 """SAT's CFDI 4.0 catalogs that the bot ships (services/data/sat, see SOURCE.md there):
-régimen fiscal by person type, and postal code to estado and municipio."""
+régimen fiscal by person type, estados and municipios, postal code to estado and
+municipio, and the colonias of each postal code."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import unicodedata
+import zlib
 from array import array
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -23,9 +28,15 @@ class Regime:
     name: str
     fisica: bool
     moral: bool
+    valid_from: date | None = None
+    valid_until: date | None = None  # None: no end in SAT's catalog
 
     def fits(self, person: PersonType) -> bool:
         return self.fisica if person is PersonType.FISICA else self.moral
+
+    def in_force(self, day: date) -> bool:
+        started = self.valid_from is None or self.valid_from <= day
+        return started and (self.valid_until is None or day <= self.valid_until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +44,58 @@ class PostalCode:
     code: str
     state_code: str
     state: str
-    municipality: str | None
+    municipality: str | None  # None: SAT gives this code no municipio (a range filler)
+    municipality_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Colonia:
+    code: str  # SAT's c_Colonia code, unique within its postal code
+    name: str
+
+
+def folded(text: str) -> str:
+    """Letters and digits only, without case or accents: "Q. Roo" and "qroo" match."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
+
+
+def reading_key(text: str) -> str:
+    """Sorts names as a person reads a list: "Álamos" among the A's, case aside."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# Names people commonly write for an estado, beyond SAT's own names and codes (folded).
+STATE_ALIASES = {
+    "cdmx": "CMX", "df": "CMX", "distritofederal": "CMX", "mexicodf": "CMX",
+    "edomex": "MEX", "mexico": "MEX", "edodemexico": "MEX", "edomexico": "MEX", "mex": "MEX",
+    "ags": "AGU", "bc": "BCN", "bcn": "BCN", "bajacalifornianorte": "BCN", "bcs": "BCS",
+    "camp": "CAM", "chis": "CHP", "chih": "CHH", "coah": "COA", "coahuiladezaragoza": "COA",
+    "col": "COL", "dgo": "DUR", "gto": "GUA", "gro": "GRO", "hgo": "HID", "jal": "JAL",
+    "mich": "MIC", "michoacandeocampo": "MIC", "mor": "MOR", "nay": "NAY", "nl": "NLE",
+    "oax": "OAX", "pue": "PUE", "qro": "QUE", "queretarodearteaga": "QUE", "qroo": "ROO",
+    "qr": "ROO", "slp": "SLP", "sin": "SIN", "son": "SON", "tab": "TAB", "tamps": "TAM",
+    "tlax": "TLA", "ver": "VER", "veracruzdeignaciodelallave": "VER", "yuc": "YUC",
+    "zac": "ZAC",
+}  # fmt: skip
+
+
+def resolve_state(text: str, states: Mapping[str, str]) -> str | None:
+    """The SAT code of the estado typed: its name, its code or a common alias, in any case,
+    with or without accents, spaces or dots ("Nuevo León", "nl", "NLE", "Q. Roo"...)."""
+    key = folded(text)
+    if not key:
+        return None
+    for code, name in states.items():
+        if key in (folded(code), folded(name)):
+            return code
+    alias = STATE_ALIASES.get(key)
+    return alias if alias in states else None
 
 
 class SatCatalogs:
-    """Loaded on first use; the postal codes take a few tens of milliseconds."""
+    """Loaded on first use, or all at once by preload() at start (in a worker thread)."""
 
     def __init__(self, directory: Path = DATA_DIR) -> None:
         self._directory = directory
@@ -48,20 +106,50 @@ class SatCatalogs:
 
     @cached_property
     def regimes(self) -> dict[str, Regime]:
-        return {item["code"]: Regime(**item) for item in self._json("c_RegimenFiscal.json")}
+        def regime(item: dict[str, Any]) -> Regime:
+            days = {
+                k: date.fromisoformat(item[k]) if item[k] else None
+                for k in ("valid_from", "valid_until")
+            }
+            return Regime(**{**item, **days})
 
-    def regimes_for(self, person: PersonType) -> list[Regime]:
-        return [regime for regime in self.regimes.values() if regime.fits(person)]
+        return {item["code"]: regime(item) for item in self._json("c_RegimenFiscal.json")}
+
+    def regimes_for(self, person: PersonType, *, on: date | None = None) -> list[Regime]:
+        """The regímenes a person of this type may choose, in force on that day (today)."""
+        day = on or date.today()
+        return [r for r in self.regimes.values() if r.fits(person) and r.in_force(day)]
 
     @cached_property
     def states(self) -> dict[str, str]:
+        """The 32 estados, SAT code to name."""
         states: dict[str, str] = self._json("c_Estado.json")
         return states
+
+    def state_code(self, text: str) -> str | None:
+        return resolve_state(text, self.states)
 
     @cached_property
     def _municipalities(self) -> dict[str, str]:
         municipalities: dict[str, str] = self._json("c_Municipio.json")
         return municipalities
+
+    def municipality(self, state_code: str, code: str) -> str | None:
+        return self._municipalities.get(f"{state_code}-{code}")
+
+    def municipalities_of(self, state_code: str) -> list[tuple[str, str]]:
+        """(code, name) of the estado's municipios, by name as a person reads it."""
+        prefix = f"{state_code}-"
+        found = [
+            (k[len(prefix) :], n) for k, n in self._municipalities.items() if k.startswith(prefix)
+        ]
+        return sorted(found, key=lambda pair: (reading_key(pair[1]), pair[1]))
+
+    def find_municipality(self, state_code: str, text: str) -> tuple[str, str] | None:
+        """(code, name) of the estado's municipio typed, in any case or accents."""
+        key = folded(text)
+        matches = [pair for pair in self.municipalities_of(state_code) if folded(pair[1]) == key]
+        return matches[0] if key and matches else None
 
     @cached_property
     def _postal_codes(self) -> tuple[array[int], array[int], list[tuple[str, str]]]:
@@ -81,15 +169,22 @@ class SatCatalogs:
                 places.append(index[pair])
         return codes, places, pairs
 
+    def has_postal_codes(self, state_code: str, municipality_code: str) -> bool:
+        """Whether any shipped postal code names this municipio: the municipios SAT added
+        after the postal-code file was made (SOURCE.md) are named by none yet."""
+        return (state_code, municipality_code) in self._postal_code_places
+
+    @cached_property
+    def _postal_code_places(self) -> frozenset[tuple[str, str]]:
+        return frozenset(self._postal_codes[2])
+
     def postal_code_count(self) -> int:
         return len(self._postal_codes[0])
 
-    def preload(self) -> None:
-        """Load everything now (in a worker thread at start), not on a person's message."""
-        _ = self.regimes, self.states, self._municipalities, self._postal_codes
-
     def postal_code(self, code: str) -> PostalCode | None:
-        if not code.isdigit():
+        """The postal code's estado and municipio; None when SAT does not list it (00000,
+        SAT's placeholder, is not shipped)."""
+        if not (len(code) == 5 and code.isascii() and code.isdigit()):
             return None
         codes, places, pairs = self._postal_codes
         position = bisect_left(codes, int(code))
@@ -100,5 +195,44 @@ class SatCatalogs:
             code=code,
             state_code=state,
             state=self.states[state],
-            municipality=self._municipalities.get(f"{state}-{municipality}"),
+            municipality=self.municipality(state, municipality) if municipality else None,
+            municipality_code=municipality or None,
         )
+
+    @cached_property
+    def _colonias(self) -> bytes:
+        """The colonias file as one block of UTF-8 lines, `postal code<TAB>code<TAB>name`
+        sorted by postal code: about 3.7 MB and no object per colonia; a postal code is
+        found by bisecting the block itself (no index to build, so it loads in milliseconds)."""
+        packed = (self._directory / "c_Colonia.tsv.gz").read_bytes()
+        # One buffer of the right size (gzip's trailer gives it): gzip.decompress would
+        # hold the text twice or more while growing and joining its pieces.
+        size = int.from_bytes(packed[-4:], "little")
+        return zlib.decompress(packed, wbits=31, bufsize=size)
+
+    def colonias_of(self, postal_code: str) -> list[Colonia]:
+        """The postal code's colonias, by name as a person reads it; [] when SAT lists none."""
+        if not (len(postal_code) == 5 and postal_code.isascii() and postal_code.isdigit()):
+            return []
+        block, wanted = self._colonias, postal_code.encode()
+        low, high = 0, len(block)  # both always at the start of a line
+        while low < high:
+            line = block.rfind(b"\n", 0, (low + high) // 2) + 1
+            if block[line : line + 5] < wanted:
+                low = block.index(b"\n", line) + 1
+            else:
+                high = line
+        colonias: list[Colonia] = []
+        while block.startswith(wanted + b"\t", low):
+            end = block.index(b"\n", low)
+            _, code, name = block[low:end].decode("utf-8").split("\t")
+            colonias.append(Colonia(code=code, name=name))
+            low = end + 1
+        return colonias
+
+    def colonia(self, postal_code: str, code: str) -> Colonia | None:
+        return next((c for c in self.colonias_of(postal_code) if c.code == code), None)
+
+    def preload(self) -> None:
+        """Load everything now (in a worker thread at start), not on a person's message."""
+        _ = self.regimes, self.states, self._municipalities, self._postal_codes, self._colonias

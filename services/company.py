@@ -28,10 +28,17 @@ class CompanyData(BaseModel):
     numero_exterior: str = Field(min_length=1, max_length=30)
     numero_interior: str | None = Field(default=None, max_length=30)
     colonia: str = Field(min_length=1, max_length=100)
-    municipio: str = Field(min_length=1, max_length=100)
+    # SAT's c_Colonia code, when the colonia is one of the postal code's (Carta Porte needs
+    # it); None for a colonia typed that SAT does not list there.
+    colonia_clave: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
+    # The estado before the municipio: the municipio is chosen from the estado's.
     estado: str = Field(min_length=1, max_length=100)
+    municipio: str = Field(min_length=1, max_length=100)
     telefono: str = Field(pattern=r"^[0-9]{10}$")
     correo_contacto: EmailStr
+    # CFDI 4.0's LugarExpedicion: the postal code invoices are issued from (the domicilio
+    # fiscal's, or a branch's).
+    lugar_expedicion: str = Field(pattern=r"^[0-9]{5}$")
 
     @field_validator("*")
     @classmethod
@@ -43,8 +50,21 @@ class CompanyData(BaseModel):
         return value
 
 
-# The fields in the model's order, which is the order the form asks and shows them in.
-FIELDS = tuple(CompanyData.model_fields)
+# Every value stored, in the model's order.
+STORED = tuple(CompanyData.model_fields)
+# Values that come with another field's answer instead of being asked: the colonia's code.
+COMPANIONS = frozenset({"colonia_clave"})
+# The fields asked, in the model's order, which is the order the form asks and shows them in.
+FIELDS = tuple(name for name in STORED if name not in COMPANIONS)
+
+
+def missing_values(values: dict[str, object]) -> set[str]:
+    """The fields a stored row lacks (one saved before the field existed): asked again."""
+    return {
+        name
+        for name in FIELDS
+        if values.get(name) is None and CompanyData.model_fields[name].is_required()
+    }
 
 
 class CompanyService:
@@ -65,7 +85,7 @@ class CompanyService:
             if company is None:
                 return None
             # Not validated again: a row saved before a rule was added must still open.
-            return CompanyData.model_construct(**{name: getattr(company, name) for name in FIELDS})
+            return CompanyData.model_construct(**{name: getattr(company, name) for name in STORED})
 
     async def save(self, account_id: int, data: CompanyData) -> None:
         async with self._sessions() as session, session.begin():

@@ -4,19 +4,41 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
-from services.catalogs import PostalCode, Regime, SatCatalogs
-from services.validation import Invalid, PersonType, has_hidden_characters
+from services.catalogs import PostalCode, Regime, SatCatalogs, folded
+from services.validation import Invalid, PersonType, ascii_digits, has_hidden_characters
 
 # A régimen capital at the end of a razón social ("S.A. de C.V.", "S. de R.L.", "A.C." …):
-# CFDI 4.0 wants the name exactly as in the Constancia, which leaves it out.
+# CFDI 4.0 wants the name exactly as in the Constancia, which leaves it out. Abbreviated
+# (any dots and spaces) or written out, with its modalities ("de C.V.", "SOFOM, E.N.R.").
 _LETTERS = r"\.?\s*"
+
+
+def _abbreviation(letters: str) -> str:
+    return _LETTERS.join(letters)
+
+
+_FORMS = [
+    *(_abbreviation(a) for a in ("SAPI", "SAB", "SAS", "SA", "SC", "AC", "IAP", "SNC")),
+    rf"S{_LETTERS}(?:DE\s+)?R{_LETTERS}L",  # S. de R.L.
+    rf"S{_LETTERS}(?:DE\s+)?P{_LETTERS}R",  # S.P.R., S. de P.R. (de R.L., de R.I.)
+    rf"S{_LETTERS}(?:EN\s+)?C",  # S. en C.
+    r"SOCIEDAD\s+AN[OÓ]NIMA(?:\s+(?:PROMOTORA\s+DE\s+INVERSI[OÓ]N|BURS[AÁ]TIL))?",
+    r"SOCIEDAD\s+DE\s+RESPONSABILIDAD\s+LIMITADA",
+    r"SOCIEDAD\s+POR\s+ACCIONES\s+SIMPLIFICADA",
+    r"SOCIEDAD\s+DE\s+PRODUCCI[OÓ]N\s+RURAL",
+    r"SOCIEDAD\s+CIVIL",
+    r"ASOCIACI[OÓ]N\s+CIVIL",
+]
+_MODALITIES = [
+    rf"DE\s+(?:C{_LETTERS}V|R{_LETTERS}L|R{_LETTERS}I|R{_LETTERS}S|CAPITAL\s+VARIABLE)",
+    r"DE\s+RESPONSABILIDAD\s+I?LIMITADA",
+    rf"SOFOM(?:\s*,?\s*(?:E{_LETTERS}N{_LETTERS}R|E{_LETTERS}R))?",  # financial companies
+    rf"P{_LETTERS}I|B",  # "S.A. P.I. de C.V."
+]
 _CAPITAL = re.compile(
-    r"[\s,]+(?:"
-    rf"S{_LETTERS}A{_LETTERS}P{_LETTERS}I|S{_LETTERS}A{_LETTERS}B|S{_LETTERS}A{_LETTERS}S|S{_LETTERS}A|S{_LETTERS}(?:DE\s+)?R{_LETTERS}L|S{_LETTERS}C|A{_LETTERS}C|I{_LETTERS}A{_LETTERS}P|"
-    rf"S{_LETTERS}P{_LETTERS}R|S{_LETTERS}(?:EN\s+)?C|S{_LETTERS}N{_LETTERS}C|SOCIEDAD\s+AN[OÓ]NIMA|SOCIEDAD\s+CIVIL|"
-    r"ASOCIACI[OÓ]N\s+CIVIL"
-    rf")\.?(?:\s+DE\s+(?:C{_LETTERS}V|R{_LETTERS}L|R{_LETTERS}I|R{_LETTERS}S|CAPITAL\s+VARIABLE)\.?)*\s*$"
+    rf"[\s,]+(?:{'|'.join(_FORMS)})\.?(?:[\s,]+(?:{'|'.join(_MODALITIES)})\.?)*\s*$"
 )
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 
@@ -27,7 +49,9 @@ def _visible(text: str) -> str:
     value = " ".join(text.split())
     if has_hidden_characters(value):
         raise Invalid("company.hidden-characters")
-    return value
+    # NFC: "Ñ" typed as N + combining tilde is stored as the one letter; digits of any
+    # script as ASCII ones.
+    return ascii_digits(unicodedata.normalize("NFC", value))
 
 
 def clean_razon_social(text: str) -> str:
@@ -36,6 +60,8 @@ def clean_razon_social(text: str) -> str:
         raise Invalid("company.razon-social-empty")
     if len(value) > 254:
         raise Invalid("company.razon-social-too-long")
+    if "|" in value:  # the cadena original's separator: the XSD's pattern is [^|]{1,254}
+        raise Invalid("company.razon-social-pipe")
     if not re.search(r"[A-ZÁÉÍÓÚÜÑ0-9]", value):
         raise Invalid("company.razon-social-invalid")
     return value
@@ -56,9 +82,18 @@ def without_capital_regime(razon_social: str) -> str | None:
     return stripped if stripped and stripped != razon_social else None
 
 
-def parse_regime(text: str, person: PersonType, catalogs: SatCatalogs) -> Regime:
+# Codes a person may still have on old papers: 609 (Consolidación, ended 2019-12-31) and
+# 628-630, which exist only in CFDI 3.3's catalog. A PAC refuses them on every invoice.
+RETIRED_REGIMES = frozenset({"609", "628", "629", "630"})
+
+
+def parse_regime(
+    text: str, person: PersonType, catalogs: SatCatalogs, *, on: date | None = None
+) -> Regime:
     code = _visible(text).split(" ")[0].strip(".-")
     regime = catalogs.regimes.get(code)
+    if code in RETIRED_REGIMES or (regime is not None and not regime.in_force(on or date.today())):
+        raise Invalid("company.regime-retired")
     if regime is None:
         raise Invalid("company.regime-unknown")
     if not regime.fits(person):
@@ -70,6 +105,8 @@ def parse_postal_code(text: str, catalogs: SatCatalogs) -> PostalCode:
     code = _visible(text).replace(" ", "")
     if not re.fullmatch(r"[0-9]{5}", code):
         raise Invalid("company.postal-code-format")
+    if code == "00000":  # SAT's file repeats it for 29 estados as a placeholder
+        raise Invalid("company.postal-code-placeholder")
     found = catalogs.postal_code(code)
     if found is None:
         raise Invalid("company.postal-code-unknown")
@@ -90,45 +127,70 @@ def clean_text(text: str, *, reason: str, longest: int = 100) -> str:
     return value
 
 
-# Names people commonly type for a state, beyond SAT's own names and codes.
-_STATE_ALIASES = {
-    "cdmx": "CMX",
-    "df": "CMX",
-    "distritofederal": "CMX",
-    "edomex": "MEX",
-    "mexico": "MEX",
-    "edodemexico": "MEX",
-    "coahuiladezaragoza": "COA",
-    "michoacandeocampo": "MIC",
-    "queretarodearteaga": "QUE",
-    "veracruzdeignaciodelallave": "VER",
-}
-
-
-def _folded(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
-
-
 def parse_state(text: str, catalogs: SatCatalogs) -> str:
     """SAT's name of the state typed (any case or accents, its code, or a common alias)."""
-    key = _folded(_visible(text))
-    if not key:
+    value = _visible(text)
+    if not folded(value):
         raise Invalid("company.estado-empty")
-    states = {code: name for code, name in catalogs.states.items() if code != "DIF"}
-    by_key = {_folded(name): code for code, name in states.items()}
-    by_key.update({_folded(code): code for code in states})
-    code = _STATE_ALIASES.get(key) or by_key.get(key)
+    code = catalogs.state_code(value)
     if code is None:
         raise Invalid("company.estado-unknown")
-    return states[code]
+    return catalogs.states[code]
+
+
+def check_state_fits(state: str, postal_code: PostalCode) -> None:
+    """The estado typed must be the postal code's: 06600 is in Ciudad de México, whatever
+    else is typed."""
+    if state != postal_code.state:
+        raise Invalid(
+            "company.estado-not-of-postal-code", code=postal_code.code, state=postal_code.state
+        )
+
+
+def parse_municipality(text: str, postal_code: PostalCode, catalogs: SatCatalogs) -> str:
+    """SAT's name of the municipio typed, which must be in the postal code's estado, and be
+    the postal code's own municipio when SAT gives it one (or one newer than the shipped
+    postal codes)."""
+    value = _visible(text)
+    if not folded(value):
+        raise Invalid("company.municipio-empty")
+    found = catalogs.find_municipality(postal_code.state_code, value)
+    if found is None:
+        raise Invalid("company.municipio-unknown", state=postal_code.state)
+    code, name = found
+    # A municipio no shipped postal code names yet (SAT's 2026 additions, such as San
+    # Quintín) is taken in the code's estado: the postal codes that moved to it still
+    # give their former municipio in the shipped file (see services/data/sat/SOURCE.md).
+    newer = not catalogs.has_postal_codes(postal_code.state_code, code)
+    if postal_code.municipality_code and code != postal_code.municipality_code and not newer:
+        raise Invalid(
+            "company.municipio-not-of-postal-code",
+            code=postal_code.code,
+            municipio=postal_code.municipality or "",
+        )
+    return name
+
+
+def match_colonia(text: str, postal_code: str, catalogs: SatCatalogs) -> tuple[str, str | None]:
+    """The colonia typed and its SAT code: SAT's name and code when it is one of the postal
+    code's colonias (any case or accents), else as typed with no code."""
+    value = clean_text(text, reason="colonia")
+    key = folded(value)
+    for colonia in catalogs.colonias_of(postal_code):
+        if folded(colonia.name) == key:
+            return colonia.name, colonia.code
+    return value, None
 
 
 def parse_phone(text: str) -> str:
-    digits = _PHONE_NOISE.sub("", _visible(text))
-    if digits.startswith("+52"):
-        digits = digits[3:]
-    # [0-9], not \d: \d also takes Arabic-Indic and full-width digits.
+    """Ten digits: Mexico's country code (+52, 52) and the old mobile prefix 1 after it are
+    dropped, as dialling inside Mexico has no use for them since 2019-2020."""
+    digits = _PHONE_NOISE.sub("", _visible(text)).removeprefix("+")
+    if len(digits) > 10:
+        digits = re.sub(r"^521?(?=[0-9]{10}$)", "", digits)
+    # [0-9], not \d: \d also takes Arabic-Indic and full-width digits (made ASCII above).
     if not re.fullmatch(r"[0-9]{10}", digits):
         raise Invalid("company.phone")
+    if len(set(digits)) == 1:  # 0000000000, 5555555555: a filler, not a number
+        raise Invalid("company.phone-filler")
     return digits

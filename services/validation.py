@@ -24,9 +24,10 @@ GENERIC_RFCS = frozenset({"XAXX010101000", "XEXX010101000"})
 class Invalid(ValueError):
     """A value refused, with a reason code such as ``"email.no-at"``."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, **values: str) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.values = values  # what the reason's text names (the estado a postal code is in)
 
 
 class PersonType(StrEnum):
@@ -51,6 +52,14 @@ class RfcCheck:
 # read differently from what it is, and PostgreSQL refuses NUL in text outright. Line breaks
 # and tabs are controls too, but each field treats white space in its own way first.
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf"})
+
+
+def ascii_digits(text: str) -> str:
+    """Every decimal digit as its ASCII digit: full-width "０６６００" and Arabic-Indic "٠٦٦٠٠"
+    are read as the number they show, and never stored as typed."""
+    return "".join(
+        str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in text
+    )
 
 
 def has_hidden_characters(text: str) -> bool:
@@ -89,7 +98,8 @@ def parse_email(text: str) -> str:
 def check_rfc(text: str) -> RfcCheck:
     """Format, date and generic-RFC checks are hard; a failing check digit is soft
     (SAT has issued some such RFCs), reported in ``check_digit_ok``."""
-    value = re.sub(r"[\s\-_.]", "", text).upper()
+    # NFC: an Ñ typed as N + combining tilde (U+0303) is one letter, as SAT writes it.
+    value = re.sub(r"[\s\-_.]", "", unicodedata.normalize("NFC", text)).upper()
     if not value:
         raise Invalid("rfc.empty")
     if has_hidden_characters(value):

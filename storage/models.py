@@ -180,10 +180,13 @@ class Company(Base):
     numero_exterior: Mapped[str] = mapped_column(String(30))
     numero_interior: Mapped[str | None] = mapped_column(String(30), nullable=True)
     colonia: Mapped[str] = mapped_column(String(100))
+    colonia_clave: Mapped[str | None] = mapped_column(String(4), nullable=True)
     municipio: Mapped[str] = mapped_column(String(100))
     estado: Mapped[str] = mapped_column(String(100))
     telefono: Mapped[str] = mapped_column(String(10))
     correo_contacto: Mapped[str] = mapped_column(String(254))
+    # NULL only in rows saved before it was asked; /empresa asks it before saving again.
+    lugar_expedicion: Mapped[str | None] = mapped_column(String(5), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 

@@ -13,11 +13,12 @@ import annotated_types
 from telegram import Update
 
 from chat import keyboards
-from chat.common import ask, close_buttons
+from chat.common import ask, close_buttons, show_buttons
 from chat.context import BotContext, pressed, typed
 from chat.reasons import REASONS, say_reason
 from handlers.company.form import Step, draft, person_of, person_text, show_summary
 from services import company_fields as check
+from services.catalogs import PostalCode
 from services.company import FIELDS, CompanyData
 from services.validation import Invalid, parse_email
 
@@ -37,6 +38,7 @@ class FormField:
     parse: Parser | None = None  # typed text to the value kept, or Invalid with the reason
     receive: Receiver | None = None  # instead of parse: an answer that leads to one more question
     details: Details | None = None  # the values the question and its buttons show
+    typed_prompt: str | None = None  # the question when its list of buttons is empty
 
 
 # Asking, keeping, refusing, moving on
@@ -45,7 +47,10 @@ class FormField:
 async def ask_field(update: Update, context: BotContext, field: FormField) -> Step:
     """Ask for the field, with its buttons, and wait at its step."""
     details = field.details(update, context) if field.details else {}
-    await ask(update, context, field.prompt, keyboard=field.keyboard, **details)
+    if field.typed_prompt and details.get("pages") == 0:  # SAT lists none: typed alone
+        await ask(update, context, field.typed_prompt, **details)
+    else:
+        await ask(update, context, field.prompt, keyboard=field.keyboard, **details)
     return field.step
 
 
@@ -119,8 +124,23 @@ def regime_code(text: str, context: BotContext) -> str:
     return check.parse_regime(text, person, context.services.catalogs).code
 
 
+def postal_code_of(context: BotContext) -> PostalCode:
+    """The domicilio fiscal's postal code, as SAT lists it (asked before the fields that
+    must fit it)."""
+    found = context.services.catalogs.postal_code(draft(context).values.get("codigo_postal") or "")
+    if found is None:
+        raise RuntimeError("the company draft has no postal code from SAT's catalog")
+    return found
+
+
 def state_name(text: str, context: BotContext) -> str:
-    return check.parse_state(text, context.services.catalogs)
+    name = check.parse_state(text, context.services.catalogs)
+    check.check_state_fits(name, postal_code_of(context))
+    return name
+
+
+def municipality_name(text: str, context: BotContext) -> str:
+    return check.parse_municipality(text, postal_code_of(context), context.services.catalogs)
 
 
 def phone(text: str, _: BotContext) -> str:
@@ -144,6 +164,24 @@ def regime_choices(update: Update, context: BotContext) -> dict[str, Any]:
 
 def account_email(update: Update, context: BotContext) -> dict[str, Any]:
     return {"email": draft(context).email}
+
+
+def colonia_choices(update: Update, context: BotContext, page: int = 0) -> dict[str, Any]:
+    """The postal code's colonias from SAT's c_Colonia, a page of buttons at a time."""
+    code = draft(context).values.get("codigo_postal") or ""
+    found = [(c.code, c.name) for c in context.services.catalogs.colonias_of(code)]
+    return {"code": code, **keyboards.page_of(code, found, page)}
+
+
+def municipio_choices(update: Update, context: BotContext, page: int = 0) -> dict[str, Any]:
+    """The municipios of the postal code's estado, a page of buttons at a time."""
+    place = postal_code_of(context)
+    found = context.services.catalogs.municipalities_of(place.state_code)
+    return {"state": place.state, **keyboards.page_of(place.state_code, found, page)}
+
+
+def domicile_postal_code(update: Update, context: BotContext) -> dict[str, Any]:
+    return {"code": draft(context).values.get("codigo_postal")}
 
 
 # Answers that lead to one more question, and the buttons of the fields that have them
@@ -193,9 +231,14 @@ async def receive_postal_code(update: Update, context: BotContext) -> Step:
         found = check.parse_postal_code(typed(update), context.services.catalogs)
     except Invalid as error:
         return await refuse(update, context, error, field_at(Step.CODIGO_POSTAL))
+    before = current.values.get("codigo_postal")
     current.values["codigo_postal"] = found.code
-    for name in ("municipio", "estado"):
+    # What belongs to the code is asked again for the new one; so is the lugar de
+    # expedición, when it was the domicilio's code.
+    for name in ("municipio", "estado", "colonia", "colonia_clave"):
         current.values.pop(name, None)
+    if before and current.values.get("lugar_expedicion") == before:
+        current.values.pop("lugar_expedicion")
     current.proposed_place = {"estado": found.state, "municipio": found.municipality}
     if found.municipality:
         place = f"{found.municipality}, {found.state}"
@@ -230,6 +273,109 @@ async def decide_place(update: Update, context: BotContext) -> Step:
             if value:
                 current.values[name] = value
     return await advance(update, context)
+
+
+async def receive_colonia(update: Update, context: BotContext) -> Step:
+    """A colonia typed: SAT's name and code when it is one of the postal code's (any case
+    or accents), else as typed, with no code."""
+    current = draft(context)
+    field = field_at(Step.COLONIA)
+    postal_code = current.values.get("codigo_postal") or ""
+    try:
+        name, code = check.match_colonia(typed(update), postal_code, context.services.catalogs)
+    except Invalid as error:
+        return await refuse(update, context, error, field)
+    current.values["colonia_clave"] = code
+    return await accept(update, context, field, name)
+
+
+def pressed_choice(update: Update, prefix: str) -> tuple[str, str]:
+    """The scope and the choice of a paged list's button ("06600", "0930")."""
+    scope, _, choice = (pressed(update).data or "").removeprefix(prefix).partition(":")
+    return scope, choice
+
+
+def page_number(choice: str) -> int | None:
+    digits = choice.removeprefix(keyboards.PAGE)
+    # isascii: "²".isdigit() holds, and int("²") fails (a forged button must not crash).
+    wanted = choice.startswith(keyboards.PAGE) and digits.isascii() and digits.isdigit()
+    return int(digits) if wanted else None
+
+
+async def choose_colonia(update: Update, context: BotContext) -> Step:
+    """A colonia tapped (kept with its SAT code), another page, or «Otra» to type one."""
+    current = draft(context)
+    field = field_at(Step.COLONIA)
+    scope, choice = pressed_choice(update, keyboards.COLONIA)
+    postal_code = current.values.get("codigo_postal")
+    page = page_number(choice)
+    if scope == postal_code and page is not None:
+        details = colonia_choices(update, context, page)
+        await show_buttons(update, context, field.prompt, keyboard="colonias", **details)
+        return field.step
+    await close_buttons(update)
+    if scope == postal_code and choice == keyboards.OTHER:
+        await ask(update, context, "company.sat.colonia-other")
+        return field.step
+    found = context.services.catalogs.colonia(scope, choice) if scope == postal_code else None
+    if found is None:  # a button of an earlier postal code's list
+        return await ask_field(update, context, field)
+    current.values["colonia_clave"] = found.code
+    return await accept(update, context, field, found.name)
+
+
+async def choose_municipio(update: Update, context: BotContext) -> Step:
+    """A municipio tapped (read as if typed: it must fit the postal code), or another page."""
+    field = field_at(Step.MUNICIPIO)
+    scope, choice = pressed_choice(update, keyboards.MUNICIPIO)
+    state = postal_code_of(context).state_code
+    page = page_number(choice)
+    if scope == state and page is not None:
+        details = municipio_choices(update, context, page)
+        await show_buttons(update, context, field.prompt, keyboard="municipios", **details)
+        return field.step
+    await close_buttons(update)
+    name = context.services.catalogs.municipality(scope, choice) if scope == state else None
+    if name is None:  # a button of an earlier estado's list
+        return await ask_field(update, context, field)
+    return await take(update, context, field, name)
+
+
+async def same_place_of_issue(update: Update, context: BotContext) -> Step:
+    """Invoices issued from the domicilio fiscal's postal code."""
+    await close_buttons(update)
+    field = field_at(Step.LUGAR)
+    return await accept(update, context, field, draft(context).values.get("codigo_postal"))
+
+
+async def other_place_of_issue(update: Update, context: BotContext) -> Step:
+    """Invoices issued from a branch: its postal code is asked."""
+    await close_buttons(update)
+    await ask(update, context, "company.sat.ask-lugar-postal-code")
+    return Step.LUGAR_CP
+
+
+async def receive_place_of_issue(update: Update, context: BotContext) -> Step:
+    """A postal code typed at the lugar de expedición's question: the branch's."""
+    return await take_place_of_issue(update, context, again=field_at(Step.LUGAR).prompt)
+
+
+async def receive_branch_postal_code(update: Update, context: BotContext) -> Step:
+    """The branch's postal code, checked against SAT's c_CodigoPostal."""
+    return await take_place_of_issue(update, context, again="company.sat.ask-lugar-postal-code")
+
+
+async def take_place_of_issue(update: Update, context: BotContext, *, again: str) -> Step:
+    field = field_at(Step.LUGAR)
+    try:
+        found = check.parse_postal_code(typed(update), context.services.catalogs)
+    except Invalid as error:
+        await say_reason(update, context, error)
+        if again == field.prompt:
+            return await ask_field(update, context, field)
+        await ask(update, context, again)
+        return Step.LUGAR_CP
+    return await accept(update, context, field, found.code)
 
 
 async def omit_interior(update: Update, context: BotContext) -> Step:
@@ -275,9 +421,24 @@ FORM_FIELDS = (
         keyboard="omit",
         parse=words("numero_interior", "numero"),
     ),
-    FormField("colonia", Step.COLONIA, "company.ask-colonia", parse=words("colonia")),
-    FormField("municipio", Step.MUNICIPIO, "company.ask-municipio", parse=words("municipio")),
+    FormField(
+        "colonia",
+        Step.COLONIA,
+        "company.ask-colonia",
+        keyboard="colonias",
+        receive=receive_colonia,
+        details=colonia_choices,
+        typed_prompt="company.sat.colonia-typed",
+    ),
     FormField("estado", Step.ESTADO, "company.ask-estado", parse=state_name),
+    FormField(
+        "municipio",
+        Step.MUNICIPIO,
+        "company.ask-municipio",
+        keyboard="municipios",
+        parse=municipality_name,
+        details=municipio_choices,
+    ),
     FormField("telefono", Step.TELEFONO, "company.ask-telefono", parse=phone),
     FormField(
         "correo_contacto",
@@ -286,6 +447,14 @@ FORM_FIELDS = (
         keyboard="use-email",
         parse=email,
         details=account_email,
+    ),
+    FormField(
+        "lugar_expedicion",
+        Step.LUGAR,
+        "company.sat.ask-lugar",
+        keyboard="place-of-issue",
+        receive=receive_place_of_issue,
+        details=domicile_postal_code,
     ),
 )
 

@@ -28,19 +28,24 @@ from handlers.company.fields import (
     FORM_FIELDS,
     advance,
     ask_field,
+    choose_colonia,
+    choose_municipio,
     choose_regime,
     decide_capital,
     decide_place,
     field_at,
     field_named,
     omit_interior,
+    other_place_of_issue,
+    receive_branch_postal_code,
     receiver,
+    same_place_of_issue,
     use_account_email,
 )
 from handlers.company.form import Step, draft, person_text, shown_values
 from handlers.passwords import secret_step
 from handlers.signin import ask_login_email, take_login_email, take_login_password
-from services.company import FIELDS, CompanyData
+from services.company import FIELDS, STORED, CompanyData, missing_values
 from services.signin import AccountInfo, SignInStatus
 
 FLOW = "company"
@@ -83,7 +88,18 @@ async def open_company(update: Update, context: BotContext, account: AccountInfo
         return await advance(update, context)  # what was typed before is not lost
     stored = await context.services.companies.get(account.id)
     if stored is not None:
-        return await show_stored(update, context, account, stored)
+        values = stored.model_dump()
+        missing = missing_values(values)
+        if not missing:
+            return await show_stored(update, context, account, stored)
+        for name in missing:  # saved before the field was asked: ask it now
+            values.pop(name)
+        context.chat.company = CompanyDraft(
+            account_id=account.id, rfc=account.rfc, email=account.email
+        )
+        context.chat.company.values = values
+        await say(update, context, "company.sat.stored-incomplete")
+        return await advance(update, context)
     context.chat.company = CompanyDraft(account_id=account.id, rfc=account.rfc, email=account.email)
     await ask(update, context, "company.intro", keyboard="company-intro")
     return Step.INTRO
@@ -174,7 +190,7 @@ async def save(update: Update, context: BotContext) -> int:
 async def save_for_chat(update: Update, context: BotContext, current: CompanyDraft) -> bool:
     """Save the draft if this chat is still signed in to its account (checked and saved in
     one transaction by the service); whether it was saved."""
-    data = CompanyData(**{name: current.values.get(name) for name in FIELDS})
+    data = CompanyData(**{name: current.values.get(name) for name in STORED})
     return await context.services.companies.save_for_chat(
         chat_id=chat_id(update), account_id=current.account_id, data=data
     )
@@ -226,6 +242,20 @@ def build_company_conversation() -> ConversationHandler[BotContext]:
                 button(omit_interior, keyboards.COMPANY_OMIT),
                 typed(Step.NUMERO_INTERIOR),
             ],
+            Step.COLONIA: [
+                CallbackQueryHandler(choose_colonia, pattern=f"^{keyboards.COLONIA}"),
+                typed(Step.COLONIA),
+            ],
+            Step.MUNICIPIO: [
+                CallbackQueryHandler(choose_municipio, pattern=f"^{keyboards.MUNICIPIO}"),
+                typed(Step.MUNICIPIO),
+            ],
+            Step.LUGAR: [
+                button(same_place_of_issue, keyboards.COMPANY_LUGAR_SAME),
+                button(other_place_of_issue, keyboards.COMPANY_LUGAR_OTHER),
+                typed(Step.LUGAR),
+            ],
+            Step.LUGAR_CP: [MessageHandler(TYPED_TEXT, receive_branch_postal_code)],
             Step.CORREO: [
                 button(use_account_email, keyboards.COMPANY_USE_EMAIL),
                 typed(Step.CORREO),

@@ -33,6 +33,8 @@ class Step(IntEnum):
     TELEFONO = 15
     CORREO = 16
     SUMMARY = 17
+    LUGAR = 18
+    LUGAR_CP = 19
 
 
 def draft(context: BotContext) -> CompanyDraft:

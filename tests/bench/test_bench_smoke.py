@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.scenario import ECHO_STEPS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,7 +30,7 @@ def test_small_benchmark_reports_its_figures(tmp_path: Path) -> None:
     for side in ("bot", "echo", "echo_aiohttp"):
         figures = result[side]
         assert figures["finished"] == figures["people"] == 3
-        assert figures["updates"] == 60
+        assert figures["updates"] == 3 * ECHO_STEPS
         for key in (
             "updates_per_second",
             "first_reply_p95",
@@ -61,3 +63,12 @@ def test_reset_timing_reports_both_kinds_of_address() -> None:
         "wrong code, registered",
         "wrong code, unregistered",
     ]
+
+
+def test_catalog_figures_are_measured_for_each_part() -> None:
+    from bench.catalogs import PARTS, measure
+
+    figures = measure()
+    assert list(figures) == list(PARTS)
+    for part in figures.values():
+        assert set(part) == {"ms", "rss_mb", "kept_mb", "peak_mb"}

@@ -81,12 +81,15 @@ async def fill_moral_form(person) -> None:  # type: ignore[no-untyped-def]
     await person.send("123")
     await person.expect("número interior")
     await person.press("Omitir")
-    await person.expect("colonia")
-    await person.send("Roma Norte")
+    colonias = await person.expect("colonia")
+    assert colonias.button_texts() == ["Juárez", "✏️ Otra"]
+    await person.press("Juárez")
     await person.expect("teléfono")
     await person.send("55 1234-5678")
     await person.expect("correo de contacto")
     await person.press("Usar empresa@example.mx")
+    await person.expect("lugar de expedición")
+    await person.press("Desde mi domicilio fiscal (06600)")
 
 
 async def test_whole_form_for_a_persona_moral(bot: Harness, smtp) -> None:
@@ -104,13 +107,17 @@ async def test_whole_form_for_a_persona_moral(bot: Harness, smtp) -> None:
         "Estado: Ciudad de México",
         "Teléfono: 5512345678",
         "Correo de contacto: empresa@example.mx",
+        "Colonia: Juárez",
+        "Lugar de expedición (C.P.): 06600",
     ):
         assert shown in summary.text
     await ana.press("Guardar")
     await ana.expect("Datos de la empresa guardados")
     [company] = await companies_in(bot.settings.database_url)
     assert company.razon_social == "EMPRESA PATITO" and company.regimen_fiscal == "601"
-    assert company.numero_interior is None and company.colonia == "Roma Norte"
+    assert company.numero_interior is None
+    assert (company.colonia, company.colonia_clave) == ("Juárez", "0930")
+    assert company.lugar_expedicion == "06600"
 
 
 async def test_persona_fisica_gets_its_regimes_and_bad_values_are_asked_again(
@@ -142,15 +149,15 @@ async def test_persona_fisica_gets_its_regimes_and_bad_values_are_asked_again(
     await juan.send("S/N")
     await juan.expect("número interior")
     await juan.send("Depto 4")
-    await juan.expect("colonia")
+    await juan.expect("no registra colonias para el código postal 01001")
     await juan.send("Centro")
-    await juan.expect("municipio")
-    await juan.send("Cuauhtémoc")
     await juan.expect("estado")
     await juan.send("Narnia")
     assert "No reconozco ese estado" in (await juan.reply()).text
     await juan.expect("estado")
     await juan.send("cdmx")
+    await juan.expect("municipio")
+    await juan.send("Cuauhtémoc")
     await juan.expect("teléfono")
     await juan.send("12345")
     assert "10 dígitos" in (await juan.reply()).text
@@ -158,6 +165,8 @@ async def test_persona_fisica_gets_its_regimes_and_bad_values_are_asked_again(
     await juan.send("+52 55 9876 5432")
     await juan.expect("correo de contacto")
     await juan.send("contabilidad@example.mx")
+    await juan.expect("lugar de expedición")
+    await juan.press("Desde mi domicilio fiscal")
     summary = await juan.expect("Revisa los datos")
     assert "JUAN PÉREZ, S.A." in summary.text and "612 · Personas Físicas" in summary.text
     assert "Número interior: Depto 4" in summary.text and "Teléfono: 5598765432" in summary.text
@@ -199,7 +208,7 @@ async def test_empresa_without_sign_in_asks_for_it_and_shows_stored_data(
     await laptop.send(PASSWORD)
     await laptop.expect("entraste")
     stored = await laptop.expect("datos de tu empresa que tenemos guardados")
-    assert "EMPRESA PATITO" in stored.text and "Roma Norte" in stored.text
+    assert "EMPRESA PATITO" in stored.text and "Juárez" in stored.text
     assert "✏️ Razón social" in stored.button_texts()
 
 
@@ -235,6 +244,7 @@ async def test_restart_mid_form_resumes_at_the_same_field(harness: Harness, smtp
     await ana.send("Centro")
     await ana.send("8180001234")
     await ana.press("Usar empresa@example.mx")
+    await ana.press("Desde mi domicilio fiscal")
     summary = await ana.expect("Revisa los datos")
     assert "Monterrey" in summary.text and "Nuevo León" in summary.text
     assert "EMPRESA PATITO" in summary.text
@@ -275,6 +285,7 @@ async def test_hidden_characters_are_refused_and_the_form_still_completes(
     assert "caracteres invisibles" in (await ana.reply()).text
     await ana.expect("correo de contacto")
     await ana.send("conta@example.mx")
+    await ana.press("Desde mi domicilio fiscal")
     summary = await ana.expect("Revisa los datos")
     assert "Calle: Av. Insurgentes Sur" in summary.text
     await ana.press("Guardar")

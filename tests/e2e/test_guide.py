@@ -288,7 +288,7 @@ async def test_looking_at_stored_company_data_leaves_every_command_free(bot: Har
 
     await ana.send("/empresa")
     stored = await ana.expect("tenemos guardados")
-    assert "EMPRESA PATITO" in stored.text and "Roma Norte" in stored.text
+    assert "EMPRESA PATITO" in stored.text and "Juárez" in stored.text
     assert "✏️ Teléfono" in stored.button_texts() and "💾 Guardar" not in stored.button_texts()
     for command, answer in (("/entrar", "correo electrónico"), ("/cancelar", "Listo")):
         await ana.send(command)
@@ -310,7 +310,7 @@ async def test_looking_at_stored_company_data_leaves_every_command_free(bot: Har
     await ana.press("Guardar")
     await ana.expect("guardados")
     [company] = await companies_in(bot.settings.database_url)
-    assert company.telefono == "8112345678" and company.colonia == "Roma Norte"
+    assert company.telefono == "8112345678" and company.colonia == "Juárez"
 
 
 # English

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.company import CompanyData, CompanyService
+from services.company import CompanyData, CompanyService, missing_values
 from services.funnel import FunnelService, Milestone
 from services.passwords import PasswordHasher
 from services.signin import SignInService
@@ -22,11 +22,13 @@ VALUES = {
     "calle": "Reforma",
     "numero_exterior": "1",
     "numero_interior": None,
-    "colonia": "Centro",
-    "municipio": "Cuauhtémoc",
+    "colonia": "Juárez",
+    "colonia_clave": "0930",
     "estado": "Ciudad de México",
+    "municipio": "Cuauhtémoc",
     "telefono": "5512345678",
     "correo_contacto": "empresa@example.mx",
+    "lugar_expedicion": "06600",
 }
 
 
@@ -37,6 +39,8 @@ def test_company_data_refuses_hidden_characters_and_foreign_digits() -> None:
         ("razon_social", "\u202eEMPRESA"),
         ("colonia", "Cen\u200btro"),
         ("telefono", "٥٥١٢٣٤٥٦٧٨"),
+        ("lugar_expedicion", "０６６００"),
+        ("colonia_clave", "930"),
     ):
         with pytest.raises(ValidationError):
             CompanyData(**{**VALUES, name: bad})
@@ -60,6 +64,24 @@ async def test_a_row_saved_before_the_rules_still_opens(
         )
     found = await CompanyService(sessions=sessions).get(account.id)
     assert found is not None and found.razon_social == "\u202eEMPRESA PATITO"
+
+
+async def test_a_row_saved_before_the_lugar_de_expedicion_opens_with_it_to_ask(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        account = await repositories.add_account(
+            session=session,
+            email="a@example.mx",
+            rfc="MAB9307148T4",
+            password_hash="h",
+            language="es",
+        )
+        old = {k: v for k, v in VALUES.items() if k not in ("lugar_expedicion", "colonia_clave")}
+        await repositories.save_company(session=session, account_id=account.id, values=old)
+    found = await CompanyService(sessions=sessions).get(account.id)
+    assert found is not None and found.lugar_expedicion is None and found.colonia_clave is None
+    assert missing_values(found.model_dump()) == {"lugar_expedicion"}
 
 
 async def signed_in_chat(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:

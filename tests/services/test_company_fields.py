@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import asdict
+from datetime import date
+
 import pytest
 
-from services.catalogs import SatCatalogs
+from services.catalogs import Regime, SatCatalogs
 from services.company_fields import (
     capital_suggestion,
+    check_state_fits,
     clean_razon_social,
     clean_text,
+    match_colonia,
+    parse_municipality,
     parse_phone,
     parse_postal_code,
     parse_regime,
@@ -25,7 +32,7 @@ def test_catalogs_hold_sat_regimes_by_person_type() -> None:
     fisica = {r.code for r in catalogs.regimes_for(PersonType.FISICA)}
     assert {"601", "603", "626"} <= moral and "612" not in moral
     assert {"605", "612", "626"} <= fisica and "601" not in fisica
-    assert len(catalogs.regimes) == 23
+    assert len(catalogs.regimes) == 19
     assert catalogs.regimes["626"].name == "Régimen Simplificado de Confianza"
 
 
@@ -151,10 +158,9 @@ def test_line_breaks_and_tabs_in_a_text_field_become_one_space() -> None:
     assert clean_text("Av.\tInsurgentes\nSur", reason="calle") == "Av. Insurgentes Sur"
 
 
-@pytest.mark.parametrize("typed", ["٥٥١٢٣٤٥٦٧٨", "５５１２３４５６７８"])
-def test_phone_takes_only_ascii_digits(typed: str) -> None:
-    with pytest.raises(Invalid):
-        parse_phone(typed)
+@pytest.mark.parametrize("typed", ["٥٥١٢٣٤٥٦٧٨", "５５ １２３４ ５６７８", "۵۵۱۲۳۴۵۶۷۸"])
+def test_phone_digits_of_other_scripts_are_stored_as_ascii(typed: str) -> None:
+    assert parse_phone(typed) == "5512345678"
 
 
 def test_only_a_persona_moral_is_offered_its_name_without_the_regime_capital() -> None:
@@ -162,3 +168,131 @@ def test_only_a_persona_moral_is_offered_its_name_without_the_regime_capital() -
     assert capital_suggestion(name, PersonType.MORAL) == "EMPRESA PATITO"
     assert capital_suggestion(name, PersonType.FISICA) is None
     assert capital_suggestion("EMPRESA PATITO", PersonType.MORAL) is None
+
+
+# Issue 14's review: digits, phones, the razón social's pipe, régimen capital, catalogs
+
+
+@pytest.mark.parametrize("typed", ["０６６００", "٠٦٦٠٠", "۰۶۶۰۰", " 06 600 "])
+def test_postal_code_digits_of_other_scripts_are_read_as_ascii(typed: str) -> None:
+    assert parse_postal_code(typed, catalogs).code == "06600"
+
+
+def test_numbers_and_texts_keep_no_digit_as_typed() -> None:
+    assert clean_text("１２３-Ｂ", reason="numero") == "123-Ｂ"
+    assert clean_text("Local ٤", reason="numero") == "Local 4"
+
+
+@pytest.mark.parametrize(
+    "typed", ["+52 1 55 1234 5678", "+5215512345678", "52 55 1234 5678", "+52 55 1234 5678"]
+)
+def test_phone_with_mexicos_country_code_and_mobile_prefix_is_ten_digits(typed: str) -> None:
+    assert parse_phone(typed) == "5512345678"
+
+
+@pytest.mark.parametrize("typed", ["0000000000", "55 5555 5555", "+52 1111111111"])
+def test_phone_of_one_repeated_digit_is_refused(typed: str) -> None:
+    with pytest.raises(Invalid) as error:
+        parse_phone(typed)
+    assert error.value.reason == "company.phone-filler"
+
+
+def test_postal_code_00000_is_refused_as_sats_placeholder() -> None:
+    for typed in ("00000", "０００００"):
+        with pytest.raises(Invalid) as error:
+            parse_postal_code(typed, catalogs)
+        assert error.value.reason == "company.postal-code-placeholder"
+
+
+def test_razon_social_refuses_the_pipe_and_keeps_enie_ampersand_accents_in_nfc() -> None:
+    with pytest.raises(Invalid) as error:
+        clean_razon_social("Patito | Hermanos")
+    assert error.value.reason == "company.razon-social-pipe"
+    decomposed = "Compan\u0303i\u0301a Ñandú & Asociados"
+    assert clean_razon_social(decomposed) == "COMPAÑÍA ÑANDÚ & ASOCIADOS"
+    assert unicodedata.is_normalized("NFC", clean_razon_social(decomposed))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "PATITO SOCIEDAD DE RESPONSABILIDAD LIMITADA DE CAPITAL VARIABLE",
+        "PATITO SOCIEDAD POR ACCIONES SIMPLIFICADA",
+        "PATITO SOCIEDAD ANÓNIMA PROMOTORA DE INVERSIÓN DE CAPITAL VARIABLE",
+        "PATITO S.A.B. DE C.V.",
+        "PATITO SA DE CV SOFOM ENR",
+        "PATITO, S.A. DE C.V., SOFOM, E.N.R.",
+        "PATITO S DE PR DE RL",
+        "PATITO SOCIEDAD DE PRODUCCIÓN RURAL DE RESPONSABILIDAD LIMITADA",
+    ],
+)
+def test_long_and_newer_capital_regimes_are_found(typed: str) -> None:
+    assert capital_suggestion(typed, PersonType.MORAL) == "PATITO"
+
+
+@pytest.mark.parametrize("code", ["609", "628", "629", "630"])
+def test_regimes_only_in_cfdi_33_or_expired_are_refused_as_retired(code: str) -> None:
+    for person in PersonType:
+        with pytest.raises(Invalid) as error:
+            parse_regime(code, person, catalogs)
+        assert error.value.reason == "company.regime-retired"
+
+
+def test_a_regime_past_its_vigencia_is_refused() -> None:
+    """SAT's catalog gives no end to the 19 today; one that gets an end date is refused
+    after it, as a PAC would."""
+    ending = Regime(**{**asdict(catalogs.regimes["601"]), "valid_until": date(2030, 12, 31)})
+    later = SatCatalogs()
+    later.__dict__["regimes"] = {**catalogs.regimes, "601": ending}  # the cached catalog
+    assert parse_regime("601", PersonType.MORAL, later, on=date(2030, 12, 31)).code == "601"
+    with pytest.raises(Invalid) as error:
+        parse_regime("601", PersonType.MORAL, later, on=date(2031, 1, 1))
+    assert error.value.reason == "company.regime-retired"
+
+
+@pytest.mark.parametrize("typed", ["NL", "BC", "Q. Roo", "qroo", "Edo. Méx.", "CDMX"])
+def test_estado_aliases_are_accepted(typed: str) -> None:
+    assert parse_state(typed, catalogs) in catalogs.states.values()
+
+
+def test_the_estado_typed_must_be_the_postal_codes() -> None:
+    place = catalogs.postal_code("06600")
+    assert place is not None
+    check_state_fits("Ciudad de México", place)
+    with pytest.raises(Invalid) as error:
+        check_state_fits(parse_state("Jalisco", catalogs), place)
+    assert error.value.reason == "company.estado-not-of-postal-code"
+    assert error.value.values == {"code": "06600", "state": "Ciudad de México"}
+
+
+def test_the_municipio_typed_must_be_in_the_estado_and_be_the_postal_codes() -> None:
+    place = catalogs.postal_code("06600")
+    assert place is not None
+    assert parse_municipality("cuauhtemoc", place, catalogs) == "Cuauhtémoc"
+    with pytest.raises(Invalid) as error:
+        parse_municipality("Coyoacán", place, catalogs)
+    assert error.value.values == {"code": "06600", "municipio": "Cuauhtémoc"}
+    with pytest.raises(Invalid) as error:
+        parse_municipality("Guadalajara", place, catalogs)
+    assert error.value.reason == "company.municipio-unknown"
+    filler = catalogs.postal_code("01001")  # SAT gives it no municipio: any of the estado's
+    assert filler is not None and filler.municipality is None
+    assert parse_municipality("Coyoacán", filler, catalogs) == "Coyoacán"
+
+
+def test_a_municipio_newer_than_the_shipped_postal_codes_is_taken_in_their_estado() -> None:
+    """San Quintín split from Ensenada in SAT's January 2026 update; the shipped postal codes
+    predate it, so 22930 still says Ensenada. San Quintín is taken; Tijuana is not."""
+    place = catalogs.postal_code("22930")
+    assert place is not None and place.municipality == "Ensenada"
+    assert parse_municipality("San Quintin", place, catalogs) == "San Quintin"
+    with pytest.raises(Invalid) as error:
+        parse_municipality("Tijuana", place, catalogs)
+    assert error.value.reason == "company.municipio-not-of-postal-code"
+
+
+def test_a_typed_colonia_gets_sats_name_and_code_when_it_is_the_postal_codes() -> None:
+    assert match_colonia("juarez", "06600", catalogs) == ("Juárez", "0930")
+    assert match_colonia("  JUÁREZ ", "06600", catalogs) == ("Juárez", "0930")
+    assert match_colonia("Roma Norte", "06600", catalogs) == ("Roma Norte", None)
+    assert match_colonia("Centro", "01001", catalogs) == ("Centro", None)

@@ -173,3 +173,11 @@ def test_typing_slips_count_a_swap_as_one() -> None:
     assert slips("gmail", "gmail") == 0
     assert slips("hotmal", "hotmail") == 1
     assert slips("abc", "") == 3
+
+
+def test_a_decomposed_enie_in_an_rfc_is_one_letter() -> None:
+    """Ñ typed as N + U+0303 (as some keyboards and PDFs give it) is one letter: the RFC
+    is 12 or 13 characters, not refused as a wrong length."""
+    assert check_rfc("N\u0303AA930714AB1").rfc == "ÑAA930714AB1"
+    fisica = check_rfc("n\u0303aaa930714ab1")
+    assert fisica.rfc == "ÑAAA930714AB1" and fisica.person_type is PersonType.FISICA

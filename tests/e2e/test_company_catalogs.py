@@ -1,0 +1,326 @@
+"""The company form with SAT's CFDI 4.0 catalogs (issue 14), through the emulator: régimen
+vigencia, postal code 00000, colonias as buttons with their SAT code, estado and municipio
+that must fit the postal code, the municipio of a postal code SAT gives none, the lugar de
+expedición, and a restart in the middle of the colonias."""
+
+from __future__ import annotations
+
+import signal
+
+from sqlalchemy import select
+
+from chat import keyboards
+from emulator import Person
+from storage import repositories
+from storage.db import create_engine, create_session_factory
+from storage.models import Account
+from tests.e2e.conftest import Harness
+from tests.e2e.test_company import companies_in
+from tests.factories import RFC_FISICA, RFC_MORAL, confirmed_account
+
+
+async def at_postal_code(bot: Harness, smtp, rfc: str = RFC_MORAL) -> Person:  # type: ignore[no-untyped-def]
+    """A signed-in person whose form waits for the postal code."""
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", rfc)
+    await ana.send("/empresa")
+    await ana.press("Capturar datos")
+    await ana.expect("razón social")
+    await ana.send("Empresa Patito")
+    await ana.press("601 ·" if rfc == RFC_MORAL else "612 ·")
+    await ana.expect("código postal")
+    return ana
+
+
+async def to_colonia(ana: Person, postal_code: str) -> None:
+    """From the postal code to the colonia's question, the proposed place accepted."""
+    await ana.send(postal_code)
+    await ana.press("Sí, es correcto")
+    await ana.expect("calle")
+    await ana.send("Insurgentes Sur")
+    await ana.expect("número exterior")
+    await ana.send("１２３")  # full-width digits: stored as 123
+    await ana.press("Omitir")
+
+
+async def to_summary(ana: Person) -> None:
+    """From the phone to the summary, issuing from the domicilio's postal code."""
+    await ana.expect("teléfono")
+    await ana.send("+52 1 55 1234 5678")
+    await ana.press("Usar empresa@example.mx")
+    await ana.press("Desde mi domicilio fiscal")
+
+
+async def test_regime_609_is_refused_for_a_persona_moral(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await ana.send("/empresa")
+    await ana.press("Capturar datos")
+    await ana.expect("exactamente como aparece en tu Constancia de Situación Fiscal")
+    await ana.send("Empresa Patito | Hermanos")
+    assert "«|»" in (await ana.reply()).text
+    await ana.expect("razón social")
+    await ana.send("Empresa Patito")
+    regimes = await ana.expect("régimen fiscal")
+    assert not any(b.startswith(("609", "628", "629", "630")) for b in regimes.button_texts())
+    await ana.send("609")
+    assert "ya no está vigente" in (await ana.reply()).text
+    again = await ana.expect("régimen fiscal")
+    assert again.button_texts() == regimes.button_texts()
+    await ana.send("601")
+    await ana.expect("código postal")
+
+
+async def test_postal_code_00000_is_refused_and_foreign_digits_are_read_as_ascii(
+    bot: Harness, smtp
+) -> None:
+    ana = await at_postal_code(bot, smtp)
+    await ana.send("00000")
+    assert "solo como relleno" in (await ana.reply()).text
+    await ana.expect("código postal")
+    await ana.send("٠٦٦٠٠")  # Arabic-Indic digits
+    await ana.expect("06600 corresponde a Cuauhtémoc, Ciudad de México")
+    await ana.press("Sí, es correcto")
+    await ana.send("Insurgentes Sur")
+    await ana.send("１２３")
+    await ana.press("Omitir")
+    await ana.press("Juárez")
+    await ana.expect("teléfono")
+    await ana.send("0000000000")
+    assert "no parece un teléfono real" in (await ana.reply()).text
+    await to_summary(ana)
+    summary = await ana.expect("Revisa los datos")
+    assert "Número exterior: 123" in summary.text and "Teléfono: 5512345678" in summary.text
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    [company] = await companies_in(bot.settings.database_url)
+    assert (company.codigo_postal, company.numero_exterior) == ("06600", "123")
+    assert company.telefono == "5512345678"
+
+
+async def test_06600_with_jalisco_is_refused_naming_its_estado_and_municipio(
+    bot: Harness, smtp
+) -> None:
+    ana = await at_postal_code(bot, smtp)
+    await ana.send("06600")
+    await ana.expect("Cuauhtémoc, Ciudad de México")
+    await ana.press("No")
+    await ana.send("Insurgentes Sur")
+    await ana.send("123")
+    await ana.press("Omitir")
+    await ana.press("Juárez")
+    await ana.expect("estado")
+    await ana.send("Jalisco")
+    refusal = await ana.reply()
+    assert "06600 es de Ciudad de México" in refusal.text, refusal.text
+    await ana.expect("estado")
+    await ana.send("CDMX")
+    municipios = await ana.expect("municipio o alcaldía de Ciudad de México")
+    assert "Álvaro Obregón" in municipios.button_texts()[0]
+    await ana.send("Coyoacán")
+    assert "06600 es del municipio Cuauhtémoc" in (await ana.reply()).text
+    await ana.expect("municipio")
+    await ana.press("Cuauhtémoc")
+    await to_summary(ana)
+    summary = await ana.expect("Revisa los datos")
+    assert "Estado: Ciudad de México" in summary.text
+    assert "Municipio o alcaldía: Cuauhtémoc" in summary.text
+
+
+async def test_estado_aliases_are_read_end_to_end(bot: Harness, smtp) -> None:
+    ana = await at_postal_code(bot, smtp)
+    await ana.send("64000")
+    await ana.press("No")
+    await ana.send("Morelos")
+    await ana.send("10")
+    await ana.press("Omitir")
+    await ana.press("Monterrey Centro")
+    await ana.expect("estado")
+    await ana.send("Q. Roo")  # read as Quintana Roo, which 64000 is not in
+    assert "64000 es de Nuevo León" in (await ana.reply()).text
+    await ana.send("NL")
+    await ana.expect("municipio o alcaldía de Nuevo León")
+    await ana.send("monterrey")
+    await to_summary(ana)
+    summary = await ana.expect("Revisa los datos")
+    assert (
+        "Estado: Nuevo León" in summary.text and "Municipio o alcaldía: Monterrey" in summary.text
+    )
+
+
+async def test_a_postal_code_without_municipio_asks_it_from_buttons_and_a_branch_is_asked(
+    bot: Harness, smtp
+) -> None:
+    juan = await at_postal_code(bot, smtp, RFC_FISICA)
+    await juan.send("01001")  # SAT gives it an estado, no municipio and no colonias
+    await juan.expect("01001 corresponde a Ciudad de México")
+    await juan.press("Sí, es correcto")
+    await juan.send("Reforma")
+    await juan.send("S/N")
+    await juan.press("Omitir")
+    await juan.expect("no registra colonias para el código postal 01001")
+    await juan.send("Centro")
+    first = await juan.expect("municipio o alcaldía de Ciudad de México")
+    assert len(first.button_texts()) == keyboards.PAGE_SIZE + 1  # eight and «Más»
+    assert "Xochimilco" not in first.button_texts()
+    # The pages turn on the same message; each press waits for its button to be shown.
+    await juan.press("Más", message=first)
+    await juan.press("Anteriores", message=None)
+    await juan.press("Más")
+    await juan.press("Xochimilco")
+    await juan.expect("teléfono")
+    assert first.button_texts() == []  # closed once chosen
+    await juan.send("52 55 1234 5678")
+    await juan.send("juan@example.mx")
+    lugar = await juan.expect("lugar de expedición")
+    assert lugar.button_texts() == [
+        "Desde mi domicilio fiscal (01001)",
+        "Desde otro código postal (sucursal)",
+    ]
+    await juan.press("Desde otro código postal")
+    await juan.expect("desde donde emites tus facturas")
+    await juan.send("00000")
+    assert "solo como relleno" in (await juan.reply()).text
+    await juan.expect("desde donde emites tus facturas")
+    await juan.send("44100")
+    summary = await juan.expect("Revisa los datos")
+    assert "Municipio o alcaldía: Xochimilco" in summary.text
+    assert "Lugar de expedición (C.P.): 44100" in summary.text
+    await juan.press("Guardar")
+    await juan.expect("guardados")
+    [company] = await companies_in(bot.settings.database_url)
+    assert (company.municipio, company.lugar_expedicion) == ("Xochimilco", "44100")
+    assert (company.colonia, company.colonia_clave) == ("Centro", None)
+
+
+async def test_colonias_come_in_pages_and_a_stale_or_forged_page_does_no_harm(
+    bot: Harness, smtp
+) -> None:
+    ana = await at_postal_code(bot, smtp)
+    await to_colonia(ana, "09800")  # eleven colonias in Iztapalapa
+    first = await ana.expect("colonia")
+    assert first.button_texts()[0] == "Barrio San Antonio Culhuacán"
+    assert first.button_texts()[-2:] == ["Más ▶️", "✏️ Otra"]
+    assert "San Simón Culhuacán" not in first.button_texts()
+    forged = {
+        "id": "forged-page",
+        "from": ana.user.to_api(),
+        "message": first.to_api(),
+        "chat_instance": str(ana.chat.id),
+        "data": f"{keyboards.COLONIA}09800:p99",  # past the last page: shows the last
+    }
+    ana.bot.open_callbacks["forged-page"] = forged
+    await ana.bot.push_update({"callback_query": forged})
+    await ana.press("◀️ Anteriores")  # the last page, shown on the same message
+    await ana.press("Más ▶️")
+    await ana.press("San Simón Culhuacán")
+    await to_summary(ana)
+    summary = await ana.expect("Revisa los datos")
+    assert "Colonia: San Simón Culhuacán" in summary.text
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    [company] = await companies_in(bot.settings.database_url)
+    assert company.colonia == "San Simón Culhuacán" and company.colonia_clave is not None
+    assert all("salió mal" not in m.text for m in ana.bot_messages() if m.text)
+
+
+async def test_otra_colonia_typed_and_the_new_fields_changed_from_the_summary(
+    bot: Harness, smtp
+) -> None:
+    ana = await at_postal_code(bot, smtp)
+    await to_colonia(ana, "06600")
+    await ana.press("Otra")
+    await ana.expect("Escribe el nombre de tu colonia")
+    await ana.send("Colonia Que SAT No Lista")
+    await to_summary(ana)
+    summary = await ana.expect("Revisa los datos")
+    assert "Colonia: Colonia Que SAT No Lista" in summary.text
+    await ana.press("✏️ Colonia")
+    await ana.expect("Elige tu colonia")
+    await ana.send("  JUAREZ ")  # typed, any case or accents: SAT's name and code
+    summary = await ana.expect("Revisa los datos")
+    assert "Colonia: Juárez" in summary.text
+    await ana.press("✏️ Lugar de expedición")
+    await ana.press("Desde otro código postal")
+    await ana.send("44100")
+    summary = await ana.expect("Revisa los datos")
+    assert "Lugar de expedición (C.P.): 44100" in summary.text
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    [company] = await companies_in(bot.settings.database_url)
+    assert (company.colonia, company.colonia_clave) == ("Juárez", "0930")
+    assert company.lugar_expedicion == "44100"
+
+
+async def test_a_new_postal_code_from_the_summary_asks_its_place_colonia_and_lugar_again(
+    bot: Harness, smtp
+) -> None:
+    ana = await at_postal_code(bot, smtp)
+    await to_colonia(ana, "06600")
+    await ana.press("Juárez")
+    await to_summary(ana)
+    await ana.expect("Revisa los datos")
+    await ana.press("✏️ C.P.")
+    await ana.send("64000")
+    await ana.press("Sí, es correcto")
+    await ana.press("Monterrey Centro")
+    lugar = await ana.expect("lugar de expedición")
+    assert "Desde mi domicilio fiscal (64000)" in lugar.button_texts()
+    await ana.press("Desde mi domicilio fiscal")
+    summary = await ana.expect("Revisa los datos")
+    assert "Colonia: Monterrey Centro" in summary.text and "Estado: Nuevo León" in summary.text
+    assert "Lugar de expedición (C.P.): 64000" in summary.text
+
+
+async def test_restart_in_the_middle_of_the_colonias_keeps_the_page_and_the_draft(
+    harness: Harness, smtp
+) -> None:
+    await harness.spawn()
+    ana = await at_postal_code(harness, smtp)
+    await to_colonia(ana, "09800")
+    await ana.expect("colonia")
+
+    assert await harness.terminate(signal.SIGTERM) == 0
+    await harness.spawn()
+
+    await ana.press("Más")  # a button sent before the restart still means the same
+    await ana.press("San Simón Culhuacán")
+    await to_summary(ana)
+    summary = await ana.expect("Revisa los datos")
+    assert "Colonia: San Simón Culhuacán" in summary.text and "EMPRESA PATITO" in summary.text
+
+
+async def test_data_saved_before_the_lugar_de_expedicion_asks_it_at_the_next_empresa(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    old = {
+        "razon_social": "EMPRESA PATITO",
+        "regimen_fiscal": "601",
+        "codigo_postal": "06600",
+        "calle": "Reforma",
+        "numero_exterior": "1",
+        "colonia": "Juárez",
+        "estado": "Ciudad de México",
+        "municipio": "Cuauhtémoc",
+        "telefono": "5512345678",
+        "correo_contacto": "empresa@example.mx",
+    }  # as saved before migration 0008: no colonia_clave, no lugar_expedicion
+    engine = create_engine(bot.settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            [account] = (await session.scalars(select(Account))).all()
+            await repositories.save_company(session=session, account_id=account.id, values=old)
+    finally:
+        await engine.dispose()
+    await ana.send("/empresa")
+    await ana.expect("ahora pide el SAT")
+    await ana.expect("lugar de expedición")
+    await ana.press("Desde mi domicilio fiscal (06600)")
+    summary = await ana.expect("Revisa los datos")
+    assert "EMPRESA PATITO" in summary.text and "Lugar de expedición (C.P.): 06600" in summary.text
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    [company] = await companies_in(bot.settings.database_url)
+    assert company.lugar_expedicion == "06600" and company.calle == "Reforma"
