@@ -170,6 +170,11 @@ class Phpcfdi:
         return None if schema is None or data is None else table_rows(schema, data)
 
 
+def release(source: Phpcfdi) -> str:
+    """phpcfdi's release number (`database/version.txt`: major.build.YYYYMMDD of SAT's update)."""
+    return (source.show("database/version.txt") or "unknown").strip()
+
+
 class PlainUnpickler(pickle.Unpickler):
     """satcfdi stores pickled values; only plain strings, tuples and lists may come out."""
 
@@ -262,7 +267,9 @@ def build(source: Phpcfdi, satcfdi: Path | None) -> dict[str, bytes]:
         "c_Municipio.json": json_text(municipality_names).encode(),
         "c_CodigoPostal.tsv.gz": gzip_bytes(cp_lines),
         "c_Colonia.tsv.gz": gzip_bytes(colonias),
-        "SOURCE.md": source_md(head, as_of, origin, counts, newest_from, note).encode(),
+        "SOURCE.md": source_md(
+            head, as_of, origin, counts, newest_from, note, release(source)
+        ).encode(),
     }
 
 
@@ -271,7 +278,7 @@ SOURCE_MD = """\
 
 SAT's CFDI 4.0 catalogs (catCFDI_V_4, Anexo 20 de la RMF), rebuilt by
 `scripts/build_sat_catalogs.py` from [phpcfdi/resources-sat-catalogs]({repository}) at
-commit `{head}` ({as_of}),
+commit `{head}` ({as_of}, phpcfdi's release `{release}`),
 whose robot turns SAT's workbook into SQL row by row.
 
 SAT's version and revision of the workbook are not carried by that source (its robot keeps
@@ -317,8 +324,10 @@ def source_md(
     counts: dict[str, int],
     newest_from: str,
     note: str,
+    release: str,
 ) -> str:
     return SOURCE_MD.format(
+        release=release,
         repository=REPOSITORY,
         head=head,
         head_short=head[:7],
