@@ -18,6 +18,7 @@ make): a mismatched pair is one credential's `.cer` with another `key_index`'s `
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -92,10 +93,13 @@ def make_csd(
     valid_days: float = 4 * 365,
     password: str = SAT_PASSWORD,
     fiel: bool = False,
+    fiel_marks: Collection[str] = (),
     key_index: int = 0,
 ) -> CredentialFiles:
     """A SAT-like CSD (or e.firma, `fiel=True`) valid from `valid_from` (default: a day
-    ago) for `valid_days`."""
+    ago) for `valid_days`. `fiel_marks` gives only some of an e.firma's marks: "usage"
+    (data encipherment, key agreement), "extended" (extended key usage), "email"."""
+    marks = set(fiel_marks) | ({"usage", "extended", "email"} if fiel else set())
     start = valid_from or datetime.now(UTC) - timedelta(days=1)
     end = start + timedelta(days=valid_days)
     private = _private_key(key_index)
@@ -108,9 +112,9 @@ def make_csd(
         x509.NameAttribute(NameOID.X500_UNIQUE_IDENTIFIER, unique),
         x509.NameAttribute(NameOID.SERIAL_NUMBER, " / VADA800927HSRSRL05"),
     ]
-    if fiel:
+    if "email" in marks:
         names.append(x509.NameAttribute(NameOID.EMAIL_ADDRESS, "pruebas@example.mx"))
-    elif branch:
+    if branch and not fiel:
         names.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, branch))
     issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "AC DE PRUEBAS (NO ES SAT)")])
     builder = (
@@ -127,8 +131,8 @@ def make_csd(
                 digital_signature=True,
                 content_commitment=True,
                 key_encipherment=False,
-                data_encipherment=fiel,
-                key_agreement=fiel,
+                data_encipherment="usage" in marks,
+                key_agreement="usage" in marks,
                 key_cert_sign=False,
                 crl_sign=False,
                 encipher_only=False,
@@ -137,7 +141,7 @@ def make_csd(
             critical=False,
         )
     )
-    if fiel:
+    if "extended" in marks:
         builder = builder.add_extension(
             x509.ExtendedKeyUsage(
                 [ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH]

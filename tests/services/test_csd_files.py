@@ -97,6 +97,11 @@ def test_a_generated_efirma_is_refused_and_a_csd_without_branch_is_not() -> None
     assert not read_certificate(plain.cer).is_fiel
 
 
+@pytest.mark.parametrize("mark", ["usage", "extended", "email"])
+def test_any_one_mark_of_an_efirma_makes_it_one(mark: str) -> None:
+    assert read_certificate(make_csd(fiel_marks={mark}).cer).is_fiel
+
+
 def test_wrong_password_is_refused() -> None:
     assert refusal_of(check_sat_csd, password="12345678b") == Refusal.WRONG_PASSWORD
     assert refusal_of(check_sat_csd, password="") == Refusal.WRONG_PASSWORD
