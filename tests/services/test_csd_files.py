@@ -237,6 +237,19 @@ def test_a_certificate_is_not_a_key_nor_a_key_a_certificate() -> None:
     assert classify(sat_file("eku_csd.key")) is FileKind.KEY
 
 
+def test_a_key_whose_password_would_take_hours_to_try_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = sat_file("eku_csd.key")  # PBKDF2 with 2048 rounds
+    assert read_key(key) == key
+    assert read_key(make_csd().key)
+    monkeypatch.setattr("services.csd_files.MAX_KDF_ROUNDS", 2047)
+    assert refusal_of(read_key, key) == Refusal.NOT_A_KEY
+    tampered = key.replace(bytes.fromhex("02020800"), bytes.fromhex("02027fff"), 1)
+    monkeypatch.setattr("services.csd_files.MAX_KDF_ROUNDS", 32766)
+    assert refusal_of(read_key, tampered) == Refusal.NOT_A_KEY
+
+
 def test_an_unencrypted_key_is_refused() -> None:
     plain = make_csd().private_key.private_bytes(
         serialization.Encoding.DER,
