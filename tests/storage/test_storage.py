@@ -43,6 +43,7 @@ async def test_migrations_create_every_table_and_run_twice(engine: AsyncEngine) 
         "conversation_states",
         "chat_data",
         "companies",
+        "csds",
     } <= tables
     assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
