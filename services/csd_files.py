@@ -1,0 +1,319 @@
+"""The issuer's CSD (Certificado de Sello Digital) as files: what a `.cer` and a `.key`
+hold, and the checks a PAC makes before it stamps with them. Pure: no database, no chat.
+
+CSD or e.firma (FIEL)? Both are issued by SAT to the same RFC, with the same subject
+layout (CN and O the holder, x500UniqueIdentifier "RFC / RFC del representante",
+serialNumber the CURP), and both sign. What differs, as SAT's own test credentials show
+(../shared/testdata/sat/eku_csd.cer and eku_fiel.cer):
+- key usage: a CSD only seals (digitalSignature + nonRepudiation); an e.firma may also
+  encipher (dataEncipherment, keyAgreement);
+- extended key usage: an e.firma carries one (emailProtection, clientAuth: it signs in
+  to SAT's portal and signs mail); a CSD has none;
+- subject: an e.firma names its owner's email address; a CSD names a branch in its OU
+  (the "sucursal" chosen when it was requested) and no email.
+A certificate that shows any of the e.firma's marks is taken for one. The OU alone does
+not decide (a CSD requested without a branch name is still a CSD)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import PurePath
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from services.company_fields import without_capital_regime
+
+MAX_UPLOAD_BYTES = 64 * 1024  # SAT's .cer is ~1.5 KB and its .key ~1.3 KB
+EXPIRY_WARNING = timedelta(days=30)
+
+
+class FileKind(StrEnum):
+    CERTIFICATE = "certificate"
+    KEY = "key"
+
+
+class Refusal(StrEnum):
+    TOO_LARGE = "too-large"
+    NOT_CSD_FILE = "not-csd-file"
+    NOT_A_CERTIFICATE = "not-a-certificate"
+    NOT_A_KEY = "not-a-key"
+    IS_FIEL = "is-fiel"
+    WRONG_PASSWORD = "wrong-password"
+    KEY_MISMATCH = "key-mismatch"
+    NOT_YET_VALID = "not-yet-valid"
+    EXPIRED = "expired"
+    RFC_MISMATCH = "rfc-mismatch"
+
+
+class CsdProblem(Exception):
+    """Why the files cannot be used; `rfc`, `valid_from` and `valid_until` tell more for
+    the refusals about the certificate (RFC_MISMATCH, EXPIRED, NOT_YET_VALID)."""
+
+    def __init__(
+        self,
+        refusal: Refusal,
+        *,
+        rfc: str | None = None,
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+    ) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
+        self.rfc = rfc
+        self.valid_from = valid_from
+        self.valid_until = valid_until
+
+
+@dataclass(frozen=True)
+class Certificate:
+    der: bytes
+    serial: str  # SAT's 20-digit number, e.g. "30001000000500003416"
+    rfc: str  # the holder's RFC (the first part of x500UniqueIdentifier)
+    holder: str  # CN
+    branch: str | None  # OU
+    valid_from: datetime  # aware, UTC
+    valid_until: datetime  # aware, UTC
+    is_fiel: bool
+
+
+@dataclass(frozen=True)
+class Checked:
+    certificate: Certificate
+    key_der: bytes  # still encrypted, as SAT issued it
+    expires_soon: bool
+    days_left: int
+
+
+_CERTIFICATE_EXTENSIONS = frozenset({".cer", ".crt"})
+_KEY_EXTENSIONS = frozenset({".key"})
+_CONTENT_EXTENSIONS = frozenset({".pem", ".der"})  # either kind: decided by the content
+_CERTIFICATE_MIMES = frozenset(
+    {"application/x-x509-ca-cert", "application/x-x509-user-cert", "application/pkix-cert"}
+)
+_KEY_MIMES = frozenset({"application/pkcs8", "application/x-pkcs8"})
+_UNKNOWN_MIMES = frozenset({"", "application/octet-stream"})
+
+
+def kind_of(file_name: str | None, mime_type: str | None, size: int | None) -> FileKind | None:
+    """What a document is by what Telegram announces, before downloading it: a kind, or
+    None when only the content can tell (a .pem, a file without a name). A PDF, a photo,
+    a .zip is refused first for what it is; a certificate or key too big for one after."""
+    extension = PurePath(file_name).suffix.lower() if file_name else ""
+    mime = (mime_type or "").lower()
+    kind: FileKind | None
+    if extension in _CERTIFICATE_EXTENSIONS:
+        kind = FileKind.CERTIFICATE
+    elif extension in _KEY_EXTENSIONS:
+        kind = FileKind.KEY
+    elif extension in _CONTENT_EXTENSIONS:
+        kind = None
+    elif extension:
+        raise CsdProblem(Refusal.NOT_CSD_FILE)
+    elif mime in _CERTIFICATE_MIMES:
+        kind = FileKind.CERTIFICATE
+    elif mime in _KEY_MIMES:
+        kind = FileKind.KEY
+    elif mime in _UNKNOWN_MIMES:
+        kind = None
+    else:
+        raise CsdProblem(Refusal.NOT_CSD_FILE)
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        raise CsdProblem(Refusal.TOO_LARGE)
+    return kind
+
+
+def classify(data: bytes) -> FileKind:
+    """What the bytes are: a certificate or an encrypted key (DER or PEM)."""
+    for kind, read in ((FileKind.CERTIFICATE, read_certificate), (FileKind.KEY, read_key)):
+        try:
+            read(data)
+        except CsdProblem as problem:
+            if problem.refusal is Refusal.TOO_LARGE:
+                raise
+            continue
+        return kind
+    raise CsdProblem(Refusal.NOT_CSD_FILE)
+
+
+def _refuse_large(data: bytes) -> None:
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise CsdProblem(Refusal.TOO_LARGE)
+
+
+def read_certificate(data: bytes) -> Certificate:
+    """A DER or PEM X.509 certificate, as SAT issues them."""
+    _refuse_large(data)
+    try:
+        if data.lstrip().startswith(b"-----BEGIN"):
+            parsed = x509.load_pem_x509_certificate(data)
+        else:
+            parsed = x509.load_der_x509_certificate(data)
+        return Certificate(
+            der=parsed.public_bytes(serialization.Encoding.DER),
+            serial=_sat_serial(parsed.serial_number),
+            rfc=_rfc(parsed.subject),
+            holder=_attribute(parsed.subject, NameOID.COMMON_NAME) or "",
+            branch=_attribute(parsed.subject, NameOID.ORGANIZATIONAL_UNIT_NAME),
+            valid_from=parsed.not_valid_before_utc,
+            valid_until=parsed.not_valid_after_utc,
+            is_fiel=_looks_like_fiel(parsed),
+        )
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        # cryptography raises ValueError for anything it cannot parse, a malformed
+        # extension included (read lazily above, hence the whole block).
+        raise CsdProblem(Refusal.NOT_A_CERTIFICATE) from None
+
+
+def _sat_serial(number: int) -> str:
+    """SAT writes the 20 digits' ASCII codes as the serial's bytes; another CA's serial
+    is shown as its decimal number."""
+    raw = number.to_bytes((number.bit_length() + 7) // 8 or 1, "big")
+    return raw.decode("ascii") if raw.isdigit() else str(number)
+
+
+def _attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
+    for attribute in name.get_attributes_for_oid(oid):
+        value = attribute.value
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+        text = " ".join(text.split())
+        if text:
+            return text
+    return None
+
+
+def _rfc(subject: x509.Name) -> str:
+    """x500UniqueIdentifier holds "RFC / RFC del representante" (a persona moral's) or
+    just the RFC (a persona física's)."""
+    unique = _attribute(subject, NameOID.X500_UNIQUE_IDENTIFIER) or ""
+    return unique.split("/")[0].strip().upper()
+
+
+def _looks_like_fiel(certificate: x509.Certificate) -> bool:
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        usage = None
+    if usage is not None and (
+        usage.data_encipherment or usage.key_agreement or usage.key_encipherment
+    ):
+        return True
+    try:
+        extended = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        extended = None
+    if extended is not None and (
+        ExtendedKeyUsageOID.EMAIL_PROTECTION in extended
+        or ExtendedKeyUsageOID.CLIENT_AUTH in extended
+    ):
+        return True
+    return bool(certificate.subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS))
+
+
+_PEM_KEY = re.compile(
+    rb"-----BEGIN ENCRYPTED PRIVATE KEY-----([A-Za-z0-9+/=\s]+)-----END ENCRYPTED PRIVATE KEY-----"
+)
+
+
+def read_key(data: bytes) -> bytes:
+    """The DER of a PKCS#8 key encrypted with its password, as SAT issues it (a PEM one is
+    turned into DER). An unencrypted key is refused: SAT never issues one, and keeping it
+    would keep a usable key in the database."""
+    _refuse_large(data)
+    der = data
+    if data.lstrip().startswith(b"-----BEGIN"):
+        match = _PEM_KEY.search(data)
+        if match is None:
+            raise CsdProblem(Refusal.NOT_A_KEY)
+        try:
+            der = base64.b64decode(b"".join(match.group(1).split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise CsdProblem(Refusal.NOT_A_KEY) from None
+    try:
+        serialization.load_der_private_key(der, password=None)
+    except TypeError:
+        return der  # "password was not given but private key is encrypted": what we want
+    except (ValueError, UnsupportedAlgorithm):
+        pass
+    raise CsdProblem(Refusal.NOT_A_KEY)
+
+
+_PROOF = b"cfdi-bot: this key seals for this certificate"
+
+
+def check_csd(
+    certificate: Certificate, key_der: bytes, password: str, *, rfc: str, now: datetime
+) -> Checked:
+    """The checks a PAC makes, in the order a person fixes them: the right certificate,
+    the password, the pair, the dates, the RFC. Raises CsdProblem."""
+    if certificate.is_fiel:
+        raise CsdProblem(Refusal.IS_FIEL)
+    try:
+        private = serialization.load_der_private_key(key_der, password=password.encode())
+    except (ValueError, TypeError):
+        raise CsdProblem(Refusal.WRONG_PASSWORD) from None
+    except UnsupportedAlgorithm:
+        raise CsdProblem(Refusal.NOT_A_KEY) from None
+    public = x509.load_der_x509_certificate(certificate.der).public_key()
+    if not _same_pair(private, public):
+        raise CsdProblem(Refusal.KEY_MISMATCH)
+    if not certificate.valid_from <= now < certificate.valid_until:
+        raise CsdProblem(
+            Refusal.NOT_YET_VALID if now < certificate.valid_from else Refusal.EXPIRED,
+            valid_from=certificate.valid_from,
+            valid_until=certificate.valid_until,
+        )
+    if certificate.rfc != rfc.strip().upper():
+        raise CsdProblem(Refusal.RFC_MISMATCH, rfc=certificate.rfc)
+    left = certificate.valid_until - now
+    return Checked(
+        certificate=certificate,
+        key_der=key_der,
+        expires_soon=left <= EXPIRY_WARNING,
+        days_left=left.days,
+    )
+
+
+def _same_pair(private: object, public: object) -> bool:
+    """SAT's keys are RSA: the public halves must be the same, and a signature made with
+    the key must verify with the certificate (the proof a PAC makes before sealing)."""
+    if not isinstance(private, rsa.RSAPrivateKey) or not isinstance(public, rsa.RSAPublicKey):
+        return False
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    der = serialization.Encoding.DER
+    if private.public_key().public_bytes(der, spki) != public.public_bytes(der, spki):
+        return False
+    signature = private.sign(_PROOF, padding.PKCS1v15(), hashes.SHA256())
+    try:
+        public.verify(signature, _PROOF, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return False
+    return True
+
+
+def name_without_capital(holder: str) -> str:
+    """The holder as CFDI 4.0 names the issuer: "ESCUELA KEMPER URGATE SA DE CV" ->
+    "ESCUELA KEMPER URGATE"."""
+    name = " ".join(holder.split()).upper()
+    return without_capital_regime(name) or name
+
+
+def _folded(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name_without_capital(name).casefold())
+    kept = (c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    return " ".join("".join(kept).split())
+
+
+def holder_matches(holder: str, razon_social: str) -> bool:
+    """The certificate's holder and the company's razón social name the same issuer, once
+    the régimen capital, case, accents, punctuation and spacing are set aside."""
+    return _folded(holder) == _folded(razon_social)

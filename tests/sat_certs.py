@@ -1,0 +1,160 @@
+"""SAT's public test credentials and SAT-like certificates made on the spot.
+
+`SAT_DIR` holds SAT's own files (every password `SAT_PASSWORD`): `sat_file("eku_csd.cer")`.
+`make_csd(...)` issues a certificate and its encrypted key the way SAT lays them out:
+
+    csd = make_csd(rfc="GODE561231GR8", holder="ERNESTO GODINEZ", valid_days=10)
+    csd.cer            # DER certificate (csd.cer_pem for PEM)
+    csd.key            # DER PKCS#8 encrypted with csd.password (csd.key_pem for PEM)
+
+The subject has CN, O and name (the holder), OU (the branch), x500UniqueIdentifier
+"RFC / RFC del representante" and serialNumber " / CURP"; the serial number is SAT's 20
+digits' ASCII bytes read as one big integer. `fiel=True` gives an e.firma's marks instead
+(key usage with data encipherment and key agreement, extended key usage, an email, no
+OU). `key_index` picks one of a few RSA keys, made once per process (they are slow to
+make): a mismatched pair is one credential's `.cer` with another `key_index`'s `.key`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+SAT_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "testdata" / "sat"
+SAT_PASSWORD = "12345678a"
+SAT_CSD_SERIAL = "30001000000500003416"
+SAT_CSD_RFC = "EKU9003173C9"
+SAT_CSD_HOLDER = "ESCUELA KEMPER URGATE SA DE CV"
+SAT_CSD_VALID_FROM = datetime(2023, 5, 18, 11, 43, 51, tzinfo=UTC)
+SAT_CSD_VALID_UNTIL = datetime(2027, 5, 18, 11, 43, 51, tzinfo=UTC)
+
+
+def sat_file(name: str) -> bytes:
+    """One of SAT's files: eku_csd.cer/.key, eku_fiel.cer/.key, aaa_csd_expired.cer/.key."""
+    return (SAT_DIR / name).read_bytes()
+
+
+@dataclass(frozen=True)
+class CredentialFiles:
+    cer: bytes
+    key: bytes
+    password: str
+    private_key: rsa.RSAPrivateKey
+    serial: str
+    valid_from: datetime
+    valid_until: datetime
+
+    @property
+    def cer_pem(self) -> bytes:
+        return x509.load_der_x509_certificate(self.cer).public_bytes(serialization.Encoding.PEM)
+
+    @property
+    def key_pem(self) -> bytes:
+        return _encrypted(self.private_key, self.password, serialization.Encoding.PEM)
+
+
+@functools.cache
+def _private_key(index: int) -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@functools.cache
+def _issuer_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _encrypted(key: rsa.RSAPrivateKey, password: str, encoding: serialization.Encoding) -> bytes:
+    # PBES2 (PBKDF2 + AES-256-CBC), as SAT's keys are.
+    return key.private_bytes(
+        encoding,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password.encode()),
+    )
+
+
+_serials = iter(range(1, 10**8))
+
+
+def make_csd(
+    *,
+    rfc: str = SAT_CSD_RFC,
+    holder: str = SAT_CSD_HOLDER,
+    branch: str | None = "Sucursal 1",
+    representative_rfc: str | None = "VADA800927DJ3",
+    valid_from: datetime | None = None,
+    valid_days: float = 4 * 365,
+    password: str = SAT_PASSWORD,
+    fiel: bool = False,
+    fiel_marks: Collection[str] = (),
+    key_index: int = 0,
+) -> CredentialFiles:
+    """A SAT-like CSD (or e.firma, `fiel=True`) valid from `valid_from` (default: a day
+    ago) for `valid_days`. `fiel_marks` gives only some of an e.firma's marks: "usage"
+    (data encipherment, key agreement), "extended" (extended key usage), "email"."""
+    marks = set(fiel_marks) | ({"usage", "extended", "email"} if fiel else set())
+    start = valid_from or datetime.now(UTC) - timedelta(days=1)
+    end = start + timedelta(days=valid_days)
+    private = _private_key(key_index)
+    serial = f"3000100000090{next(_serials):07d}"
+    unique = f"{rfc} / {representative_rfc}" if representative_rfc else rfc
+    names = [
+        x509.NameAttribute(NameOID.COMMON_NAME, holder),
+        x509.NameAttribute(x509.ObjectIdentifier("2.5.4.41"), holder),  # name
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, holder),
+        x509.NameAttribute(NameOID.X500_UNIQUE_IDENTIFIER, unique),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, " / VADA800927HSRSRL05"),
+    ]
+    if "email" in marks:
+        names.append(x509.NameAttribute(NameOID.EMAIL_ADDRESS, "pruebas@example.mx"))
+    if branch and not fiel:
+        names.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, branch))
+    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "AC DE PRUEBAS (NO ES SAT)")])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(names))
+        .issuer_name(issuer)
+        .public_key(private.public_key())
+        .serial_number(int.from_bytes(serial.encode(), "big"))
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment="usage" in marks,
+                key_agreement="usage" in marks,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=False,
+        )
+    )
+    if "extended" in marks:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
+    certificate = builder.sign(_issuer_key(), hashes.SHA256())
+    return CredentialFiles(
+        cer=certificate.public_bytes(serialization.Encoding.DER),
+        key=_encrypted(private, password, serialization.Encoding.DER),
+        password=password,
+        private_key=private,
+        serial=serial,
+        valid_from=certificate.not_valid_before_utc,
+        valid_until=certificate.not_valid_after_utc,
+    )
