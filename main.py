@@ -24,7 +24,7 @@ Modes:
   without it, or --local    local mode: an emulated Telegram and a chat in this terminal
   stats                     print the onboarding funnel and the mail outbox from the
                             database and exit (1 if there is no database where it looks)
-  new-key                   print a new random DATA_ENCRYPTION_KEY and exit
+  new-key, --generate-key   print a new random DATA_ENCRYPTION_KEY and exit
   preview-mail [--out DIR]  write every email, in Spanish and English, as HTML and text
                             files to look at (default var/mail-preview), and PNG
                             screenshots when a headless Chromium is on PATH"""
@@ -77,10 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--local", action="store_true", help="local mode even with a token set")
     parser.add_argument(
+        "--generate-key", action="store_true", help="print a new DATA_ENCRYPTION_KEY (= new-key)"
+    )
+    parser.add_argument(
         "--out", type=Path, metavar="DIR", help="preview-mail: where to write (var/mail-preview)"
     )
     args = parser.parse_args(argv)
-    if args.mode == "new-key":
+    if args.mode == "new-key" or args.generate_key:
         from storage.crypto import new_key
 
         print(new_key())

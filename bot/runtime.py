@@ -95,6 +95,7 @@ class BotRuntime:
             reset_notify_unknown=settings.reset_notify_unknown_email,
             admins=frozenset(settings.admin_telegram_ids),
             operator=settings.operator,
+            box=box,
         )
         self.catalog = Catalog.load(constants={"operator": settings.operator_name})
         watch_file = os.environ.get("BOT_LOOP_WATCH_FILE")  # set by the benchmark only
@@ -213,6 +214,10 @@ class BotRuntime:
                 await self.services.housekeeping.prune()
             except Exception:
                 logger.exception("housekeeping failed; trying again later")
+            try:
+                await self.services.csd.remind_expiring()
+            except Exception:
+                logger.exception("CSD expiry reminders failed; trying again later")
             await asyncio.sleep(HOUSEKEEPING_SECONDS)
 
     async def _start_webhook(self) -> None:

@@ -39,4 +39,11 @@ def sample_letters(language: str) -> list[Letter]:
         templates.email_change_attempt_email(language=language, email=EMAIL),
         templates.email_changed_email(language=language, email=NEW_EMAIL, when=WHEN),
         templates.account_deleted_email(language=language, email=EMAIL, when=WHEN),
+        templates.csd_expiring_email(
+            language=language,
+            serial="30001000000500003416",
+            holder="ESCUELA KEMPER URGATE SA DE CV",
+            valid_until=datetime(2027, 5, 18, 11, 43, 51, tzinfo=UTC),
+            days_left=30,
+        ),
     ]

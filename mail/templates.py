@@ -162,3 +162,17 @@ def email_changed_email(*, language: str, email: str, when: datetime) -> Letter:
 def account_deleted_email(*, language: str, email: str, when: datetime) -> Letter:
     pattern = _email(language, "account-deleted")["when"]
     return _letter(language, "account-deleted", email=email, when=_local(when, pattern))
+
+
+def csd_expiring_email(
+    *, language: str, serial: str, holder: str, valid_until: datetime, days_left: int
+) -> Letter:
+    pattern = _email(language, "csd-expiring")["until"]
+    return _letter(
+        language,
+        "csd-expiring",
+        serial=serial,
+        holder=holder,
+        until=_local(valid_until, pattern),
+        days_left=days_left,
+    )

@@ -13,6 +13,7 @@ from mail.outbox import Outbox
 from services.accounts import AccountPolicy, AccountService, BotLinks
 from services.catalogs import SatCatalogs
 from services.company import CompanyService
+from services.csd import CsdService
 from services.email_change import EmailChangeService
 from services.funnel import FunnelService
 from services.housekeeping import Housekeeping
@@ -22,6 +23,7 @@ from services.own_account import OwnAccountService
 from services.passwords import PasswordHasher
 from services.reset import ResetPolicy, ResetService
 from services.signin import SignInService
+from storage.crypto import SecretBox
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Services:
     housekeeping: Housekeeping
     own_account: OwnAccountService
     email_change: EmailChangeService
+    csd: CsdService
     human_check_on_signup: bool = False
     admins: frozenset[int] = frozenset()
     catalogs: SatCatalogs = field(default_factory=SatCatalogs)
@@ -55,6 +58,7 @@ def build_services(
     reset_notify_unknown: bool = False,
     admins: frozenset[int] = frozenset(),
     operator: Operator | None = None,
+    box: SecretBox | None = None,
 ) -> Services:
     links = BotLinks()
     passwords = PasswordHasher()
@@ -91,6 +95,7 @@ def build_services(
             mail_ready=mail_ready,
             idle_timeout=session_idle,
         ),
+        csd=CsdService(sessions=sessions, box=box, outbox=outbox, mail_ready=mail_ready),
         human_check_on_signup=human_check_on_signup,
         admins=admins,
         links=links,

@@ -1,5 +1,5 @@
 """SQLAlchemy models: accounts, codes, chat sessions, the mail outbox, rate-limit events,
-conversation state and pending changes of an account's address."""
+conversation state, pending changes of an account's address and the issuer's CSD."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -259,3 +260,29 @@ class EmailChange(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_email_changes_account_id", "account_id"),)
+
+
+class Csd(Base):
+    """The issuer's Certificado de Sello Digital, one per account: the certificate, the key
+    still encrypted as SAT issued it, and its password sealed with DATA_ENCRYPTION_KEY
+    (never plaintext). The reminders' times keep each expiry email to one."""
+
+    __tablename__ = "csds"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    certificate_der: Mapped[bytes] = mapped_column(LargeBinary)
+    serial: Mapped[str] = mapped_column(String(64))
+    rfc: Mapped[str] = mapped_column(String(13))
+    holder: Mapped[str] = mapped_column(String(254))
+    branch: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    key_der: Mapped[bytes] = mapped_column(LargeBinary)
+    password_sealed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reminded_30_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reminded_7_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (Index("ix_csds_valid_until", "valid_until"),)

@@ -12,6 +12,7 @@ from storage.models import (
     ChatSession,
     Company,
     ConfirmationCode,
+    Csd,
     EmailChange,
     KnownChat,
     OutboxMessage,
@@ -29,7 +30,7 @@ async def erase_account(
     rate_keys: Iterable[str] = (),
     rate_key_prefixes: Iterable[str] = (),
 ) -> int:
-    """Delete the account, its company data, codes, pending changes of address (its own,
+    """Delete the account, its company data, its CSD, codes, pending changes of address (its own,
     and others' to its address, whose codes were mailed to nobody), sessions and known
     chats, the reset codes asked for its address, the mail to its address (sent or not)
     and the mail sent to the addresses it asked to change to, and the rate-limit events
@@ -45,6 +46,7 @@ async def erase_account(
     for statement in (
         delete(OutboxMessage).where(OutboxMessage.recipient.in_(requested), done),
         delete(Company).where(Company.account_id == account_id),
+        delete(Csd).where(Csd.account_id == account_id),
         delete(ConfirmationCode).where(ConfirmationCode.account_id == account_id),
         delete(EmailChange).where(
             or_(EmailChange.account_id == account_id, EmailChange.new_email == email)

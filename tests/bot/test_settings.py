@@ -124,9 +124,10 @@ def test_a_short_data_key_is_refused() -> None:
     assert "DATA_ENCRYPTION_KEY" in describe_error(raised.value)
 
 
-def test_new_key_prints_a_key_that_settings_accept() -> None:
+@pytest.mark.parametrize("command", ["new-key", "--generate-key"])
+def test_new_key_prints_a_key_that_settings_accept(command: str) -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "new-key"],
+        [sys.executable, str(ROOT / "main.py"), command],
         capture_output=True,
         text=True,
         timeout=60,

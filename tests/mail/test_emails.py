@@ -29,6 +29,7 @@ INVITE_REPLIES = {
     "password-changed",
     "email-changed",
     "account-deleted",
+    "csd-expiring",
 }
 NETWORK_TAGS = {"img", "link", "script", "style", "iframe", "object", "embed", "video", "audio"}
 NETWORK_ATTRIBUTES = {"src", "srcset", "background", "poster", "data", "action"}
