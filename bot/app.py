@@ -27,6 +27,7 @@ from handlers.confirm import (
     deep_link_handler,
     switch_handlers,
 )
+from handlers.csd import build_csd_conversation
 from handlers.reset import build_reset_conversation
 from handlers.signin import build_signin_conversation
 from handlers.signup import build_signup_conversation
@@ -71,6 +72,7 @@ def build_application(
             build_signin_conversation(),
             build_company_conversation(),
             build_account_conversation(),
+            build_csd_conversation(),
             build_reset_conversation(),
             # After the flows that await a secret: a password of hexadecimal characters
             # must reach them, not be taken for a pasted confirmation code.

@@ -37,6 +37,7 @@ COMMANDS = {
     "resend": ("reenviar", "resend"),
     "signin": ("entrar", "login"),
     "company": ("empresa", "company"),
+    "csd": ("csd", "certificate"),
     "account": ("cuenta", "account"),
     "signout": ("salir", "logout"),
     "reset": ("recuperar", "reset"),
@@ -72,8 +73,14 @@ async def ask(
     update: Update, context: BotContext, key: str, *, keyboard: str | None = None, **values: Any
 ) -> Message:
     """Ask a question and remember it, so that it can be asked again word for word."""
-    context.chat.prompt = {"key": key, "keyboard": keyboard, "values": values}
+    remember(context, key, keyboard=keyboard, **values)
     return await say(update, context, key, keyboard=keyboard, **values)
+
+
+def remember(context: BotContext, key: str, *, keyboard: str | None = None, **values: Any) -> None:
+    """Make `key` the question in hand without saying it (a reason says it next, through
+    its {prompt})."""
+    context.chat.prompt = {"key": key, "keyboard": keyboard, "values": values}
 
 
 async def show_buttons(
@@ -180,6 +187,7 @@ def leave_flow(context: BotContext) -> bool:
     context.chat.company = None
     context.chat.reset = None
     context.chat.account = None
+    context.chat.csd = None
     end_flow(context)
     return in_flow
 

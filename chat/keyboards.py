@@ -249,7 +249,11 @@ def after_confirm(t: Text, values: Values | None = None) -> InlineKeyboardMarkup
 
 def after_company(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     return _rows(
-        t, [[("next.button-account", MENU_ACCOUNT), ("next.button-signout", MENU_SIGNOUT)]]
+        t,
+        [
+            [("next.button-csd", MENU_CSD)],
+            [("next.button-account", MENU_ACCOUNT), ("next.button-signout", MENU_SIGNOUT)],
+        ],
     )
 
 
@@ -278,7 +282,8 @@ def company_stored(t: Text, values: Values | None = None) -> InlineKeyboardMarku
         InlineKeyboardButton("✏️ " + t(f"company.label.{name}"), callback_data=COMPANY_EDIT + name)
         for name in COMPANY_FIELDS
     ]
-    return InlineKeyboardMarkup([edits[i : i + 2] for i in range(0, len(edits), 2)])
+    csd = [InlineKeyboardButton(t("start.button-csd"), callback_data=MENU_CSD)]
+    return InlineKeyboardMarkup([*[edits[i : i + 2] for i in range(0, len(edits), 2)], csd])
 
 
 def email_typo(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
@@ -365,6 +370,50 @@ def place_of_issue(t: Text, values: Values | None = None) -> InlineKeyboardMarku
     )
 
 
+# The Certificado de Sello Digital (/csd)
+MENU_CSD = "menu:csd"
+CSD_REPLACE = "csd:replace"  # + ":" + account, as /cuenta's buttons
+CSD_DELETE = "csd:delete"  # + ":" + account
+CSD_REPLACE_YES = "csd:replace-yes"
+CSD_DELETE_YES = "csd:delete-yes"
+CSD_KEEP = "csd:keep"
+CSD_USE_NAME = "csd:use-name"
+CSD_KEEP_NAME = "csd:keep-name"
+
+
+def csd_stored(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """The stored CSD, looked at: replace it or delete it (buttons naming the account)."""
+    return _rows(
+        t,
+        [
+            [
+                ("csd.button-replace", for_account(CSD_REPLACE, values)),
+                ("csd.button-delete", for_account(CSD_DELETE, values)),
+            ]
+        ],
+    )
+
+
+def csd_replace(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return _rows(
+        t, [[("csd.button-replace-yes", CSD_REPLACE_YES)], [("csd.button-keep", CSD_KEEP)]]
+    )
+
+
+def csd_delete(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return _rows(t, [[("csd.button-delete-yes", CSD_DELETE_YES)], [("csd.button-keep", CSD_KEEP)]])
+
+
+def csd_name(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    use = t("csd.button-use-name", suggested=(values or {}).get("suggested", ""))
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(use, callback_data=CSD_USE_NAME)],
+            [InlineKeyboardButton(t("csd.button-keep-name"), callback_data=CSD_KEEP_NAME)],
+        ]
+    )
+
+
 KEYBOARDS: dict[str, Builder] = {
     "languages": languages,
     "challenge": challenge,
@@ -392,4 +441,8 @@ KEYBOARDS: dict[str, Builder] = {
     "switch-account": switch_account,
     "email-typo": email_typo,
     "company-stored": company_stored,
+    "csd-stored": csd_stored,
+    "csd-replace": csd_replace,
+    "csd-delete": csd_delete,
+    "csd-name": csd_name,
 }

@@ -51,6 +51,21 @@ class AccountDraft:
 
 
 @dataclass
+class CsdDraft:
+    """The CSD being sent (/csd): its files as they arrive, in any order, until the key's
+    password is checked. The chat's data is sealed at rest (bot.persistence), so the
+    certificate and the key (still encrypted with its password) wait here between steps
+    and across restarts; the password itself is never kept."""
+
+    account_id: int
+    rfc: str
+    certificate: str | None = None  # the .cer as DER, base64
+    key: str | None = None  # the .key as DER (encrypted PKCS#8), base64
+    replacing: str | None = None  # the stored CSD's serial, once the person agreed to replace
+    new_name: str | None = None  # the certificate's name, offered as the razón social
+
+
+@dataclass
 class ChatData:
     language: str | None = None
     flow: str | None = None  # the conversation this chat is in, if any
@@ -61,6 +76,7 @@ class ChatData:
     company: CompanyDraft | None = None
     reset: ResetDraft | None = None
     account: AccountDraft | None = None
+    csd: CsdDraft | None = None
     # The digest (never the code) of a confirmation code from the email's link, while the
     # chat, signed in to another account, is asked whether to switch to the code's.
     switch_code: str | None = None
@@ -77,6 +93,7 @@ class ChatData:
             ("company", CompanyDraft),
             ("reset", ResetDraft),
             ("account", AccountDraft),
+            ("csd", CsdDraft),
         ):
             if isinstance(values.get(name), dict):
                 known_fields = {f.name for f in fields(kind)}

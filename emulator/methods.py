@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp.web import FileField
 
+from emulator.files import MAX_DOWNLOAD_BYTES
 from emulator.markup import EntityParseError, Json, parse_html, utf16_length
 from emulator.registry import MAX_CALLBACK_DATA, MAX_TEXT, Params, int_param, method, text_param
 from emulator.world import BotAccount, Chat, Message, bad_request, now
@@ -172,15 +173,9 @@ async def send_document(emulator: BotApiEmulator, bot: BotAccount, params: Param
         file_id = document
     else:
         raise bad_request("wrong file identifier/HTTP URL specified")
-    name, data = emulator.files[file_id]
-    extra: dict[str, Any] = {
-        "document": {
-            "file_id": file_id,
-            "file_unique_id": f"u{file_id}",
-            "file_name": name,
-            "file_size": len(data),
-        }
-    }
+    stored = emulator.files.get(file_id)
+    assert stored is not None
+    extra: dict[str, Any] = {"document": stored.document()}
     caption = params.get("caption")
     if caption:
         extra["caption"] = str(caption)
@@ -191,13 +186,15 @@ async def send_document(emulator: BotApiEmulator, bot: BotAccount, params: Param
 @method("getFile")
 async def get_file(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
     file_id = text_param(params, "file_id")
-    if file_id not in emulator.files:
+    stored = emulator.files.get(file_id)
+    if stored is None:
         raise bad_request("invalid file_id")
-    name, data = emulator.files[file_id]
-    suffix = name.rsplit(".", 1)[-1] if "." in name else "bin"
+    emulator.files.get_file_calls[file_id] += 1
+    if stored.size > MAX_DOWNLOAD_BYTES:
+        raise bad_request("file is too big")
     return {
         "file_id": file_id,
-        "file_unique_id": f"u{file_id}",
-        "file_size": len(data),
-        "file_path": f"documents/{file_id}.{suffix}",
+        "file_unique_id": stored.unique_id,
+        "file_size": stored.size,
+        "file_path": stored.path(),
     }

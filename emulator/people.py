@@ -72,10 +72,25 @@ class Person:
             extra["caption"] = caption
         return await self._post(extra=extra)
 
-    async def send_document(self, name: str, data: bytes) -> Message:
-        file_id = self.emulator.store_file(name, data)
-        document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": name}
-        return await self._post(extra={"document": {**document, "file_size": len(data)}})
+    async def send_document(
+        self,
+        name: str,
+        data: bytes | None = None,
+        *,
+        size: int | None = None,
+        mime_type: str | None = None,
+        caption: str | None = None,
+    ) -> Message:
+        """Send a file as a document, announced as Telegram does (name, MIME type by its
+        extension unless given, size). `size` without `data` declares a file of that size
+        without building it: a bot that downloads it gets zeros."""
+        if data is None and size is None:
+            raise ValueError("a document needs its bytes or a declared size")
+        stored = self.emulator.files.add(name, data, size=size, mime_type=mime_type)
+        extra: dict[str, Any] = {"document": stored.document()}
+        if caption:
+            extra["caption"] = caption
+        return await self._post(extra=extra)
 
     async def edit(self, message: Message, text: str) -> None:
         """Edit a message this person sent earlier."""

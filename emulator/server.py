@@ -18,6 +18,7 @@ from aiohttp.web import FileField
 from emulator import chats as _chats  # noqa: F401  (fills the table)
 from emulator import methods as _methods  # noqa: F401  (fills the table)
 from emulator import profile as _profile  # noqa: F401  (fills the table)
+from emulator.files import FileStore
 from emulator.flood import FloodControl, FloodLimits, TooManyRequests, counts
 from emulator.registry import METHODS, Params
 from emulator.world import ApiError, BotAccount, Message, User, bad_request
@@ -30,8 +31,7 @@ class BotApiEmulator:
 
     def __init__(self, flood_limits: FloodLimits | None = None) -> None:
         self.bots: dict[str, BotAccount] = {}
-        self.files: dict[str, tuple[str, bytes]] = {}
-        self._file_ids = itertools.count(1)
+        self.files = FileStore()
         self._bot_ids = itertools.count(7_000_000_001)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -82,10 +82,16 @@ class BotApiEmulator:
             await self._runner.cleanup()
             self._runner = None
 
-    def store_file(self, name: str, data: bytes) -> str:
-        file_id = f"file{next(self._file_ids)}"
-        self.files[file_id] = (name, data)
-        return file_id
+    def store_file(
+        self,
+        name: str,
+        data: bytes | None,
+        *,
+        size: int | None = None,
+        mime_type: str | None = None,
+    ) -> str:
+        """Keep a file (its bytes, or only a declared `size`); returns its file_id."""
+        return self.files.add(name, data, size=size, mime_type=mime_type).file_id
 
     def notify(self, message: Message, event: str) -> None:
         for listener in self.message_listeners:
@@ -109,9 +115,11 @@ class BotApiEmulator:
     async def _handle_file(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]
         file_id = path.rsplit("/", 1)[-1].split(".", 1)[0]
-        if file_id not in self.files:
+        stored = self.files.get(file_id)
+        if stored is None or stored.path() != path:
             return web.Response(status=404, text="Not Found")
-        return web.Response(body=self.files[file_id][1])
+        self.files.downloads[file_id] += 1
+        return web.Response(body=stored.content)
 
 
 def _envelope_error(error: ApiError) -> web.Response:

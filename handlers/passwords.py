@@ -23,6 +23,7 @@ SECRET_PROMPTS = frozenset(
         "reset.ask-code",
         "reset.ask-password",
         "account.ask-password",
+        "csd.ask-password",
     }
 )
 

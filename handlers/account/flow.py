@@ -16,6 +16,7 @@ from chat.context import BotContext, Callback, chat_id, pressed, user_id
 from handlers.account.change import choose_new_email, receive_code, receive_new_email
 from handlers.account.deletion import confirm_delete, keep, receive_delete_word
 from handlers.account.steps import FLOW, Step, begin_change, receive_password, session_over
+from handlers.csd.steps import local_date
 from handlers.passwords import secret_step
 from handlers.signin import ask_login_email, take_login_email, take_login_password
 from services.signin import SignInStatus
@@ -56,7 +57,17 @@ async def show_account(update: Update, context: BotContext, account_id: int) -> 
     if overview is None:
         return await session_over(update, context)
     t = context.text
-    # The CSD on file is to be shown here, after the company data, once it is stored.
+    stored_csd = await context.services.csd.current(account_id=account_id)
+    csd = (
+        t(
+            update,
+            "account.csd-on-file",
+            serial=stored_csd.serial,
+            valid_until=local_date(update, context, stored_csd.valid_until),
+        )
+        if stored_csd is not None
+        else t(update, "account.csd-none")
+    )
     await say(
         update,
         context,
@@ -70,6 +81,7 @@ async def show_account(update: Update, context: BotContext, account_id: int) -> 
             update,
             "account.company-on-file" if overview.company_on_file else "account.company-none",
         ),
+        csd=csd,
         chats=t(
             update,
             "account.chats-one" if overview.signed_in_chats <= 1 else "account.chats-many",

@@ -74,7 +74,7 @@ async def test_later_answers_kindly_and_empresa_works_afterwards(bot: Harness, s
 # After saving company data, signing in, a reset
 
 
-async def test_saving_company_data_offers_the_account_and_signing_out(bot: Harness, smtp):
+async def test_saving_company_data_offers_the_csd_the_account_and_signing_out(bot: Harness, smtp):
     ana = bot.person()
     await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
     await ana.send("/empresa")
@@ -82,8 +82,13 @@ async def test_saving_company_data_offers_the_account_and_signing_out(bot: Harne
     await ana.press("Guardar")
     saved = await ana.expect("guardados")
     assert "¿Qué sigue?" in saved.text
-    assert saved.button_texts() == ["👤 Mi cuenta", "🚪 Salir"]
-    await ana.press("Salir", message=saved)
+    assert "Certificado de Sello Digital" in saved.text
+    assert saved.button_texts() == ["🔏 Enviar mi CSD", "👤 Mi cuenta", "🚪 Salir"]
+    await ana.press("Enviar mi CSD", message=saved)
+    await ana.expect("Envíame como archivos")
+    await ana.send("/cancelar")
+    await ana.expect("lo dejamos aquí")
+    await ana.send("/salir")
     await ana.expect("Cerraste la sesión")
     assert await chat_account(bot.settings.database_url, ana.chat.id) is None
 

@@ -138,6 +138,68 @@ async def test_stickers_photos_and_documents_arrive_as_updates(
     assert bytes(await file.download_as_bytearray()) == b"%PDF-1.4 datos"
 
 
+async def test_a_document_is_announced_with_name_mime_type_and_size_like_telegram(
+    emulator: BotApiEmulator, bot: Bot
+) -> None:
+    ana = Person(emulator, TOKEN)
+    await ana.send_document("CSD_EKU.cer", b"0\x82\x06\x10", caption="mi certificado")
+    await ana.send_document("clave.key", b"0\x82\x05")
+    await ana.send_document("raro.bin", b"x", mime_type="application/x-raro")
+    cer, key, other = await bot.get_updates(timeout=0)
+    assert cer.message.document.file_name == "CSD_EKU.cer"
+    assert cer.message.document.mime_type == "application/x-x509-ca-cert"
+    assert cer.message.document.file_size == 4
+    assert cer.message.caption == "mi certificado"
+    assert key.message.document.mime_type == "application/octet-stream"
+    assert other.message.document.mime_type == "application/x-raro"
+
+
+async def test_get_file_refuses_files_over_20_mb_as_telegram_does(
+    emulator: BotApiEmulator, bot: Bot
+) -> None:
+    ana = Person(emulator, TOKEN)
+    big = await ana.send_document("video.zip", size=20 * 1024 * 1024 + 1)
+    limit = await ana.send_document("limite.zip", size=20 * 1024 * 1024)
+    big_update, limit_update = await bot.get_updates(timeout=0)
+    assert big_update.message.document.file_size == 20 * 1024 * 1024 + 1
+    with pytest.raises(BadRequest, match=r"^File is too big$"):
+        await bot.get_file(big_update.message.document.file_id)
+    file = await bot.get_file(limit_update.message.document.file_id)
+    assert file.file_size == 20 * 1024 * 1024
+    big_id = big.extra["document"]["file_id"]
+    assert emulator.files.get_file_calls[big_id] == 1 and emulator.files.downloads[big_id] == 0
+    assert emulator.files.downloads[limit.extra["document"]["file_id"]] == 0
+
+
+async def test_get_file_refusal_has_telegrams_exact_shape(emulator: BotApiEmulator) -> None:
+    ana = Person(emulator, TOKEN)
+    big = await ana.send_document("grande.pdf", size=21 * 1024 * 1024)
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(
+            f"{emulator.base_url}{TOKEN}/getFile",
+            json={"file_id": big.extra["document"]["file_id"]},
+        )
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: file is too big",
+    }
+
+
+async def test_downloads_are_counted_per_file(emulator: BotApiEmulator, bot: Bot) -> None:
+    ana = Person(emulator, TOKEN)
+    sent = await ana.send_document("clave.key", b"llave")
+    file_id = sent.extra["document"]["file_id"]
+    assert emulator.files.fetched(file_id) == 0
+    file = await bot.get_file(file_id)
+    assert bytes(await file.download_as_bytearray()) == b"llave"
+    assert emulator.files.get_file_calls[file_id] == 1 and emulator.files.downloads[file_id] == 1
+    async with httpx.AsyncClient() as client:
+        wrong = await client.get(f"{emulator.file_url}{TOKEN}/documents/{file_id}.pdf")
+    assert wrong.status_code == 404 and emulator.files.downloads[file_id] == 1
+
+
 async def test_send_document_and_download_it(emulator: BotApiEmulator, bot: Bot) -> None:
     ana = Person(emulator, TOKEN)
     sent = await bot.send_document(ana.chat.id, b"hola mundo", filename="datos.txt", caption="c")

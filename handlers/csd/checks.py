@@ -1,0 +1,213 @@
+"""After the two files: the replacement agreed (old and new serials shown), the key's
+password (deleted as soon as read), the checks a PAC makes, and the result; then, if the
+certificate's name is not the razón social on file, the offer to take it."""
+
+from __future__ import annotations
+
+import logging
+
+from services.csd import CsdStatus, StoredCsd
+from telegram import Update
+
+from chat.common import (
+    ask,
+    ask_again,
+    close_buttons,
+    end_flow,
+    format_wait,
+    prompt_text,
+    remember,
+    say,
+)
+from chat.context import BotContext, chat_id, user_id
+from handlers.csd.steps import Step, decode, draft, finish, local_date
+from handlers.passwords import read_secret
+from services.csd_files import (
+    Certificate,
+    Checked,
+    Refusal,
+    holder_matches,
+    name_without_capital,
+    read_certificate,
+)
+
+logger = logging.getLogger(__name__)
+
+# The refusals only the password step finds, each with its text; the others are found as
+# the files arrive (upload.py).
+AFTER_PASSWORD = {
+    Refusal.IS_FIEL: "csd.refusal.is-fiel",
+    Refusal.KEY_MISMATCH: "csd.refusal.key-mismatch",
+    Refusal.NOT_YET_VALID: "csd.refusal.not-yet-valid",
+    Refusal.EXPIRED: "csd.refusal.expired",
+    Refusal.RFC_MISMATCH: "csd.refusal.rfc-mismatch",
+}
+
+
+def certificate_in_draft(context: BotContext) -> Certificate:
+    der = decode(draft(context).certificate)
+    assert der is not None, "the certificate is asked for before this step"
+    return read_certificate(der)
+
+
+async def after_files(update: Update, context: BotContext) -> Step:
+    """With both files: agree to replace the stored CSD first, if there is one; then the
+    password. Otherwise the file still missing."""
+    from handlers.csd.upload import ask_files  # the files' step leads here and back
+
+    current = draft(context)
+    if current.certificate is None or current.key is None:
+        return await ask_files(update, context)
+    stored = await context.services.csd.current(account_id=current.account_id)
+    if stored is not None and current.replacing != stored.serial:
+        new = certificate_in_draft(context).serial
+        await ask(
+            update,
+            context,
+            "csd.confirm-replace",
+            keyboard="csd-replace",
+            old=stored.serial,
+            new=new,
+        )
+        return Step.CONFIRM_REPLACE
+    await ask(update, context, "csd.ask-password")
+    return Step.PASSWORD
+
+
+async def agree_to_replace(update: Update, context: BotContext) -> Step:
+    """«Sí, reemplazarlo»: on to the password of the new one."""
+    await close_buttons(update)
+    stored = await context.services.csd.current(account_id=draft(context).account_id)
+    draft(context).replacing = stored.serial if stored else None
+    return await after_files(update, context)
+
+
+async def keep_stored(update: Update, context: BotContext) -> int:
+    """«No, conservar el actual»: nothing changes; the files sent are dropped."""
+    await close_buttons(update)
+    await say(update, context, "csd.kept")
+    return finish(context)
+
+
+async def receive_password(update: Update, context: BotContext) -> Step | int | None:
+    """Delete the password's message, check the pair with it and store it; say why not."""
+    password, deleted = await read_secret(update)
+    if not deleted:
+        await say(update, context, "signup.password-not-deleted")
+    current = draft(context)
+    account = await context.services.signin.current_account(chat_id(update))
+    if account is None or account.id != current.account_id:
+        await say(update, context, "csd.session-ended")
+        return end_flow(context)  # the files stay for the next /csd
+    certificate, key = decode(current.certificate), decode(current.key)
+    assert certificate is not None and key is not None
+    outcome = await context.services.csd.check(
+        account_id=current.account_id,
+        chat_id=chat_id(update),
+        user_id=user_id(update),
+        certificate=certificate,
+        key=key,
+        password=password,
+    )
+    if outcome.status is CsdStatus.LOCKED:
+        await say(update, context, "csd.locked", wait=format_wait(update, context, outcome.wait))
+        return end_flow(context)  # the files stay for the next /csd
+    if outcome.status is CsdStatus.REFUSED:
+        assert outcome.refusal is not None
+        return await refused(update, context, outcome.refusal)
+    assert outcome.checked is not None
+    stored = await context.services.csd.store(
+        account_id=current.account_id, checked=outcome.checked, password=password
+    )
+    return await accepted(update, context, outcome.checked, stored.replaced)
+
+
+async def refused(update: Update, context: BotContext, refusal: Refusal) -> Step | None:
+    """A wrong password: ask it again. Anything else is the pair's fault: its reason, and
+    both files asked for again."""
+    if refusal is Refusal.WRONG_PASSWORD:
+        await ask_again(update, context, "csd.refusal.wrong-password")
+        return None
+    certificate = certificate_in_draft(context)
+    current = draft(context)
+    current.certificate = current.key = None
+    current.replacing = None
+    remember(context, "csd.ask-files")
+    await say(
+        update,
+        context,
+        AFTER_PASSWORD[refusal],
+        certificate_rfc=certificate.rfc,
+        account_rfc=current.rfc,
+        valid_from=local_date(update, context, certificate.valid_from),
+        valid_until=local_date(update, context, certificate.valid_until),
+        prompt=prompt_text(update, context),
+    )
+    return Step.FILES
+
+
+async def accepted(
+    update: Update, context: BotContext, checked: Checked, replaced: StoredCsd | None
+) -> Step | int:
+    """Stored: its serial, dates and holder; the old serial it replaced; a warning when it
+    expires within 30 days; then the razón social, if it differs from the holder."""
+    certificate = checked.certificate
+    valid_until = local_date(update, context, certificate.valid_until)
+    await say(
+        update,
+        context,
+        "csd.accepted",
+        serial=certificate.serial,
+        holder=certificate.holder,
+        valid_from=local_date(update, context, certificate.valid_from),
+        valid_until=valid_until,
+    )
+    if replaced is not None:
+        await say(update, context, "csd.replaced", old=replaced.serial)
+    if checked.expires_soon:
+        await say(
+            update, context, "csd.expires-soon", days=checked.days_left, valid_until=valid_until
+        )
+    current = draft(context)
+    current.certificate = current.key = None  # stored: the draft keeps no copy
+    company = await context.services.companies.get(current.account_id)
+    if company is None or holder_matches(certificate.holder, company.razon_social):
+        return finish(context)
+    current.new_name = name_without_capital(certificate.holder)
+    await ask(
+        update,
+        context,
+        "csd.name-differs",
+        keyboard="csd-name",
+        holder=certificate.holder,
+        razon_social=company.razon_social,
+        suggested=current.new_name,
+    )
+    return Step.NAME
+
+
+async def use_certificate_name(update: Update, context: BotContext) -> int:
+    """«Sí, usar …»: the razón social becomes the certificate's name (without the régimen
+    capital), if the chat is still signed in to the account."""
+    await close_buttons(update)
+    current = draft(context)
+    company = await context.services.companies.get(current.account_id)
+    saved = False
+    if company is not None and current.new_name:
+        saved = await context.services.companies.save_for_chat(
+            chat_id=chat_id(update),
+            account_id=current.account_id,
+            data=company.model_copy(update={"razon_social": current.new_name}),
+        )
+    if saved:
+        await say(update, context, "csd.name-updated", razon_social=current.new_name)
+    else:
+        await say(update, context, "csd.name-not-updated")
+    return finish(context)
+
+
+async def keep_name(update: Update, context: BotContext) -> int:
+    """«No, dejarla como está»."""
+    await close_buttons(update)
+    await say(update, context, "csd.name-kept")
+    return finish(context)

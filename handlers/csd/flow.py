@@ -1,0 +1,245 @@
+"""El Certificado de Sello Digital (/csd, /certificate): the stored one with buttons to
+replace or delete it, or the two files, the key's password and the checks of a PAC.
+Showing the stored CSD ends the flow, so that any command works next; its buttons start
+the flow again. Diagram: csd.mmd."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+
+from chat import keyboards
+from chat.common import (
+    TYPED_TEXT,
+    ask,
+    begin_flow,
+    close_buttons,
+    command,
+    end_flow,
+    flow_fallbacks,
+    say,
+)
+from chat.context import BotContext, Callback, chat_id, pressed
+from chat.state import CsdDraft
+from handlers.csd.checks import (
+    after_files,
+    agree_to_replace,
+    keep_name,
+    keep_stored,
+    receive_password,
+    use_certificate_name,
+)
+from handlers.csd.steps import FLOW, Step, finish, local_date
+from handlers.csd.upload import (
+    ask_files,
+    receive_document,
+    receive_other,
+    receive_photo,
+    receive_sticker,
+    receive_text,
+)
+from handlers.passwords import secret_step
+from handlers.signin import ask_login_email, take_login_email, take_login_password
+from services.signin import AccountInfo, SignInStatus
+
+logger = logging.getLogger(__name__)
+
+DOCUMENT = filters.Document.ALL
+
+
+@begin_flow(FLOW)
+async def start_csd(update: Update, context: BotContext) -> Step | int:
+    """Show the stored CSD, go on with the files sent so far, or ask for them; sign in
+    first if needed."""
+    if update.callback_query:
+        await drop_buttons(update)
+    account = await context.services.signin.current_account(chat_id(update))
+    if account is None:
+        await say(update, context, "csd.first-sign-in")
+        await ask_login_email(update, context)
+        return Step.LOGIN_EMAIL
+    return await open_csd(update, context, account)
+
+
+async def receive_login_email(update: Update, context: BotContext) -> Step | int:
+    """The sign-in's email, then its password."""
+    taken = await take_login_email(update, context)
+    if taken is None:
+        return finish_keeping_files(context)
+    return Step.LOGIN_PASSWORD if taken else Step.LOGIN_EMAIL
+
+
+async def receive_login_password(update: Update, context: BotContext) -> Step | int:
+    """Signed in: on to the CSD; otherwise the flow ends with the reason."""
+    result = await take_login_password(update, context, offer_next=False)
+    if result.status is SignInStatus.SIGNED_IN and result.account is not None:
+        return await open_csd(update, context, result.account)
+    return finish_keeping_files(context)
+
+
+def finish_keeping_files(context: BotContext) -> int:
+    """End the flow; files already sent wait in the draft for the next /csd."""
+    return end_flow(context)
+
+
+async def open_csd(update: Update, context: BotContext, account: AccountInfo) -> Step | int:
+    """Files sent before for this account: go on; else the stored CSD; else ask."""
+    if not context.services.csd.available():
+        logger.error("/csd: DATA_ENCRYPTION_KEY is not set, so no CSD can be stored")
+        await say(update, context, "csd.unavailable")
+        return finish(context)
+    current = context.chat.csd
+    if (
+        current is not None
+        and current.account_id == account.id
+        and (current.certificate or current.key)
+    ):
+        return await after_files(update, context)
+    stored = await context.services.csd.current(account_id=account.id)
+    if stored is not None:
+        context.chat.csd = None
+        await say(
+            update,
+            context,
+            "csd.stored",
+            keyboard="csd-stored",
+            serial=stored.serial,
+            holder=stored.holder,
+            rfc=stored.rfc,
+            valid_until=local_date(update, context, stored.valid_until),
+            account=account.id,
+        )
+        return finish(context)
+    return await begin_upload(update, context, account)
+
+
+async def begin_upload(update: Update, context: BotContext, account: AccountInfo) -> Step:
+    """A new draft, and the two files asked for."""
+    context.chat.csd = CsdDraft(account_id=account.id, rfc=account.rfc)
+    await say(update, context, "csd.intro")
+    return await ask_files(update, context)
+
+
+async def drop_buttons(update: Update) -> None:
+    """Take the buttons off the message pressed (begin_flow has answered the press); a
+    quick second tap finds them gone, which is no error."""
+    with contextlib.suppress(BadRequest):
+        await pressed(update).edit_message_reply_markup(None)
+
+
+def button_account(update: Update) -> int | None:
+    """The account a stored CSD's button was shown for."""
+    suffix = (pressed(update).data or "").rpartition(":")[2]
+    return int(suffix) if suffix.isdigit() else None
+
+
+async def account_of_button(update: Update, context: BotContext) -> AccountInfo | None:
+    """The chat's account, if the button pressed was shown for it (else it is said)."""
+    await drop_buttons(update)
+    account = await context.services.signin.current_account(chat_id(update))
+    if account is None:
+        await say(update, context, "csd.first-sign-in")
+        return None
+    if button_account(update) not in (None, account.id):
+        await say(update, context, "csd.other-account-button")
+        return None
+    return account
+
+
+@begin_flow(FLOW)
+async def start_replace(update: Update, context: BotContext) -> Step | int:
+    """«Reemplazar»: the new files (the replacement is agreed once the new serial is seen)."""
+    account = await account_of_button(update, context)
+    if account is None:
+        return finish(context)
+    return await begin_upload(update, context, account)
+
+
+@begin_flow(FLOW)
+async def start_delete(update: Update, context: BotContext) -> Step | int:
+    """«Eliminar»: ask before deleting."""
+    account = await account_of_button(update, context)
+    if account is None:
+        return finish(context)
+    stored = await context.services.csd.current(account_id=account.id)
+    if stored is None:
+        await say(update, context, "csd.nothing-to-delete")
+        return finish(context)
+    context.chat.csd = CsdDraft(account_id=account.id, rfc=account.rfc)
+    await ask(update, context, "csd.confirm-delete", keyboard="csd-delete", serial=stored.serial)
+    return Step.CONFIRM_DELETE
+
+
+async def confirm_delete(update: Update, context: BotContext) -> int:
+    """«Sí, eliminarlo»: the CSD, its key and its password go."""
+    await close_buttons(update)
+    current = context.chat.csd
+    account = await context.services.signin.current_account(chat_id(update))
+    if current is None or account is None or account.id != current.account_id:
+        await say(update, context, "csd.first-sign-in")
+        return finish(context)
+    deleted = await context.services.csd.delete(account_id=account.id)
+    await say(update, context, "csd.deleted" if deleted else "csd.nothing-to-delete")
+    return finish(context)
+
+
+def button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, Any]:
+    return CallbackQueryHandler(callback, pattern=f"^{data}$")
+
+
+def account_button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, Any]:
+    """A button under the stored CSD, which names the account it was shown for."""
+    return CallbackQueryHandler(callback, pattern=rf"^{data}(:\d+)?$")
+
+
+def file_step() -> list[Any]:
+    """Where files are awaited: a document is read; anything else gets its reason."""
+    return [
+        MessageHandler(DOCUMENT, receive_document),
+        MessageHandler(TYPED_TEXT, receive_text),
+        MessageHandler(filters.PHOTO, receive_photo),
+        MessageHandler(filters.Sticker.ALL, receive_sticker),
+        MessageHandler(~filters.COMMAND, receive_other),
+    ]
+
+
+def build_csd_conversation() -> ConversationHandler[BotContext]:
+    return ConversationHandler(
+        name=FLOW,
+        persistent=True,
+        entry_points=[
+            command("csd", start_csd),
+            button(start_csd, keyboards.MENU_CSD),
+            account_button(start_replace, keyboards.CSD_REPLACE),
+            account_button(start_delete, keyboards.CSD_DELETE),
+        ],
+        states={
+            Step.LOGIN_EMAIL: secret_step(receive_login_email),
+            Step.LOGIN_PASSWORD: secret_step(receive_login_password),
+            Step.FILES: file_step(),
+            Step.CONFIRM_REPLACE: [
+                button(agree_to_replace, keyboards.CSD_REPLACE_YES),
+                button(keep_stored, keyboards.CSD_KEEP),
+                MessageHandler(DOCUMENT, receive_document),
+            ],
+            # A file sent again here replaces its kind; anything else may hold the password.
+            Step.PASSWORD: [
+                MessageHandler(DOCUMENT, receive_document),
+                *secret_step(receive_password),
+            ],
+            Step.NAME: [
+                button(use_certificate_name, keyboards.CSD_USE_NAME),
+                button(keep_name, keyboards.CSD_KEEP_NAME),
+            ],
+            Step.CONFIRM_DELETE: [
+                button(confirm_delete, keyboards.CSD_DELETE_YES),
+                button(keep_stored, keyboards.CSD_KEEP),
+            ],
+        },
+        fallbacks=flow_fallbacks(),
+    )

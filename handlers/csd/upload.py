@@ -1,0 +1,161 @@
+"""The two files of the CSD, sent as documents in any order. A file is judged by its name,
+MIME type and announced size before it is downloaded (a PDF, a .zip or a 20 MB file is
+refused unread), then by its content; whatever else arrives gets its own reason and the
+same question."""
+
+from __future__ import annotations
+
+from telegram import Document, Update
+from telegram.error import BadRequest
+
+from chat.common import ask, ask_again, delete_quietly, prompt_text, say
+from chat.context import BotContext
+from handlers.csd.checks import after_files
+from handlers.csd.steps import Step, draft, encode
+from services.csd_files import (
+    MAX_UPLOAD_BYTES,
+    CsdProblem,
+    FileKind,
+    Refusal,
+    classify,
+    kind_of,
+    read_certificate,
+    read_key,
+)
+
+# Each refusal's text; each ends with the question in hand.
+REFUSALS = {
+    Refusal.TOO_LARGE: "csd.refusal.too-large",
+    Refusal.NOT_CSD_FILE: "csd.refusal.not-csd-file",
+    Refusal.NOT_A_CERTIFICATE: "csd.refusal.not-a-certificate",
+    Refusal.NOT_A_KEY: "csd.refusal.not-a-key",
+    Refusal.IS_FIEL: "csd.refusal.is-fiel",
+    Refusal.WRONG_PASSWORD: "csd.refusal.wrong-password",
+    Refusal.KEY_MISMATCH: "csd.refusal.key-mismatch",
+    Refusal.NOT_YET_VALID: "csd.refusal.not-yet-valid",
+    Refusal.EXPIRED: "csd.refusal.expired",
+    Refusal.RFC_MISMATCH: "csd.refusal.rfc-mismatch",
+}
+# Files people often send instead, named for what they are.
+KNOWN_OTHERS = {".pdf": "csd.pdf", ".zip": "csd.zip", ".rar": "csd.zip", ".7z": "csd.zip"}
+
+
+async def ask_files(update: Update, context: BotContext) -> Step:
+    """Ask for what is still missing: both files, the key, or the certificate."""
+    current = draft(context)
+    if current.certificate is None and current.key is None:
+        await ask(update, context, "csd.ask-files")
+    elif current.key is None:
+        await ask(update, context, "csd.ask-key")
+    else:
+        await ask(update, context, "csd.ask-certificate")
+    return Step.FILES
+
+
+async def say_refusal(
+    update: Update, context: BotContext, refusal: Refusal, **details: object
+) -> None:
+    """The refusal's reason, and the question in hand again."""
+    prompt = context.chat.prompt or {}
+    await say(
+        update,
+        context,
+        REFUSALS[refusal],
+        keyboard=prompt.get("keyboard"),
+        **{**prompt.get("values", {}), **details, "prompt": prompt_text(update, context)},
+    )
+
+
+async def refuse_file(update: Update, context: BotContext, refusal: Refusal, name: str) -> None:
+    """A file refused by its name: a PDF or a .zip is named for what it is."""
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if refusal is Refusal.NOT_CSD_FILE and suffix in KNOWN_OTHERS:
+        await ask_again(update, context, KNOWN_OTHERS[suffix])
+    else:
+        await say_refusal(update, context, refusal)
+
+
+async def download(document: Document) -> bytes | None:
+    """The document's bytes; None when it is too big to be a CSD's file, found out before
+    the download whenever Telegram tells the size."""
+    try:
+        file = await document.get_file()
+    except BadRequest as error:
+        if "too big" in error.message.lower():  # Telegram's getFile stops at 20 MB
+            return None
+        raise
+    if file.file_size is not None and file.file_size > MAX_UPLOAD_BYTES:
+        return None
+    data = bytes(await file.download_as_bytearray())
+    return data if len(data) <= MAX_UPLOAD_BYTES else None
+
+
+async def receive_document(update: Update, context: BotContext) -> Step | int | None:
+    """A file: the certificate or the key, kept in the draft (a second one of a kind
+    replaces the first); once both are here, on to the password."""
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    document = message.document
+    name = document.file_name or ""
+    try:
+        kind = kind_of(document.file_name, document.mime_type, document.file_size)
+        data = await download(document)
+        if data is None:
+            await say_refusal(update, context, Refusal.TOO_LARGE)
+            return None
+        kind = kind or classify(data)
+        if kind is FileKind.CERTIFICATE:
+            await take_certificate(update, context, data)
+        else:
+            await take_key(update, context, data)
+    except CsdProblem as problem:
+        await refuse_file(update, context, problem.refusal, name)
+        return None  # the same step, its question asked again
+    return await after_files(update, context)
+
+
+async def take_certificate(update: Update, context: BotContext, data: bytes) -> None:
+    """Keep the certificate (an e.firma is refused at once: no password is asked for it)."""
+    certificate = read_certificate(data)
+    if certificate.is_fiel:
+        raise CsdProblem(Refusal.IS_FIEL)
+    current = draft(context)
+    replaced = current.certificate is not None
+    current.certificate = encode(certificate.der)
+    current.replacing = None  # a replacement is agreed for a given certificate
+    await say(
+        update,
+        context,
+        "csd.certificate-replaced" if replaced else "csd.certificate-received",
+        serial=certificate.serial,
+        holder=certificate.holder,
+    )
+
+
+async def take_key(update: Update, context: BotContext, data: bytes) -> None:
+    key = read_key(data)
+    current = draft(context)
+    replaced = current.key is not None
+    current.key = encode(key)
+    await say(update, context, "csd.key-replaced" if replaced else "csd.key-received")
+
+
+async def receive_text(update: Update, context: BotContext) -> None:
+    """Text where files are awaited: it may be the key's password typed too soon, so it
+    is deleted, and the files asked for again."""
+    deleted = await delete_quietly(update.effective_message)
+    await ask_again(update, context, "csd.text-deleted" if deleted else "csd.text-not-deleted")
+
+
+async def receive_photo(update: Update, context: BotContext) -> None:
+    """A photo (of the certificate, perhaps): no use; the files again."""
+    await ask_again(update, context, "csd.photo")
+
+
+async def receive_sticker(update: Update, context: BotContext) -> None:
+    await ask_again(update, context, "csd.sticker")
+
+
+async def receive_other(update: Update, context: BotContext) -> None:
+    """Anything else (a voice note, a contact, a location): the files again."""
+    await ask_again(update, context, "csd.other-message")
