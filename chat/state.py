@@ -62,6 +62,9 @@ class CsdDraft:
     certificate: str | None = None  # the .cer as DER, base64
     key: str | None = None  # the .key as DER (encrypted PKCS#8), base64
     replacing: str | None = None  # the stored CSD's serial, once the person agreed to replace
+    # The stored CSD's serial named by the open question («¿Lo reemplazo?», «¿Lo elimino?»):
+    # a press acts on that one only, not on one another chat stored meanwhile.
+    asked_about: str | None = None
     new_name: str | None = None  # the certificate's name, offered as the razón social
 
 

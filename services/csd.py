@@ -173,9 +173,13 @@ class CsdService:
         logger.info("account %s stored CSD %s", account_id, certificate.serial)
         return CsdOutcome(CsdStatus.STORED, checked=checked, replaced=replaced)
 
-    async def delete(self, *, account_id: int) -> bool:
+    async def delete(self, *, account_id: int, serial: str | None = None) -> bool:
+        """The account's CSD; with `serial`, only if it is still that one (a question named
+        it, and another chat may have replaced it since)."""
         async with self._sessions() as session, session.begin():
-            deleted = await repositories.delete_csd(session=session, account_id=account_id)
+            deleted = await repositories.delete_csd(
+                session=session, account_id=account_id, serial=serial
+            )
         if deleted:
             logger.info("account %s deleted its CSD", account_id)
         return deleted

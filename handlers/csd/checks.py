@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 
-from services.csd import CsdStatus, StoredCsd
 from telegram import Update
 
 from chat.common import (
@@ -22,6 +21,7 @@ from chat.common import (
 from chat.context import BotContext, chat_id, user_id
 from handlers.csd.steps import Step, decode, draft, finish, local_date
 from handlers.passwords import read_secret
+from services.csd import CsdStatus, StoredCsd
 from services.csd_files import (
     Certificate,
     Checked,
@@ -60,6 +60,7 @@ async def after_files(update: Update, context: BotContext) -> Step:
         return await ask_files(update, context)
     stored = await context.services.csd.current(account_id=current.account_id)
     if stored is not None and current.replacing != stored.serial:
+        current.asked_about = stored.serial
         new = certificate_in_draft(context).serial
         await ask(
             update,
@@ -77,8 +78,8 @@ async def after_files(update: Update, context: BotContext) -> Step:
 async def agree_to_replace(update: Update, context: BotContext) -> Step:
     """«Sí, reemplazarlo»: on to the password of the new one."""
     await close_buttons(update)
-    stored = await context.services.csd.current(account_id=draft(context).account_id)
-    draft(context).replacing = stored.serial if stored else None
+    # The one the question named: if another chat stored a new one since, it is asked anew.
+    draft(context).replacing = draft(context).asked_about
     return await after_files(update, context)
 
 
@@ -99,6 +100,11 @@ async def receive_password(update: Update, context: BotContext) -> Step | int | 
     if account is None or account.id != current.account_id:
         await say(update, context, "csd.session-ended")
         return end_flow(context)  # the files stay for the next /csd
+    on_file = await context.services.csd.current(account_id=current.account_id)
+    if on_file is not None and on_file.serial != current.replacing:
+        # Another chat stored a CSD since the replacement was agreed (or none was stored
+        # then): nothing is replaced unseen; the question again, then the password.
+        return await after_files(update, context)
     certificate, key = decode(current.certificate), decode(current.key)
     assert certificate is not None and key is not None
     outcome = await context.services.csd.check(

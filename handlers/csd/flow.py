@@ -42,6 +42,7 @@ from handlers.csd.upload import (
     receive_photo,
     receive_sticker,
     receive_text,
+    receive_text_at_buttons,
 )
 from handlers.passwords import secret_step
 from handlers.signin import ask_login_email, take_login_email, take_login_password
@@ -170,7 +171,7 @@ async def start_delete(update: Update, context: BotContext) -> Step | int:
     if stored is None:
         await say(update, context, "csd.nothing-to-delete")
         return finish(context)
-    context.chat.csd = CsdDraft(account_id=account.id, rfc=account.rfc)
+    context.chat.csd = CsdDraft(account_id=account.id, rfc=account.rfc, asked_about=stored.serial)
     await ask(update, context, "csd.confirm-delete", keyboard="csd-delete", serial=stored.serial)
     return Step.CONFIRM_DELETE
 
@@ -183,8 +184,15 @@ async def confirm_delete(update: Update, context: BotContext) -> int:
     if current is None or account is None or account.id != current.account_id:
         await say(update, context, "csd.first-sign-in")
         return finish(context)
-    deleted = await context.services.csd.delete(account_id=account.id)
-    await say(update, context, "csd.deleted" if deleted else "csd.nothing-to-delete")
+    deleted = await context.services.csd.delete(account_id=account.id, serial=current.asked_about)
+    if deleted:
+        await say(update, context, "csd.deleted")
+        return finish(context)
+    stored = await context.services.csd.current(account_id=account.id)
+    if stored is None:
+        await say(update, context, "csd.nothing-to-delete")
+    else:  # replaced from another chat since the question: not the one it named
+        await say(update, context, "csd.changed-meanwhile", serial=stored.serial)
     return finish(context)
 
 
@@ -226,6 +234,7 @@ def build_csd_conversation() -> ConversationHandler[BotContext]:
                 button(agree_to_replace, keyboards.CSD_REPLACE_YES),
                 button(keep_stored, keyboards.CSD_KEEP),
                 MessageHandler(DOCUMENT, receive_document),
+                MessageHandler(TYPED_TEXT, receive_text_at_buttons),
             ],
             # A file sent again here replaces its kind; anything else may hold the password.
             Step.PASSWORD: [
@@ -235,10 +244,12 @@ def build_csd_conversation() -> ConversationHandler[BotContext]:
             Step.NAME: [
                 button(use_certificate_name, keyboards.CSD_USE_NAME),
                 button(keep_name, keyboards.CSD_KEEP_NAME),
+                MessageHandler(TYPED_TEXT, receive_text_at_buttons),
             ],
             Step.CONFIRM_DELETE: [
                 button(confirm_delete, keyboards.CSD_DELETE_YES),
                 button(keep_stored, keyboards.CSD_KEEP),
+                MessageHandler(TYPED_TEXT, receive_text_at_buttons),
             ],
         },
         fallbacks=flow_fallbacks(),

@@ -14,6 +14,7 @@ from handlers.csd.checks import after_files
 from handlers.csd.steps import Step, draft, encode
 from services.csd_files import (
     MAX_UPLOAD_BYTES,
+    Certificate,
     CsdProblem,
     FileKind,
     Refusal,
@@ -103,20 +104,40 @@ async def receive_document(update: Update, context: BotContext) -> Step | int | 
         if data is None:
             await say_refusal(update, context, Refusal.TOO_LARGE)
             return None
-        kind = kind or classify(data)
-        if kind is FileKind.CERTIFICATE:
-            await take_certificate(update, context, data)
-        else:
-            await take_key(update, context, data)
+        await take_file(update, context, kind or classify(data), data)
     except CsdProblem as problem:
         await refuse_file(update, context, problem.refusal, name)
         return None  # the same step, its question asked again
     return await after_files(update, context)
 
 
-async def take_certificate(update: Update, context: BotContext, data: bytes) -> None:
+async def take_file(update: Update, context: BotContext, kind: FileKind, data: bytes) -> None:
+    """Keep the file as what its name says; a certificate named .key, or a key named .cer,
+    as what its content is (the name's refusal stands when the content is neither)."""
+    try:
+        parsed = read_certificate(data) if kind is FileKind.CERTIFICATE else None
+        key = read_key(data) if kind is FileKind.KEY else None
+    except CsdProblem as problem:
+        if problem.refusal not in (Refusal.NOT_A_CERTIFICATE, Refusal.NOT_A_KEY):
+            raise
+        try:
+            actual = classify(data)
+        except CsdProblem:
+            raise problem from None
+        if actual is kind:
+            raise
+        kind, parsed, key = actual, None, None
+    if kind is FileKind.CERTIFICATE:
+        await take_certificate(update, context, data, parsed)
+    else:
+        await take_key(update, context, data, key)
+
+
+async def take_certificate(
+    update: Update, context: BotContext, data: bytes, parsed: Certificate | None = None
+) -> None:
     """Keep the certificate (an e.firma is refused at once: no password is asked for it)."""
-    certificate = read_certificate(data)
+    certificate = parsed or read_certificate(data)
     if certificate.is_fiel:
         raise CsdProblem(Refusal.IS_FIEL)
     current = draft(context)
@@ -132,8 +153,10 @@ async def take_certificate(update: Update, context: BotContext, data: bytes) -> 
     )
 
 
-async def take_key(update: Update, context: BotContext, data: bytes) -> None:
-    key = read_key(data)
+async def take_key(
+    update: Update, context: BotContext, data: bytes, read: bytes | None = None
+) -> None:
+    key = read or read_key(data)
     current = draft(context)
     replaced = current.key is not None
     current.key = encode(key)
@@ -145,6 +168,15 @@ async def receive_text(update: Update, context: BotContext) -> None:
     is deleted, and the files asked for again."""
     deleted = await delete_quietly(update.effective_message)
     await ask_again(update, context, "csd.text-deleted" if deleted else "csd.text-not-deleted")
+
+
+async def receive_text_at_buttons(update: Update, context: BotContext) -> None:
+    """Text where a button is awaited: after the files it may well be the key's password,
+    typed before the question was answered, so it is deleted; the question again."""
+    deleted = await delete_quietly(update.effective_message)
+    await ask_again(
+        update, context, "csd.buttons-text-deleted" if deleted else "csd.buttons-text-not-deleted"
+    )
 
 
 async def receive_photo(update: Update, context: BotContext) -> None:

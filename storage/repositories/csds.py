@@ -31,8 +31,12 @@ async def save_csd(*, session: AsyncSession, account_id: int, values: dict[str, 
     session.expire_all()  # an old row loaded in this session is stale now
 
 
-async def delete_csd(*, session: AsyncSession, account_id: int) -> bool:
-    return affected(await session.execute(delete(Csd).where(Csd.account_id == account_id))) > 0
+async def delete_csd(*, session: AsyncSession, account_id: int, serial: str | None = None) -> bool:
+    """The account's CSD; with `serial`, only if it is still that one."""
+    statement = delete(Csd).where(Csd.account_id == account_id)
+    if serial is not None:
+        statement = statement.where(Csd.serial == serial)
+    return affected(await session.execute(statement)) > 0
 
 
 async def csds_to_remind(

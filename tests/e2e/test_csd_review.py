@@ -1,6 +1,7 @@
 """Outside review of /csd (issue 15): what a customer or an attacker would try that
-test_csd.py does not. Each test asserts what a person observes; the ones marked xfail
-(strict) are findings the fix will flip."""
+test_csd.py does not. Each test asserts what a person observes. Four failed at first (a
+certificate named .key and a key named .cer, a password typed at «¿Lo reemplazo?», a
+deletion confirmed after another chat replaced the CSD); they pass since the fixes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import base64
 import dataclasses
 from typing import Any
 
-import pytest
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import text
 
@@ -44,11 +44,6 @@ async def all_rows_text(database_url: str) -> str:
 # Files in the wrong form, order or name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file is judged by its extension only: a .cer named .key is refused as "
-    "'not a valid private key' although its content says what it is",
-)
 async def test_a_certificate_named_key_is_taken_for_the_certificate(bot: Harness, smtp) -> None:
     ana = bot.person()
     await csd_account(ana, smtp.mailbox)
@@ -58,11 +53,6 @@ async def test_a_certificate_named_key_is_taken_for_the_certificate(bot: Harness
     assert "Recibí el certificado" in answer.text, answer.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file is judged by its extension only: a .key named .cer is refused as "
-    "'not a valid certificate' although its content says what it is",
-)
 async def test_a_key_named_cer_is_taken_for_the_key(bot: Harness, smtp) -> None:
     ana = bot.person()
     await csd_account(ana, smtp.mailbox)
@@ -224,11 +214,6 @@ async def test_cancel_at_the_password_and_replacement_steps_forgets_the_files(
     assert renewed.serial not in await all_rows_text(bot.settings.database_url)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="at «¿Lo reemplazo?» (and the other button steps) typed text is not deleted: "
-    "a key's password typed there stays in the chat",
-)
 async def test_a_password_typed_at_the_replacement_question_is_deleted(bot: Harness, smtp) -> None:
     ana = bot.person()
     await csd_account(ana, smtp.mailbox)
@@ -272,11 +257,6 @@ async def test_two_chats_of_one_account_storing_at_once_keep_one_csd(bot: Harnes
     assert len(stored) == 1 and stored[0]["serial"] in (SAT_CSD_SERIAL, other.serial)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="«Sí, eliminarlo» deletes whatever CSD is stored when pressed, even one stored "
-    "from another chat after the question named an older serial",
-)
 async def test_delete_confirmed_after_another_chat_replaced_it_deletes_nothing_unseen(
     bot: Harness, smtp
 ) -> None:
@@ -400,3 +380,70 @@ async def test_an_english_speaker_gets_english(bot: Harness, smtp) -> None:
     assert "2027-05-18" in saved.text and SAT_CSD_HOLDER in saved.text
     spanish = ("Envíame", "Recibí", "Guardé", "contraseña de tu")
     assert not [m.text for m in ana.bot_messages() if any(s in (m.text or "") for s in spanish)]
+
+
+async def test_replace_agreed_after_another_chat_replaced_it_asks_again(bot: Harness, smtp) -> None:
+    """«Sí, reemplazarlo» agrees to replace the CSD the question named; one stored from
+    another chat since is named and asked about before anything is replaced."""
+    ana = bot.person()
+    await csd_account(ana, smtp.mailbox)
+    await send_csd(ana, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
+    phone_new, laptop_new = make_csd(), make_csd()
+    await ana.send("/csd")
+    await ana.press("Reemplazar", await ana.expect("Este es tu"))
+    await ana.send_document("nuevo.cer", phone_new.cer)
+    await ana.send_document("nuevo.key", phone_new.key)
+    question = await ana.expect("¿Lo reemplazo")
+    assert SAT_CSD_SERIAL in question.text
+    laptop = bot.person()
+    await sign_in(laptop, "kemper@example.mx")
+    await laptop.send("/csd")
+    await laptop.press("Reemplazar", await laptop.expect("Este es tu"))
+    await laptop.send_document("otro.cer", laptop_new.cer)
+    await laptop.send_document("otro.key", laptop_new.key)
+    await laptop.press("Sí, reemplazarlo", await laptop.expect("¿Lo reemplazo"))
+    await laptop.expect("contraseña de tu clave privada")
+    await laptop.send(laptop_new.password)
+    await laptop.expect("Guardé tu")
+    # The phone's old question is answered: it is asked again, naming the laptop's CSD.
+    await ana.press("Sí, reemplazarlo", question)
+    again = await ana.expect("¿Lo reemplazo")
+    assert laptop_new.serial in again.text and SAT_CSD_SERIAL not in again.text
+    assert [r["serial"] for r in await rows(bot.settings.database_url)] == [laptop_new.serial]
+    await ana.press("Sí, reemplazarlo", again)
+    await ana.expect("contraseña de tu clave privada")
+    await ana.send(phone_new.password)
+    await ana.expect("Guardé tu")
+    assert [r["serial"] for r in await rows(bot.settings.database_url)] == [phone_new.serial]
+
+
+async def test_a_csd_stored_elsewhere_after_the_replacement_was_agreed_is_not_replaced_unseen(
+    bot: Harness, smtp
+) -> None:
+    """Agreed, then another chat stores a CSD before the password arrives: the password
+    replaces nothing; the question names the new one first."""
+    ana = bot.person()
+    await csd_account(ana, smtp.mailbox)
+    await send_csd(ana, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
+    phone_new, laptop_new = make_csd(), make_csd()
+    await ana.send("/csd")
+    await ana.press("Reemplazar", await ana.expect("Este es tu"))
+    await ana.send_document("nuevo.cer", phone_new.cer)
+    await ana.send_document("nuevo.key", phone_new.key)
+    await ana.press("Sí, reemplazarlo", await ana.expect("¿Lo reemplazo"))
+    await ana.expect("contraseña de tu clave privada")
+    laptop = bot.person()
+    await sign_in(laptop, "kemper@example.mx")
+    await laptop.send("/csd")
+    await laptop.press("Reemplazar", await laptop.expect("Este es tu"))
+    await laptop.send_document("otro.cer", laptop_new.cer)
+    await laptop.send_document("otro.key", laptop_new.key)
+    await laptop.press("Sí, reemplazarlo", await laptop.expect("¿Lo reemplazo"))
+    await laptop.expect("contraseña de tu clave privada")
+    await laptop.send(laptop_new.password)
+    await laptop.expect("Guardé tu")
+    typed = await ana.send(phone_new.password)
+    await ana.wait_deleted(typed)
+    again = await ana.expect("¿Lo reemplazo")
+    assert laptop_new.serial in again.text
+    assert [r["serial"] for r in await rows(bot.settings.database_url)] == [laptop_new.serial]
