@@ -58,7 +58,8 @@ async def test_privacidad_says_who_what_for_how_long_and_the_arco_rights(
     ana = bot.person()
     await ana.send("/privacidad")
     notice = await ana.expect("aviso de privacidad")
-    for fact in ("Timbres SA", "correo", "RFC", "teléfono", "Telegram", "/cuenta", "/soporte"):
+    facts = ("Timbres SA", "correo", "RFC", "teléfono", "Certificado de Sello Digital", "/csd")
+    for fact in (*facts, "Telegram", "/cuenta", "/soporte"):
         assert fact in notice.text, fact
     assert PRIVACY_NOTICE_VERSION in notice.text
     assert NOTICE_URL in (await ana.reply()).text
