@@ -24,6 +24,9 @@ from storage.crypto import new_key
 
 LOCAL_TOKEN = "0:local-mode"
 LOCAL_USER_ID = 424242  # fixed, so that a second start resumes the same chat
+# Typed in the terminal, sends a file as a document (Telegram's 📎), e.g. a CSD's .cer.
+FILE_COMMANDS = frozenset({"/archivo", "/file"})
+MAX_READ_BYTES = 1024 * 1024  # a bigger file is announced by its size only
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +69,26 @@ class TerminalChat:
         text = line.strip()
         if not text:
             return
+        command, _, argument = text.partition(" ")
+        if command in FILE_COMMANDS:
+            await self.send_file(argument.strip())
+            return
         button = self._button_for(text)
         if button is not None:
             await self.person.press(button[1], message=button[0])
         else:
             await self.person.send(text)
+
+    async def send_file(self, argument: str) -> None:
+        """`/archivo <ruta>`: the file sent as a Telegram document (a CSD's .cer and .key);
+        one too big to be anything the bot wants is announced by its size, unread."""
+        found = await asyncio.to_thread(_read_file, argument)
+        if found is None:
+            _print(f"   (no encuentro el archivo {argument!r}; escribe /archivo <ruta>)")
+            return
+        name, data, size = found
+        await self.person.send_document(name, data, size=None if data else size)
+        _print(f"   📎 (enviaste el archivo {name}, {size:,} bytes)")
 
     def _button_for(self, text: str) -> tuple[Message, str] | None:
         live = [(m, t) for m, t in self.buttons if not m.deleted and t in m.button_texts()]
@@ -81,6 +99,15 @@ class TerminalChat:
             if button_text.casefold() == text.casefold():
                 return message, button_text
         return None
+
+
+def _read_file(argument: str) -> tuple[str, bytes | None, int] | None:
+    """A file's name, bytes (None when too big to read) and size; None if there is none."""
+    path = Path(argument.strip("'\"")).expanduser()
+    if not argument or not path.is_file():
+        return None
+    size = path.stat().st_size
+    return path.name, path.read_bytes() if size <= MAX_READ_BYTES else None, size
 
 
 def print_email(message: EmailMessage) -> None:
@@ -167,7 +194,10 @@ async def run_local(settings: Settings) -> int:
         else f"salen por {transport.describe()}"
     )
     _print(f"Modo local: el bot corre contra un Telegram simulado. Los correos {where}.")
-    _print("Escribe como en Telegram (/start para empezar). Ctrl-D o Ctrl-C para salir.\n")
+    _print(
+        "Escribe como en Telegram (/start para empezar); /archivo <ruta> envía un archivo."
+        " Ctrl-D o Ctrl-C para salir.\n"
+    )
     threading.Thread(
         target=_read_lines, args=(asyncio.get_running_loop(), queue), daemon=True
     ).start()

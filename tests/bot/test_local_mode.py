@@ -100,6 +100,40 @@ async def test_sign_up_and_confirm_in_local_mode_across_two_starts(tmp_path: Pat
     assert {mode(var), mode(var / "outbox")} == {0o700}
 
 
+SAT = ROOT.parent / "shared" / "testdata" / "sat"
+
+
+async def test_a_csd_sent_as_files_from_the_terminal(tmp_path: Path) -> None:
+    """`/archivo <ruta>` sends a file as a document: the CSD can be tried in local mode."""
+    terminal = await start(tmp_path)
+    await terminal.type("/registro")
+    await terminal.until("correo electrónico")
+    await terminal.type("kemper@example.mx")
+    await terminal.until("RFC")
+    await terminal.type("EKU9003173C9")
+    await terminal.until("Elige una contraseña")
+    await terminal.type(PASSWORD)
+    await terminal.until("el bot borró un mensaje tuyo")
+    await terminal.type(PASSWORD)
+    await terminal.until("Revisa tus datos")
+    await terminal.type("✅ Crear cuenta")
+    code = (await terminal.until(r"Código de confirmación: ([0-9a-f]{40})")).group(1)
+    await terminal.type(code)
+    await terminal.until("confirmada")
+    await terminal.type("/csd")
+    await terminal.until("Envíame como")
+    await terminal.type("/archivo no/existe.cer")
+    await terminal.until("no encuentro el archivo")
+    await terminal.type(f"/archivo {SAT / 'eku_csd.cer'}")
+    await terminal.until("Recibí el certificado")
+    await terminal.type(f"/archivo {SAT / 'eku_csd.key'}")
+    await terminal.until("contraseña de tu clave privada")
+    await terminal.type("12345678a")
+    await terminal.until("el bot borró un mensaje tuyo")
+    await terminal.until("30001000000500003416")
+    assert await terminal.close() == 0
+
+
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
