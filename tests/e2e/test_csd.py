@@ -486,3 +486,46 @@ async def test_empresa_and_the_next_step_offer_the_csd(bot: Harness, smtp, datab
     stored = await ana.expect("tenemos guardados")
     await ana.press("Certificado (CSD)", stored)
     await ana.expect("Envíame como archivos")
+
+
+# The expiry emails, from the running bot's housekeeping
+
+
+async def move_expiry(database_url: str, valid_until: datetime) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            await session.execute(text("UPDATE csds SET valid_until = :v"), {"v": valid_until})
+    finally:
+        await engine.dispose()
+
+
+async def test_the_owner_is_mailed_30_and_7_days_before_expiry_once_each(
+    bot: Harness, smtp
+) -> None:
+    """Housekeeping runs at every start: 20 days before the end, one email (the 30-day
+    one), and nothing more after a restart; 5 days before, the 7-day one, once."""
+    ana = bot.person()
+    await csd_account(ana, smtp.mailbox)
+    _, saved = await send_csd(ana, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
+    assert "Guardé tu" in saved.text
+    mailbox = smtp.mailbox
+    sent = len(mailbox.messages)
+    await bot.stop()
+    await move_expiry(bot.settings.database_url, datetime.now(UTC) + timedelta(days=20, hours=1))
+    await bot.start()
+    [first] = (await mailbox.wait(sent + 1))[sent:]
+    assert first["To"] == "kemper@example.mx"
+    assert "vence en 20 días" in first["Subject"]
+    body = first.get_body(("plain",)).get_content()
+    assert SAT_CSD_SERIAL in body and "CertiSAT" in body and SAT_PASSWORD not in body
+    await bot.stop()
+    runtime = await bot.start()  # its own pass queues nothing; nor does another one
+    assert await runtime.services.csd.remind_expiring() == 0
+    await bot.stop()
+    await move_expiry(bot.settings.database_url, datetime.now(UTC) + timedelta(days=5, hours=1))
+    runtime = await bot.start()
+    [second] = (await mailbox.wait(sent + 2))[sent + 1 :]
+    assert "vence en 5 días" in second["Subject"]
+    assert await runtime.services.csd.remind_expiring() == 0
+    assert len(mailbox.messages) == sent + 2
