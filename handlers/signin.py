@@ -1,7 +1,9 @@
-"""Entrar (/entrar) and Salir (/salir); the sign-in steps are shared with /empresa."""
+"""Entrar (/entrar) and Salir (/salir); the sign-in steps are shared with the flows for
+signed-in people (/empresa, /cuenta, /csd) through `SignInFirst`."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import IntEnum
 
 from telegram import Update
@@ -17,10 +19,10 @@ from chat.common import (
     format_wait,
     say,
 )
-from chat.context import BotContext, chat_id, typed, user_id
+from chat.context import BotContext, Handler, chat_id, typed, user_id
 from chat.reasons import say_reason
 from handlers.passwords import not_a_secret, read_secret, secret_step
-from services.signin import SignInResult, SignInStatus
+from services.signin import AccountInfo, SignInResult, SignInStatus
 from services.validation import Invalid, parse_email
 
 FLOW = "signin"
@@ -93,6 +95,55 @@ async def take_login_password(
             update, context, "signin.signed-in", keyboard=keyboard, email=result.account.email
         )
     return result
+
+
+# The first two steps of every flow that signs in first (each flow's Step has them).
+LOGIN_EMAIL, LOGIN_PASSWORD = 1, 2
+
+
+class SignInFirst:
+    """A flow for signed-in people, entered from a chat that is not: its own lead-in
+    ("primero entra con tu cuenta"), the email, the password; signed in, the flow goes on
+    with `go_on(update, context, account)`; otherwise it ends with the reason said (what
+    the flow's draft holds stays for the next time)."""
+
+    def __init__(
+        self,
+        lead_in: str,
+        go_on: Callable[[Update, BotContext, AccountInfo], Awaitable[int]],
+        *,
+        offer_next: bool = False,
+    ) -> None:
+        self.lead_in = lead_in
+        self.go_on = go_on
+        self.offer_next = offer_next
+
+    async def account_or_ask(self, update: Update, context: BotContext) -> AccountInfo | int:
+        """The chat's account; or, said and asked, the first sign-in step."""
+        account = await context.services.signin.current_account(chat_id(update))
+        if account is not None:
+            return account
+        await say(update, context, self.lead_in)
+        await ask_login_email(update, context)
+        return LOGIN_EMAIL
+
+    async def receive_email(self, update: Update, context: BotContext) -> int:
+        taken = await take_login_email(update, context)
+        if taken is None:
+            return end_flow(context)
+        return LOGIN_PASSWORD if taken else LOGIN_EMAIL
+
+    async def receive_password(self, update: Update, context: BotContext) -> int:
+        result = await take_login_password(update, context, offer_next=self.offer_next)
+        if result.status is SignInStatus.SIGNED_IN and result.account is not None:
+            return await self.go_on(update, context, result.account)
+        return end_flow(context)
+
+    def states(self) -> dict[object, list[Handler]]:
+        return {
+            LOGIN_EMAIL: secret_step(self.receive_email),
+            LOGIN_PASSWORD: secret_step(self.receive_password),
+        }
 
 
 @begin_flow(FLOW)

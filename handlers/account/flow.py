@@ -18,35 +18,24 @@ from handlers.account.deletion import confirm_delete, keep, receive_delete_word
 from handlers.account.steps import FLOW, Step, begin_change, receive_password, session_over
 from handlers.csd.steps import local_date
 from handlers.passwords import secret_step
-from handlers.signin import ask_login_email, take_login_email, take_login_password
-from services.signin import SignInStatus
+from handlers.signin import SignInFirst
+from services.signin import AccountInfo
 
 
 @begin_flow(FLOW)
 async def start_account(update: Update, context: BotContext) -> Step | int:
     """Show the account; sign in first if the chat is not signed in."""
-    account = await context.services.signin.current_account(chat_id(update))
-    if account is None:
-        await say(update, context, "account.first-sign-in")
-        await ask_login_email(update, context)
-        return Step.LOGIN_EMAIL
+    account = await SIGN_IN_FIRST.account_or_ask(update, context)
+    if isinstance(account, int):
+        return account
     return await show_account(update, context, account.id)
 
 
-async def receive_login_email(update: Update, context: BotContext) -> Step | int:
-    """The sign-in's email, then its password."""
-    taken = await take_login_email(update, context)
-    if taken is None:
-        return end_flow(context)
-    return Step.LOGIN_PASSWORD if taken else Step.LOGIN_EMAIL
+async def show_signed_in(update: Update, context: BotContext, account: AccountInfo) -> int:
+    return await show_account(update, context, account.id)
 
 
-async def receive_login_password(update: Update, context: BotContext) -> int:
-    """Signed in: on to the account; otherwise the flow ends with the reason."""
-    result = await take_login_password(update, context)
-    if result.status is SignInStatus.SIGNED_IN and result.account is not None:
-        return await show_account(update, context, result.account.id)
-    return end_flow(context)
+SIGN_IN_FIRST = SignInFirst("account.first-sign-in", show_signed_in, offer_next=True)
 
 
 async def show_account(update: Update, context: BotContext, account_id: int) -> int:
@@ -159,8 +148,7 @@ def build_account_conversation() -> ConversationHandler[BotContext]:
             account_button(sign_out_others, keyboards.ACCOUNT_SIGN_OUT_OTHERS),
         ],
         states={
-            Step.LOGIN_EMAIL: secret_step(receive_login_email),
-            Step.LOGIN_PASSWORD: secret_step(receive_login_password),
+            **SIGN_IN_FIRST.states(),
             Step.PASSWORD: secret_step(receive_password),
             Step.NEW_EMAIL: [MessageHandler(TYPED_TEXT, receive_new_email)],
             Step.NEW_EMAIL_TYPO: [

@@ -43,10 +43,9 @@ from handlers.company.fields import (
     use_account_email,
 )
 from handlers.company.form import Step, draft, person_text, shown_values
-from handlers.passwords import secret_step
-from handlers.signin import ask_login_email, take_login_email, take_login_password
+from handlers.signin import SignInFirst
 from services.company import FIELDS, STORED, CompanyData, missing_values
-from services.signin import AccountInfo, SignInStatus
+from services.signin import AccountInfo
 
 FLOW = "company"
 
@@ -57,28 +56,10 @@ FLOW = "company"
 @begin_flow(FLOW)
 async def start_company(update: Update, context: BotContext) -> Step | int:
     """Show the stored data, go on with a draft, or offer to start (or skip)."""
-    account = await context.services.signin.current_account(chat_id(update))
-    if account is None:
-        await say(update, context, "signin.first-sign-in")
-        await ask_login_email(update, context)
-        return Step.LOGIN_EMAIL
+    account = await SIGN_IN_FIRST.account_or_ask(update, context)
+    if isinstance(account, int):
+        return account
     return await open_company(update, context, account)
-
-
-async def receive_login_email(update: Update, context: BotContext) -> Step | int:
-    """The sign-in's email, then its password."""
-    taken = await take_login_email(update, context)
-    if taken is None:
-        return end_flow(context)
-    return Step.LOGIN_PASSWORD if taken else Step.LOGIN_EMAIL
-
-
-async def receive_login_password(update: Update, context: BotContext) -> Step | int:
-    """Signed in: on to the company data; otherwise the flow ends with the reason."""
-    result = await take_login_password(update, context, offer_next=False)
-    if result.status is SignInStatus.SIGNED_IN and result.account is not None:
-        return await open_company(update, context, result.account)
-    return end_flow(context)  # what was typed of the form stays for the next /empresa
 
 
 async def open_company(update: Update, context: BotContext, account: AccountInfo) -> Step | int:
@@ -123,11 +104,9 @@ async def edit_stored(update: Update, context: BotContext) -> Step | int:
     """A field's button under the stored data: change it, starting from what is stored."""
     with contextlib.suppress(BadRequest):  # a quick second tap finds the buttons gone
         await pressed(update).edit_message_reply_markup(None)
-    account = await context.services.signin.current_account(chat_id(update))
-    if account is None:
-        await say(update, context, "signin.first-sign-in")
-        await ask_login_email(update, context)
-        return Step.LOGIN_EMAIL
+    account = await SIGN_IN_FIRST.account_or_ask(update, context)
+    if isinstance(account, int):
+        return account
     stored = await context.services.companies.get(account.id)
     context.chat.company = CompanyDraft(
         account_id=account.id,
@@ -213,6 +192,10 @@ def typed(step: Step) -> MessageHandler[BotContext, Any]:
     return MessageHandler(TYPED_TEXT, receiver(field_at(step)))
 
 
+# Not signed in: the sign-in first; what was typed of the form stays for the next /empresa.
+SIGN_IN_FIRST = SignInFirst("signin.first-sign-in", open_company)
+
+
 def build_company_conversation() -> ConversationHandler[BotContext]:
     yes_or_no = f"({keyboards.COMPANY_YES}|{keyboards.COMPANY_NO})"
     return ConversationHandler(
@@ -224,8 +207,7 @@ def build_company_conversation() -> ConversationHandler[BotContext]:
             CallbackQueryHandler(edit_stored, pattern=f"^{keyboards.COMPANY_EDIT}"),
         ],
         states={
-            Step.LOGIN_EMAIL: secret_step(receive_login_email),
-            Step.LOGIN_PASSWORD: secret_step(receive_login_password),
+            **SIGN_IN_FIRST.states(),
             Step.INTRO: [
                 button(begin_form, keyboards.COMPANY_START),
                 button(skip, keyboards.COMPANY_SKIP),

@@ -20,7 +20,6 @@ from chat.common import (
     begin_flow,
     close_buttons,
     command,
-    end_flow,
     flow_fallbacks,
     say,
 )
@@ -45,8 +44,8 @@ from handlers.csd.upload import (
     receive_text_at_buttons,
 )
 from handlers.passwords import secret_step
-from handlers.signin import ask_login_email, take_login_email, take_login_password
-from services.signin import AccountInfo, SignInStatus
+from handlers.signin import SignInFirst
+from services.signin import AccountInfo
 
 logger = logging.getLogger(__name__)
 
@@ -59,33 +58,10 @@ async def start_csd(update: Update, context: BotContext) -> Step | int:
     first if needed."""
     if update.callback_query:
         await drop_buttons(update)
-    account = await context.services.signin.current_account(chat_id(update))
-    if account is None:
-        await say(update, context, "csd.first-sign-in")
-        await ask_login_email(update, context)
-        return Step.LOGIN_EMAIL
+    account = await SIGN_IN_FIRST.account_or_ask(update, context)
+    if isinstance(account, int):
+        return account
     return await open_csd(update, context, account)
-
-
-async def receive_login_email(update: Update, context: BotContext) -> Step | int:
-    """The sign-in's email, then its password."""
-    taken = await take_login_email(update, context)
-    if taken is None:
-        return finish_keeping_files(context)
-    return Step.LOGIN_PASSWORD if taken else Step.LOGIN_EMAIL
-
-
-async def receive_login_password(update: Update, context: BotContext) -> Step | int:
-    """Signed in: on to the CSD; otherwise the flow ends with the reason."""
-    result = await take_login_password(update, context, offer_next=False)
-    if result.status is SignInStatus.SIGNED_IN and result.account is not None:
-        return await open_csd(update, context, result.account)
-    return finish_keeping_files(context)
-
-
-def finish_keeping_files(context: BotContext) -> int:
-    """End the flow; files already sent wait in the draft for the next /csd."""
-    return end_flow(context)
 
 
 async def open_csd(update: Update, context: BotContext, account: AccountInfo) -> Step | int:
@@ -150,6 +126,10 @@ async def account_of_button(update: Update, context: BotContext) -> AccountInfo 
         await say(update, context, "csd.other-account-button")
         return None
     return account
+
+
+# Not signed in: the sign-in first; files already sent wait in the draft for the next /csd.
+SIGN_IN_FIRST = SignInFirst("csd.first-sign-in", open_csd)
 
 
 @begin_flow(FLOW)
@@ -227,8 +207,7 @@ def build_csd_conversation() -> ConversationHandler[BotContext]:
             account_button(start_delete, keyboards.CSD_DELETE),
         ],
         states={
-            Step.LOGIN_EMAIL: secret_step(receive_login_email),
-            Step.LOGIN_PASSWORD: secret_step(receive_login_password),
+            **SIGN_IN_FIRST.states(),
             Step.FILES: file_step(),
             Step.CONFIRM_REPLACE: [
                 button(agree_to_replace, keyboards.CSD_REPLACE_YES),
