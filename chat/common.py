@@ -279,6 +279,25 @@ def command(key: str, callback: Callback, **kwargs: Any) -> CommandHandler[BotCo
     return CommandHandler(COMMANDS[key], callback, **kwargs)
 
 
+def button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, Any]:
+    """The press of the button whose data is exactly `data`."""
+    return CallbackQueryHandler(callback, pattern=f"^{data}$")
+
+
+def account_button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, Any]:
+    """The press of a button that may name, after a colon, the account it was shown for
+    (see `button_account`)."""
+    return CallbackQueryHandler(callback, pattern=rf"^{data}(:\d+)?$")
+
+
+def button_account(update: Update) -> int | None:
+    """The account the pressed button was shown for (None for one made before buttons
+    named it)."""
+    query = update.callback_query
+    suffix = ((query.data if query else None) or "").rpartition(":")[2]
+    return int(suffix) if suffix.isdigit() else None
+
+
 def local_name(names: tuple[str, ...], language: str) -> str:
     """A command's name as a language's menu shows it: the English alias in English, the
     Spanish name otherwise (each works in every language)."""

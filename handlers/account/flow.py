@@ -5,14 +5,22 @@ starts a flow of its own. Diagram: account.mmd."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
 
 from chat import keyboards
-from chat.common import TYPED_TEXT, begin_flow, command, end_flow, flow_fallbacks, say
-from chat.context import BotContext, Callback, chat_id, pressed, user_id
+from chat.common import (
+    TYPED_TEXT,
+    account_button,
+    begin_flow,
+    button,
+    button_account,
+    command,
+    end_flow,
+    flow_fallbacks,
+    say,
+)
+from chat.context import BotContext, chat_id, user_id
 from handlers.account.change import choose_new_email, receive_code, receive_new_email
 from handlers.account.deletion import confirm_delete, keep, receive_delete_word
 from handlers.account.steps import FLOW, Step, begin_change, receive_password, session_over
@@ -94,13 +102,6 @@ async def start_delete(update: Update, context: BotContext) -> Step | int:
     return await begin_change(update, context, "delete", shown_for=button_account(update))
 
 
-def button_account(update: Update) -> int | None:
-    """The account a /cuenta button was shown for (None for a button made before they
-    named one)."""
-    suffix = (pressed(update).data or "").rpartition(":")[2]
-    return int(suffix) if suffix.isdigit() else None
-
-
 @begin_flow(FLOW)
 async def sign_out_others(update: Update, context: BotContext) -> int:
     """Close the sessions of every other chat signed in to the account; say how many."""
@@ -125,15 +126,6 @@ async def sign_out_others(update: Update, context: BotContext) -> int:
         count=closed,
     )
     return end_flow(context)
-
-
-def button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, Any]:
-    return CallbackQueryHandler(callback, pattern=f"^{data}$")
-
-
-def account_button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, Any]:
-    """A /cuenta button, which may name the account it was shown for."""
-    return CallbackQueryHandler(callback, pattern=rf"^{data}(:\d+)?$")
 
 
 def build_account_conversation() -> ConversationHandler[BotContext]:

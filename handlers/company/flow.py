@@ -16,13 +16,14 @@ from chat.common import (
     TYPED_TEXT,
     ask,
     begin_flow,
+    button,
     close_buttons,
     command,
     end_flow,
     flow_fallbacks,
     say,
 )
-from chat.context import BotContext, Callback, chat_id, pressed
+from chat.context import BotContext, chat_id, pressed
 from chat.state import CompanyDraft
 from handlers.company.fields import (
     FORM_FIELDS,
@@ -181,10 +182,6 @@ async def cancel_form(update: Update, context: BotContext) -> int:
     context.chat.company = None
     await say(update, context, "company.cancelled")
     return end_flow(context)
-
-
-def button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, Any]:
-    return CallbackQueryHandler(callback, pattern=f"^{data}$")
 
 
 def typed(step: Step) -> MessageHandler[BotContext, Any]:

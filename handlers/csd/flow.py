@@ -11,19 +11,22 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
+    account_button,
     ask,
     begin_flow,
+    button,
+    button_account,
     close_buttons,
     command,
     flow_fallbacks,
     say,
 )
-from chat.context import BotContext, Callback, chat_id, pressed
+from chat.context import BotContext, chat_id, pressed
 from chat.state import CsdDraft
 from handlers.csd.checks import (
     after_files,
@@ -109,12 +112,6 @@ async def drop_buttons(update: Update) -> None:
         await pressed(update).edit_message_reply_markup(None)
 
 
-def button_account(update: Update) -> int | None:
-    """The account a stored CSD's button was shown for."""
-    suffix = (pressed(update).data or "").rpartition(":")[2]
-    return int(suffix) if suffix.isdigit() else None
-
-
 async def account_of_button(update: Update, context: BotContext) -> AccountInfo | None:
     """The chat's account, if the button pressed was shown for it (else it is said)."""
     await drop_buttons(update)
@@ -174,15 +171,6 @@ async def confirm_delete(update: Update, context: BotContext) -> int:
     else:  # replaced from another chat since the question: not the one it named
         await say(update, context, "csd.changed-meanwhile", serial=stored.serial)
     return finish(context)
-
-
-def button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, Any]:
-    return CallbackQueryHandler(callback, pattern=f"^{data}$")
-
-
-def account_button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, Any]:
-    """A button under the stored CSD, which names the account it was shown for."""
-    return CallbackQueryHandler(callback, pattern=rf"^{data}(:\d+)?$")
 
 
 def file_step() -> list[Any]:
