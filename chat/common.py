@@ -59,7 +59,7 @@ async def say(
     update: Update, context: BotContext, key: str, *, keyboard: str | None = None, **values: Any
 ) -> Message:
     def t(name: str, **text_values: Any) -> str:
-        return context.text(update, name, **text_values)
+        return context.label(update, name, **text_values)
 
     markup = keyboards.KEYBOARDS[keyboard](t, values) if keyboard else None
     chat = update.effective_chat
@@ -93,7 +93,7 @@ async def show_buttons(
     context.chat.prompt = {"key": key, "keyboard": keyboard, "values": values}
 
     def t(name: str, **text_values: Any) -> str:
-        return context.text(update, name, **text_values)
+        return context.label(update, name, **text_values)
 
     await query.answer()
     with contextlib.suppress(BadRequest):  # pressed twice: the page is already shown

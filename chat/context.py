@@ -41,6 +41,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[str, Any], ChatData, dict[st
     def text(self, update: object, key: str, **values: object) -> Html:
         return self.catalog.text(self.language(update), key, **values)
 
+    def label(self, update: object, key: str, **values: object) -> str:
+        """A button's text (plain: not HTML)."""
+        return self.catalog.label(self.language(update), key, **values)
+
 
 Handler = BaseHandler[Update, BotContext, Any]
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]

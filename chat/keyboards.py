@@ -257,6 +257,13 @@ def after_company(t: Text, values: Values | None = None) -> InlineKeyboardMarkup
     )
 
 
+def after_csd(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """Everything asked for is in: the account, or leaving."""
+    return _rows(
+        t, [[("next.button-account", MENU_ACCOUNT), ("next.button-signout", MENU_SIGNOUT)]]
+    )
+
+
 def switch_account(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     new = (values or {}).get("new", "")
     current = (values or {}).get("current", "")
@@ -438,6 +445,7 @@ KEYBOARDS: dict[str, Builder] = {
     "signed-in": signed_in,
     "after-confirm": after_confirm,
     "after-company": after_company,
+    "after-csd": after_csd,
     "switch-account": switch_account,
     "email-typo": email_typo,
     "company-stored": company_stored,

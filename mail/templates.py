@@ -167,12 +167,18 @@ def account_deleted_email(*, language: str, email: str, when: datetime) -> Lette
 def csd_expiring_email(
     *, language: str, serial: str, holder: str, valid_until: datetime, days_left: int
 ) -> Letter:
-    pattern = _email(language, "csd-expiring")["until"]
+    # "1 día", "5 días", "menos de un día": the number and its noun agree.
+    if days_left == 0:
+        phrase = _email(language, "csd-expiring")["less_than_a_day"]
+    elif days_left == 1:
+        phrase = _email(language, "csd-expiring")["one_day"]
+    else:
+        phrase = _email(language, "csd-expiring")["days"]
     return _letter(
         language,
         "csd-expiring",
         serial=serial,
         holder=holder,
-        until=_local(valid_until, pattern),
-        days_left=days_left,
+        until=_local(valid_until, _email(language, "csd-expiring")["until"]),
+        days_left=phrase.replace("$n", str(days_left)),
     )

@@ -4,7 +4,7 @@ hold, and the checks a PAC makes before it stamps with them. Pure: no database, 
 CSD or e.firma (FIEL)? Both are issued by SAT to the same RFC, with the same subject
 layout (CN and O the holder, x500UniqueIdentifier "RFC / RFC del representante",
 serialNumber the CURP), and both sign. What differs, as SAT's own test credentials show
-(../shared/testdata/sat/eku_csd.cer and eku_fiel.cer):
+(tests/data/sat/eku_csd.cer and eku_fiel.cer):
 - key usage: a CSD only seals (digitalSignature + nonRepudiation); an e.firma may also
   encipher (dataEncipherment, keyAgreement);
 - extended key usage: an e.firma carries one (emailProtection, clientAuth: it signs in
@@ -34,6 +34,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from services.company_fields import without_capital_regime
 
 MAX_UPLOAD_BYTES = 64 * 1024  # SAT's .cer is ~1.5 KB and its .key ~1.3 KB
+MAX_HOLDER_LENGTH = 254  # CFDI 4.0's Emisor/@Nombre, which must be the certificate's name
 EXPIRY_WARNING = timedelta(days=30)
 
 
@@ -53,6 +54,7 @@ class Refusal(StrEnum):
     NOT_YET_VALID = "not-yet-valid"
     EXPIRED = "expired"
     RFC_MISMATCH = "rfc-mismatch"
+    NOT_FROM_SAT = "not-from-sat"  # X.509, but not what SAT issues as a CSD (see read_certificate)
 
 
 class CsdProblem(Exception):
@@ -151,14 +153,18 @@ def _refuse_large(data: bytes) -> None:
 
 
 def read_certificate(data: bytes) -> Certificate:
-    """A DER or PEM X.509 certificate, as SAT issues them."""
+    """A DER or PEM X.509 certificate, as SAT issues them: one that is not what SAT issues
+    to a taxpayer (no RFC, no name or one longer than an invoice's issuer name, a key that
+    is not RSA, a certificate authority's, or one signed by its own key) is NOT_FROM_SAT.
+    Whether SAT's authority signed it is left to the PAC, which holds SAT's certificates
+    and asks SAT whether it was revoked; this bot does not."""
     _refuse_large(data)
     try:
         if data.lstrip().startswith(b"-----BEGIN"):
             parsed = x509.load_pem_x509_certificate(data)
         else:
             parsed = x509.load_der_x509_certificate(data)
-        return Certificate(
+        certificate = Certificate(
             der=parsed.public_bytes(serialization.Encoding.DER),
             serial=_sat_serial(parsed.serial_number),
             rfc=_rfc(parsed.subject),
@@ -168,10 +174,47 @@ def read_certificate(data: bytes) -> Certificate:
             valid_until=parsed.not_valid_after_utc,
             is_fiel=_looks_like_fiel(parsed),
         )
+        issued_by_sat = _looks_issued_to_a_taxpayer(parsed, certificate)
     except (ValueError, TypeError, UnsupportedAlgorithm):
         # cryptography raises ValueError for anything it cannot parse, a malformed
         # extension included (read lazily above, hence the whole block).
         raise CsdProblem(Refusal.NOT_A_CERTIFICATE) from None
+    if not issued_by_sat:
+        raise CsdProblem(Refusal.NOT_FROM_SAT)
+    return certificate
+
+
+_RFC_SHAPE = re.compile(r"[A-ZÑ&]{3,4}\d{6}[A-Z\d]{3}")
+
+
+def _looks_issued_to_a_taxpayer(parsed: x509.Certificate, certificate: Certificate) -> bool:
+    """What every certificate SAT issues to a taxpayer has: an RFC, a name that fits an
+    invoice, an RSA key, no authority's powers, and an issuer other than itself."""
+    if not _RFC_SHAPE.fullmatch(certificate.rfc):
+        return False
+    if not certificate.holder or len(certificate.holder) > MAX_HOLDER_LENGTH:
+        return False
+    public = parsed.public_key()
+    if not isinstance(public, rsa.RSAPublicKey):
+        return False
+    try:
+        constraints = parsed.extensions.get_extension_for_class(x509.BasicConstraints).value
+        if constraints.ca:
+            return False
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        if parsed.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign:
+            return False
+    except x509.ExtensionNotFound:
+        pass
+    if parsed.issuer == parsed.subject:
+        return False
+    try:  # signed by its own key, whatever issuer it names
+        parsed.verify_directly_issued_by(parsed)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return True
+    return False
 
 
 def _sat_serial(number: int) -> str:
@@ -319,6 +362,21 @@ def check_csd(
     public = x509.load_der_x509_certificate(certificate.der).public_key()
     if not _same_pair(private, public):
         raise CsdProblem(Refusal.KEY_MISMATCH)
+    check_certificate(certificate, rfc=rfc, now=now)
+    left = certificate.valid_until - now
+    return Checked(
+        certificate=certificate,
+        key_der=key_der,
+        expires_soon=left <= EXPIRY_WARNING,
+        days_left=left.days,
+    )
+
+
+def check_certificate(certificate: Certificate, *, rfc: str, now: datetime) -> None:
+    """What the certificate alone can tell, as soon as it arrives: an e.firma, the dates,
+    the RFC. Raises CsdProblem."""
+    if certificate.is_fiel:
+        raise CsdProblem(Refusal.IS_FIEL)
     if not certificate.valid_from <= now < certificate.valid_until:
         raise CsdProblem(
             Refusal.NOT_YET_VALID if now < certificate.valid_from else Refusal.EXPIRED,
@@ -327,13 +385,6 @@ def check_csd(
         )
     if certificate.rfc != rfc.strip().upper():
         raise CsdProblem(Refusal.RFC_MISMATCH, rfc=certificate.rfc)
-    left = certificate.valid_until - now
-    return Checked(
-        certificate=certificate,
-        key_der=key_der,
-        expires_soon=left <= EXPIRY_WARNING,
-        days_left=left.days,
-    )
 
 
 def _same_pair(private: object, public: object) -> bool:

@@ -25,10 +25,10 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-SAT_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "testdata" / "sat"
+SAT_DIR = Path(__file__).resolve().parent / "data" / "sat"  # SAT's public test files
 SAT_PASSWORD = "12345678a"
 SAT_CSD_SERIAL = "30001000000500003416"
 SAT_CSD_RFC = "EKU9003173C9"
@@ -154,6 +154,83 @@ def make_csd(
         key=_encrypted(private, password, serialization.Encoding.DER),
         password=password,
         private_key=private,
+        serial=serial,
+        valid_from=certificate.not_valid_before_utc,
+        valid_until=certificate.not_valid_after_utc,
+    )
+
+
+def make_odd_csd(
+    *,
+    holder: str = SAT_CSD_HOLDER,
+    unique: str | None = f"{SAT_CSD_RFC} / VADA800927DJ3",
+    self_signed: bool = False,
+    ca: bool = False,
+    elliptic: bool = False,
+) -> CredentialFiles:
+    """A SAT-like CSD with what SAT never issues: a long or odd CN (not length-checked),
+    no x500UniqueIdentifier (`unique=None`), signed by its own key, a CA's basic
+    constraints, or an EC key."""
+    private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = (
+        ec.generate_private_key(ec.SECP256R1())
+        if elliptic
+        else rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    )
+    names = [
+        x509.NameAttribute(NameOID.COMMON_NAME, holder, _validate=False),
+        x509.NameAttribute(x509.ObjectIdentifier("2.5.4.41"), holder, _validate=False),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, holder, _validate=False),
+    ]
+    if unique is not None:
+        names.append(x509.NameAttribute(NameOID.X500_UNIQUE_IDENTIFIER, unique))
+    names += [
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, " / VADA800927HSRSRL05"),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Sucursal 1"),
+    ]
+    subject = x509.Name(names)
+    issuer_key = private if self_signed else rsa.generate_private_key(65537, 2048)
+    issuer = (
+        subject
+        if self_signed
+        else x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "AC DE PRUEBAS (NO ES SAT)")])
+    )
+    serial = "30001000000900999999"
+    start = datetime.now(UTC) - timedelta(days=1)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(private.public_key())
+        .serial_number(int.from_bytes(serial.encode(), "big"))
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=4 * 365))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=ca,
+                crl_sign=ca,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=False,
+        )
+        .sign(issuer_key, hashes.SHA256())
+    )
+    key = private.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(SAT_PASSWORD.encode()),
+    )
+    return CredentialFiles(
+        cer=certificate.public_bytes(serialization.Encoding.DER),
+        key=key,
+        password=SAT_PASSWORD,
+        private_key=private,  # type: ignore[arg-type]  # an EC key, in the EC case
         serial=serial,
         valid_from=certificate.not_valid_before_utc,
         valid_until=certificate.not_valid_after_utc,

@@ -33,10 +33,11 @@ async def receive_delete_word(update: Update, context: BotContext) -> Step | int
         await delete_quietly(update.effective_message)
         await ask_again(update, context, "account.delete-word-mismatch")
         return Step.DELETE_WORD
+    account_id = draft(context).account_id
     deleted = await context.services.own_account.delete(
         chat_id=chat_id(update),
         user_id=user_id(update),
-        account_id=draft(context).account_id,
+        account_id=account_id,
         verified_at=verified_at(context),
     )
     if deleted is None:
@@ -45,7 +46,7 @@ async def receive_delete_word(update: Update, context: BotContext) -> Step | int
     # another chat's memory (the chat that signed up keeps it for /reenviar).
     leave_flow(context)
     context.chat.signup_email = None
-    forget_address(context, deleted)
+    forget_address(context, deleted, account_id)
     await say(update, context, "account.deleted")
     return finish(context)
 
@@ -54,20 +55,25 @@ def delete_word(update: Update, context: BotContext) -> str:
     return str(context.text(update, "account.delete-word"))
 
 
-def forget_address(context: BotContext, email: str) -> None:
-    """Every chat that remembers `email` outside a flow forgets it, and is written back
-    to the database at once (the chats of this process: another process keeps its own
-    until that chat writes again)."""
+def forget_address(context: BotContext, email: str, account_id: int) -> None:
+    """Every chat that remembers `email` outside a flow forgets it, and a CSD's files sent
+    for the account in another chat are dropped; each is written back to the database at
+    once (the chats of this process: another process keeps its own until that chat writes
+    again)."""
     address = email.casefold()
     remembering = [
         chat
         for chat, data in context.application.chat_data.items()
         if (data.signup_email or "").casefold() == address
         or (data.login_email or "").casefold() == address
+        or (data.csd is not None and data.csd.account_id == account_id)
     ]
     for chat in remembering:
         data = context.application.chat_data[chat]
         data.signup_email = None
         if data.flow is None:
             data.login_email = None
+        if data.csd is not None and data.csd.account_id == account_id:
+            # Kept as an empty draft, so that a step of /csd still open there ends cleanly.
+            data.csd.certificate = data.csd.key = None
     context.application.mark_data_for_update_persistence(chat_ids=remembering)

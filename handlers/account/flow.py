@@ -5,6 +5,8 @@ starts a flow of its own. Diagram: account.mmd."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
 
@@ -58,7 +60,9 @@ async def show_account(update: Update, context: BotContext, account_id: int) -> 
     csd = (
         t(
             update,
-            "account.csd-on-file",
+            "account.csd-expired"
+            if stored_csd.valid_until <= datetime.now(UTC)
+            else "account.csd-on-file",
             serial=stored_csd.serial,
             valid_until=local_date(update, context, stored_csd.valid_until),
         )

@@ -46,6 +46,7 @@ from handlers.company.fields import (
 from handlers.company.form import Step, draft, person_text, shown_values
 from handlers.signin import SignInFirst
 from services.company import FIELDS, STORED, CompanyData, missing_values
+from services.csd_files import holder_matches
 from services.signin import AccountInfo
 
 FLOW = "company"
@@ -162,8 +163,27 @@ async def save(update: Update, context: BotContext) -> int:
         await say(update, context, "signin.session-ended")
         return end_flow(context)
     await query.edit_message_reply_markup(None)
+    saved = draft(context)
     context.chat.company = None
-    await say(update, context, "company.saved", keyboard="after-company")
+    csd = await context.services.csd.current(account_id=saved.account_id)
+    if csd is None:
+        await say(update, context, "company.saved", keyboard="after-company")
+        return end_flow(context)
+    await say(update, context, "company.saved-with-csd")
+    razon_social = str(saved.values.get("razon_social") or "")
+    if not holder_matches(csd.holder, razon_social):
+        # The CSD names the issuer of every invoice: a razón social that differs is refused.
+        await say(
+            update,
+            context,
+            "company.name-differs-from-csd",
+            keyboard="after-csd",
+            razon_social=razon_social,
+            holder=csd.holder,
+            serial=csd.serial,
+        )
+    else:
+        await say(update, context, "csd.what-next", keyboard="after-csd")
     return end_flow(context)
 
 

@@ -19,8 +19,9 @@ from chat.common import (
     say,
 )
 from chat.context import BotContext, chat_id, user_id
-from handlers.csd.steps import Step, decode, draft, finish, local_date
+from handlers.csd.steps import Step, days_left, decode, draft, finish, local_date
 from handlers.passwords import read_secret
+from services.company_fields import clean_razon_social
 from services.csd import CsdStatus, StoredCsd
 from services.csd_files import (
     Certificate,
@@ -30,6 +31,7 @@ from services.csd_files import (
     name_without_capital,
     read_certificate,
 )
+from services.validation import Invalid
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +100,9 @@ async def receive_password(update: Update, context: BotContext) -> Step | int | 
     current = draft(context)
     account = await context.services.signin.current_account(chat_id(update))
     if account is None or account.id != current.account_id:
+        if current.certificate is None or current.key is None:  # the account was deleted
+            await say(update, context, "csd.session-ended-files-gone")
+            return finish(context)
         await say(update, context, "csd.session-ended")
         return end_flow(context)  # the files stay for the next /csd
     on_file = await context.services.csd.current(account_id=current.account_id)
@@ -172,14 +177,30 @@ async def accepted(
         await say(update, context, "csd.replaced", old=replaced.serial)
     if checked.expires_soon:
         await say(
-            update, context, "csd.expires-soon", days=checked.days_left, valid_until=valid_until
+            update,
+            context,
+            "csd.expires-soon",
+            days=days_left(update, context, checked.days_left),
+            valid_until=valid_until,
         )
     current = draft(context)
     current.certificate = current.key = None  # stored: the draft keeps no copy
     company = await context.services.companies.get(current.account_id)
     if company is None or holder_matches(certificate.holder, company.razon_social):
+        await say(update, context, "csd.what-next", keyboard="after-csd")
         return finish(context)
-    current.new_name = name_without_capital(certificate.holder)
+    try:  # the name as a razón social must pass the form's own checks (length, no "|")
+        current.new_name = clean_razon_social(name_without_capital(certificate.holder))
+    except Invalid:
+        await say(
+            update,
+            context,
+            "csd.name-differs-unusable",
+            keyboard="after-csd",
+            holder=certificate.holder,
+            razon_social=company.razon_social,
+        )
+        return finish(context)
     await ask(
         update,
         context,
@@ -206,7 +227,9 @@ async def use_certificate_name(update: Update, context: BotContext) -> int:
             data=company.model_copy(update={"razon_social": current.new_name}),
         )
     if saved:
-        await say(update, context, "csd.name-updated", razon_social=current.new_name)
+        await say(
+            update, context, "csd.name-updated", keyboard="after-csd", razon_social=current.new_name
+        )
     else:
         await say(update, context, "csd.name-not-updated")
     return finish(context)
@@ -215,5 +238,5 @@ async def use_certificate_name(update: Update, context: BotContext) -> int:
 async def keep_name(update: Update, context: BotContext) -> int:
     """«No, dejarla como está»."""
     await close_buttons(update)
-    await say(update, context, "csd.name-kept")
+    await say(update, context, "csd.name-kept", keyboard="after-csd")
     return finish(context)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Update
@@ -91,7 +92,11 @@ async def open_csd(update: Update, context: BotContext, account: AccountInfo) ->
             serial=stored.serial,
             holder=stored.holder,
             rfc=stored.rfc,
-            valid_until=local_date(update, context, stored.valid_until),
+            validity=context.text(
+                update,
+                "csd.expired-on" if stored.valid_until <= datetime.now(UTC) else "csd.valid-until",
+                valid_until=local_date(update, context, stored.valid_until),
+            ),
             account=account.id,
         )
         return finish(context)

@@ -46,6 +46,12 @@ def decode(text: str | None) -> bytes | None:
     return base64.b64decode(text) if text is not None else None
 
 
+def days_left(update: Update, context: BotContext, days: int) -> str:
+    """ "1 día", "5 días", "menos de un día": the number and its noun agree."""
+    key = {0: "csd.less-than-a-day", 1: "csd.one-day"}.get(days, "csd.days")
+    return context.text(update, key, n=days)
+
+
 def local_date(update: Update, context: BotContext, when: datetime) -> str:
     """A certificate's date as the person reads it: central Mexico's calendar day, where
     SAT issues them."""

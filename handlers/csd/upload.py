@@ -5,19 +5,22 @@ same question."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from telegram import Document, Update
 from telegram.error import BadRequest
 
 from chat.common import ask, ask_again, delete_quietly, prompt_text, say
 from chat.context import BotContext
 from handlers.csd.checks import after_files
-from handlers.csd.steps import Step, draft, encode
+from handlers.csd.steps import Step, draft, encode, local_date
 from services.csd_files import (
     MAX_UPLOAD_BYTES,
     Certificate,
     CsdProblem,
     FileKind,
     Refusal,
+    check_certificate,
     classify,
     kind_of,
     read_certificate,
@@ -36,6 +39,7 @@ REFUSALS = {
     Refusal.NOT_YET_VALID: "csd.refusal.not-yet-valid",
     Refusal.EXPIRED: "csd.refusal.expired",
     Refusal.RFC_MISMATCH: "csd.refusal.rfc-mismatch",
+    Refusal.NOT_FROM_SAT: "csd.refusal.not-from-sat",
 }
 # Files people often send instead, named for what they are.
 KNOWN_OTHERS = {".pdf": "csd.pdf", ".zip": "csd.zip", ".rar": "csd.zip", ".7z": "csd.zip"}
@@ -67,13 +71,17 @@ async def say_refusal(
     )
 
 
-async def refuse_file(update: Update, context: BotContext, refusal: Refusal, name: str) -> None:
-    """A file refused by its name: a PDF or a .zip is named for what it is."""
+async def refuse_file(update: Update, context: BotContext, problem: CsdProblem, name: str) -> None:
+    """A file refused: a PDF or a .zip is named for what it is; a certificate's refusal
+    says its dates or its RFC."""
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if refusal is Refusal.NOT_CSD_FILE and suffix in KNOWN_OTHERS:
+    if problem.refusal is Refusal.NOT_CSD_FILE and suffix in KNOWN_OTHERS:
         await ask_again(update, context, KNOWN_OTHERS[suffix])
-    else:
-        await say_refusal(update, context, refusal)
+        return
+    details = {"certificate_rfc": problem.rfc or "", "account_rfc": draft(context).rfc}
+    for name_, when in (("valid_from", problem.valid_from), ("valid_until", problem.valid_until)):
+        details[name_] = local_date(update, context, when) if when else ""
+    await say_refusal(update, context, problem.refusal, **details)
 
 
 async def download(document: Document) -> bytes | None:
@@ -106,7 +114,7 @@ async def receive_document(update: Update, context: BotContext) -> Step | int | 
             return None
         await take_file(update, context, kind or classify(data), data)
     except CsdProblem as problem:
-        await refuse_file(update, context, problem.refusal, name)
+        await refuse_file(update, context, problem, name)
         return None  # the same step, its question asked again
     return await after_files(update, context)
 
@@ -136,11 +144,11 @@ async def take_file(update: Update, context: BotContext, kind: FileKind, data: b
 async def take_certificate(
     update: Update, context: BotContext, data: bytes, parsed: Certificate | None = None
 ) -> None:
-    """Keep the certificate (an e.firma is refused at once: no password is asked for it)."""
+    """Keep the certificate. What it alone can tell is said at once, before any password
+    is asked for: an e.firma, out of its dates, another RFC."""
     certificate = parsed or read_certificate(data)
-    if certificate.is_fiel:
-        raise CsdProblem(Refusal.IS_FIEL)
     current = draft(context)
+    check_certificate(certificate, rfc=current.rfc, now=datetime.now(UTC))
     replaced = current.certificate is not None
     current.certificate = encode(certificate.der)
     current.replacing = None  # a replacement is agreed for a given certificate

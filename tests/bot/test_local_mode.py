@@ -100,7 +100,7 @@ async def test_sign_up_and_confirm_in_local_mode_across_two_starts(tmp_path: Pat
     assert {mode(var), mode(var / "outbox")} == {0o700}
 
 
-SAT = ROOT.parent / "shared" / "testdata" / "sat"
+SAT = ROOT / "tests" / "data" / "sat"
 
 
 async def test_a_csd_sent_as_files_from_the_terminal(tmp_path: Path) -> None:

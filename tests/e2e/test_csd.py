@@ -291,21 +291,36 @@ async def test_a_key_of_another_certificate_is_refused(bot: Harness, smtp) -> No
     assert await rows(bot.settings.database_url) == []
 
 
+async def send_certificate(person: Person, cer: bytes) -> Message:
+    """/csd and a .cer alone: what the certificate can tell is said as it arrives."""
+    await person.send("/csd")
+    await person.expect("Envíame como archivos")
+    await person.send_document("CSD.cer", cer)
+    return await person.reply()
+
+
 async def test_an_expired_csd_is_refused_with_its_date(bot: Harness, smtp) -> None:
     ana = bot.person()
     await csd_account(ana, smtp.mailbox)
-    _, answer = await send_csd(
-        ana, sat_file("aaa_csd_expired.cer"), sat_file("aaa_csd_expired.key")
-    )
+    answer = await send_certificate(ana, make_csd(valid_from=datetime(2019, 1, 2, tzinfo=UTC)).cer)
     assert "venció el" in answer.text and "CertiSAT" in answer.text
+    assert "Envíame como archivos" in answer.text  # before any password
     assert await rows(bot.settings.database_url) == []
+
+
+async def test_sats_expired_csd_of_another_rfc_is_refused_as_it_arrives(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await csd_account(ana, smtp.mailbox)
+    answer = await send_certificate(ana, sat_file("aaa_csd_expired.cer"))
+    assert "venció el 17/05/2021" in answer.text  # 2021-05-18 03:54 UTC, in central Mexico
+    assert "contraseña" not in answer.text and "¿Lo reemplazo" not in answer.text
 
 
 async def test_a_csd_not_yet_valid_is_refused(bot: Harness, smtp) -> None:
     ana = bot.person()
     await csd_account(ana, smtp.mailbox)
     later = make_csd(valid_from=datetime.now(UTC) + timedelta(days=3))
-    _, answer = await send_csd(ana, later.cer, later.key)
+    answer = await send_certificate(ana, later.cer)
     assert "aún no está vigente" in answer.text
     assert await rows(bot.settings.database_url) == []
 
@@ -314,7 +329,7 @@ async def test_a_csd_of_another_rfc_names_both(bot: Harness, smtp) -> None:
     ana = bot.person()
     await csd_account(ana, smtp.mailbox)
     theirs = make_csd(rfc="GODE561231GR8", holder="ERNESTO GODINEZ")
-    _, answer = await send_csd(ana, theirs.cer, theirs.key)
+    answer = await send_certificate(ana, theirs.cer)
     assert "GODE561231GR8" in answer.text and SAT_CSD_RFC in answer.text
     assert await rows(bot.settings.database_url) == []
 

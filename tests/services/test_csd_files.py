@@ -32,6 +32,7 @@ from tests.sat_certs import (
     SAT_CSD_VALID_UNTIL,
     SAT_PASSWORD,
     make_csd,
+    make_odd_csd,
     sat_file,
 )
 
@@ -326,3 +327,30 @@ def test_name_without_capital() -> None:
         "ACCEM SERVICIOS EMPRESARIALES"
     )
     assert name_without_capital("ERNESTO GODINEZ") == "ERNESTO GODINEZ"
+
+
+# What SAT never issues to a taxpayer
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        pytest.param({"unique": None}, id="no-x500UniqueIdentifier"),
+        pytest.param({"unique": " / VADA800927DJ3"}, id="only-the-representative"),
+        pytest.param({"holder": "X" * 255}, id="name-longer-than-an-invoice-allows"),
+        pytest.param({"self_signed": True}, id="signed-by-itself"),
+        pytest.param({"ca": True}, id="a-certificate-authority"),
+        pytest.param({"elliptic": True}, id="an-ec-key"),
+    ],
+)
+def test_what_sat_never_issues_is_refused_as_not_from_sat(odd: dict[str, object]) -> None:
+    with pytest.raises(CsdProblem) as refused:
+        read_certificate(make_odd_csd(**odd).cer)  # type: ignore[arg-type]
+    assert refused.value.refusal is Refusal.NOT_FROM_SAT
+
+
+def test_an_ordinary_odd_csd_is_read() -> None:
+    """The same maker with nothing odd gives a certificate that is read (so each case above
+    is refused for its own oddity)."""
+    certificate = read_certificate(make_odd_csd(holder="X" * 254).cer)
+    assert certificate.rfc == "EKU9003173C9" and len(certificate.holder) == 254
