@@ -20,6 +20,7 @@ import base64
 import binascii
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -160,26 +161,33 @@ def read_certificate(data: bytes) -> Certificate:
     and asks SAT whether it was revoked; this bot does not."""
     _refuse_large(data)
     try:
-        if data.lstrip().startswith(b"-----BEGIN"):
-            parsed = x509.load_pem_x509_certificate(data)
-        else:
-            parsed = x509.load_der_x509_certificate(data)
-        certificate = Certificate(
-            der=parsed.public_bytes(serialization.Encoding.DER),
-            serial=_sat_serial(parsed.serial_number),
-            rfc=_rfc(parsed.subject),
-            holder=_attribute(parsed.subject, NameOID.COMMON_NAME) or "",
-            branch=_attribute(parsed.subject, NameOID.ORGANIZATIONAL_UNIT_NAME),
-            valid_from=parsed.not_valid_before_utc,
-            valid_until=parsed.not_valid_after_utc,
-            is_fiel=_looks_like_fiel(parsed),
-        )
-        issued_by_sat = _looks_issued_to_a_taxpayer(parsed, certificate)
+        with warnings.catch_warnings():
+            # cryptography warns of a CN over X.520's 64 characters; SAT's names of companies
+            # may be longer (up to the 254 an invoice allows), and are read all the same.
+            warnings.simplefilter("ignore", UserWarning)
+            return _read_certificate(data)
     except (ValueError, TypeError, UnsupportedAlgorithm):
         # cryptography raises ValueError for anything it cannot parse, a malformed
-        # extension included (read lazily above, hence the whole block).
+        # extension included (read lazily, hence the whole of it).
         raise CsdProblem(Refusal.NOT_A_CERTIFICATE) from None
-    if not issued_by_sat:
+
+
+def _read_certificate(data: bytes) -> Certificate:
+    if data.lstrip().startswith(b"-----BEGIN"):
+        parsed = x509.load_pem_x509_certificate(data)
+    else:
+        parsed = x509.load_der_x509_certificate(data)
+    certificate = Certificate(
+        der=parsed.public_bytes(serialization.Encoding.DER),
+        serial=_sat_serial(parsed.serial_number),
+        rfc=_rfc(parsed.subject),
+        holder=_attribute(parsed.subject, NameOID.COMMON_NAME) or "",
+        branch=_attribute(parsed.subject, NameOID.ORGANIZATIONAL_UNIT_NAME),
+        valid_from=parsed.not_valid_before_utc,
+        valid_until=parsed.not_valid_after_utc,
+        is_fiel=_looks_like_fiel(parsed),
+    )
+    if not _looks_issued_to_a_taxpayer(parsed, certificate):
         raise CsdProblem(Refusal.NOT_FROM_SAT)
     return certificate
 
