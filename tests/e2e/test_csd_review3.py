@@ -172,3 +172,50 @@ async def test_an_ascii_password_and_a_caption_stay_out_of_a_debug_log(
         base64.b64encode(csd.cer).decode()[:40],
     ):
         assert needle not in log, needle
+
+
+async def test_an_english_speaker_gets_english_when_stored_replaced_deleted_and_locked(
+    bot: Harness, smtp
+) -> None:
+    """Held: beyond review 1's upload in English, the stored CSD, the replacement question,
+    the deletion and the lock are said in English, with English buttons and dates."""
+    spanish_first = bot.person()
+    await csd_account(spanish_first, smtp.mailbox)
+    ana = bot.person(user_id=spanish_first.user.id, language_code="en")
+    before = len(ana.bot_messages())  # the same chat: the sign-up was in Spanish
+    await ana.send("/certificate")
+    await ana.send_document("CSD.cer", sat_file("eku_csd.cer"))
+    await ana.send_document("CSD.key", sat_file("eku_csd.key"))
+    await ana.expect("password of your private key")
+    await ana.send(SAT_PASSWORD)
+    await ana.expect("I saved your")
+    await ana.send("/certificate")
+    shown = await ana.expect("This is your")
+    assert "2027-05-18" in shown.text and {"🔄 Replace", "🗑 Delete"} <= set(shown.button_texts())
+    await ana.press("🔄 Replace", shown)
+    renewed = make_csd()
+    await ana.send_document("new.cer", renewed.cer)
+    await ana.send_document("new.key", renewed.key)
+    question = await ana.expect("Shall I replace it")
+    assert {"Yes, replace it", "No, keep the current one"} <= set(question.button_texts())
+    await ana.press("Yes, replace it", question)
+    await ana.expect("password of your private key")
+    for attempt in range(10):
+        await ana.send(f"wrong {attempt}")
+        if "too many tries" in (answer := await ana.reply()).text:
+            break
+    else:
+        raise AssertionError("never locked")
+    assert "min" in answer.text and "/certificate" in answer.text
+    await ana.send("/account")
+    overview = await ana.reply()
+    assert "valid until 2027-05-18" in overview.text, overview.text
+    await ana.send("/cancel")  # the files kept through the lock are dropped
+    await ana.reply()
+    await ana.send("/certificate")
+    await ana.press("🗑 Delete", await ana.expect("This is your"))
+    await ana.press("Yes, delete it", await ana.expect("Shall I delete your CSD"))
+    await ana.expect("I deleted your CSD")
+    spanish = ("Envíame", "Recibí", "Guardé", "contraseña", "¿", "Sí,", "Este es tu")
+    said = [m.text or "" for m in ana.bot_messages()[before:]]
+    assert not [t for t in said if any(s in t for s in spanish)], said
