@@ -173,7 +173,9 @@ def read_certificate(data: bytes) -> Certificate:
 
 
 def _read_certificate(data: bytes) -> Certificate:
-    if data.lstrip().startswith(b"-----BEGIN"):
+    # PEM wherever its block starts: after a byte-order mark, or after the "Bag Attributes"
+    # and "subject=" lines that `openssl pkcs12` writes before it.
+    if b"-----BEGIN" in data:
         parsed = x509.load_pem_x509_certificate(data)
     else:
         parsed = x509.load_der_x509_certificate(data)
@@ -192,6 +194,11 @@ def _read_certificate(data: bytes) -> Certificate:
     return certificate
 
 
+def _invisible(text: str) -> bool:
+    """Control or format characters (NUL, U+202E…), which no name SAT writes holds."""
+    return any(unicodedata.category(c) in ("Cc", "Cf") for c in text)
+
+
 _RFC_SHAPE = re.compile(r"[A-ZÑ&]{3,4}\d{6}[A-Z\d]{3}")
 
 
@@ -201,6 +208,10 @@ def _looks_issued_to_a_taxpayer(parsed: x509.Certificate, certificate: Certifica
     if not _RFC_SHAPE.fullmatch(certificate.rfc):
         return False
     if not certificate.holder or len(certificate.holder) > MAX_HOLDER_LENGTH:
+        return False
+    if certificate.branch is not None and len(certificate.branch) > MAX_HOLDER_LENGTH:
+        return False
+    if any(_invisible(text) for text in (certificate.holder, certificate.branch or "")):
         return False
     public = parsed.public_key()
     if not isinstance(public, rsa.RSAPublicKey):
@@ -281,7 +292,7 @@ def read_key(data: bytes) -> bytes:
     would keep a usable key in the database."""
     _refuse_large(data)
     der = data
-    if data.lstrip().startswith(b"-----BEGIN"):
+    if b"-----BEGIN" in data:  # PEM, wherever its block starts (see _read_certificate)
         match = _PEM_KEY.search(data)
         if match is None:
             raise CsdProblem(Refusal.NOT_A_KEY)

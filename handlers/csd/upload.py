@@ -109,6 +109,12 @@ async def receive_document(update: Update, context: BotContext) -> Step | int | 
     try:
         kind = kind_of(document.file_name, document.mime_type, document.file_size)
         data = await download(document)
+    except CsdProblem as problem:
+        await delete_caption(update, context)
+        await refuse_file(update, context, problem, name)
+        return None
+    await delete_caption(update, context)
+    try:
         if data is None:
             await say_refusal(update, context, Refusal.TOO_LARGE)
             return None
@@ -117,6 +123,16 @@ async def receive_document(update: Update, context: BotContext) -> Step | int | 
         await refuse_file(update, context, problem, name)
         return None  # the same step, its question asked again
     return await after_files(update, context)
+
+
+async def delete_caption(update: Update, context: BotContext) -> None:
+    """A document's caption may hold the key's password («contraseña: …»): the message
+    goes from the chat (once the file is read), and the person is told why."""
+    message = update.effective_message
+    if message is None or not message.caption:
+        return
+    deleted = await delete_quietly(message)
+    await say(update, context, "csd.caption-deleted" if deleted else "csd.caption-not-deleted")
 
 
 async def take_file(update: Update, context: BotContext, kind: FileKind, data: bytes) -> None:

@@ -1,7 +1,8 @@
 """Third outside review of /csd (issue 15): only what matters (a secret left behind, a
 crash, SAT's test CSD refused in a form a person sends it). Each test asserts what a person
-observes; the findings are strict xfails (their reason says what is wrong), so that the fix
-flips them. The others show what held."""
+observes; three findings failed at first (a PEM after a preamble or a BOM refused, a password in a
+document's caption left in the chat, an odd OU or CN crashing the store on PostgreSQL)
+and pass since the fixes; the others show what held."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import base64
 import pytest
 
 from tests.e2e.conftest import Harness
-from tests.e2e.test_csd import csd_account, rows, send_csd
+from tests.e2e.test_csd import csd_account, rows
 from tests.e2e.test_csd_review import start_csd
 from tests.sat_certs import SAT_CSD_SERIAL, SAT_PASSWORD, make_csd, sat_file
 
@@ -52,13 +53,6 @@ BOM = b"\xef\xbb\xbf"  # what Windows' Notepad writes first when it saves "UTF-8
 # SAT's test CSD, in the forms a person sends it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a PEM with text before its block (openssl pkcs12's «Bag Attributes») or a UTF-8 "
-    "BOM is refused as «no es un certificado válido» / «no es una clave privada válida»: "
-    "read_certificate and read_key only take PEM when the file starts with -----BEGIN, "
-    "though cryptography's PEM loader reads both",
-)
 @pytest.mark.parametrize(
     ("before_certificate", "before_key"),
     [
@@ -78,8 +72,7 @@ async def test_sats_test_csd_as_pem_with_a_preamble_is_stored(
     answer = await ana.reply()
     assert "Recibí el certificado" in answer.text, answer.text
     await ana.send_document("csd.key", key)
-    answer = await ana.reply()
-    assert "Recibí la clave privada" in answer.text, answer.text
+    await ana.expect("Recibí la clave privada")
     await ana.expect("contraseña de tu clave privada")
     await ana.send(SAT_PASSWORD)
     assert SAT_CSD_SERIAL in (await ana.expect("Guardé tu")).text
@@ -90,11 +83,6 @@ async def test_sats_test_csd_as_pem_with_a_preamble_is_stored(
 # A secret left in the chat
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a .key sent with the password in its caption stays in the chat: only text and "
-    "captions at the password step are deleted, not a document's caption at the files step",
-)
 async def test_a_key_sent_with_its_password_as_caption_is_deleted(bot: Harness, smtp) -> None:
     ana = bot.person()
     await csd_account(ana, smtp.mailbox)
@@ -119,25 +107,20 @@ async def test_a_key_sent_with_its_password_as_caption_is_deleted(bot: Harness, 
         pytest.param({"holder": "ESCUELA KEMPER\x00URGATE SA DE CV"}, id="nul-in-holder"),
     ],
 )
-async def test_an_odd_branch_or_holder_never_crashes_after_the_password(
-    bot: Harness, smtp, request: pytest.FixtureRequest, database_url: str, odd: dict[str, str]
+async def test_an_odd_branch_or_holder_is_refused_as_it_arrives(
+    bot: Harness, smtp, odd: dict[str, str]
 ) -> None:
-    """An OU longer than the column's 254 characters, or a NUL in the OU or CN, passes every
-    check (only the CN's length is checked) and crashes the INSERT on PostgreSQL: «Algo salió
-    mal» after the password, nothing stored. SQLite stores it."""
-    xfail_on_postgres(
-        request,
-        database_url,
-        "an OU over 254 characters or a NUL in the OU/CN passes the checks and crashes the "
-        "store on PostgreSQL («Algo salió mal» after the password)",
-    )
+    """At first an OU longer than the column's 254 characters, or a NUL in the OU or CN,
+    passed every check and crashed the INSERT on PostgreSQL («Algo salió mal» after the
+    password). No name SAT writes is like that: refused as the certificate arrives."""
     ana = bot.person()
     await csd_account(ana, smtp.mailbox)
     odd_csd = make_csd(**odd)  # type: ignore[arg-type]
-    _, answer = await send_csd(ana, odd_csd.cer, odd_csd.key, odd_csd.password)
-    said = [answer, *await ana.quiet(0.5)]
-    assert not [m.text for m in said if ERROR in (m.text or "")], [m.text for m in said]
-    assert "Guardé tu" in answer.text or "no es uno que el SAT emita" in answer.text, answer.text
+    await start_csd(ana)
+    await ana.send_document("CSD.cer", odd_csd.cer)
+    answer = await ana.reply()
+    assert "no es uno que el SAT emita" in answer.text, answer.text
+    assert ERROR not in answer.text
 
 
 async def test_an_ascii_password_and_a_caption_stay_out_of_a_debug_log(
