@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from services.company_fields import without_capital_regime
+from services.pkcs8 import kdf_rounds
 
 MAX_UPLOAD_BYTES = 64 * 1024  # SAT's .cer is ~1.5 KB and its .key ~1.3 KB
 MAX_HOLDER_LENGTH = 254  # CFDI 4.0's Emisor/@Nombre, which must be the certificate's name
@@ -305,7 +306,8 @@ def read_key(data: bytes) -> bytes:
     except TypeError:
         # "Password was not given but private key is encrypted": what we want, unless its
         # password would take hours to try.
-        if _kdf_rounds(der) <= MAX_KDF_ROUNDS:
+        rounds = kdf_rounds(der)
+        if rounds is not None and rounds <= MAX_KDF_ROUNDS:
             return der
     except (ValueError, UnsupportedAlgorithm):
         pass
@@ -313,53 +315,8 @@ def read_key(data: bytes) -> bytes:
 
 
 # Trying a password runs PBKDF2 as many rounds as the key file says: SAT's use 2048, and
-# a file saying two billion would hold a thread for hours. cryptography does not expose
-# the count, hence the small DER walk below (EncryptedPrivateKeyInfo, RFC 5958 and 8018).
+# a file saying two billion would hold a thread for hours (services/pkcs8.py reads it).
 MAX_KDF_ROUNDS = 1_000_000
-_PBES2 = bytes.fromhex("2a864886f70d01050d")  # 1.2.840.113549.1.5.13
-_PBKDF2 = bytes.fromhex("2a864886f70d01050c")  # 1.2.840.113549.1.5.12
-
-
-def _tlv(data: bytes, at: int) -> tuple[int, int, int]:
-    """The tag, and where the content starts and ends, of the DER element at `at`."""
-    tag, length, at = data[at], data[at + 1], at + 2
-    if length & 0x80:
-        size = length & 0x7F
-        if not 0 < size <= 4:
-            raise ValueError("unsupported DER length")
-        length, at = int.from_bytes(data[at : at + size], "big"), at + size
-    if at + length > len(data):
-        raise ValueError("DER element overruns its data")
-    return tag, at, at + length
-
-
-def _children(data: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
-    found = []
-    while start < end:
-        element = _tlv(data, start)
-        found.append(element)
-        start = element[2]
-    return found
-
-
-def _kdf_rounds(der: bytes) -> int:
-    """PBKDF2's iteration count (PBES2, or PBES1/PKCS#12's `SEQUENCE {salt, count}`); a
-    huge number for any other key derivation (scrypt...), which SAT never uses."""
-    try:
-        _, start, end = _tlv(der, 0)
-        _, start, end = _children(der, start, end)[0]  # AlgorithmIdentifier
-        (_, o_start, o_end), (_, p_start, p_end) = _children(der, start, end)[:2]
-        params = _children(der, p_start, p_end)
-        if der[o_start:o_end] == _PBES2:
-            _, k_start, k_end = params[0]  # keyDerivationFunc
-            (_, o_start, o_end), (_, p_start, p_end) = _children(der, k_start, k_end)[:2]
-            if der[o_start:o_end] != _PBKDF2:
-                return MAX_KDF_ROUNDS + 1
-            params = _children(der, p_start, p_end)
-        tag, c_start, c_end = params[1]  # after the salt
-        return int.from_bytes(der[c_start:c_end], "big") if tag == 0x02 else MAX_KDF_ROUNDS + 1
-    except (ValueError, IndexError):
-        return MAX_KDF_ROUNDS + 1
 
 
 _PROOF = b"cfdi-bot: this key seals for this certificate"
@@ -381,7 +338,7 @@ def check_csd(
     public = x509.load_der_x509_certificate(certificate.der).public_key()
     if not _same_pair(private, public):
         raise CsdProblem(Refusal.KEY_MISMATCH)
-    check_certificate(certificate, rfc=rfc, now=now)
+    _check_dates_and_rfc(certificate, rfc=rfc, now=now)
     left = certificate.valid_until - now
     return Checked(
         certificate=certificate,
@@ -396,6 +353,10 @@ def check_certificate(certificate: Certificate, *, rfc: str, now: datetime) -> N
     the RFC. Raises CsdProblem."""
     if certificate.is_fiel:
         raise CsdProblem(Refusal.IS_FIEL)
+    _check_dates_and_rfc(certificate, rfc=rfc, now=now)
+
+
+def _check_dates_and_rfc(certificate: Certificate, *, rfc: str, now: datetime) -> None:
     if not certificate.valid_from <= now < certificate.valid_until:
         raise CsdProblem(
             Refusal.NOT_YET_VALID if now < certificate.valid_from else Refusal.EXPIRED,
