@@ -13,10 +13,14 @@ import socket
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 
 from bench.parked import measure_parked
 from bench.procs import ROOT, BotProcess
@@ -37,9 +41,9 @@ class Mailbox:
         self.texts: dict[str, str] = {}
         self.arrived = asyncio.Event()
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        body = message.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default, _class=EmailMessage)
+        body = message.get_body(preferencelist=("plain",))
         for address in envelope.rcpt_tos:
             self.texts[address] = body.get_content() if body else ""
         self.loop.call_soon_threadsafe(self.arrived.set)
@@ -63,7 +67,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-async def drive(name, process: BotProcess, script, people, play) -> dict:  # type: ignore[no-untyped-def]
+async def drive(
+    name: str,
+    process: BotProcess,
+    script: list[str],
+    people: list[Person],
+    play: Callable[[Run, Person, int], Awaitable[None]],
+) -> dict[str, Any]:
     await process.start(script)
     before = process.usage()
     loop = asyncio.get_running_loop()
@@ -108,7 +118,9 @@ def hash_seconds() -> float:
     return statistics.median(timings)
 
 
-async def database_url(kind: str, workdir: Path):  # type: ignore[no-untyped-def]
+async def database_url(
+    kind: str, workdir: Path
+) -> tuple[str, Callable[[], Awaitable[None]] | None]:
     if kind == "sqlite":
         return f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}", None
     import asyncpg

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from emulator import Person
 
@@ -29,7 +31,18 @@ class Run:
     finished: int = 0
 
 
-async def act(run: Run, person: Person, step: str, action, expect: str | None, hashes=False):  # type: ignore[no-untyped-def]
+class Inbox(Protocol):
+    async def for_address(self, address: str) -> str: ...
+
+
+async def act(
+    run: Run,
+    person: Person,
+    step: str,
+    action: Awaitable[object],
+    expect: str | None,
+    hashes: bool = False,
+) -> None:
     """Do one thing as the person, time the first reply, then wait for `expect`."""
     if run.pause:
         await asyncio.sleep(random.uniform(0, 2 * run.pause))
@@ -42,7 +55,7 @@ async def act(run: Run, person: Person, step: str, action, expect: str | None, h
         await person.expect(expect, timeout=120)
 
 
-async def onboard(run: Run, person: Person, number: int, mailbox) -> None:  # type: ignore[no-untyped-def]
+async def onboard(run: Run, person: Person, number: int, mailbox: Inbox) -> None:
     """Sign-up, confirmation with the emailed code, and the company form."""
     email = f"persona{number}@example.mx"
     steps = [
@@ -56,7 +69,9 @@ async def onboard(run: Run, person: Person, number: int, mailbox) -> None:  # ty
     for step, action, expect, hashes in steps:
         await act(run, person, step, action(), expect, hashes)
     message = await mailbox.for_address(email)
-    code = CODE.search(message).group(1)  # type: ignore[union-attr]
+    found = CODE.search(message)
+    assert found is not None, f"no confirmation code in {message!r}"
+    code = found.group(1)
     await act(run, person, "code", person.send(code), "Felicidades")
     company = [
         ("/empresa", lambda: person.send("/empresa"), "datos fiscales"),

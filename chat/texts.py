@@ -50,16 +50,16 @@ class Catalog:
         short = (code or "").split("-")[0].lower()
         return short if short in self.languages else DEFAULT_LANGUAGE
 
-    def text(self, language: str, key: str, **values: object) -> Html:
+    def _template(self, language: str, key: str) -> str:
         catalog = self.languages.get(language) or self.languages[DEFAULT_LANGUAGE]
-        template = catalog.get(key) or self.languages[DEFAULT_LANGUAGE][key]
+        return catalog.get(key) or self.languages[DEFAULT_LANGUAGE][key]
+
+    def text(self, language: str, key: str, **values: object) -> Html:
         given = {**self.constants, **values}
         safe = {name: v if isinstance(v, Html) else escape(str(v)) for name, v in given.items()}
-        return Html(template.format_map(safe))
+        return Html(self._template(language, key).format_map(safe))
 
     def label(self, language: str, key: str, **values: object) -> str:
         """A button's text: plain, so its values are not HTML-escaped (a button shows
         «KEMPER & HIJOS» as written, not «KEMPER &amp; HIJOS»)."""
-        catalog = self.languages.get(language) or self.languages[DEFAULT_LANGUAGE]
-        template = catalog.get(key) or self.languages[DEFAULT_LANGUAGE][key]
-        return template.format_map({**self.constants, **values})
+        return self._template(language, key).format_map({**self.constants, **values})

@@ -46,7 +46,7 @@ async def receive_delete_word(update: Update, context: BotContext) -> Step | int
     # another chat's memory (the chat that signed up keeps it for /reenviar).
     leave_flow(context)
     context.chat.signup_email = None
-    forget_address(context, deleted, account_id)
+    forget_account(context, deleted, account_id)
     await say(update, context, "account.deleted")
     return finish(context)
 
@@ -55,7 +55,7 @@ def delete_word(update: Update, context: BotContext) -> str:
     return str(context.text(update, "account.delete-word"))
 
 
-def forget_address(context: BotContext, email: str, account_id: int) -> None:
+def forget_account(context: BotContext, email: str, account_id: int) -> None:
     """Every chat that remembers `email` outside a flow forgets it, and a CSD's files sent
     for the account in another chat are dropped; each is written back to the database at
     once (the chats of this process: another process keeps its own until that chat writes
