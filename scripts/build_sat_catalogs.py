@@ -11,6 +11,12 @@ A copy that lacks the two largest files (cfdi_40_codigos_postales.sql and
 cfdi_40_colonias.sql, over 4 MiB) can take them from the catalogs database that the
 satcfdi wheel ships, built from the same workbook: `--satcfdi satcfdi-26.10.1-py3-none-any.whl`
 (`pip download --no-deps satcfdi==26.10.1`). SOURCE.md says which file came from where.
+
+SAT's January 2026 change of 93 postal codes' municipio (15 municipios created) is applied
+from `--moves` (by default ../shared/data/sat/c_CodigoPostal-moves-2026.tsv beside the
+clone): a row moves only where the source still gives it the municipio the file says it had
+before; any other row stops the build. The moves are shipped too, as the bot still accepts
+the former municipio's name for those codes (older Constancias print it).
 The output depends only on the inputs: running it twice writes the same bytes.
 """
 
@@ -32,8 +38,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).resolve().parents[1] / "services" / "data" / "sat"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "services" / "data" / "sat"
+MOVES_NAME = "c_CodigoPostal-moves-2026.tsv"
+MOVES = ROOT.parent / "shared" / "data" / "sat" / MOVES_NAME
+MOVES_HEADER = "cp\testado\tmunicipio_before\tmunicipio_after"
 REPOSITORY = "https://github.com/phpcfdi/resources-sat-catalogs"
+# Where the moves come from (../shared/data/sat/README.md): SAT's workbooks diffed.
+DIFFS_REPOSITORY = "https://github.com/phillipmex/latam-gov-diffs"
+DIFFS_PATH = "diffs/catcfdi/2024-12-04-a4b88178__2026-09-03-a5ce7a60.jsonl"
+DIFFS_COMMIT = "947cd7292f59149527b788f9ad38452daf7db886"
 # SAT's c_CodigoPostal repeats 00000 for 29 states: a placeholder, not a place.
 PLACEHOLDER_POSTAL_CODE = "00000"
 TABLES = {
@@ -123,6 +137,46 @@ def colonia_lines(rows: Iterable[Row], postal_codes: set[str]) -> list[str]:
     return [f"{cp}\t{code}\t{name}" for cp, _, name, code in sorted(kept)]
 
 
+@dataclass(frozen=True)
+class Move:
+    """A postal code whose municipio SAT changed: `before` empty where it gave none."""
+
+    code: str
+    state: str
+    before: str
+    after: str
+
+
+def read_moves(text: str) -> list[Move]:
+    header, *rows = text.splitlines()
+    if header != MOVES_HEADER:
+        raise SystemExit(f"the moves file's header is {header!r}, not {MOVES_HEADER!r}")
+    return [Move(*row.split("\t")) for row in rows]
+
+
+def moves_text(moves: list[Move]) -> str:
+    rows = (f"{m.code}\t{m.state}\t{m.before}\t{m.after}" for m in moves)
+    return "\n".join([MOVES_HEADER, *rows]) + "\n"
+
+
+def apply_moves(cp_lines: list[str], moves: Iterable[Move]) -> list[str]:
+    """The postal-code lines with each move applied; a line that no longer says what the
+    move expects before it (the source changed, or already carries the move) stops the
+    build rather than be overwritten unseen."""
+    at = {line[:5]: index for index, line in enumerate(cp_lines)}
+    moved = list(cp_lines)
+    for move in moves:
+        expected = f"{move.code}\t{move.state}\t{move.before}"
+        found = cp_lines[at[move.code]] if move.code in at else None
+        if found != expected:
+            raise SystemExit(
+                f"c_CodigoPostal {move.code}: the moves expect {expected!r}, the source "
+                f"gives {found!r}; check the moves against the source before building"
+            )
+        moved[at[move.code]] = f"{move.code}\t{move.state}\t{move.after}"
+    return moved
+
+
 def json_text(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, indent=0) + "\n"
 
@@ -205,7 +259,7 @@ def sha256(path: Path) -> str:
 # --- the shipped files -------------------------------------------------------------------
 
 
-def build(source: Phpcfdi, satcfdi: Path | None) -> dict[str, bytes]:
+def build(source: Phpcfdi, satcfdi: Path | None, moves_file: Path = MOVES) -> dict[str, bytes]:
     head, as_of = source.commit()
     rows: dict[str, list[Row]] = {}
     origin: dict[str, str] = {}
@@ -225,7 +279,8 @@ def build(source: Phpcfdi, satcfdi: Path | None) -> dict[str, bytes]:
     regime_rows = regimes(rows["regimes"], as_of)
     state_names = states(rows["states"], as_of)
     municipality_names = municipalities(rows["municipalities"], state_names, as_of)
-    cp_lines = postal_code_lines(rows["postal_codes"], state_names, as_of)
+    moves = read_moves(moves_file.read_text(encoding="utf-8"))
+    cp_lines = apply_moves(postal_code_lines(rows["postal_codes"], state_names, as_of), moves)
     colonias = colonia_lines(rows["colonias"], {line[:5] for line in cp_lines})
     missing = {
         f"{state}-{municipality}"
@@ -249,17 +304,15 @@ def build(source: Phpcfdi, satcfdi: Path | None) -> dict[str, bytes]:
         for r in rows["municipalities"]
         if r["vigencia_desde"] == newest_from
     }
-    counts.update(newest_count=len(newest))
+    counts.update(newest_count=len(newest), moves=len(moves))
     note = ""
     if satcfdi is not None and "postal_codes" in from_satcfdi:
-        used = {line[6:].replace("\t", "-") for line in cp_lines}
-        unused = sorted(name for key, name in newest.items() if key not in used)
         note = SATCFDI_NOTE.format(
             wheel=f"{satcfdi.name}\n(sha256 {sha256(satcfdi)})",
             colonias_changed=source.commit("database/data/cfdi_40_colonias.sql")[1],
             postal_codes_changed=source.commit("database/data/cfdi_40_codigos_postales.sql")[1],
             newest_from=newest_from,
-            unused_names=", ".join(unused) or "none",
+            newest_names=", ".join(sorted(newest.values())),
         )
     return {
         "c_RegimenFiscal.json": json_text(regime_rows).encode(),
@@ -267,6 +320,7 @@ def build(source: Phpcfdi, satcfdi: Path | None) -> dict[str, bytes]:
         "c_Municipio.json": json_text(municipality_names).encode(),
         "c_CodigoPostal.tsv.gz": gzip_bytes(cp_lines),
         "c_Colonia.tsv.gz": gzip_bytes(colonias),
+        MOVES_NAME: moves_text(moves).encode(),
         "SOURCE.md": source_md(
             head, as_of, origin, counts, newest_from, note, release(source)
         ).encode(),
@@ -296,13 +350,26 @@ brought a change from SAT. The newest rows are {newest_count} municipios in forc
   from {origin_postal_codes}.
 - `c_Colonia.tsv.gz`: {colonias} colonias of {colonia_postal_codes} postal codes (postal
   code, SAT code, name); from {origin_colonias}.
+- `c_CodigoPostal-moves-2026.tsv`: the {moves} postal codes whose municipio SAT changed
+  when it created the municipios in force from {newest_from} (code, estado, municipio
+  before, empty where SAT gave none, and after), applied to `c_CodigoPostal.tsv.gz` where
+  the source still gave the municipio before (any other row stops the build), and shipped
+  because the bot still accepts the former municipio's name for those codes. SAT's codes
+  and names are kept where INEGI's differ (SAT calls GRO-084 "Ñuu Savi" and GRO-085
+  "Santa Cruz del Rincón"): invoices are validated by code. From the public repository
+  [phillipmex/latam-gov-diffs]({diffs}), which commits the differences between SAT's
+  official workbooks: `{diffs_path}`
+  at commit `{diffs_commit}`, comparing `catCFDI_V_4_20241204.xls`
+  (sha256 a4b88178fd0261be…) with `catCFDI_V_4_20260903.xls` (sha256 a5ce7a602726f08a…);
+  only `c_municipio` changed in those rows.
 {note}
 Rebuild (the same inputs give the same bytes):
 
     git clone {repository}
     pip download --no-deps satcfdi==26.10.1   # only if the clone lacks a file
     python scripts/build_sat_catalogs.py resources-sat-catalogs --rev {head_short} \\
-        --satcfdi satcfdi-26.10.1-py3-none-any.whl
+        --satcfdi satcfdi-26.10.1-py3-none-any.whl \\
+        --moves {moves_file}
 """
 
 SATCFDI_NOTE = """
@@ -310,10 +377,10 @@ The copy of phpcfdi's repository this was built from lacked its two largest file
 (`cfdi_40_codigos_postales.sql`, `cfdi_40_colonias.sql`), so those two came from the
 catalogs database in {wheel}.
 phpcfdi's history dates SAT's last change of each: colonias
-{colonias_changed}, postal codes {postal_codes_changed}. No postal code of that wheel
-points at the municipios in force from {newest_from} ({unused_names}): its c_CodigoPostal
-predates that change, so a postal code that moved to one of them still gives its former
-municipio. Rebuilding from a full clone fixes that.
+{colonias_changed}, postal codes {postal_codes_changed}. That wheel's c_CodigoPostal
+predates the municipios in force from {newest_from}
+({newest_names}):
+the moves above bring its postal codes to them.
 """
 
 
@@ -334,6 +401,10 @@ def source_md(
         as_of=as_of,
         newest_from=newest_from,
         note=note,
+        diffs=DIFFS_REPOSITORY,
+        diffs_path=DIFFS_PATH,
+        diffs_commit=DIFFS_COMMIT,
+        moves_file=f"../shared/data/sat/{MOVES_NAME}",
         **{f"origin_{key}": value for key, value in origin.items()},
         **counts,
     )
@@ -344,9 +415,11 @@ def main() -> None:
     parser.add_argument("phpcfdi", type=Path, help="clone or bare mirror of resources-sat-catalogs")
     parser.add_argument("--rev", default="HEAD", help="commit to read (HEAD)")
     parser.add_argument("--satcfdi", type=Path, help="satcfdi wheel, for files the clone lacks")
+    parser.add_argument("--moves", type=Path, default=MOVES, help=f"({MOVES})")
     parser.add_argument("--out", type=Path, default=OUT)
     arguments = parser.parse_args()
-    files = build(Phpcfdi(arguments.phpcfdi, arguments.rev), arguments.satcfdi)
+    source = Phpcfdi(arguments.phpcfdi, arguments.rev)
+    files = build(source, arguments.satcfdi, arguments.moves)
     arguments.out.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():
         (arguments.out / name).write_bytes(content)

@@ -113,6 +113,36 @@ def test_colonias_are_grouped_by_postal_code_and_sorted_as_read() -> None:
     ]
 
 
+MOVES = build.read_moves(
+    "cp\testado\tmunicipio_before\tmunicipio_after\n21850\tBCN\t002\t007\n22937\tBCN\t\t006\n"
+)
+LINES = ["21100\tBCN\t002", "21850\tBCN\t002", "22937\tBCN\t"]
+
+
+def test_the_moves_apply_where_the_source_still_gives_the_municipio_before() -> None:
+    assert build.apply_moves(LINES, MOVES) == [
+        "21100\tBCN\t002",
+        "21850\tBCN\t007",
+        "22937\tBCN\t006",
+    ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        ["21850\tBCN\t001", "22937\tBCN\t"],  # another municipio before
+        ["21850\tBCN\t007", "22937\tBCN\t"],  # already moved: the source changed
+        ["21850\tSON\t002", "22937\tBCN\t"],  # another estado
+        ["22937\tBCN\t"],  # the postal code is gone
+    ],
+)
+def test_a_postal_code_that_differs_from_what_the_moves_expect_stops_the_build(
+    source: list[str],
+) -> None:
+    with pytest.raises(SystemExit, match="21850"):
+        build.apply_moves(source, MOVES)
+
+
 def test_compressed_files_do_not_depend_on_when_they_were_written() -> None:
     first = build.gzip_bytes(["a", "b"])
     assert first == build.gzip_bytes(["a", "b"])
@@ -149,6 +179,15 @@ def test_shipped_files_agree_with_each_other_and_with_source_md() -> None:
     ]:
         assert re.search(rf"\b{count} {what}", source), what
     assert re.search(r"commit `[0-9a-f]{40}`", source)
+    moves = build.read_moves((SHIPPED / build.MOVES_NAME).read_text(encoding="utf-8"))
+    assert re.search(rf"\b{len(moves)} postal codes whose municipio SAT changed", source)
+    place = {cp: (state, m) for cp, state, m in postal}
+    assert all(place[m.code] == (m.state, m.after) for m in moves)
+
+
+@pytest.mark.skipif(not build.MOVES.exists(), reason=f"{build.MOVES} not beside the clone")
+def test_the_shipped_moves_are_the_shared_ones() -> None:
+    assert (SHIPPED / build.MOVES_NAME).read_bytes() == build.MOVES.read_bytes()
 
 
 @pytest.mark.skipif(
@@ -156,7 +195,8 @@ def test_shipped_files_agree_with_each_other_and_with_source_md() -> None:
     reason="SAT_CATALOGS_SOURCE (a clone of phpcfdi/resources-sat-catalogs) not given",
 )
 def test_the_script_rebuilds_the_shipped_files_byte_for_byte() -> None:
-    """SAT_CATALOGS_SOURCE=<clone> [SAT_CATALOGS_SATCFDI=<satcfdi wheel>] pytest ..."""
+    """SAT_CATALOGS_SOURCE=<clone> [SAT_CATALOGS_SATCFDI=<satcfdi wheel>] pytest ...; the
+    moves come from ../shared beside the clone."""
     source = Path(os.environ["SAT_CATALOGS_SOURCE"])
     head = re.search(r"commit `([0-9a-f]{40})`", (SHIPPED / "SOURCE.md").read_text())
     assert head
