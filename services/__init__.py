@@ -62,6 +62,7 @@ def build_services(
 ) -> Services:
     links = BotLinks()
     passwords = PasswordHasher()
+    catalogs = SatCatalogs()
     accounts = AccountService(
         sessions=sessions,
         policy=AccountPolicy(code_ttl=code_ttl),
@@ -73,7 +74,7 @@ def build_services(
         accounts=accounts,
         passwords=passwords,
         signin=SignInService(sessions=sessions, passwords=passwords, idle_timeout=session_idle),
-        companies=CompanyService(sessions=sessions, idle_timeout=session_idle),
+        companies=CompanyService(sessions=sessions, idle_timeout=session_idle, catalogs=catalogs),
         human_check=HumanCheckService(sessions=sessions),
         reset=ResetService(
             sessions=sessions,
@@ -98,6 +99,7 @@ def build_services(
         csd=CsdService(sessions=sessions, box=box, outbox=outbox, mail_ready=mail_ready),
         human_check_on_signup=human_check_on_signup,
         admins=admins,
+        catalogs=catalogs,
         links=links,
         operator=operator or Operator(),
     )

@@ -46,6 +46,9 @@ class PostalCode:
     state: str
     municipality: str | None  # None: SAT gives this code no municipio (a range filler)
     municipality_code: str | None = None
+    # The municipio SAT gave the code before its January 2026 change (older Constancias
+    # still print it); None for the other codes.
+    former_municipality_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,14 +172,13 @@ class SatCatalogs:
                 places.append(index[pair])
         return codes, places, pairs
 
-    def has_postal_codes(self, state_code: str, municipality_code: str) -> bool:
-        """Whether any shipped postal code names this municipio: the municipios SAT added
-        after the postal-code file was made (SOURCE.md) are named by none yet."""
-        return (state_code, municipality_code) in self._postal_code_places
-
     @cached_property
-    def _postal_code_places(self) -> frozenset[tuple[str, str]]:
-        return frozenset(self._postal_codes[2])
+    def _former_municipalities(self) -> dict[str, str]:
+        """Postal code to the municipio SAT gave it before moving it to one created in
+        January 2026 (the moves the build applied, shipped beside the catalogs)."""
+        path = self._directory / "c_CodigoPostal-moves-2026.tsv"
+        rows = (line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:])
+        return {code: before for code, _, before, _ in rows if before}
 
     def postal_code_count(self) -> int:
         return len(self._postal_codes[0])
@@ -197,6 +199,7 @@ class SatCatalogs:
             state=self.states[state],
             municipality=self.municipality(state, municipality) if municipality else None,
             municipality_code=municipality or None,
+            former_municipality_code=self._former_municipalities.get(code),
         )
 
     @cached_property
@@ -236,3 +239,4 @@ class SatCatalogs:
     def preload(self) -> None:
         """Load everything now (in a worker thread at start), not on a person's message."""
         _ = self.regimes, self.states, self._municipalities, self._postal_codes, self._colonias
+        _ = self._former_municipalities

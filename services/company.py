@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services import funnel
+from services.catalogs import SatCatalogs
+from services.company_fields import municipality_code
 from services.signin import still_good
 from services.validation import has_hidden_characters
 from storage import repositories
@@ -34,6 +36,10 @@ class CompanyData(BaseModel):
     # The estado before the municipio: the municipio is chosen from the estado's.
     estado: str = Field(min_length=1, max_length=100)
     municipio: str = Field(min_length=1, max_length=100)
+    # SAT's c_Municipio code (within the estado): the form always keeps it; a row saved
+    # before it was kept gets it from its municipio and postal code when read (None when
+    # the form would not take that pair today: then the municipio is asked again).
+    municipio_clave: str | None = Field(default=None, pattern=r"^[0-9]{3}$")
     telefono: str = Field(pattern=r"^[0-9]{10}$")
     correo_contacto: EmailStr
     # CFDI 4.0's LugarExpedicion: the postal code invoices are issued from (the domicilio
@@ -52,19 +58,31 @@ class CompanyData(BaseModel):
 
 # Every value stored, in the model's order.
 STORED = tuple(CompanyData.model_fields)
-# Values that come with another field's answer instead of being asked: the colonia's code.
-COMPANIONS = frozenset({"colonia_clave"})
+# Values that come with another field's answer instead of being asked, by that field: the
+# SAT codes of the colonia (None for one SAT does not list) and of the municipio (always
+# known for a municipio taken today: without it, the municipio is asked again).
+COMPANIONS = {"colonia_clave": "colonia", "municipio_clave": "municipio"}
+ALWAYS_CODED = frozenset({"municipio_clave"})
 # The fields asked, in the model's order, which is the order the form asks and shows them in.
 FIELDS = tuple(name for name in STORED if name not in COMPANIONS)
 
 
-def missing_values(values: dict[str, object]) -> set[str]:
-    """The fields a stored row lacks (one saved before the field existed): asked again."""
+def missing_values(values: Mapping[str, object]) -> set[str]:
+    """The fields a stored row lacks (one saved before the field existed, or whose SAT
+    code could not be found): asked again."""
     return {
         name
         for name in FIELDS
         if values.get(name) is None and CompanyData.model_fields[name].is_required()
-    }
+    } | {COMPANIONS[name] for name in ALWAYS_CODED if values.get(name) is None}
+
+
+def unanswered(values: Mapping[str, object]) -> list[str]:
+    """The fields the form still has to ask, in order: those without an answer, and those
+    answered without the SAT code that must come with it (a draft begun before it was
+    kept)."""
+    lacking = {COMPANIONS[name] for name in ALWAYS_CODED if values.get(name) is None}
+    return [name for name in FIELDS if name not in values or name in lacking]
 
 
 class CompanyService:
@@ -74,8 +92,10 @@ class CompanyService:
         sessions: async_sessionmaker[AsyncSession],
         idle_timeout: timedelta = timedelta(hours=24),
         clock: Callable[[], datetime] = utcnow,
+        catalogs: SatCatalogs | None = None,
     ) -> None:
         self._sessions = sessions
+        self._catalogs = catalogs or SatCatalogs()
         self._idle_timeout = idle_timeout  # the sign-in's (SESSION_IDLE_HOURS)
         self._now = clock
 
@@ -84,8 +104,13 @@ class CompanyService:
             company = await repositories.get_company(session=session, account_id=account_id)
             if company is None:
                 return None
-            # Not validated again: a row saved before a rule was added must still open.
-            return CompanyData.model_construct(**{name: getattr(company, name) for name in STORED})
+            values = {name: getattr(company, name) for name in STORED}
+        if values["municipio_clave"] is None:  # saved before the code was kept
+            values["municipio_clave"] = municipality_code(
+                company.codigo_postal, company.municipio, self._catalogs
+            )
+        # Not validated again: a row saved before a rule was added must still open.
+        return CompanyData.model_construct(**values)
 
     async def save(self, account_id: int, data: CompanyData) -> None:
         async with self._sessions() as session, session.begin():

@@ -147,10 +147,13 @@ def check_state_fits(state: str, postal_code: PostalCode) -> None:
         )
 
 
-def parse_municipality(text: str, postal_code: PostalCode, catalogs: SatCatalogs) -> str:
-    """SAT's name of the municipio typed, which must be in the postal code's estado, and be
-    the postal code's own municipio when SAT gives it one (or one newer than the shipped
-    postal codes)."""
+def parse_municipality(
+    text: str, postal_code: PostalCode, catalogs: SatCatalogs
+) -> tuple[str, str]:
+    """SAT's name of the municipio typed and the SAT code to keep: it must be in the postal
+    code's estado, and be the postal code's own municipio when SAT gives it one. For a code
+    SAT moved to a municipio created in January 2026, the former municipio is taken too
+    (older Constancias still print it), with the code of the one in force."""
     value = _visible(text)
     if not folded(value):
         raise Invalid("company.municipio-empty")
@@ -158,17 +161,27 @@ def parse_municipality(text: str, postal_code: PostalCode, catalogs: SatCatalogs
     if found is None:
         raise Invalid("company.municipio-unknown", state=postal_code.state)
     code, name = found
-    # A municipio no shipped postal code names yet (SAT's 2026 additions, such as San
-    # Quintín) is taken in the code's estado: the postal codes that moved to it still
-    # give their former municipio in the shipped file (see services/data/sat/SOURCE.md).
-    newer = not catalogs.has_postal_codes(postal_code.state_code, code)
-    if postal_code.municipality_code and code != postal_code.municipality_code and not newer:
+    if postal_code.municipality_code is None:  # SAT gives none: any of the estado's
+        return name, code
+    if code not in (postal_code.municipality_code, postal_code.former_municipality_code):
         raise Invalid(
             "company.municipio-not-of-postal-code",
             code=postal_code.code,
             municipio=postal_code.municipality or "",
         )
-    return name
+    return name, postal_code.municipality_code
+
+
+def municipality_code(postal_code: str, municipio: str, catalogs: SatCatalogs) -> str | None:
+    """The SAT code of a municipio stored by name (before its code was kept), when the
+    form would take that name for that postal code today; None when it would not."""
+    place = catalogs.postal_code(postal_code)
+    if place is None:
+        return None
+    try:
+        return parse_municipality(municipio, place, catalogs)[1]
+    except Invalid:
+        return None
 
 
 def match_colonia(text: str, postal_code: str, catalogs: SatCatalogs) -> tuple[str, str | None]:

@@ -183,6 +183,8 @@ class Company(Base):
     colonia: Mapped[str] = mapped_column(String(100))
     colonia_clave: Mapped[str | None] = mapped_column(String(4), nullable=True)
     municipio: Mapped[str] = mapped_column(String(100))
+    # SAT's c_Municipio code; NULL in rows saved before it was kept (read from the name).
+    municipio_clave: Mapped[str | None] = mapped_column(String(3), nullable=True)
     estado: Mapped[str] = mapped_column(String(100))
     telefono: Mapped[str] = mapped_column(String(10))
     correo_contacto: Mapped[str] = mapped_column(String(254))

@@ -19,7 +19,7 @@ from chat.reasons import REASONS, say_reason
 from handlers.company.form import Step, draft, person_of, person_text, show_summary
 from services import company_fields as check
 from services.catalogs import PostalCode
-from services.company import FIELDS, CompanyData
+from services.company import CompanyData, unanswered
 from services.validation import Invalid, parse_email
 
 Parser = Callable[[str, BotContext], str]
@@ -57,7 +57,7 @@ async def ask_field(update: Update, context: BotContext, field: FormField) -> St
 async def advance(update: Update, context: BotContext) -> Step:
     """The next field without a value, or the summary when all have one."""
     current = draft(context)
-    missing = [name for name in FIELDS if name not in current.values]
+    missing = unanswered(current.values)
     if not missing:
         return await show_summary(update, context)
     return await ask_field(update, context, field_named(missing[0]))
@@ -137,10 +137,6 @@ def state_name(text: str, context: BotContext) -> str:
     name = check.parse_state(text, context.services.catalogs)
     check.check_state_fits(name, postal_code_of(context))
     return name
-
-
-def municipality_name(text: str, context: BotContext) -> str:
-    return check.parse_municipality(text, postal_code_of(context), context.services.catalogs)
 
 
 def phone(text: str, _: BotContext) -> str:
@@ -235,11 +231,15 @@ async def receive_postal_code(update: Update, context: BotContext) -> Step:
     current.values["codigo_postal"] = found.code
     # What belongs to the code is asked again for the new one; so is the lugar de
     # expedición, when it was the domicilio's code.
-    for name in ("municipio", "estado", "colonia", "colonia_clave"):
+    for name in ("municipio", "municipio_clave", "estado", "colonia", "colonia_clave"):
         current.values.pop(name, None)
     if before and current.values.get("lugar_expedicion") == before:
         current.values.pop("lugar_expedicion")
-    current.proposed_place = {"estado": found.state, "municipio": found.municipality}
+    current.proposed_place = {
+        "estado": found.state,
+        "municipio": found.municipality,
+        "municipio_clave": found.municipality_code,
+    }
     if found.municipality:
         place = f"{found.municipality}, {found.state}"
         await ask(
@@ -324,6 +324,23 @@ async def choose_colonia(update: Update, context: BotContext) -> Step:
     return await accept(update, context, field, found.name)
 
 
+async def receive_municipio(update: Update, context: BotContext) -> Step:
+    """A municipio typed: SAT's name, kept with SAT's code, when it fits the postal code."""
+    return await take_municipio(update, context, typed(update))
+
+
+async def take_municipio(update: Update, context: BotContext, text: str) -> Step:
+    field = field_at(Step.MUNICIPIO)
+    try:
+        name, code = check.parse_municipality(
+            text, postal_code_of(context), context.services.catalogs
+        )
+    except Invalid as error:
+        return await refuse(update, context, error, field)
+    draft(context).values["municipio_clave"] = code
+    return await accept(update, context, field, name)
+
+
 async def choose_municipio(update: Update, context: BotContext) -> Step:
     """A municipio tapped (read as if typed: it must fit the postal code), or another page."""
     field = field_at(Step.MUNICIPIO)
@@ -338,7 +355,7 @@ async def choose_municipio(update: Update, context: BotContext) -> Step:
     name = context.services.catalogs.municipality(scope, choice) if scope == state else None
     if name is None:  # a button of an earlier estado's list
         return await ask_field(update, context, field)
-    return await take(update, context, field, name)
+    return await take_municipio(update, context, name)
 
 
 async def same_place_of_issue(update: Update, context: BotContext) -> Step:
@@ -436,7 +453,7 @@ FORM_FIELDS = (
         Step.MUNICIPIO,
         "company.ask-municipio",
         keyboard="municipios",
-        parse=municipality_name,
+        receive=receive_municipio,
         details=municipio_choices,
     ),
     FormField("telefono", Step.TELEFONO, "company.ask-telefono", parse=phone),

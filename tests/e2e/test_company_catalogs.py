@@ -193,6 +193,49 @@ async def test_a_postal_code_without_municipio_asks_it_from_buttons_and_a_branch
     assert (company.colonia, company.colonia_clave) == ("Centro", None)
 
 
+async def test_a_postal_code_sat_moved_in_2026_proposes_its_new_municipio_and_keeps_its_code(
+    bot: Harness, smtp
+) -> None:
+    ana = await at_postal_code(bot, smtp)
+    await ana.send("80450")  # Culiacán's until SAT created ElDorado in January 2026
+    await ana.expect("80450 corresponde a ElDorado, Sinaloa")
+    await ana.press("Sí, es correcto")
+    await ana.send("Insurgentes Sur")
+    await ana.send("123")
+    await ana.press("Omitir")
+    await ana.press("Aviación")
+    await to_summary(ana)
+    summary = await ana.expect("Revisa los datos")
+    assert "Municipio o alcaldía: ElDorado" in summary.text
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    [company] = await companies_in(bot.settings.database_url)
+    assert (company.municipio, company.municipio_clave) == ("ElDorado", "019")
+
+
+async def test_a_new_municipio_for_a_postal_code_of_another_is_refused_naming_it(
+    bot: Harness, smtp
+) -> None:
+    ana = await at_postal_code(bot, smtp)
+    await ana.send("80000")
+    await ana.expect("Culiacán, Sinaloa")
+    await ana.press("No")
+    await ana.send("Obregón")
+    await ana.send("1")
+    await ana.press("Omitir")
+    await ana.send("Centro")
+    await ana.expect("estado")
+    await ana.send("Sinaloa")
+    await ana.expect("municipio o alcaldía de Sinaloa")
+    await ana.send("Eldorado")
+    assert "80000 es del municipio Culiacán" in (await ana.reply()).text
+    await ana.expect("municipio")
+    await ana.send("culiacan")
+    await to_summary(ana)
+    summary = await ana.expect("Revisa los datos")
+    assert "Municipio o alcaldía: Culiacán" in summary.text
+
+
 async def test_colonias_come_in_pages_and_a_stale_or_forged_page_does_no_harm(
     bot: Harness, smtp
 ) -> None:
@@ -324,3 +367,4 @@ async def test_data_saved_before_the_lugar_de_expedicion_asks_it_at_the_next_emp
     await ana.expect("guardados")
     [company] = await companies_in(bot.settings.database_url)
     assert company.lugar_expedicion == "06600" and company.calle == "Reforma"
+    assert company.municipio_clave == "015"  # found from its name and postal code

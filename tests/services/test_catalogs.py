@@ -74,6 +74,22 @@ def test_postal_code_gives_estado_and_municipio_with_their_codes() -> None:
     assert catalogs.postal_code_count() > 95_000
 
 
+def test_postal_codes_sat_moved_in_2026_name_their_new_municipio_and_the_former_one() -> None:
+    """SAT's GRO codes follow its own names (41524: Ñuu Savi), not INEGI's."""
+    for code, state, now, before in [
+        ("80450", "SIN", "ElDorado", "006"),
+        ("78421", "SLP", "Villa de Pozos", "028"),
+        ("21850", "BCN", "San Felipe", "002"),
+        ("41524", "GRO", "Ñuu Savi", "041"),
+        ("22937", "BCN", "San Quintin", None),  # SAT gave it no municipio before
+    ]:
+        found = catalogs.postal_code(code)
+        assert found is not None and (found.state_code, found.municipality) == (state, now)
+        assert found.former_municipality_code == before
+    unmoved = catalogs.postal_code("22000")
+    assert unmoved and (unmoved.municipality, unmoved.former_municipality_code) == ("Tijuana", None)
+
+
 @pytest.mark.parametrize("code", ["00000", "00001", "０６６００", "6600", "066000", ""])
 def test_placeholder_unknown_and_non_ascii_postal_codes_are_not_found(code: str) -> None:
     assert catalogs.postal_code(code) is None

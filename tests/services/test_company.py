@@ -26,6 +26,7 @@ VALUES = {
     "colonia_clave": "0930",
     "estado": "Ciudad de México",
     "municipio": "Cuauhtémoc",
+    "municipio_clave": "015",
     "telefono": "5512345678",
     "correo_contacto": "empresa@example.mx",
     "lugar_expedicion": "06600",
@@ -41,6 +42,7 @@ def test_company_data_refuses_hidden_characters_and_foreign_digits() -> None:
         ("telefono", "٥٥١٢٣٤٥٦٧٨"),
         ("lugar_expedicion", "０６６００"),
         ("colonia_clave", "930"),
+        ("municipio_clave", "15"),
     ):
         with pytest.raises(ValidationError):
             CompanyData(**{**VALUES, name: bad})
@@ -82,6 +84,80 @@ async def test_a_row_saved_before_the_lugar_de_expedicion_opens_with_it_to_ask(
     found = await CompanyService(sessions=sessions).get(account.id)
     assert found is not None and found.lugar_expedicion is None and found.colonia_clave is None
     assert missing_values(found.model_dump()) == {"lugar_expedicion"}
+
+
+async def saved_before_the_municipios_code(
+    sessions: async_sessionmaker[AsyncSession], **values: str
+) -> int:
+    """An account whose company row was saved without the municipio's SAT code."""
+    async with sessions() as session, session.begin():
+        account = await repositories.add_account(
+            session=session,
+            email="a@example.mx",
+            rfc="MAB9307148T4",
+            password_hash="h",
+            language="es",
+        )
+        old = {k: v for k, v in VALUES.items() if k != "municipio_clave"} | values
+        await repositories.save_company(session=session, account_id=account.id, values=old)
+    return account.id
+
+
+@pytest.mark.parametrize(
+    ("postal_code", "estado", "municipio", "clave"),
+    [
+        ("06600", "Ciudad de México", "Cuauhtémoc", "015"),
+        ("21850", "Baja California", "Mexicali", "007"),  # saved before SAT moved 21850
+    ],
+)
+async def test_a_row_saved_without_the_municipios_code_gets_it_from_name_and_postal_code(
+    sessions: async_sessionmaker[AsyncSession],
+    postal_code: str,
+    estado: str,
+    municipio: str,
+    clave: str,
+) -> None:
+    account_id = await saved_before_the_municipios_code(
+        sessions, codigo_postal=postal_code, estado=estado, municipio=municipio
+    )
+    found = await CompanyService(sessions=sessions).get(account_id)
+    assert found is not None and (found.municipio, found.municipio_clave) == (municipio, clave)
+    assert missing_values(found.model_dump()) == set()
+
+
+async def test_a_row_whose_municipio_is_not_its_postal_codes_asks_it_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """22000 is Tijuana's: a row saved with San Quintín (taken until SAT's 2026 postal
+    codes were shipped) gets no code, and /empresa asks its municipio again."""
+    account_id = await saved_before_the_municipios_code(
+        sessions, codigo_postal="22000", estado="Baja California", municipio="San Quintin"
+    )
+    found = await CompanyService(sessions=sessions).get(account_id)
+    assert found is not None and found.municipio_clave is None
+    assert missing_values(found.model_dump()) == {"municipio"}
+
+
+async def test_the_municipios_code_is_stored_with_the_row(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    account_id = await saved_before_the_municipios_code(sessions)
+    data = CompanyData(
+        **{
+            **VALUES,
+            "codigo_postal": "80450",
+            "municipio": "ElDorado",
+            "estado": "Sinaloa",
+            "municipio_clave": "019",
+        }
+    )
+    await CompanyService(sessions=sessions).save(account_id, data)
+    async with sessions() as session:
+        company = await repositories.get_company(session=session, account_id=account_id)
+    assert company is not None and (company.municipio, company.municipio_clave) == (
+        "ElDorado",
+        "019",
+    )
 
 
 async def signed_in_chat(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:

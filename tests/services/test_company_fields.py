@@ -15,6 +15,7 @@ from services.company_fields import (
     clean_razon_social,
     clean_text,
     match_colonia,
+    municipality_code,
     parse_municipality,
     parse_phone,
     parse_postal_code,
@@ -268,7 +269,7 @@ def test_the_estado_typed_must_be_the_postal_codes() -> None:
 def test_the_municipio_typed_must_be_in_the_estado_and_be_the_postal_codes() -> None:
     place = catalogs.postal_code("06600")
     assert place is not None
-    assert parse_municipality("cuauhtemoc", place, catalogs) == "Cuauhtémoc"
+    assert parse_municipality("cuauhtemoc", place, catalogs) == ("Cuauhtémoc", "015")
     with pytest.raises(Invalid) as error:
         parse_municipality("Coyoacán", place, catalogs)
     assert error.value.values == {"code": "06600", "municipio": "Cuauhtémoc"}
@@ -277,18 +278,67 @@ def test_the_municipio_typed_must_be_in_the_estado_and_be_the_postal_codes() -> 
     assert error.value.reason == "company.municipio-unknown"
     filler = catalogs.postal_code("01001")  # SAT gives it no municipio: any of the estado's
     assert filler is not None and filler.municipality is None
-    assert parse_municipality("Coyoacán", filler, catalogs) == "Coyoacán"
+    assert parse_municipality("Coyoacán", filler, catalogs) == ("Coyoacán", "003")
 
 
-def test_a_municipio_newer_than_the_shipped_postal_codes_is_taken_in_their_estado() -> None:
-    """San Quintín split from Ensenada in SAT's January 2026 update; the shipped postal codes
-    predate it, so 22930 still says Ensenada. San Quintín is taken; Tijuana is not."""
-    place = catalogs.postal_code("22930")
-    assert place is not None and place.municipality == "Ensenada"
-    assert parse_municipality("San Quintin", place, catalogs) == "San Quintin"
+@pytest.mark.parametrize(
+    ("code", "municipio", "clave"),
+    [
+        ("80450", "ElDorado", "019"),
+        ("78421", "Villa de Pozos", "059"),
+        ("21850", "San Felipe", "007"),
+    ],
+)
+def test_a_postal_code_sat_moved_in_2026_gives_its_new_municipio(
+    code: str, municipio: str, clave: str
+) -> None:
+    place = parse_postal_code(code, catalogs)
+    assert (place.municipality, place.municipality_code) == (municipio, clave)
+    assert parse_municipality(municipio, place, catalogs) == (municipio, clave)
+
+
+@pytest.mark.parametrize(
+    ("code", "typed", "municipio"),
+    [
+        ("22000", "San Quintín", "Tijuana"),
+        ("78000", "Villa de Pozos", "San Luis Potosí"),
+        ("62000", "Xoxocotla", "Cuernavaca"),
+        ("80000", "Eldorado", "Culiacán"),
+    ],
+)
+def test_a_new_municipio_is_refused_for_a_postal_code_of_another(
+    code: str, typed: str, municipio: str
+) -> None:
+    place = parse_postal_code(code, catalogs)
     with pytest.raises(Invalid) as error:
-        parse_municipality("Tijuana", place, catalogs)
+        parse_municipality(typed, place, catalogs)
     assert error.value.reason == "company.municipio-not-of-postal-code"
+    assert error.value.values == {"code": code, "municipio": municipio}
+
+
+@pytest.mark.parametrize(
+    ("code", "former", "clave"),
+    [("21850", "Mexicali", "007"), ("80450", "culiacan", "019"), ("22930", "Ensenada", "006")],
+)
+def test_a_moved_postal_code_takes_its_former_municipio_with_sats_code(
+    code: str, former: str, clave: str
+) -> None:
+    """Older Constancias still print the municipio the code had before SAT's 2026 change:
+    the name is taken as SAT writes it, the code is the municipio's in force."""
+    place = parse_postal_code(code, catalogs)
+    found = catalogs.find_municipality(place.state_code, former)
+    assert found and parse_municipality(former, place, catalogs) == (found[1], clave)
+    with pytest.raises(Invalid):
+        parse_municipality("Tijuana", place, catalogs)
+
+
+def test_a_stored_municipio_gets_its_code_from_its_name_and_postal_code() -> None:
+    assert municipality_code("06600", "Cuauhtémoc", catalogs) == "015"
+    assert municipality_code("21850", "Mexicali", catalogs) == "007"  # saved before the move
+    assert municipality_code("21850", "San Felipe", catalogs) == "007"
+    assert municipality_code("22000", "San Quintin", catalogs) is None  # never 22000's
+    assert municipality_code("06600", "Roma", catalogs) is None
+    assert municipality_code("00001", "Cuauhtémoc", catalogs) is None
 
 
 def test_a_typed_colonia_gets_sats_name_and_code_when_it_is_the_postal_codes() -> None:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select, text
+from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.persistence import DatabasePersistence
 from chat.state import ChatData, SignupDraft
+from services.company import CompanyService
 from storage import repositories
 from storage.crypto import SecretBox, new_key
 from storage.db import alembic_config, create_engine, create_session_factory, migrate
@@ -46,6 +48,48 @@ async def test_migrations_create_every_table_and_run_twice(engine: AsyncEngine) 
         "csds",
     } <= tables
     assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_companies_saved_before_0010_keep_their_row_and_get_the_municipios_code(
+    engine: AsyncEngine,
+) -> None:
+    """Migration 0010 adds the municipio's SAT code; a row saved before it has none, and
+    the company service reads it from the municipio's name and the postal code."""
+
+    def to(revision: str) -> Callable[[Connection], None]:
+        def run(connection: Connection) -> None:
+            if revision == "head":
+                command.upgrade(alembic_config(connection), revision)
+            else:
+                command.downgrade(alembic_config(connection), revision)
+
+        return run
+
+    async with engine.begin() as connection:
+        await connection.run_sync(to("0009"))
+    sessions = create_session_factory(engine)
+    async with sessions() as session, session.begin():
+        account = await repositories.add_account(
+            session=session, email="a@b.mx", rfc="X", password_hash="h", language="es"
+        )
+        await session.execute(
+            text(
+                "INSERT INTO companies (account_id, razon_social, regimen_fiscal, codigo_postal,"
+                " calle, numero_exterior, colonia, municipio, estado, telefono,"
+                " correo_contacto, updated_at) VALUES (:id, 'PATITO', '601', '80450', 'Uno',"
+                " '1', 'Centro', 'Culiacán', 'Sinaloa', '6671234567', 'a@b.mx', :now)"
+            ),
+            {"id": account.id, "now": datetime.now(UTC)},
+        )
+    async with engine.begin() as connection:
+        await connection.run_sync(to("head"))
+    found = await CompanyService(sessions=sessions).get(account.id)
+    assert found is not None and found.razon_social == "PATITO"
+    # 80450 moved from Culiacán to ElDorado: the name saved is kept, with SAT's code now.
+    assert (found.municipio, found.municipio_clave) == ("Culiacán", "019")
+    async with sessions() as session:
+        company = await repositories.get_company(session=session, account_id=account.id)
+    assert company is not None and company.municipio_clave is None  # read, not written
 
 
 async def test_the_database_enforces_one_account_per_email(engine: AsyncEngine) -> None:
