@@ -20,21 +20,37 @@ def _abbreviation(letters: str) -> str:
 
 
 _FORMS = [
-    *(_abbreviation(a) for a in ("SAPI", "SAB", "SAS", "SA", "SC", "AC", "IAP", "SNC")),
+    *(
+        _abbreviation(a)
+        for a in ("SAPI", "SAB", "SAS", "SA", "SCL", "SC", "AC", "IAP", "IBP", "ABP", "AR", "SNC")
+    ),
     rf"S{_LETTERS}(?:DE\s+)?R{_LETTERS}L",  # S. de R.L.
     rf"S{_LETTERS}(?:DE\s+)?P{_LETTERS}R",  # S.P.R., S. de P.R. (de R.L., de R.I.)
-    rf"S{_LETTERS}(?:EN\s+)?C",  # S. en C.
+    rf"S{_LETTERS}EN\s+N{_LETTERS}C",  # S. en N.C.
+    rf"S{_LETTERS}(?:EN\s+)?C(?:{_LETTERS}POR\s+A)?",  # S. en C., S. en C. por A.
+    rf"S{_LETTERS}DE\s+S{_LETTERS}S",  # S. de S.S.
     r"SOCIEDAD\s+AN[OÓ]NIMA(?:\s+(?:PROMOTORA\s+DE\s+INVERSI[OÓ]N|BURS[AÁ]TIL))?",
     r"SOCIEDAD\s+DE\s+RESPONSABILIDAD\s+LIMITADA",
     r"SOCIEDAD\s+POR\s+ACCIONES\s+SIMPLIFICADA",
     r"SOCIEDAD\s+DE\s+PRODUCCI[OÓ]N\s+RURAL",
+    r"SOCIEDAD\s+EN\s+(?:NOMBRE\s+COLECTIVO|COMANDITA\s+(?:SIMPLE|POR\s+ACCIONES))",
+    r"SOCIEDAD\s+DE\s+SOLIDARIDAD\s+SOCIAL",
+    r"SOCIEDAD\s+COOPERATIVA",
     r"SOCIEDAD\s+CIVIL",
     r"ASOCIACI[OÓ]N\s+CIVIL",
+    r"ASOCIACI[OÓ]N\s+RELIGIOSA",
+    r"(?:INSTITUCI[OÓ]N|ASOCIACI[OÓ]N)\s+DE\s+(?:BENEFICENCIA|ASISTENCIA)\s+PRIVADA",
 ]
 _MODALITIES = [
     rf"DE\s+(?:C{_LETTERS}V|R{_LETTERS}L|R{_LETTERS}I|R{_LETTERS}S|CAPITAL\s+VARIABLE)",
     r"DE\s+RESPONSABILIDAD\s+I?LIMITADA",
+    # a cooperative's kind: S.C. de A.P. (ahorro y préstamo), de producción, de consumo
+    rf"DE\s+(?:A{_LETTERS}P|P|AHORRO\s+Y\s+PR[EÉ]STAMO|PRODUCCI[OÓ]N|CONSUMO)",
     rf"SOFOM(?:\s*,?\s*(?:E{_LETTERS}N{_LETTERS}R|E{_LETTERS}R))?",  # financial companies
+    r"SOFIPO|SOCIEDAD\s+FINANCIERA\s+POPULAR",
+    # a bank: "S.A., Institución de Banca Múltiple[, Grupo Financiero …]"
+    r"INSTITUCI[OÓ]N\s+DE\s+BANCA\s+M[UÚ]LTIPLE"
+    r"(?:[\s,]+(?:INTEGRANTE\s+DEL\s+)?GRUPO\s+FINANCIERO\b[^,]*)?",
     rf"P{_LETTERS}I|B",  # "S.A. P.I. de C.V."
 ]
 _CAPITAL = re.compile(

@@ -231,6 +231,51 @@ def test_long_and_newer_capital_regimes_are_found(typed: str) -> None:
     assert capital_suggestion(typed, PersonType.MORAL) == "PATITO"
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "PATITO S. EN N.C.",
+        "PATITO SOCIEDAD EN NOMBRE COLECTIVO",
+        "PATITO S. EN C.",
+        "PATITO S. EN C. POR A.",
+        "PATITO SOCIEDAD EN COMANDITA POR ACCIONES",
+        "PATITO S. DE S.S.",
+        "PATITO SOCIEDAD DE SOLIDARIDAD SOCIAL",
+        "PATITO S.C.L.",
+        "PATITO SOCIEDAD COOPERATIVA DE RESPONSABILIDAD LIMITADA DE CAPITAL VARIABLE",
+        "PATITO SOCIEDAD COOPERATIVA DE PRODUCCIÓN",
+        "PATITO I.B.P.",
+        "PATITO A.B.P.",
+        "PATITO S.A. DE C.V., SOFIPO",
+        "PATITO S.C. DE A.P. DE R.L. DE C.V.",
+        "PATITO SC DE AP DE RL DE CV",
+        "PATITO A.R.",
+        "PATITO ASOCIACIÓN RELIGIOSA",
+        "PATITO, S.A., INSTITUCIÓN DE BANCA MÚLTIPLE",
+        "PATITO S.A. INSTITUCIÓN DE BANCA MÚLTIPLE, GRUPO FINANCIERO PATITO",
+    ],
+)
+def test_partnerships_cooperatives_charities_and_banks_are_offered_without_the_form(
+    typed: str,
+) -> None:
+    assert capital_suggestion(typed, PersonType.MORAL) == "PATITO"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ABARROTES SAC",
+        "TALLER PESAC",
+        "RADAR",
+        "SOCIEDAD COOPERATIVA",
+        "PATITO SSS",
+        "BANCA MÚLTIPLE",
+    ],
+)
+def test_a_name_that_only_contains_a_forms_letters_is_left_alone(typed: str) -> None:
+    assert capital_suggestion(typed, PersonType.MORAL) is None
+
+
 @pytest.mark.parametrize("code", ["609", "628", "629", "630"])
 def test_regimes_only_in_cfdi_33_or_expired_are_refused_as_retired(code: str) -> None:
     for person in PersonType:
