@@ -368,3 +368,48 @@ async def test_data_saved_before_the_lugar_de_expedicion_asks_it_at_the_next_emp
     [company] = await companies_in(bot.settings.database_url)
     assert company.lugar_expedicion == "06600" and company.calle == "Reforma"
     assert company.municipio_clave == "015"  # found from its name and postal code
+
+
+async def test_data_saved_with_a_municipio_its_postal_code_lacks_asks_it_at_the_next_empresa(
+    bot: Harness, smtp
+) -> None:
+    """Until SAT's 2026 postal codes were shipped, any new municipio of the estado was taken:
+    22000 (Tijuana) with San Quintín has no SAT code to find, so it is asked again."""
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    old = {
+        "razon_social": "EMPRESA PATITO",
+        "regimen_fiscal": "601",
+        "codigo_postal": "22000",
+        "calle": "Revolución",
+        "numero_exterior": "1",
+        "colonia": "Zona Centro",
+        "estado": "Baja California",
+        "municipio": "San Quintin",
+        "telefono": "6641234567",
+        "correo_contacto": "empresa@example.mx",
+        "lugar_expedicion": "22000",
+    }  # as saved before migration 0010: no municipio_clave
+    engine = create_engine(bot.settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            [account] = (await session.scalars(select(Account))).all()
+            await repositories.save_company(session=session, account_id=account.id, values=old)
+    finally:
+        await engine.dispose()
+    await ana.send("/empresa")
+    await ana.expect("ahora pide el SAT")
+    await ana.expect("municipio o alcaldía de Baja California")
+    await ana.send("San Quintín")
+    assert "22000 es del municipio Tijuana" in (await ana.reply()).text
+    await ana.press("Tijuana")
+    summary = await ana.expect("Revisa los datos")
+    assert "Municipio o alcaldía: Tijuana" in summary.text
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    [company] = await companies_in(bot.settings.database_url)
+    assert (company.municipio, company.municipio_clave, company.calle) == (
+        "Tijuana",
+        "004",
+        "Revolución",
+    )

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.company import CompanyData, CompanyService, missing_values
+from services.company import CompanyData, CompanyService, missing_values, unanswered
 from services.funnel import FunnelService, Milestone
 from services.passwords import PasswordHasher
 from services.signin import SignInService
@@ -158,6 +158,13 @@ async def test_the_municipios_code_is_stored_with_the_row(
         "ElDorado",
         "019",
     )
+
+
+def test_a_draft_begun_before_the_municipios_code_was_kept_asks_the_municipio_again() -> None:
+    assert unanswered({k: v for k, v in VALUES.items() if k != "municipio_clave"}) == ["municipio"]
+    assert unanswered(VALUES) == []
+    assert unanswered({**VALUES, "colonia_clave": None}) == []  # a colonia SAT does not list
+    assert unanswered({"razon_social": "EMPRESA PATITO"})[:2] == ["regimen_fiscal", "codigo_postal"]
 
 
 async def signed_in_chat(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:
