@@ -149,7 +149,12 @@ class ResetService:
                     expires_at=pending.expires_at if pending else now + CODE_TTL,
                 ),
             )
-            security.event("reset-requested", user_id=user_id, account_id=account_id)
+            security.event(
+                "reset-requested",
+                user_id=user_id,
+                account_id=account_id,
+                shares_pending=pending is not None,
+            )
             if pending is None:
                 await self._mail_code(
                     session, email, account, code, user_id, language, address_cap=not known
