@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -83,6 +84,25 @@ class Settings(BaseSettings):
     privacy_notice_url: str | None = None
     privacy_notice_version: str = Field(default=PRIVACY_NOTICE_VERSION, min_length=1, max_length=32)
     mail_reply_to: str | None = None
+
+    @field_validator(
+        "operator_name",
+        "support_contact",
+        "mail_from",
+        "mail_reply_to",
+        "privacy_notice_url",
+        "privacy_notice_version",
+        mode="before",
+    )
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        # These reach the headers of every email (the sender's name, the subject's service
+        # name) or its body: a line break there would fail every email, or add headers.
+        if isinstance(value, str) and any(
+            unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in value
+        ):
+            raise ValueError("must not hold a control character (a line break, a tab, NUL)")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -1,6 +1,7 @@
 """Delivery of the outbox: over SMTP (aiosmtplib) or, without SMTP settings, as .eml files.
 A message leaves the outbox once it is sent, or given up: its address refused for good
-(SMTP 5xx), what it carries expired, or undelivered for longer than the maximum age.
+(SMTP 5xx), what it carries expired, undelivered for longer than the maximum age, or not
+buildable at all (a header that cannot be written), each row on its own.
 Other failures (4xx, SMTP down, a timeout) are retried with backoff; fresh mail goes first."""
 
 from __future__ import annotations
@@ -160,7 +161,12 @@ class MailDelivery:
             content = self._outbox.content(row)
         except UnreadableSecret:
             return await self._give_up(row, "sealed with a key this process does not have")
-        message = build_message(row, self._outbox.from_header, content)
+        try:
+            message = build_message(row, self._outbox.from_header, content)
+        except Exception as error:  # one bad row (a header that cannot be written): not
+            # worth retrying, and it must not stop the rest of the queue. The error's type
+            # only, as its text may quote the row.
+            return await self._give_up(row, f"could not be built ({type(error).__name__})")
         try:
             await self.transport.send(message)
         except Exception as error:  # any other failure of the far side: retry later

@@ -2,8 +2,8 @@
 resets): a few an hour, counted silently so that the chat's answer reveals nothing.
 Counted per inbox and requester, so that a stranger cannot use up the owner's own
 allowance, and per inbox overall against strangers (many Telegram accounts), which the
-account's own chats and a recovery are not held to. An inbox is an address without its
-"+tag" (and, at Gmail, without dots): all those reach one person."""
+account's own chats are not held to. An inbox is what `validation.inbox` folds an address
+to: all its spellings reach one person."""
 
 from __future__ import annotations
 
@@ -12,17 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import ratelimit, security
-
-GMAIL = frozenset({"gmail.com", "googlemail.com"})
-
-
-def inbox(address: str) -> str:
-    """The mailbox an address delivers to, as far as the bot can tell."""
-    local, _, domain = address.lower().rpartition("@")
-    local = local.split("+", 1)[0]
-    if domain in GMAIL:
-        local, domain = local.replace(".", ""), "gmail.com"
-    return f"{local}@{domain}"
+from services.validation import inbox
 
 
 async def take(

@@ -32,10 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mail import templates
 from mail.outbox import Outbox
-from services import mail_allowance, ratelimit, security
+from services import ratelimit, security
 from services.email_change import REAUTH_WINDOW
 from services.signin import signed_in_account, still_good
-from services.validation import PersonType, person_type_of
+from services.validation import PersonType, inbox, person_type_of
 from storage import repositories
 from storage.models import Account, ChatSession, utcnow
 
@@ -136,19 +136,19 @@ class OwnAccountService:
             if account is None:
                 return None
             email, language = account.email, account.language
-            inbox = mail_allowance.inbox(email)
+            mailbox = inbox(email)
             await repositories.erase_account(
                 session=session,
                 account_id=account_id,
                 email=email,
                 rate_keys=[
                     ratelimit.SIGN_IN_PER_ADDRESS.key(email),
-                    ratelimit.MAIL_PER_ADDRESS.key(inbox),
+                    ratelimit.MAIL_PER_ADDRESS.key(mailbox),
                     ratelimit.EMAIL_CHANGE_PER_ACCOUNT.key(account_id),
                 ],
                 rate_key_prefixes=[
                     ratelimit.SIGN_IN_KNOWN_CHAT.key(f"{account_id}:"),
-                    ratelimit.MAIL_PER_ADDRESS_AND_USER.key(f"{inbox}:"),
+                    ratelimit.MAIL_PER_ADDRESS_AND_USER.key(f"{mailbox}:"),
                 ],
             )
             content = templates.account_deleted_email(language=language, email=email, when=now)

@@ -4,7 +4,14 @@ No password ever travels by email.
 Known and unknown addresses do the same work and say the same things: every request makes
 one code row bound to the requesting chat (with no account when the address has none), and
 every try checks exactly one candidate against that row's hash, with its tries counted in
-the database."""
+the database.
+
+Strangers cannot flood the inbox: while a code for the address is pending (unexpired,
+unused), a request from any chat but the account's own known chats mails nothing new and
+its row shares the pending code, so that the code already in the inbox works in that chat
+too (the owner on a new phone is a stranger to the bot). Each row keeps its own tries, so
+sharing gives a guesser no better odds than a code of its own would. Fresh codes are held
+to the inbox's mail allowance; the account's known chats only to their own part of it."""
 
 from __future__ import annotations
 
@@ -97,7 +104,8 @@ class ResetService:
     async def request(
         self, *, email: str, chat_id: int, user_id: int, language: str
     ) -> timedelta | None:
-        """Make this chat a code, mailed if the address has an account. Returns how long
+        """Make this chat a code, mailed if the address has an account and no code for it is
+        pending (else the chat shares the pending one, see the module). Returns how long
         to wait when this person has asked too often (a limit of theirs, which reveals
         nothing about the address)."""
         now = self._now()
@@ -112,24 +120,45 @@ class ResetService:
                 session=session, milestone=funnel.Milestone.RESET_REQUESTED, now=now
             )
             account = await repositories.get_account_by_email(session=session, email=email)
-        # Hashed outside any transaction (it takes a while), for either kind of address.
+        # Hashed outside any transaction (it takes a while), for every request alike, even
+        # one that ends up sharing a pending code.
         code = new_reset_code()
         code_hash = await self._passwords.hash(code.replace("-", ""))
         account_id = account.id if account else None
         async with self._sessions() as session, session.begin():
+            # One request at a time per address decides whether a code is pending.
+            await repositories.lock_keys(session=session, keys=[f"reset-request:{email}"])
+            known = account is not None and await repositories.is_known_chat(
+                session=session, account_id=account.id, chat_id=chat_id
+            )
+            pending = (
+                None
+                if known
+                else await repositories.pending_reset_code(
+                    session=session, email=email, account_id=account_id, now=now
+                )
+            )
             await repositories.add_reset_code(
                 session=session,
                 code=ResetCode(
                     account_id=account_id,
                     chat_id=chat_id,
                     email=email,
-                    code_hash=code_hash,
+                    code_hash=pending.code_hash if pending else code_hash,
                     created_at=now,
-                    expires_at=now + CODE_TTL,
+                    expires_at=pending.expires_at if pending else now + CODE_TTL,
                 ),
             )
-            security.event("reset-requested", user_id=user_id, account_id=account_id)
-            await self._mail_code(session, email, account, code, chat_id, user_id, language)
+            security.event(
+                "reset-requested",
+                user_id=user_id,
+                account_id=account_id,
+                shares_pending=pending is not None,
+            )
+            if pending is None:
+                await self._mail_code(
+                    session, email, account, code, user_id, language, address_cap=not known
+                )
         self._mail_ready()
         return None
 
@@ -139,9 +168,10 @@ class ResetService:
         email: str,
         account: Account | None,
         code: str,
-        chat_id: int,
         user_id: int,
         language: str,
+        *,
+        address_cap: bool,
     ) -> None:
         content = None
         if account is not None:
@@ -149,13 +179,11 @@ class ResetService:
         elif self._policy.notify_unknown:
             content = templates.reset_unknown_email(language=language, email=email)
         # The allowance is taken for either kind of address, so that both do the same work.
-        # A code for an account is not held to the inbox's overall cap: strangers could use
-        # it up against its owner on a new phone, the very case recovery is for.
         allowed = await mail_allowance.take(
             session=session,
             address=email,
             user_id=user_id,
-            address_cap=account is None,
+            address_cap=address_cap,
             now=self._now(),
         )
         if allowed and content is not None:

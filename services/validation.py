@@ -3,6 +3,7 @@ bot turns into friendly text; nothing here speaks a language."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import re
 import unicodedata
@@ -11,6 +12,7 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
+import idna
 from email_validator import EmailNotValidError, validate_email
 from stdnum import exceptions as stdnum_errors
 from stdnum.mx import rfc as stdnum_rfc
@@ -93,6 +95,23 @@ def parse_email(text: str) -> str:
             raise Invalid("email.bad-domain") from None
         raise Invalid("email.invalid") from None
     return result.normalized.lower()
+
+
+GMAIL = frozenset({"gmail.com", "googlemail.com"})
+
+
+def inbox(address: str) -> str:
+    """The mailbox an address delivers to, as far as the bot can tell: without its "+tag",
+    at Gmail without dots, and with an internationalized domain in one spelling (Unicode,
+    as `parse_email` keeps it), whether written in Unicode or punycode (ñandú.mx and
+    xn--and-6ma2c.mx are one domain). Every cap and the uniqueness of accounts count it."""
+    local, _, domain = address.lower().rpartition("@")
+    with contextlib.suppress(idna.IDNAError):  # else not a name IDNA reads: as it is
+        domain = idna.decode(domain, uts46=True)
+    local = local.split("+", 1)[0]
+    if domain in GMAIL:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
 
 
 def check_rfc(text: str) -> RfcCheck:

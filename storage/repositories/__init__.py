@@ -80,6 +80,7 @@ from storage.repositories.resets import (
     delete_unused_reset_codes,
     latest_reset_code,
     mark_reset_verified,
+    pending_reset_code,
     verified_reset_code,
 )
 from storage.repositories.sessions import (
@@ -146,6 +147,7 @@ __all__ = [
     "mark_reset_verified",
     "next_outbox_attempt",
     "outbox_figures",
+    "pending_reset_code",
     "rate_events_since",
     "save_chat_data",
     "save_company",

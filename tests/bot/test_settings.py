@@ -66,6 +66,35 @@ def test_bad_values_have_a_one_line_reason(values: dict, fragment: str) -> None:
     assert fragment in reason and "\n" not in reason
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "operator_name",
+        "support_contact",
+        "mail_from",
+        "mail_reply_to",
+        "privacy_notice_url",
+        "privacy_notice_version",
+    ],
+)
+@pytest.mark.parametrize("control", ["\r\nBcc: x@example.mx", "\n", "\x00", "\t", "\u2028"])
+def test_a_control_character_in_what_reaches_an_email_is_refused(name: str, control: str) -> None:
+    good = {
+        "operator_name": "Facturas SA",
+        "support_contact": "soporte@example.mx",
+        "mail_from": "f@example.mx",
+        "mail_reply_to": "soporte@example.mx",
+        "privacy_notice_url": "https://example.mx/aviso",
+        "privacy_notice_version": "2026-12-01",
+    }
+    assert getattr(settings(**{name: good[name]}), name) == good[name]
+    with pytest.raises(ValidationError) as error:
+        settings(**{name: good[name] + control})
+    reason = describe_error(error.value)
+    assert f"{name.upper()}: " in reason and "control character" in reason
+    assert "\n" not in reason and "Bcc" not in reason
+
+
 def test_a_strong_webhook_secret_is_accepted_and_a_weak_one_is_not_echoed() -> None:
     strong = "Abc_-0123456789" * 3
     s = settings(webhook_url="https://bot.example.mx/hook", webhook_secret=strong)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -187,11 +188,59 @@ async def test_strangers_reset_requests_do_not_lock_the_owner_out(bot: Harness, 
     for _ in range(6):
         answer = await request_code(bot, bot.person(), "ana@example.mx")
         assert "te enviamos un código" in answer.text
-    await request_code(bot, owner, "ana@example.mx")
-    code_email = await smtp.mailbox.wait(8)
+    await request_code(bot, owner, "ana@example.mx")  # her own chat: a code of its own
+    code_email = await smtp.mailbox.wait(3)
     assert code_email[-1]["To"] == "ana@example.mx"
     await owner.send(mailed_reset_code(smtp.mailbox))
     await owner.expect("contraseña nueva")
+
+
+async def ask_again(person: Person, email: str) -> Message:
+    await person.send("/cancelar")
+    await person.expect("lo dejamos aquí")
+    await person.send("/recuperar")
+    await pass_check(person)
+    await person.send(email)
+    return await person.expect("Si el correo")
+
+
+async def test_many_strangers_asking_resets_put_one_code_in_the_inbox(bot: Harness, smtp) -> None:
+    """Six Telegram users ask three times each for Ana's address at once: her inbox gets
+    one code, and they are answered as for an address with no account. Ana's own chat
+    still gets a code of its own."""
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    strangers = [bot.person() for _ in range(6)]
+    answers = await asyncio.gather(*(request_code(bot, s, "ana@example.mx") for s in strangers))
+    for _ in range(2):
+        answers += await asyncio.gather(*(ask_again(s, "ana@example.mx") for s in strangers))
+    unknown = await request_code(bot, bot.person(), "nadie@example.mx")
+    alike = unknown.text.replace("nadie@example.mx", "X")
+    assert {answer.text.replace("ana@example.mx", "X") for answer in answers} == {alike}
+
+    await request_code(bot, ana, "ana@example.mx")
+    await smtp.mailbox.wait(3)  # the confirmation, the strangers' one code, Ana's own
+    await ana.send(mailed_reset_code(smtp.mailbox))
+    await ana.expect("contraseña nueva")
+    assert len(smtp.mailbox.messages) == 3
+    assert [m["To"] for m in smtp.mailbox.messages] == ["ana@example.mx"] * 3
+
+
+async def test_a_new_phone_can_use_the_code_a_stranger_had_mailed(bot: Harness, smtp) -> None:
+    """While a code sent at a stranger's request is pending, Ana's request from a new
+    phone mails nothing new: the code already in her inbox works in her chat too."""
+    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    await request_code(bot, bot.person(), "ana@example.mx")
+    code = mailed_reset_code((await smtp.mailbox.wait(2)) and smtp.mailbox)
+    phone = bot.person()
+    await request_code(bot, phone, "ana@example.mx")
+    await phone.expect("código")
+    await phone.send(code)
+    await phone.send(NEW_PASSWORD)
+    await phone.send(NEW_PASSWORD)
+    await phone.expect("actualizada")
+    notice = (await smtp.mailbox.wait(3))[2]
+    assert notice["Subject"] == "Tu contraseña cambió" and len(smtp.mailbox.messages) == 3
 
 
 async def test_one_person_may_ask_ten_resets_an_hour(bot: Harness, smtp) -> None:

@@ -139,6 +139,23 @@ async def test_a_permanently_refused_address_is_given_up_and_never_retried(
     assert smtp.mailbox.asked.count("nadie@example.mx") == 1  # never asked again
 
 
+async def test_a_message_that_cannot_be_built_is_given_up_and_the_rest_go_out(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = "mala@example.mx\r\nBcc: otro@example.mx"  # no To header can hold it
+    for recipient in ("ana@example.mx", broken, "beto@example.mx"):
+        await put_confirmation(sessions, recipient)
+    delivery = delivery_over(sessions, smtp_transport(smtp))
+    assert await delivery.deliver_due() == 2
+    assert [m["To"] for m in await smtp.mailbox.wait(2)] == ["ana@example.mx", "beto@example.mx"]
+    dead = await row_to(sessions, broken)
+    assert dead.sent_at is None and dead.given_up_at is not None and dead.text_body == ""
+    assert f"email {dead.id} given up after 0 attempts: could not be built" in caplog.text
+    await put_confirmation(sessions, "carla@example.mx")  # later mail still goes out
+    assert await delivery.deliver_due() == 1
+    assert smtp.mailbox.asked.count("otro@example.mx") == 0
+
+
 async def test_a_refused_recipient_does_not_close_the_connection_of_its_pass(
     sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer
 ) -> None:

@@ -235,3 +235,25 @@ async def test_code_owner_skips_an_expired_code(accounts: AccountsWorld) -> None
     code = mailed_code((await outbox(accounts))[0])
     accounts.clock.advance(hours=73)
     assert await accounts.service.code_owner(text=code, chat_id=1, user_id=1) is None
+
+
+async def test_a_domain_in_unicode_or_punycode_is_one_address_and_one_inbox(
+    accounts: AccountsWorld,
+) -> None:
+    """ñandú.mx and xn--and-6ma2c.mx are one domain: one account, one mail allowance."""
+    spellings = ["ana@ñandú.mx", "ana@xn--and-6ma2c.mx", "ANA+sat@XN--AND-6MA2C.MX", "ana@ñandú.mx"]
+    outcomes = [
+        (await accounts.service.register(request(email), user_id=1)).outcome for email in spellings
+    ]
+    assert outcomes == [
+        RegisterOutcome.CREATED,
+        RegisterOutcome.REPLACED,
+        RegisterOutcome.CREATED,  # a +tag is an address of its own, in the same inbox
+        RegisterOutcome.SUPPRESSED,  # the fourth email to that inbox from this person
+    ]
+    assert await count(accounts, Account) == 2
+    assert {message.recipient for message in await outbox(accounts)} == {
+        "ana@ñandú.mx",
+        "ana+sat@ñandú.mx",
+    }
+    assert len(await outbox(accounts)) == 3

@@ -112,6 +112,7 @@ async def test_unknown_address_can_be_told_by_email_when_set(accounts: AccountsW
         assert len(messages) == expected
         if messages:
             assert "no hay ninguna cuenta" in messages[0].text_body
+        accounts.clock.advance(minutes=16)  # past the first request's code
 
 
 async def test_code_expires_after_fifteen_minutes(accounts: AccountsWorld) -> None:
@@ -239,7 +240,7 @@ async def test_wrong_codes_in_another_chat_do_not_spend_the_owners_code(
         await service.check_code(email="ana@example.mx", chat_id=6, text="ABCD-EFG2")
     spent = await service.check_code(email="ana@example.mx", chat_id=6, text="ABCD-EFG2")
     assert spent.status is CodeStatus.NO_TRIES
-    # Chat 6's code was not Ana's: it does not work there, and hers still works here.
+    # Chat 6 spent its own tries, not chat 1's: the code still works in chat 1.
     assert (await service.check_code(email="ana@example.mx", chat_id=6, text=code)).status in (
         CodeStatus.NO_TRIES,
         CodeStatus.WRONG,
@@ -286,3 +287,49 @@ async def test_complete_refuses_codes_not_good_for_it(accounts: AccountsWorld) -
     assert fresh.code_id is not None
     assert await service.complete(code_id=fresh.code_id, password_hash=new_hash, chat_id=1)
     assert not await service.complete(code_id=fresh.code_id, password_hash=new_hash, chat_id=1)
+
+
+async def test_strangers_share_the_pending_code_instead_of_mailing_new_ones(
+    accounts: AccountsWorld,
+) -> None:
+    await accounts.service.register(request(), user_id=1)
+    hasher = CountingHasher()
+    service = reset_service(accounts, hasher)
+    before = len(await outbox(accounts))
+    await service.request(email="ana@example.mx", chat_id=2, user_id=2, language="es")
+    code = await mailed_reset(accounts)
+    for _ in range(3):
+        for stranger in range(3, 9):
+            await service.request(
+                email="ana@example.mx", chat_id=stranger, user_id=stranger, language="es"
+            )
+    assert len(await outbox(accounts)) == before + 1
+    assert hasher.hashes == 19  # a shared code is answered after the same hashing
+    # The code in the inbox works in any chat that asked while it was pending.
+    assert (
+        await service.check_code(email="ana@example.mx", chat_id=8, text=code)
+    ).status is CodeStatus.VERIFIED
+    accounts.clock.advance(minutes=15, seconds=1)
+    await service.request(email="ana@example.mx", chat_id=3, user_id=3, language="es")
+    assert len(await outbox(accounts)) == before + 2
+    assert await mailed_reset(accounts) != code
+
+
+async def test_strangers_resets_are_held_to_the_inbox_cap_but_its_own_chats_are_not(
+    accounts: AccountsWorld,
+) -> None:
+    await accounts.service.register(request(), user_id=1)
+    [confirmation] = await outbox(accounts)
+    code = re.search(r"[0-9a-f]{40}", confirmation.text_body)
+    assert code
+    await accounts.service.confirm(text=code.group(0), chat_id=1, user_id=1)
+    for stranger in range(10, 19):  # nine sign-ups with her address: nine notices to her
+        await accounts.service.register(request(), user_id=stranger)
+    service = reset_service(accounts)
+    before = len(await outbox(accounts))
+    assert before == 10  # the inbox's hourly cap is reached
+    await service.request(email="ana@example.mx", chat_id=30, user_id=30, language="es")
+    assert len(await outbox(accounts)) == before
+    await service.request(email="ana@example.mx", chat_id=1, user_id=1, language="es")
+    assert len(await outbox(accounts)) == before + 1
+    assert "Código:" in (await outbox(accounts))[-1].text_body

@@ -10,6 +10,7 @@ from services.validation import (
     check_password,
     check_rfc,
     common_passwords,
+    inbox,
     parse_email,
     slips,
     suggest_email,
@@ -26,6 +27,26 @@ from services.validation import (
 )
 def test_valid_emails_are_normalized(typed: str, normalized: str) -> None:
     assert parse_email(typed) == normalized
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "ana@ñandú.mx",
+        "ana@xn--and-6ma2c.mx",
+        "Ana@XN--AND-6MA2C.MX",
+        "ana+facturas@ÑANDÚ.mx",
+        "ana@n\u0303andu\u0301.mx",  # ñ and ú typed as letters with combining marks
+    ],
+)
+def test_an_international_domain_is_one_inbox_in_unicode_or_punycode(spelling: str) -> None:
+    assert inbox(spelling) == "ana@ñandú.mx"
+
+
+def test_inboxes_fold_tags_and_gmail_dots_but_keep_what_they_cannot_read() -> None:
+    assert inbox("Ana.Perez+sat@GoogleMail.com") == "anaperez@gmail.com"
+    assert inbox("ana+x@example.mx") == "ana@example.mx"
+    assert inbox("ana@ex_ample.mx") == "ana@ex_ample.mx"  # no IDNA name: as it is
 
 
 @pytest.mark.parametrize(
