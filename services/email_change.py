@@ -108,6 +108,9 @@ class EmailChangeService:
         # Hashed outside any transaction (it takes a while), whoever holds the address.
         code = new_reset_code()
         code_hash = await self._passwords.hash(code.replace("-", ""))
+        # The code's mail expires with the request: a deletion of the account finds the
+        # mail still queued by its recipient and this expiry (storage/repositories/erasure.py).
+        expires_at = now + CODE_TTL
         async with self._sessions() as session, session.begin():
             holder = await repositories.get_account_by_email(session=session, email=new_email)
             await repositories.add_email_change(
@@ -118,7 +121,7 @@ class EmailChangeService:
                     new_email=new_email,
                     code_hash=code_hash,
                     created_at=now,
-                    expires_at=now + CODE_TTL,
+                    expires_at=expires_at,
                 ),
             )
             taken = holder is not None and holder.confirmed
@@ -143,7 +146,7 @@ class EmailChangeService:
                     session=session,
                     recipient=new_email,
                     content=content,
-                    expires_at=None if taken else now + CODE_TTL,
+                    expires_at=None if taken else expires_at,
                 )
         self._mail_ready()
         security.event("email-change-requested", user_id=user_id, account_id=account_id)

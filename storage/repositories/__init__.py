@@ -48,7 +48,7 @@ from storage.repositories.email_changes import (
     latest_email_change,
     void_email_changes,
 )
-from storage.repositories.erasure import erase_account
+from storage.repositories.erasure import email_change_requests, erase_account
 from storage.repositories.funnel import (
     add_funnel_event,
     count_funnel_events,
@@ -124,6 +124,7 @@ __all__ = [
     "delete_unused_codes",
     "delete_unused_reset_codes",
     "due_outbox_messages",
+    "email_change_requests",
     "erase_account",
     "find_confirmation_codes",
     "get_account",
