@@ -223,6 +223,13 @@ def delete_account(t: Text, values: Values | None = None) -> InlineKeyboardMarku
     )
 
 
+PRIVACY_ACCEPT = "privacy:accept"
+
+
+def privacy_accept(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return _rows(t, [[("privacy.button-accept", PRIVACY_ACCEPT)]])
+
+
 # What a person can do next, after a flow ends (issue 13)
 MENU_SIGNOUT = "menu:signout"
 NEXT_LATER = "next:later"
@@ -453,4 +460,5 @@ KEYBOARDS: dict[str, Builder] = {
     "csd-replace": csd_replace,
     "csd-delete": csd_delete,
     "csd-name": csd_name,
+    "privacy-accept": privacy_accept,
 }
