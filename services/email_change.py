@@ -64,6 +64,7 @@ class ChangeCheck:
     status: ChangeStatus
     tries_left: int | None = None
     email: str | None = None  # the new address, once changed
+    previous: str | None = None  # the address it replaced
 
 
 class EmailChangeService:
@@ -224,7 +225,7 @@ class EmailChangeService:
         self._mail_ready()
         security.event("email-change-completed", user_id=user_id, account_id=account_id)
         logger.info("account %s changed its email address", account_id)
-        return ChangeCheck(ChangeStatus.CHANGED, email=new_email)
+        return ChangeCheck(ChangeStatus.CHANGED, email=new_email, previous=old_email)
 
     async def _account(
         self, session: AsyncSession, chat_id: int, account_id: int, now: datetime

@@ -26,6 +26,7 @@ from storage.repositories.companies import (
     get_company,
     has_company,
     save_company,
+    set_company_contact_email,
 )
 from storage.repositories.conversations import (
     load_chat_data,
@@ -152,6 +153,7 @@ __all__ = [
     "save_company",
     "save_conversation_states",
     "save_csd",
+    "set_company_contact_email",
     "sign_out_account",
     "sign_out_other_chats",
     "unbind_chat",

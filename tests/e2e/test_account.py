@@ -25,7 +25,7 @@ from storage.models import (
 )
 from tests.conftest import Mailbox
 from tests.e2e.conftest import Harness
-from tests.e2e.test_company import fill_moral_form
+from tests.e2e.test_company import companies_in, fill_moral_form
 from tests.e2e.test_reset import request_code, shift_back
 from tests.factories import (
     PASSWORD,
@@ -474,3 +474,27 @@ async def test_a_change_code_still_queued_at_the_deletion_is_never_sent(bot: Har
     assert goodbye["Subject"] == "Tu cuenta fue eliminada"
     assert await outbox_to(bot.settings.database_url, "nuevo@example.mx") == []
     assert smtp.mailbox.to("nuevo@example.mx") == []
+
+
+async def test_a_contact_email_that_was_the_old_address_is_offered_the_new_one(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await ana.send("/empresa")
+    await fill_moral_form(ana)  # contact: the account's address
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    before = len(smtp.mailbox.messages)
+    await request_change(ana, "nuevo@example.mx")
+    [mail] = await mail_after(smtp.mailbox, before)
+    await ana.send(change_code(mail))
+    await ana.expect("ahora es")
+    offer = await ana.expect("correo de contacto de tu empresa")
+    assert "empresa@example.mx" in offer.text and "nuevo@example.mx" in offer.text
+    [company] = await companies_in(bot.settings.database_url)
+    assert company.correo_contacto == "empresa@example.mx"  # not until asked
+    await ana.press("Sí, usar el nuevo como correo de contacto", message=offer)
+    assert "nuevo@example.mx" in (await ana.expect("ahora es nuevo@example.mx")).text
+    [company] = await companies_in(bot.settings.database_url)
+    assert company.correo_contacto == "nuevo@example.mx"
