@@ -28,6 +28,7 @@ from handlers.confirm import (
     switch_handlers,
 )
 from handlers.csd import build_csd_conversation
+from handlers.privacy import privacy_handlers
 from handlers.reset import build_reset_conversation
 from handlers.signin import build_signin_conversation
 from handlers.signup import build_signup_conversation
@@ -64,8 +65,9 @@ def build_application(
         .build()
     )
     install(application, services=services, catalog=catalog)
-    application.add_handlers(log_handlers(), group=-2)
-    application.add_handlers(guard_handlers(), group=-1)
+    application.add_handlers(log_handlers(), group=-3)
+    application.add_handlers(guard_handlers(), group=-2)
+    application.add_handlers(privacy_handlers(), group=-1)
     application.add_handlers(
         [
             build_signup_conversation(deep_link_handler()),

@@ -186,6 +186,7 @@ ACCOUNT_DELETE = "account:delete"
 ACCOUNT_SIGN_OUT_OTHERS = "account:sign-out-others"
 ACCOUNT_DELETE_YES = "account:delete-yes"
 ACCOUNT_KEEP = "account:keep"
+ACCOUNT_CONTACT_EMAIL = "account:contact-email"
 
 
 def for_account(data: str, values: Values | None) -> str:
@@ -213,6 +214,12 @@ def sign_out_others(t: Text, values: Values | None = None) -> InlineKeyboardMark
     return _rows(t, [[("account.button-sign-out-others", data)]])
 
 
+def contact_email(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """Make the account's new address the company's contact address too."""
+    data = for_account(ACCOUNT_CONTACT_EMAIL, values)
+    return _rows(t, [[("account.button-contact-email", data)]])
+
+
 def delete_account(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     return _rows(
         t,
@@ -221,6 +228,13 @@ def delete_account(t: Text, values: Values | None = None) -> InlineKeyboardMarku
             [("account.button-keep", ACCOUNT_KEEP)],
         ],
     )
+
+
+PRIVACY_ACCEPT = "privacy:accept"
+
+
+def privacy_accept(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return _rows(t, [[("privacy.button-accept", PRIVACY_ACCEPT)]])
 
 
 # What a person can do next, after a flow ends (issue 13)
@@ -442,6 +456,7 @@ KEYBOARDS: dict[str, Builder] = {
     "account": account,
     "sign-out-others": sign_out_others,
     "delete-account": delete_account,
+    "contact-email": contact_email,
     "signed-in": signed_in,
     "after-confirm": after_confirm,
     "after-company": after_company,
@@ -453,4 +468,5 @@ KEYBOARDS: dict[str, Builder] = {
     "csd-replace": csd_replace,
     "csd-delete": csd_delete,
     "csd-name": csd_name,
+    "privacy-accept": privacy_accept,
 }

@@ -80,6 +80,8 @@ class ChatData:
     reset: ResetDraft | None = None
     account: AccountDraft | None = None
     csd: CsdDraft | None = None
+    # "account id:version" of the aviso de privacidad this chat was last asked to accept
+    privacy_asked: str | None = None
     # The digest (never the code) of a confirmation code from the email's link, while the
     # chat, signed in to another account, is asked whether to switch to the code's.
     switch_code: str | None = None

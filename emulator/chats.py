@@ -59,6 +59,8 @@ async def leave_chat(emulator: BotApiEmulator, bot: BotAccount, params: Params) 
     chat = bot.chat(int_param(params, "chat_id"))  # 403 when the bot is not in it
     if chat.type == "private":
         raise bad_request("chat member status can't be changed in private chats")
+    if chat.refuses_leaving is not None:
+        raise chat.refuses_leaving
     was, chat.bot_status = chat.bot_status, "left"
     async with chat.changed:
         chat.changed.notify_all()

@@ -31,7 +31,9 @@ class TooManyRequests(ApiError):
     """Telegram's 429, with the whole seconds to wait (at least 1) in `parameters`."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(429, f"Too Many Requests: retry after {retry_after}")
+        super().__init__(
+            429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+        )
         self.retry_after = retry_after
 
 

@@ -123,6 +123,18 @@ class Group:
     def bot_messages(self) -> list[Message]:
         return [m for m in self.chat.messages if m.from_bot and not m.deleted]
 
+    async def wait_said(self, count: int, timeout: float = 10) -> list[Message]:
+        """Until the bot has sent `count` messages here; all it has sent."""
+        async with self.chat.changed:
+            try:
+                await asyncio.wait_for(
+                    self.chat.changed.wait_for(lambda: len(self.bot_messages()) >= count), timeout
+                )
+            except TimeoutError:
+                said = [m.text for m in self.bot_messages()]
+                raise NoReply(f"the bot did not send {count} messages; it said {said}") from None
+        return self.bot_messages()
+
     async def wait_left(self, timeout: float = 10) -> None:
         """Until the bot leaves (leaveChat)."""
         async with self.chat.changed:

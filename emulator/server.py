@@ -19,7 +19,7 @@ from emulator import chats as _chats  # noqa: F401  (fills the table)
 from emulator import methods as _methods  # noqa: F401  (fills the table)
 from emulator import profile as _profile  # noqa: F401  (fills the table)
 from emulator.files import FileStore
-from emulator.flood import FloodControl, FloodLimits, TooManyRequests, counts
+from emulator.flood import FloodControl, FloodLimits, counts
 from emulator.registry import METHODS, Params
 from emulator.world import ApiError, BotAccount, Message, User, bad_request
 
@@ -124,8 +124,8 @@ class BotApiEmulator:
 
 def _envelope_error(error: ApiError) -> web.Response:
     body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
-    if isinstance(error, TooManyRequests):
-        body["parameters"] = {"retry_after": error.retry_after}
+    if error.parameters:
+        body["parameters"] = error.parameters
     return web.json_response(body, status=error.code)
 
 

@@ -16,10 +16,13 @@ from emulator.markup import Json
 class ApiError(Exception):
     """An answer Telegram gives with ok=false."""
 
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(
+        self, code: int, description: str, parameters: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.parameters = parameters  # Telegram's ResponseParameters, when it sends them
 
 
 # Update kinds a bot gets only when it names them in allowed_updates.
@@ -28,6 +31,20 @@ OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction
 
 def bad_request(description: str) -> ApiError:
     return ApiError(400, f"Bad Request: {description}")
+
+
+def migrated(to_chat_id: int) -> ApiError:
+    """Telegram's answer about a group that became a supergroup (`to_chat_id`)."""
+    return ApiError(
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        {"migrate_to_chat_id": to_chat_id},
+    )
+
+
+def bad_gateway() -> ApiError:
+    """What the Bot API answers while Telegram's servers behind it are unreachable."""
+    return ApiError(502, "Bad Gateway")
 
 
 @dataclass
@@ -106,6 +123,8 @@ class Chat:
     # Telegram refuses to delete some messages (older than 48 hours in a private chat, for
     # one); a test sets this to see how the bot copes.
     refuses_deletion: bool = False
+    # What leaveChat answers instead of leaving (a test sets it to see how the bot copes).
+    refuses_leaving: ApiError | None = None
 
     def to_api(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type}

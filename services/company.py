@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services import funnel
 from services.catalogs import SatCatalogs
 from services.company_fields import municipality_code
-from services.signin import still_good
+from services.signin import signed_in_account, still_good
 from services.validation import has_hidden_characters
 from storage import repositories
 from storage.models import utcnow
@@ -141,6 +141,34 @@ class CompanyService:
             await self._store(session, account_id, data)
         logger.info("company data saved for account %s", account_id)
         return True
+
+    async def contact_email(self, account_id: int) -> str | None:
+        """The company's contact address, if it has company data."""
+        async with self._sessions() as session:
+            company = await repositories.get_company(session=session, account_id=account_id)
+            return company.correo_contacto if company else None
+
+    async def use_account_email_for_contact(self, *, chat_id: int, account_id: int) -> str | None:
+        """Make the account's address the company's contact address, if this chat is still
+        signed in to the account and it has company data; that address, or None."""
+        now = self._now()
+        async with self._sessions() as session, session.begin():
+            account = await signed_in_account(
+                session,
+                chat_id=chat_id,
+                account_id=account_id,
+                now=now,
+                idle_timeout=self._idle_timeout,
+            )
+            if account is None:
+                return None
+            email = account.email
+            if not await repositories.set_company_contact_email(
+                session=session, account_id=account_id, email=email
+            ):
+                return None
+        logger.info("company contact address updated for account %s", account_id)
+        return email
 
     async def _store(self, session: AsyncSession, account_id: int, data: CompanyData) -> None:
         await repositories.save_company(

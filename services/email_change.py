@@ -64,6 +64,7 @@ class ChangeCheck:
     status: ChangeStatus
     tries_left: int | None = None
     email: str | None = None  # the new address, once changed
+    previous: str | None = None  # the address it replaced
 
 
 class EmailChangeService:
@@ -108,6 +109,9 @@ class EmailChangeService:
         # Hashed outside any transaction (it takes a while), whoever holds the address.
         code = new_reset_code()
         code_hash = await self._passwords.hash(code.replace("-", ""))
+        # The code's mail expires with the request: a deletion of the account finds the
+        # mail still queued by its recipient and this expiry (storage/repositories/erasure.py).
+        expires_at = now + CODE_TTL
         async with self._sessions() as session, session.begin():
             holder = await repositories.get_account_by_email(session=session, email=new_email)
             await repositories.add_email_change(
@@ -118,7 +122,7 @@ class EmailChangeService:
                     new_email=new_email,
                     code_hash=code_hash,
                     created_at=now,
-                    expires_at=now + CODE_TTL,
+                    expires_at=expires_at,
                 ),
             )
             taken = holder is not None and holder.confirmed
@@ -143,7 +147,7 @@ class EmailChangeService:
                     session=session,
                     recipient=new_email,
                     content=content,
-                    expires_at=None if taken else now + CODE_TTL,
+                    expires_at=None if taken else expires_at,
                 )
         self._mail_ready()
         security.event("email-change-requested", user_id=user_id, account_id=account_id)
@@ -221,7 +225,7 @@ class EmailChangeService:
         self._mail_ready()
         security.event("email-change-completed", user_id=user_id, account_id=account_id)
         logger.info("account %s changed its email address", account_id)
-        return ChangeCheck(ChangeStatus.CHANGED, email=new_email)
+        return ChangeCheck(ChangeStatus.CHANGED, email=new_email, previous=old_email)
 
     async def _account(
         self, session: AsyncSession, chat_id: int, account_id: int, now: datetime

@@ -6,8 +6,9 @@ or its address: company data, confirmation and reset codes (those asked for the 
 without an account too), requests to change the address (and other accounts' requests for
 this address, whose codes went nowhere), sessions (every chat is signed out), known chats,
 mail to the address whether sent or not, mail already sent to the addresses it asked to
-change to, and rate-limit events keyed by the account or the address. The chat that asked
-drops its drafts. What stays, and why:
+change to and the codes still queued for them (they never go out), and rate-limit events
+keyed by the account or an address it had or asked for (with the asker's Telegram id, or
+counted by its requests). The chat that asked drops its drafts. What stays, and why:
 - the last email's outbox row (recipient and subject; the body is blanked once sent), and
   the notices sent earlier to addresses the account had before a change: forgotten with
   the rest of the sent mail 30 days after sending (services/housekeeping.py);
@@ -137,6 +138,9 @@ class OwnAccountService:
                 return None
             email, language = account.email, account.language
             mailbox = inbox(email)
+            requests = await repositories.email_change_requests(
+                session=session, account_id=account_id
+            )
             await repositories.erase_account(
                 session=session,
                 account_id=account_id,
@@ -145,10 +149,27 @@ class OwnAccountService:
                     ratelimit.SIGN_IN_PER_ADDRESS.key(email),
                     ratelimit.MAIL_PER_ADDRESS.key(mailbox),
                     ratelimit.EMAIL_CHANGE_PER_ACCOUNT.key(account_id),
+                    # The asker's allowance for each address it asked to change to (a
+                    # private chat's id is its person's).
+                    *(
+                        ratelimit.MAIL_PER_ADDRESS_AND_USER.key(
+                            f"{inbox(request.new_email)}:{request.chat_id}"
+                        )
+                        for request in requests
+                    ),
                 ],
                 rate_key_prefixes=[
                     ratelimit.SIGN_IN_KNOWN_CHAT.key(f"{account_id}:"),
                     ratelimit.MAIL_PER_ADDRESS_AND_USER.key(f"{mailbox}:"),
+                ],
+                # What its requests counted against those addresses' overall cap, and no
+                # more: the cap also holds strangers' mail to them.
+                rate_events=[
+                    (
+                        ratelimit.MAIL_PER_ADDRESS.key(inbox(request.new_email)),
+                        request.created_at,
+                    )
+                    for request in requests
                 ],
             )
             content = templates.account_deleted_email(language=language, email=email, when=now)

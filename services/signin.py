@@ -187,6 +187,39 @@ class SignInService:
             bound.last_seen_at = now
             return AccountInfo.of(account)
 
+    async def privacy_due(self, *, chat_id: int, version: str) -> int | None:
+        """The account this chat is signed in to, when it has not accepted the aviso de
+        privacidad's `version` (never recorded counts as not accepted); else None. Read
+        only: it runs for every private message."""
+        async with self._sessions() as session:
+            bound = await repositories.get_chat_session(session=session, chat_id=chat_id)
+            if bound is None:
+                return None
+            account = await repositories.get_account(session=session, account_id=bound.account_id)
+            if account is None or account.privacy_version == version:
+                return None
+            if not still_good(bound, account, now=self._now(), idle_timeout=self._idle_timeout):
+                return None
+            return account.id
+
+    async def accept_privacy(self, *, chat_id: int, account_id: int, version: str) -> bool:
+        """Record that the account accepted `version` now, as a sign-up does; False when
+        this chat is no longer signed in to it."""
+        now = self._now()
+        async with self._sessions() as session, session.begin():
+            account = await signed_in_account(
+                session,
+                chat_id=chat_id,
+                account_id=account_id,
+                now=now,
+                idle_timeout=self._idle_timeout,
+            )
+            if account is None:
+                return False
+            account.privacy_version, account.privacy_accepted_at = version, now
+        logger.info("account %s accepted the privacy notice %s", account_id, version)
+        return True
+
     async def sign_out(self, chat_id: int) -> bool:
         async with self._sessions() as session, session.begin():
             return await repositories.unbind_chat(session=session, chat_id=chat_id)

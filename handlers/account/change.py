@@ -94,7 +94,7 @@ async def receive_code(update: Update, context: BotContext) -> Step | int:
         text=text,
     )
     if check.status is ChangeStatus.CHANGED:
-        return await changed(update, context, check.email or "")
+        return await changed(update, context, check.email or "", check.previous or "")
     if check.status is ChangeStatus.WRONG:
         key = "account.code-wrong-last" if check.tries_left == 1 else "account.code-wrong"
         await say(update, context, key, tries=check.tries_left)
@@ -112,13 +112,26 @@ async def receive_code(update: Update, context: BotContext) -> Step | int:
     return finish(context)
 
 
-async def changed(update: Update, context: BotContext, email: str) -> int:
-    """Say the new address; offer to sign out the other chats, which stay signed in."""
+async def changed(update: Update, context: BotContext, email: str, previous: str) -> int:
+    """Say the new address; offer to make it the company's contact address when that was
+    the old one, and to sign out the other chats, which stay signed in."""
+    account_id = draft(context).account_id
     overview = await context.services.own_account.overview(
-        chat_id=chat_id(update), account_id=draft(context).account_id
+        chat_id=chat_id(update), account_id=account_id
     )
     others = overview.signed_in_chats - 1 if overview else 0
     await say(update, context, "account.email-changed", email=email)
+    contact = await context.services.companies.contact_email(account_id)
+    if contact is not None and contact.casefold() == previous.casefold():
+        await say(
+            update,
+            context,
+            "account.contact-email-was-old",
+            keyboard="contact-email",
+            old=previous,
+            email=email,
+            account=account_id,
+        )
     if others > 0:
         await say(
             update,

@@ -5,9 +5,11 @@ starts a flow of its own. Diagram: account.mmd."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
 
 from chat import keyboards
@@ -22,7 +24,7 @@ from chat.common import (
     flow_fallbacks,
     say,
 )
-from chat.context import BotContext, chat_id, user_id
+from chat.context import BotContext, chat_id, pressed, user_id
 from handlers.account.change import choose_new_email, receive_code, receive_new_email
 from handlers.account.deletion import confirm_delete, keep, receive_delete_word
 from handlers.account.steps import FLOW, Step, begin_change, receive_password, session_over
@@ -132,6 +134,27 @@ async def sign_out_others(update: Update, context: BotContext) -> int:
     return end_flow(context)
 
 
+@begin_flow(FLOW)
+async def use_email_for_contact(update: Update, context: BotContext) -> int:
+    """Make the account's address the company's contact address too."""
+    account = await context.services.signin.current_account(chat_id(update))
+    shown_for = button_account(update)
+    if account is not None and shown_for not in (None, account.id):
+        await say(update, context, "account.other-account-button")
+        return end_flow(context)
+    email = None
+    if account is not None:
+        email = await context.services.companies.use_account_email_for_contact(
+            chat_id=chat_id(update), account_id=account.id
+        )
+    if email is None:
+        return await session_over(update, context)
+    with contextlib.suppress(BadRequest):  # a quick second tap finds the button gone
+        await pressed(update).edit_message_reply_markup(None)
+    await say(update, context, "account.contact-email-updated", email=email)
+    return end_flow(context)
+
+
 def build_account_conversation() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         name=FLOW,
@@ -142,6 +165,7 @@ def build_account_conversation() -> ConversationHandler[BotContext]:
             account_button(start_email_change, keyboards.ACCOUNT_CHANGE_EMAIL),
             account_button(start_delete, keyboards.ACCOUNT_DELETE),
             account_button(sign_out_others, keyboards.ACCOUNT_SIGN_OUT_OTHERS),
+            account_button(use_email_for_contact, keyboards.ACCOUNT_CONTACT_EMAIL),
         ],
         states={
             **SIGN_IN_FIRST.states(),

@@ -44,6 +44,7 @@ from handlers.company.fields import (
     use_account_email,
 )
 from handlers.company.form import Step, draft, person_text, shown_values
+from handlers.privacy import may_store
 from handlers.signin import SignInFirst
 from services.company import FIELDS, STORED, CompanyData, missing_values
 from services.csd_files import holder_matches
@@ -155,10 +156,13 @@ async def edit_field(update: Update, context: BotContext) -> Step:
     return await ask_field(update, context, field_named(name))
 
 
-async def save(update: Update, context: BotContext) -> int:
-    """Store the data, if this chat is still signed in to the draft's account."""
+async def save(update: Update, context: BotContext) -> int | None:
+    """Store the data, if this chat is still signed in to the draft's account (and it has
+    accepted the aviso de privacidad in force: until then the summary waits, kept)."""
     query = pressed(update)
     await query.answer()
+    if not await may_store(update, context):
+        return None
     if not await save_for_chat(update, context, draft(context)):
         await say(update, context, "signin.session-ended")
         return end_flow(context)

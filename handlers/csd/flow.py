@@ -48,6 +48,7 @@ from handlers.csd.upload import (
     receive_text_at_buttons,
 )
 from handlers.passwords import secret_step
+from handlers.privacy import may_store
 from handlers.signin import SignInFirst
 from services.signin import AccountInfo
 
@@ -103,8 +104,11 @@ async def open_csd(update: Update, context: BotContext, account: AccountInfo) ->
     return await begin_upload(update, context, account)
 
 
-async def begin_upload(update: Update, context: BotContext, account: AccountInfo) -> Step:
-    """A new draft, and the two files asked for."""
+async def begin_upload(update: Update, context: BotContext, account: AccountInfo) -> Step | int:
+    """A new draft, and the two files asked for (once the aviso de privacidad in force is
+    accepted: until then nothing is asked)."""
+    if not await may_store(update, context):
+        return finish(context)
     context.chat.csd = CsdDraft(account_id=account.id, rfc=account.rfc)
     await say(update, context, "csd.intro")
     return await ask_files(update, context)

@@ -26,6 +26,7 @@ from storage.repositories.companies import (
     get_company,
     has_company,
     save_company,
+    set_company_contact_email,
 )
 from storage.repositories.conversations import (
     load_chat_data,
@@ -48,7 +49,7 @@ from storage.repositories.email_changes import (
     latest_email_change,
     void_email_changes,
 )
-from storage.repositories.erasure import erase_account
+from storage.repositories.erasure import email_change_requests, erase_account
 from storage.repositories.funnel import (
     add_funnel_event,
     count_funnel_events,
@@ -125,6 +126,7 @@ __all__ = [
     "delete_unused_codes",
     "delete_unused_reset_codes",
     "due_outbox_messages",
+    "email_change_requests",
     "erase_account",
     "find_confirmation_codes",
     "get_account",
@@ -153,6 +155,7 @@ __all__ = [
     "save_company",
     "save_conversation_states",
     "save_csd",
+    "set_company_contact_email",
     "sign_out_account",
     "sign_out_other_chats",
     "unbind_chat",

@@ -25,3 +25,13 @@ async def save_company(*, session: AsyncSession, account_id: int, values: dict[s
 
 async def has_company(*, session: AsyncSession, account_id: int) -> bool:
     return await session.get(Company, account_id) is not None
+
+
+async def set_company_contact_email(*, session: AsyncSession, account_id: int, email: str) -> bool:
+    """The company's contact address becomes `email`; False when it has no company data."""
+    company = await session.get(Company, account_id)
+    if company is None:
+        return False
+    company.correo_contacto = email
+    await session.flush()
+    return True

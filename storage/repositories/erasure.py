@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -29,22 +30,31 @@ async def erase_account(
     email: str,
     rate_keys: Iterable[str] = (),
     rate_key_prefixes: Iterable[str] = (),
+    rate_events: Iterable[tuple[str, datetime]] = (),
 ) -> int:
     """Delete the account, its company data, its CSD, codes, pending changes of address (its own,
     and others' to its address, whose codes were mailed to nobody), sessions and known
-    chats, the reset codes asked for its address, the mail to its address (sent or not)
-    and the mail sent to the addresses it asked to change to, and the rate-limit events
-    under `rate_keys` or under keys that begin with one of `rate_key_prefixes`. Written
-    out table by table rather than left to ON DELETE CASCADE, so that what goes is read
-    here. How many rows went."""
+    chats, the reset codes asked for its address, the mail to its address (sent or not),
+    the mail sent to the addresses it asked to change to and its codes still queued for
+    them, and the rate-limit events under `rate_keys`, under keys that begin with one of
+    `rate_key_prefixes`, or under a key at the very time paired with it in `rate_events`.
+    Written out table by table rather than left to ON DELETE CASCADE, so that what goes is
+    read here. How many rows went."""
     removed = 0
     # The addresses it asked to change to: what was mailed there answered its request.
-    # Only mail already done with goes: one such address may be another account's, with
-    # its own mail on the way.
+    # Only mail already done with goes, and its own codes still queued: one such address
+    # may be another account's, with its own mail on the way. A code's row is known by
+    # its recipient and its expiry, the request's own (services/email_change.py).
     requested = select(EmailChange.new_email).where(EmailChange.account_id == account_id)
     done = or_(OutboxMessage.sent_at.is_not(None), OutboxMessage.given_up_at.is_not(None))
+    its_code = exists().where(
+        EmailChange.account_id == account_id,
+        EmailChange.new_email == OutboxMessage.recipient,
+        EmailChange.expires_at == OutboxMessage.expires_at,
+    )
+    counted = [and_(RateEvent.key == key, RateEvent.at == at) for key, at in rate_events]
     for statement in (
-        delete(OutboxMessage).where(OutboxMessage.recipient.in_(requested), done),
+        delete(OutboxMessage).where(OutboxMessage.recipient.in_(requested), or_(done, its_code)),
         delete(Company).where(Company.account_id == account_id),
         delete(Csd).where(Csd.account_id == account_id),
         delete(ConfirmationCode).where(ConfirmationCode.account_id == account_id),
@@ -56,6 +66,7 @@ async def erase_account(
         delete(KnownChat).where(KnownChat.account_id == account_id),
         delete(OutboxMessage).where(OutboxMessage.recipient == email),
         delete(RateEvent).where(RateEvent.key.in_(list(rate_keys))),
+        *(delete(RateEvent).where(event) for event in counted),
         *(
             delete(RateEvent).where(RateEvent.key.startswith(prefix, autoescape=True))
             for prefix in rate_key_prefixes
@@ -64,3 +75,9 @@ async def erase_account(
     ):
         removed += affected(await session.execute(statement))
     return removed
+
+
+async def email_change_requests(*, session: AsyncSession, account_id: int) -> Sequence[EmailChange]:
+    """Every request the account made to change its address, spent or not."""
+    result = await session.scalars(select(EmailChange).where(EmailChange.account_id == account_id))
+    return result.all()

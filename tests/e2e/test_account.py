@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from emulator import Person
 from emulator.world import Message
 from storage.db import create_engine, create_session_factory
 from storage.models import (
     Account,
+    Base,
     ChatSession,
     Company,
     ConfirmationCode,
@@ -24,7 +25,7 @@ from storage.models import (
 )
 from tests.conftest import Mailbox
 from tests.e2e.conftest import Harness
-from tests.e2e.test_company import fill_moral_form
+from tests.e2e.test_company import companies_in, fill_moral_form
 from tests.e2e.test_reset import request_code, shift_back
 from tests.factories import (
     PASSWORD,
@@ -72,6 +73,16 @@ def change_code(message: EmailMessage) -> str:
 
 async def mail_after(mailbox: Mailbox, before: int) -> list[EmailMessage]:
     return (await mailbox.wait(before + 1))[before:]
+
+
+async def delete_account(person: Person) -> None:
+    await open_account(person)
+    await type_password(person, "Eliminar mi cuenta")
+    await person.expect("Eliminar tu cuenta")
+    await person.press("Sí, eliminar mi cuenta")
+    await person.expect("escribe la palabra")
+    await person.send("ELIMINAR")
+    await person.expect("Eliminamos tu cuenta")
 
 
 async def test_the_account_shows_its_facts_and_signs_the_other_chats_out(
@@ -403,3 +414,87 @@ async def test_the_typed_new_address_is_kept_when_the_person_says_so(bot: Harnes
     await ana.expect("Te enviamos un código")
     [mail] = await mail_after(smtp.mailbox, before)
     assert mail["To"] == "ana@hotmial.com"
+
+
+async def tables_naming(database_url: str, *fragments: str) -> dict[str, list[object]]:
+    """Every row of every table that holds one of `fragments`, by table."""
+    engine = create_engine(database_url)
+    found: dict[str, list[object]] = {}
+    try:
+        async with create_session_factory(engine)() as session:
+            for table in Base.metadata.sorted_tables:
+                rows = (await session.execute(text(f"SELECT * FROM {table.name}"))).all()
+                hits = [r for r in rows if any(f in repr(r) for f in fragments)]
+                if hits:
+                    found[table.name] = hits
+    finally:
+        await engine.dispose()
+    return found
+
+
+async def test_a_deletion_leaves_its_addresses_old_and_pending_in_no_table(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await ana.send("/empresa")
+    await fill_moral_form(ana)
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    before = len(smtp.mailbox.messages)
+    await request_change(ana, "nuevo@example.mx")
+    [code] = await mail_after(smtp.mailbox, before)
+    assert code["To"] == "nuevo@example.mx"
+    await ana.send("/cancelar")
+    await ana.reply()
+    await delete_account(ana)
+    await mail_after(smtp.mailbox, before + 1)  # the last notice
+    found = await tables_naming(
+        bot.settings.database_url, "empresa@example.mx", "nuevo@example.mx", RFC_MORAL
+    )
+    # Only the last email's row (recipient and subject, body blanked) may stay.
+    assert set(found) <= {"outbox"}, found
+    assert len(found.get("outbox", [])) <= 1, found
+
+
+async def test_a_change_code_still_queued_at_the_deletion_is_never_sent(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    smtp.mailbox.deferred.add("nuevo@example.mx")  # its server asks to try again later
+    asked = len(smtp.mailbox.asked)
+    await request_change(ana, "nuevo@example.mx")
+    await smtp.mailbox.wait_asked(asked + 1)  # tried once: the code waits in the outbox
+    await ana.send("/cancelar")
+    await ana.reply()
+    before = len(smtp.mailbox.messages)
+    await delete_account(ana)
+    smtp.mailbox.deferred.clear()
+    [goodbye] = await mail_after(smtp.mailbox, before)
+    assert goodbye["To"] == "ana@example.mx"
+    assert goodbye["Subject"] == "Tu cuenta fue eliminada"
+    assert await outbox_to(bot.settings.database_url, "nuevo@example.mx") == []
+    assert smtp.mailbox.to("nuevo@example.mx") == []
+
+
+async def test_a_contact_email_that_was_the_old_address_is_offered_the_new_one(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await ana.send("/empresa")
+    await fill_moral_form(ana)  # contact: the account's address
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    before = len(smtp.mailbox.messages)
+    await request_change(ana, "nuevo@example.mx")
+    [mail] = await mail_after(smtp.mailbox, before)
+    await ana.send(change_code(mail))
+    await ana.expect("ahora es")
+    offer = await ana.expect("correo de contacto de tu empresa")
+    assert "empresa@example.mx" in offer.text and "nuevo@example.mx" in offer.text
+    [company] = await companies_in(bot.settings.database_url)
+    assert company.correo_contacto == "empresa@example.mx"  # not until asked
+    await ana.press("Sí, usar el nuevo como correo de contacto", message=offer)
+    assert "nuevo@example.mx" in (await ana.expect("ahora es nuevo@example.mx")).text
+    [company] = await companies_in(bot.settings.database_url)
+    assert company.correo_contacto == "nuevo@example.mx"

@@ -354,36 +354,6 @@ async def test_after_deletion_start_offers_sign_up_again(bot: Harness, smtp) -> 
     assert any("Crear cuenta" in b for b in menu.button_texts()), menu.button_texts()
 
 
-async def test_a_deletion_leaves_the_address_in_no_table(bot: Harness, smtp) -> None:
-    from sqlalchemy import text as sql
-
-    from storage.db import create_engine, create_session_factory
-    from storage.models import Base  # type: ignore[attr-defined]
-
-    ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
-    await ana.send("/empresa")
-    await fill_moral_form(ana)
-    await ana.press("Guardar")
-    await ana.expect("guardados")
-    await delete_account(ana)
-    await smtp.mailbox.wait(2)
-    engine = create_engine(bot.settings.database_url)
-    found = {}
-    try:
-        async with create_session_factory(engine)() as session:
-            for table in Base.metadata.sorted_tables:
-                rows = (await session.execute(sql(f"SELECT * FROM {table.name}"))).all()
-                hits = [r for r in rows if "empresa@example.mx" in repr(r) or RFC_MORAL in repr(r)]
-                if hits:
-                    found[table.name] = hits
-    finally:
-        await engine.dispose()
-    # Only the last email's row (recipient and subject, body blanked) may stay.
-    assert set(found) <= {"outbox"}, found
-    assert len(found.get("outbox", [])) <= 1, found
-
-
 # Old buttons, pressed later
 
 

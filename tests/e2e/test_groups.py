@@ -11,6 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from chat import keyboards
+from emulator.flood import TooManyRequests
+from emulator.markup import command_entities
+from emulator.world import ApiError, bad_gateway, bad_request, migrated, now
 from storage.db import create_engine, create_session_factory
 from storage.models import ChatDataRow, ConversationState
 from tests.e2e.conftest import TOKEN, Harness
@@ -93,3 +96,53 @@ async def test_buttons_and_edits_from_a_group_are_ignored(bot: Harness) -> None:
     assert group.bot_is_member  # ignored: nothing was said to it
     await bot.stop()
     assert await stored_for(bot.settings.database_url, group.id) == []
+
+
+LEAVE_REFUSALS = {
+    "migrated": lambda: migrated(-1_000_000_000_999),
+    "flood": lambda: TooManyRequests(1),
+    "bad-gateway": bad_gateway,
+    "bad-request": lambda: bad_request("chat not found"),
+}
+
+
+@pytest.mark.parametrize("refusal", list(LEAVE_REFUSALS))
+async def test_a_group_it_cannot_leave_still_starts_no_flow(bot: Harness, refusal: str) -> None:
+    ana = bot.person()
+    group = bot.group(kind="group", bot_in=True)
+    error: ApiError = LEAVE_REFUSALS[refusal]()
+    group.chat.refuses_leaving = error
+    await group.send(ana, "/registro")
+    await group.send(ana, "ana@example.mx")
+    # Flood control retries a 429 five times before it gives up: a generous wait.
+    said = await group.wait_said(2, timeout=40)
+    assert [m.text for m in said[:2]] == [said[0].text] * 2, [m.text for m in said]
+    assert "solo atiendo en un chat privado" in said[0].text
+    assert group.bot_is_member  # it could not leave, and said nothing more
+    await bot.stop()
+    assert await stored_for(bot.settings.database_url, group.id) == []
+
+
+async def test_telegram_business_messages_are_not_taken_for_the_private_chat(
+    bot: Harness,
+) -> None:
+    ana = bot.person()
+    # Ana writes to a shop whose Telegram Business account is connected to this bot; in
+    # that chat, Ana's id is the chat's, like her own chat with the bot.
+    await bot.emulator.bot(TOKEN).push_update(
+        {
+            "business_message": {
+                "message_id": 1,
+                "business_connection_id": "shop-connection",
+                "from": ana.user.to_api(),
+                "chat": ana.chat.to_api(),
+                "date": now(),
+                "text": "/registro",
+                "entities": command_entities("/registro"),
+            }
+        }
+    )
+    await ana.send("/ayuda")
+    answer = await ana.reply()
+    assert answer.text.startswith("Esto es lo que puedo hacer"), answer.text
+    assert [m.text for m in ana.bot_messages()] == [answer.text]

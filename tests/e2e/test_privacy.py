@@ -5,10 +5,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from mail.identity import PRIVACY_NOTICE_VERSION
-from storage.models import utcnow
+from storage.db import create_engine, create_session_factory
+from storage.models import Account, utcnow
 from tests.e2e.conftest import Harness
-from tests.factories import RFC_FISICA, accounts_in, fill_sign_up, sign_up
+from tests.e2e.test_company import fill_moral_form
+from tests.factories import (
+    RFC_FISICA,
+    RFC_MORAL,
+    accounts_in,
+    confirmed_account,
+    fill_sign_up,
+    sign_up,
+)
 
 NOTICE_URL = "https://facturacion.example.mx/aviso-de-privacidad"
 
@@ -98,3 +109,83 @@ async def test_soporte_without_a_contact_still_helps(bot: Harness) -> None:
     await ana.send("/soporte")
     answer = await ana.reply()
     assert "/ayuda" in answer.text and "/cancelar" in answer.text
+
+
+# A new version of the notice
+
+
+async def restart_with(harness: Harness, **settings: object) -> Harness:
+    await harness.stop()
+    return await start_with(harness, **settings)
+
+
+async def forget_acceptance(database_url: str) -> None:
+    """As accounts made before the acceptance was recorded."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            await session.execute(
+                update(Account).values(privacy_version=None, privacy_accepted_at=None)
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_a_new_notice_is_asked_once_and_saving_waits_for_it_keeping_the_form(
+    harness: Harness, smtp
+) -> None:
+    bot = await start_with(harness)
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await ana.send("/empresa")
+    await fill_moral_form(ana)
+    await ana.expect("Revisa los datos de tu empresa")
+    await restart_with(bot, privacy_notice_version="2027-01", privacy_notice_url=NOTICE_URL)
+
+    await ana.press("Guardar")  # the next thing she does
+    notice = await ana.expect("Actualizamos el aviso de privacidad")
+    assert "2027-01" in notice.text and NOTICE_URL in notice.text
+    assert "no guardar datos nuevos" in notice.text  # what waits, said
+    assert notice.button_texts() == ["Acepto el aviso de privacidad"]
+    waits = await ana.expect("primero acepta")
+    assert "se conserva" in waits.text
+    [account] = await accounts_in(bot.settings.database_url)
+    assert account.privacy_version == PRIVACY_NOTICE_VERSION  # nothing accepted by a tap
+    before = utcnow()
+    await ana.press("Acepto el aviso de privacidad", message=notice)
+    thanks = await ana.expect("quedó registrado")
+    assert "2027-01" in thanks.text
+    [account] = await accounts_in(bot.settings.database_url)
+    assert account.privacy_version == "2027-01"
+    assert account.privacy_accepted_at is not None
+    assert before - timedelta(seconds=1) <= account.privacy_accepted_at <= utcnow()
+    summary = await ana.expect("Revisa los datos de tu empresa")  # the question in hand
+    await ana.press("Guardar", message=summary)
+    await ana.expect("guardados")
+    assert len([m for m in ana.bot_messages() if "Actualizamos" in m.text]) == 1
+
+
+async def test_an_account_without_a_recorded_acceptance_is_asked_in_english(
+    bot: Harness, smtp
+) -> None:
+    bruce = bot.person(first_name="Bruce")
+    await confirmed_account(bruce, smtp.mailbox, "bruce@example.com")
+    await bruce.send("/idioma")
+    await bruce.press("English")
+    await bruce.expect("in English")
+    await forget_acceptance(bot.settings.database_url)
+    await bruce.send("/help")
+    notice = await bruce.expect("We updated the privacy notice")
+    assert "not save new company details" in notice.text
+    await bruce.expect("This is what I can do")
+    await bruce.send("/account")  # reading (and correcting, deleting) does not wait
+    await bruce.expect("Your account")
+    await bruce.send("/certificate")  # a new CSD waits
+    waits = await bruce.expect("first accept the updated privacy notice")
+    await bruce.press("I accept the privacy notice", message=waits)
+    await bruce.expect("is recorded")
+    [account] = await accounts_in(bot.settings.database_url)
+    assert account.privacy_version == PRIVACY_NOTICE_VERSION
+    assert len([m for m in bruce.bot_messages() if "We updated" in m.text]) == 1
+    await bruce.send("/certificate")
+    await bruce.expect("Send me")

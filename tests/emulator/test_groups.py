@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from telegram import Bot, ChatMemberAdministrator, Update
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from emulator import BotApiEmulator, Group, Person
+from emulator.flood import TooManyRequests
+from emulator.world import bad_gateway, bad_request, migrated
 
 TOKEN = "42:emulator-groups"
 
@@ -112,3 +114,46 @@ async def test_allowed_updates_are_honoured_like_telegram(
     assert account.wants("chat_member") and account.wants("my_chat_member")
     await bot.get_updates(offset=after, timeout=0, allowed_updates=[])
     assert not account.wants("chat_member") and account.wants("my_chat_member")
+
+
+async def test_leave_chat_can_be_refused_with_telegrams_errors(
+    emulator: BotApiEmulator, bot: Bot
+) -> None:
+    group = Group(emulator, TOKEN, bot_in=True)
+    group.chat.refuses_leaving = migrated(-1_000_000_000_777)
+    with pytest.raises(ChatMigrated) as moved:
+        await bot.leave_chat(group.id)
+    assert moved.value.new_chat_id == -1_000_000_000_777
+    group.chat.refuses_leaving = TooManyRequests(3)
+    with pytest.raises(RetryAfter) as wait:
+        await bot.leave_chat(group.id)
+    assert wait.value.retry_after == 3
+    group.chat.refuses_leaving = bad_gateway()
+    with pytest.raises(NetworkError, match="Bad Gateway"):
+        await bot.leave_chat(group.id)
+    group.chat.refuses_leaving = bad_request("chat not found")
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.leave_chat(group.id)
+    assert group.bot_is_member  # still in it after every refusal
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(
+            f"{emulator.base_url}{TOKEN}/leaveChat", json={"chat_id": group.id}
+        )
+    assert answer.json() == {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: chat not found",
+    }
+    group.chat.refuses_leaving = migrated(-1_000_000_000_777)
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(
+            f"{emulator.base_url}{TOKEN}/leaveChat", json={"chat_id": group.id}
+        )
+    assert answer.json() == {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: group chat was upgraded to a supergroup chat",
+        "parameters": {"migrate_to_chat_id": -1_000_000_000_777},
+    }
+    group.chat.refuses_leaving = None
+    assert await bot.leave_chat(group.id) is True
