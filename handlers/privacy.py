@@ -4,9 +4,10 @@ link and a button; accepting records the version and the time, as a sign-up does
 Accounts made before acceptance was recorded are asked alike.
 
 Until it is accepted, everything that reads, corrects or deletes what the person gave
-still works (/cuenta, /empresa to see it, /csd to see or delete it, /privacidad, /salir,
-/ayuda, /soporte, /cancelar); only what stores new data waits for it: saving /empresa's
-data and sending a CSD. The company form is kept as it was, to be saved after accepting."""
+still works (/cuenta, /empresa to see and correct it, /csd to see or delete it, /privacidad,
+/salir, /ayuda, /soporte, /cancelar); only what stores new data waits for it: saving
+/empresa's data for the first time and sending a CSD. The company form is kept as it was,
+to be saved after accepting."""
 
 from __future__ import annotations
 

@@ -157,11 +157,13 @@ async def edit_field(update: Update, context: BotContext) -> Step:
 
 
 async def save(update: Update, context: BotContext) -> int | None:
-    """Store the data, if this chat is still signed in to the draft's account (and it has
-    accepted the aviso de privacidad in force: until then the summary waits, kept)."""
+    """Store the data, if this chat is still signed in to the draft's account (and, for a
+    first save, it has accepted the aviso de privacidad in force: until then the summary
+    waits, kept; correcting data already saved is a right that does not wait)."""
     query = pressed(update)
     await query.answer()
-    if not await may_store(update, context):
+    correcting = await context.services.companies.get(draft(context).account_id) is not None
+    if not correcting and not await may_store(update, context):
         return None
     if not await save_for_chat(update, context, draft(context)):
         await say(update, context, "signin.session-ended")

@@ -11,7 +11,7 @@ from mail.identity import PRIVACY_NOTICE_VERSION
 from storage.db import create_engine, create_session_factory
 from storage.models import Account, utcnow
 from tests.e2e.conftest import Harness
-from tests.e2e.test_company import fill_moral_form
+from tests.e2e.test_company import companies_in, fill_moral_form
 from tests.factories import (
     RFC_FISICA,
     RFC_MORAL,
@@ -163,6 +163,33 @@ async def test_a_new_notice_is_asked_once_and_saving_waits_for_it_keeping_the_fo
     await ana.press("Guardar", message=summary)
     await ana.expect("guardados")
     assert len([m for m in ana.bot_messages() if "Actualizamos" in m.text]) == 1
+
+
+async def test_correcting_saved_company_data_does_not_wait_for_a_new_notice(
+    harness: Harness, smtp
+) -> None:
+    bot = await start_with(harness)
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await ana.send("/empresa")
+    await fill_moral_form(ana)
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    await restart_with(bot, privacy_notice_version="2027-01")
+
+    await ana.send("/empresa")
+    await ana.expect("Actualizamos el aviso de privacidad")
+    await ana.expect("datos de tu empresa que tenemos guardados")
+    await ana.press("✏️ Teléfono")
+    await ana.expect("teléfono")
+    await ana.send("81 1234 5678")
+    await ana.expect("Revisa los datos de tu empresa")
+    await ana.press("Guardar")  # a correction (ARCO's rectification) is not new data
+    await ana.expect("guardados")
+    [company] = await companies_in(bot.settings.database_url)
+    assert company.telefono == "8112345678"
+    [account] = await accounts_in(bot.settings.database_url)
+    assert account.privacy_version == PRIVACY_NOTICE_VERSION  # still not accepted
 
 
 async def test_an_account_without_a_recorded_acceptance_is_asked_in_english(
