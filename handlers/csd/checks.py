@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 # the files arrive (upload.py).
 AFTER_PASSWORD = {
     Refusal.IS_FIEL: "csd.refusal.is-fiel",
+    Refusal.NOT_A_KEY: "csd.refusal.not-a-key",  # it would not open in time
     Refusal.KEY_MISMATCH: "csd.refusal.key-mismatch",
     Refusal.NOT_YET_VALID: "csd.refusal.not-yet-valid",
     Refusal.EXPIRED: "csd.refusal.expired",

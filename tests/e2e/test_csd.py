@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from tests.sat_certs import (
     SAT_CSD_RFC,
     SAT_CSD_SERIAL,
     SAT_PASSWORD,
+    crafted_key,
     make_csd,
     sat_file,
 )
@@ -289,6 +291,33 @@ async def test_a_key_of_another_certificate_is_refused(bot: Harness, smtp) -> No
     assert "no corresponde a ese certificado" in answer.text
     assert "Envíame como archivos" in answer.text  # both files again
     assert await rows(bot.settings.database_url) == []
+
+
+async def test_a_key_crafted_to_hold_the_cpu_cannot_stall_other_chats(bot: Harness, smtp) -> None:
+    """A made-up certificate with the account's RFC and a 31.7 KB key whose validation
+    would hold Python's lock for seconds: it is refused as it arrives, and whatever its
+    sender types next, another chat's answer comes at once."""
+    mallory = bot.person(first_name="Mallory")
+    await csd_account(mallory, smtp.mailbox, "mallory@example.mx")
+    await mallory.send("/csd")
+    await mallory.expect("Envíame como archivos")
+    await mallory.send_document("CSD.cer", make_csd().cer)
+    await mallory.expect("Recibí el certificado")
+    await mallory.expect("clave privada (.key)")
+    await mallory.send_document("CSD.key", crafted_key())
+    answer = await mallory.reply()
+    typed = await mallory.send(SAT_PASSWORD)  # as if the key had been taken
+    await mallory.wait_deleted(typed)  # read: whatever it leads to has begun
+    ana = bot.person()
+    slowest, begun = 0.0, time.monotonic()
+    while time.monotonic() - begun < 2:  # over the time the key's check would take to start
+        started = time.monotonic()
+        await ana.send("/ayuda")
+        await ana.expect("/csd", timeout=60)
+        slowest = max(slowest, time.monotonic() - started)
+    # The one timed test: the stall it guards against lasted 12 s and more per try.
+    assert slowest < 1.0
+    assert "demasiado grande" in answer.text
 
 
 async def send_certificate(person: Person, cer: bytes) -> Message:
