@@ -130,6 +130,7 @@ class CsdService:
         limits: list[tuple[ratelimit.Limit, object]] = [
             (ratelimit.SIGN_IN_PER_USER, user_id),
             (ratelimit.SIGN_IN_KNOWN_CHAT, f"{account_id}:{chat_id}"),
+            (ratelimit.CSD_PASSWORD_PER_ACCOUNT, account_id),
         ]
         async with self._sessions() as session, session.begin():
             admission = await ratelimit.acquire(session=session, limits=limits, now=self._now())

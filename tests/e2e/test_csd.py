@@ -5,6 +5,7 @@ password deleted and kept out of the log and the database, the replacement, the 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import time
@@ -20,7 +21,7 @@ from services.company import CompanyData
 from storage.db import create_engine, create_session_factory
 from tests.conftest import Mailbox
 from tests.e2e.conftest import Harness
-from tests.factories import accounts_in, confirmed_account
+from tests.factories import accounts_in, confirmed_account, sign_in
 from tests.sat_certs import (
     SAT_CSD_HOLDER,
     SAT_CSD_RFC,
@@ -280,6 +281,33 @@ async def test_too_many_wrong_passwords_lock_and_say_how_long(bot: Harness, smtp
     await ana.expect("contraseña de tu clave privada")
     await ana.send(SAT_PASSWORD)
     assert "demasiados intentos" in (await ana.reply()).text
+    assert await rows(bot.settings.database_url) == []
+
+
+async def test_people_signed_in_to_one_account_share_its_allowance_of_key_passwords(
+    bot: Harness, smtp
+) -> None:
+    """Four Telegram users signed in to one account guess the key's password at once, five
+    each (their chats' allowance): 20 wrong answers between them, the account's hour; a
+    fifth is told of the lock, right password and all."""
+    people = [bot.person() for _ in range(5)]
+    await csd_account(people[0], smtp.mailbox)
+    for person in people[1:]:
+        assert "entraste como" in (await sign_in(person, "kemper@example.mx")).text
+
+    async def guess(person: Person) -> list[str]:
+        await send_files(person, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
+        await person.expect("contraseña de tu clave privada")
+        answers = []
+        for attempt in range(5):
+            await person.send(f"equivocada {attempt}")
+            answers.append((await person.reply()).text)
+        return answers
+
+    answers = [text for texts in await asyncio.gather(*map(guess, people[:4])) for text in texts]
+    assert sum("no abre tu clave privada" in text for text in answers) == 20
+    _, answer = await send_csd(people[4], sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
+    assert "demasiados intentos" in answer.text
     assert await rows(bot.settings.database_url) == []
 
 

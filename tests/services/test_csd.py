@@ -210,6 +210,22 @@ async def test_wrong_passwords_at_once_are_counted_atomically(world: World) -> N
     assert statuses.count(CsdStatus.REFUSED) == 5 and statuses.count(CsdStatus.LOCKED) == 3
 
 
+async def test_wrong_passwords_of_many_people_at_once_count_under_the_accounts_limit(
+    world: World,
+) -> None:
+    """Five Telegram users signed in to one account, five guesses each at once: the
+    account's 20 an hour between them (not 20 each), then locked for anyone."""
+    cer, key = sat_file("eku_csd.cer"), sat_file("eku_csd.key")
+    guesses = [
+        check(world, cer, key, f"otra {n}", chat=100 + n // 5, user=200 + n // 5) for n in range(25)
+    ]
+    statuses = [outcome.status for outcome in await asyncio.gather(*guesses)]
+    assert statuses.count(CsdStatus.REFUSED) == 20 and statuses.count(CsdStatus.LOCKED) == 5
+    newcomer = await check(world, cer, key, SAT_PASSWORD, chat=300, user=300)
+    assert newcomer.status is CsdStatus.LOCKED and newcomer.wait is not None
+    assert newcomer.wait <= timedelta(hours=1)
+
+
 async def test_a_key_that_takes_too_long_to_open_is_refused_and_counted(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
