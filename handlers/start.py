@@ -21,6 +21,7 @@ from chat.common import (
     cancel,
     close_buttons,
     command,
+    delete_late_secret,
     language_handlers,
     menu_for,
     say,
@@ -59,8 +60,16 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def idle(update: Update, context: BotContext) -> None:
-    """Outside any flow: a short hint and the menu that fits the chat."""
-    await say(update, context, "common.idle", keyboard=await menu_for(update, context))
+    """Outside any flow: a short hint and the menu that fits the chat; before it, soon
+    after a secret was asked for, the message is deleted (it may be the secret)."""
+    note = await delete_late_secret(update, context)
+    keyboard = await menu_for(update, context)
+    if note is None:
+        await say(update, context, "common.idle", keyboard=keyboard)
+    else:
+        await say(
+            update, context, note, keyboard=keyboard, prompt=context.text(update, "common.idle")
+        )
 
 
 async def later(update: Update, context: BotContext) -> None:

@@ -95,7 +95,7 @@ async def keep_stored(update: Update, context: BotContext) -> int:
 
 async def receive_password(update: Update, context: BotContext) -> Step | int | None:
     """Delete the password's message, check the pair with it and store it; say why not."""
-    password, deleted = await read_secret(update)
+    password, deleted = await read_secret(update, context)
     if not deleted:
         await say(update, context, "signup.password-not-deleted")
     current = draft(context)

@@ -277,6 +277,9 @@ async def test_too_many_wrong_passwords_lock_and_say_how_long(bot: Harness, smtp
     else:
         raise AssertionError("never locked")
     assert "min" in answer.text and "/csd" in answer.text
+    typed = await ana.send(SAT_PASSWORD)  # the right one, now that the flow has ended
+    await ana.wait_deleted(typed)
+    await ana.expect("Borré tu mensaje")
     await ana.send("/csd")  # the files are kept, but the lock holds
     await ana.expect("contraseña de tu clave privada")
     await ana.send(SAT_PASSWORD)
