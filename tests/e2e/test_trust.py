@@ -301,6 +301,20 @@ async def test_a_password_typed_after_cancelling_its_question_is_deleted_for_a_w
     assert not hello.deleted
 
 
+async def test_a_password_typed_into_an_edited_message_after_cancelling_is_deleted(
+    bot: Harness, smtp
+):
+    ana = bot.person()
+    await ana.send("/entrar")
+    await ana.expect("correo electrónico")
+    email = await ana.send("ana@example.mx")
+    await ana.expect("contraseña")
+    await cancel(ana)
+    await ana.edit(email, PASSWORD)
+    await ana.wait_deleted(email)
+    await ana.expect("Borré tu mensaje")
+
+
 async def test_a_password_typed_into_an_edited_message_is_deleted(bot: Harness, smtp):
     """Telegram Desktop's Up key edits the last message: at the password step, what is
     typed into it may be the password."""
