@@ -20,8 +20,9 @@ from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
-# What the children need, imported once by the server process.
-_PRELOAD = ["services.csd_files"]
+# What the children need, imported once by the server process. The main module too (as
+# multiprocessing does by default): otherwise every child would run main.py again.
+_PRELOAD = ["__main__", "services.csd_files"]
 _NICENESS = 10  # below the event loop's priority, as argon2's threads are
 
 
