@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from telegram.ext import (
 
 from chat import keyboards
 from chat.context import BotContext, Callback, Handler, chat_id
+from chat.secrets import SECRET_PROMPTS, forget_secret, note_secret, secret_recent
 from chat.texts import DEFAULT_LANGUAGE, Html
 
 logger = logging.getLogger(__name__)
@@ -47,9 +49,10 @@ COMMANDS = {
     "cancel": ("cancelar", "cancel"),
     "help": ("ayuda", "help"),
 }
-KNOWN_COMMAND = filters.Regex(
+KNOWN_COMMAND_PATTERN = re.compile(
     r"^/(" + "|".join(name for names in COMMANDS.values() for name in names) + r")(@\w+)?(\s|$)"
 )
+KNOWN_COMMAND = filters.Regex(KNOWN_COMMAND_PATTERN)
 TYPED_TEXT = filters.TEXT & ~filters.COMMAND
 # A password may begin with "/", so only the bot's own commands are not taken as one.
 PASSWORD_TEXT = filters.TEXT & ~KNOWN_COMMAND
@@ -79,8 +82,12 @@ async def ask(
 
 def remember(context: BotContext, key: str, *, keyboard: str | None = None, **values: Any) -> None:
     """Make `key` the question in hand without saying it (a reason says it next, through
-    its {prompt})."""
+    its {prompt}). A question that asks for a secret is noted (chat.secrets)."""
     context.chat.prompt = {"key": key, "keyboard": keyboard, "values": values}
+    if key in SECRET_PROMPTS:
+        note_secret(context)
+    else:
+        forget_secret(context)
 
 
 async def show_buttons(
@@ -160,6 +167,18 @@ async def delete_quietly(message: Message | None) -> bool:
     except TelegramError as error:
         logger.warning("could not delete message %s: %s", message.message_id, error)
         return False
+
+
+async def delete_late_secret(update: Update, context: BotContext) -> str | None:
+    """A message no flow took, soon after the bot asked for a secret (a lock, /cancelar or
+    a timeout closed the question, and the password comes all the same): deleted, and
+    the note to say returned (a catalog key with a {prompt}); otherwise None."""
+    message = update.effective_message
+    text = (message.text or message.caption) if message else None
+    if not text or KNOWN_COMMAND_PATTERN.match(text) or not secret_recent(context):
+        return None
+    deleted = await delete_quietly(message)
+    return "common.secret-deleted" if deleted else "common.secret-not-deleted"
 
 
 async def close_buttons(update: Update, answer: str | None = None) -> None:

@@ -85,6 +85,9 @@ class ChatData:
     # The digest (never the code) of a confirmation code from the email's link, while the
     # chat, signed in to another account, is asked whether to switch to the code's.
     switch_code: str | None = None
+    # When the bot last asked for a secret or read one (ISO 8601, UTC): for a while after,
+    # a message no flow takes is deleted all the same (chat.secrets).
+    secret_asked_at: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -10,22 +10,8 @@ from telegram.ext import MessageHandler, filters
 from chat.common import PASSWORD_TEXT, ask, ask_again, delete_quietly, say
 from chat.context import BotContext, Callback, Handler
 from chat.reasons import say_reason
+from chat.secrets import SECRET_PROMPTS, note_secret
 from services.validation import Invalid, check_password
-
-# The questions whose answer is a secret, or may be one typed too soon (the correo of a
-# sign-in, where people often type the password first).
-SECRET_PROMPTS = frozenset(
-    {
-        "signin.ask-email",
-        "signin.ask-password",
-        "signup.ask-password",
-        "signup.ask-password-again",
-        "reset.ask-code",
-        "reset.ask-password",
-        "account.ask-password",
-        "csd.ask-password",
-    }
-)
 
 
 def awaits_secret(context: BotContext) -> bool:
@@ -40,9 +26,10 @@ def secret_step(receive: Callback) -> list[Handler]:
     return [MessageHandler(PASSWORD_TEXT, receive), MessageHandler(~filters.TEXT, not_a_secret)]
 
 
-async def read_secret(update: Update) -> tuple[str, bool]:
+async def read_secret(update: Update, context: BotContext) -> tuple[str, bool]:
     """The text of the message, which is deleted from the chat at once; and whether the
-    deletion worked."""
+    deletion worked. The chat notes that a secret was just read (chat.secrets)."""
+    note_secret(context)
     message = update.effective_message
     text = (message.text if message else None) or ""
     return text, await delete_quietly(message)
@@ -57,6 +44,7 @@ async def say_deleted(update: Update, context: BotContext, deleted: bool) -> Non
 async def not_a_secret(update: Update, context: BotContext) -> None:
     """Anything but text where a secret is awaited (a photo with a caption, a file): it may
     hold the secret all the same, so it is deleted, and the question asked again."""
+    note_secret(context)
     deleted = await delete_quietly(update.effective_message)
     await ask_again(
         update, context, "common.secret-deleted" if deleted else "common.secret-not-deleted"
@@ -68,7 +56,7 @@ async def take_new_password(
 ) -> str | None:
     """The hash of an acceptable new password; otherwise None, with the reason said and
     the `prompt` asked again."""
-    password, deleted = await read_secret(update)
+    password, deleted = await read_secret(update, context)
     await say_deleted(update, context, deleted)
     try:
         check_password(password, email=email, rfc=rfc)
@@ -83,7 +71,7 @@ async def same_password(
     update: Update, context: BotContext, password_hash: str | None, *, prompt: str
 ) -> bool:
     """Whether the second typing matches; if not, say so and ask the `prompt` again."""
-    password, deleted = await read_secret(update)
+    password, deleted = await read_secret(update, context)
     if not deleted:
         await say_deleted(update, context, deleted)
     if password_hash and await context.services.passwords.verify(password_hash, password):

@@ -129,7 +129,7 @@ async def request_code(update: Update, context: BotContext, email: str) -> Step 
 async def receive_code(update: Update, context: BotContext) -> Step | int:
     """Check the code (it is deleted from the chat: it opens the account for a while)."""
     current = draft(context)
-    text, _ = await read_secret(update)
+    text, _ = await read_secret(update, context)
     check = await context.services.reset.check_code(
         email=current.email or "", chat_id=chat_id(update), text=text
     )
@@ -156,7 +156,7 @@ async def receive_password(update: Update, context: BotContext) -> Step | int:
         code_id=current.code_id or 0, chat_id=chat_id(update)
     )
     if identity is None:
-        await read_secret(update)
+        await read_secret(update, context)
         await say(update, context, "reset.expired")
         return finish(context)
     current.password_hash = await take_new_password(

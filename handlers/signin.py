@@ -66,7 +66,7 @@ async def take_login_password(
     unconfirmed account, in the same words) ends with buttons for what it suggests; a
     right one with what a signed-in person can do next, unless a flow goes on
     (`offer_next`)."""
-    password, deleted = await read_secret(update)
+    password, deleted = await read_secret(update, context)
     if not deleted:
         await say(update, context, "signup.password-not-deleted")
     result = await context.services.signin.sign_in(

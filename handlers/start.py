@@ -21,6 +21,7 @@ from chat.common import (
     cancel,
     close_buttons,
     command,
+    delete_late_secret,
     language_handlers,
     menu_for,
     say,
@@ -31,6 +32,7 @@ from chat.common import (
     stale_button,
 )
 from chat.context import BotContext, Handler, chat_id
+from chat.secrets import secret_recent
 from handlers.groups import outside_private_chats
 from handlers.passwords import awaits_secret, not_a_secret
 
@@ -59,8 +61,16 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def idle(update: Update, context: BotContext) -> None:
-    """Outside any flow: a short hint and the menu that fits the chat."""
-    await say(update, context, "common.idle", keyboard=await menu_for(update, context))
+    """Outside any flow: a short hint and the menu that fits the chat; before it, soon
+    after a secret was asked for, the message is deleted (it may be the secret)."""
+    note = await delete_late_secret(update, context)
+    keyboard = await menu_for(update, context)
+    if note is None:
+        await say(update, context, "common.idle", keyboard=keyboard)
+    else:
+        await say(
+            update, context, note, keyboard=keyboard, prompt=context.text(update, "common.idle")
+        )
 
 
 async def later(update: Update, context: BotContext) -> None:
@@ -98,8 +108,9 @@ async def log_update(update: Update, context: BotContext) -> None:
 
 async def edited(update: Update, context: BotContext) -> None:
     """An edited message is not read again as an answer: ask to send it anew. Where a
-    secret is awaited, what was typed into it may be one: it is deleted."""
-    if awaits_secret(context):
+    secret is awaited, or was asked for a moment ago, what was typed into it may be one:
+    it is deleted."""
+    if awaits_secret(context) or (context.chat.flow is None and secret_recent(context)):
         await not_a_secret(update, context)
     elif context.chat.flow is not None:
         await ask_again(update, context, "common.edited")

@@ -2,7 +2,10 @@
 account with its password sealed, and the owner reminded 30 and 7 days before it expires.
 
 A wrong password counts as a failed sign-in does in that chat (the person's allowance and
-the chat's own), in one step with the limit; any other outcome is uncounted."""
+the chat's own), and under the account's own allowance too (so that several Telegram users
+signed in to one account do not get more guesses between them), in one step with the
+limits; any other outcome is uncounted. Opening the key runs in a process of its own with
+a time limit (services/isolation.py): no file can stall the other chats."""
 
 from __future__ import annotations
 
@@ -18,13 +21,27 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from mail import templates
 from mail.outbox import Outbox
 from services import ratelimit, security
-from services.csd_files import Checked, CsdProblem, Refusal, check_csd, read_certificate, read_key
+from services.csd_files import (
+    Checked,
+    CsdProblem,
+    Refusal,
+    check_key,
+    checked_dates_and_rfc,
+    read_certificate,
+    read_key,
+)
+from services.isolation import ChildFailed, TookTooLong, run_isolated
 from storage import repositories
 from storage.crypto import SecretBox
 from storage.models import Csd, utcnow
 from storage.repositories.csds import Reminder
 
 logger = logging.getLogger(__name__)
+
+# SAT's keys open in milliseconds (PBKDF2 and a 2,048-bit key); the most rounds a key may
+# ask for (csd_files.MAX_KDF_ROUNDS) take well under a second. Past this, the key is
+# refused and the try counted.
+KEY_CHECK_SECONDS = 10.0
 
 # Reminders before valid_until, the nearer first: a CSD found at 5 days gets only that one.
 REMINDERS: tuple[tuple[Reminder, timedelta], ...] = (
@@ -106,11 +123,14 @@ class CsdService:
         """The checks against the account's RFC; nothing is stored."""
         try:
             parsed, key_der = read_certificate(certificate), read_key(key)
+            if parsed.is_fiel:
+                raise CsdProblem(Refusal.IS_FIEL)
         except CsdProblem as problem:
             return CsdOutcome(CsdStatus.REFUSED, refusal=problem.refusal, problem=problem)
         limits: list[tuple[ratelimit.Limit, object]] = [
             (ratelimit.SIGN_IN_PER_USER, user_id),
             (ratelimit.SIGN_IN_KNOWN_CHAT, f"{account_id}:{chat_id}"),
+            (ratelimit.CSD_PASSWORD_PER_ACCOUNT, account_id),
         ]
         async with self._sessions() as session, session.begin():
             admission = await ratelimit.acquire(session=session, limits=limits, now=self._now())
@@ -118,20 +138,41 @@ class CsdService:
         if admission.wait is not None:
             security.event("csd-password-locked", user_id=user_id, account_id=account_id)
             return CsdOutcome(CsdStatus.LOCKED, wait=admission.wait)
+        refusal = await self._open_key(parsed.der, key_der, password)
+        if refusal is not None:
+            if refusal is Refusal.WRONG_PASSWORD:
+                security.event("csd-password-failed", user_id=user_id, account_id=account_id)
+            elif refusal is not Refusal.NOT_A_KEY:  # a key too slow to open stays counted
+                await self._forget(admission)
+            return CsdOutcome(CsdStatus.REFUSED, refusal=refusal, problem=CsdProblem(refusal))
         rfc = account.rfc if account is not None else ""
         try:
-            # Decrypting the key (PBKDF2) and signing take milliseconds of CPU: off the loop.
-            checked = await asyncio.to_thread(
-                check_csd, parsed, key_der, password, rfc=rfc, now=self._now()
-            )
+            checked = checked_dates_and_rfc(parsed, key_der, rfc=rfc, now=self._now())
         except CsdProblem as problem:
-            if problem.refusal is Refusal.WRONG_PASSWORD:
-                security.event("csd-password-failed", user_id=user_id, account_id=account_id)
-            else:
-                await self._forget(admission)
+            await self._forget(admission)
             return CsdOutcome(CsdStatus.REFUSED, refusal=problem.refusal, problem=problem)
         await self._forget(admission)
         return CsdOutcome(CsdStatus.OK, checked=checked)
+
+    async def _open_key(
+        self, certificate_der: bytes, key_der: bytes, password: str
+    ) -> Refusal | None:
+        """`check_key` in a process of its own, with a time limit: what a file may make cost
+        seconds of CPU (and of Python's lock) never stalls the other chats."""
+        try:
+            return await asyncio.to_thread(
+                run_isolated,
+                check_key,
+                certificate_der,
+                key_der,
+                password,
+                seconds=KEY_CHECK_SECONDS,
+            )
+        except TookTooLong:
+            logger.warning("a CSD key took over %s s to open; refused", KEY_CHECK_SECONDS)
+        except ChildFailed as error:
+            logger.error("opening a CSD key failed: %s", error)
+        return Refusal.NOT_A_KEY
 
     async def _forget(self, admission: ratelimit.Admission) -> None:
         async with self._sessions() as session, session.begin():

@@ -36,6 +36,13 @@ from services.company_fields import without_capital_regime
 from services.pkcs8 import kdf_rounds
 
 MAX_UPLOAD_BYTES = 64 * 1024  # SAT's .cer is ~1.5 KB and its .key ~1.3 KB
+# A .key bigger than this is refused before download and before any parse: a 4,096-bit
+# one fits with room to spare (DER ~2.4 KB, PEM ~3.4 KB), while a crafted 31.7 KB one
+# would hold the CPU for seconds while OpenSSL checks it.
+MAX_KEY_BYTES = 8 * 1024
+# SAT issues CSDs with 2,048-bit RSA keys; every password try costs more the bigger the
+# modulus (a 16,384-bit key: half a minute), so no other size is taken.
+RSA_BITS = range(2048, 4096 + 1)
 MAX_HOLDER_LENGTH = 254  # CFDI 4.0's Emisor/@Nombre, which must be the certificate's name
 EXPIRY_WARNING = timedelta(days=30)
 
@@ -131,7 +138,8 @@ def kind_of(file_name: str | None, mime_type: str | None, size: int | None) -> F
         kind = None
     else:
         raise CsdProblem(Refusal.NOT_CSD_FILE)
-    if size is not None and size > MAX_UPLOAD_BYTES:
+    limit = MAX_KEY_BYTES if kind is FileKind.KEY else MAX_UPLOAD_BYTES
+    if size is not None and size > limit:
         raise CsdProblem(Refusal.TOO_LARGE)
     return kind
 
@@ -149,15 +157,16 @@ def classify(data: bytes) -> FileKind:
     raise CsdProblem(Refusal.NOT_CSD_FILE)
 
 
-def _refuse_large(data: bytes) -> None:
-    if len(data) > MAX_UPLOAD_BYTES:
+def _refuse_large(data: bytes, limit: int = MAX_UPLOAD_BYTES) -> None:
+    if len(data) > limit:
         raise CsdProblem(Refusal.TOO_LARGE)
 
 
 def read_certificate(data: bytes) -> Certificate:
     """A DER or PEM X.509 certificate, as SAT issues them: one that is not what SAT issues
     to a taxpayer (no RFC, no name or one longer than an invoice's issuer name, a key that
-    is not RSA, a certificate authority's, or one signed by its own key) is NOT_FROM_SAT.
+    is not RSA of SAT's sizes, a certificate authority's, or one signed by its own key) is
+    NOT_FROM_SAT.
     Whether SAT's authority signed it is left to the PAC, which holds SAT's certificates
     and asks SAT whether it was revoked; this bot does not."""
     _refuse_large(data)
@@ -205,7 +214,8 @@ _RFC_SHAPE = re.compile(r"[A-ZÑ&]{3,4}\d{6}[A-Z\d]{3}")
 
 def _looks_issued_to_a_taxpayer(parsed: x509.Certificate, certificate: Certificate) -> bool:
     """What every certificate SAT issues to a taxpayer has: an RFC, a name that fits an
-    invoice, an RSA key, no authority's powers, and an issuer other than itself."""
+    invoice, an RSA key of SAT's sizes, no authority's powers, and an issuer other than
+    itself."""
     if not _RFC_SHAPE.fullmatch(certificate.rfc):
         return False
     if not certificate.holder or len(certificate.holder) > MAX_HOLDER_LENGTH:
@@ -215,7 +225,7 @@ def _looks_issued_to_a_taxpayer(parsed: x509.Certificate, certificate: Certifica
     if any(_invisible(text) for text in (certificate.holder, certificate.branch or "")):
         return False
     public = parsed.public_key()
-    if not isinstance(public, rsa.RSAPublicKey):
+    if not isinstance(public, rsa.RSAPublicKey) or public.key_size not in RSA_BITS:
         return False
     try:
         constraints = parsed.extensions.get_extension_for_class(x509.BasicConstraints).value
@@ -230,11 +240,22 @@ def _looks_issued_to_a_taxpayer(parsed: x509.Certificate, certificate: Certifica
         pass
     if parsed.issuer == parsed.subject:
         return False
-    try:  # signed by its own key, whatever issuer it names
-        parsed.verify_directly_issued_by(parsed)
-    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-        return True
-    return False
+    return not _signed_by(parsed, public)  # by its own key, whatever issuer it names
+
+
+def _signed_by(certificate: x509.Certificate, public: rsa.RSAPublicKey) -> bool:
+    """Whether `public` verifies the certificate's signature (RSA, PKCS#1 v1.5 or PSS).
+    Not `verify_directly_issued_by`, which refuses before verifying when the issuer's
+    name is not the subject's."""
+    scheme = certificate.signature_algorithm_parameters
+    algorithm = certificate.signature_hash_algorithm
+    if not isinstance(scheme, padding.PKCS1v15 | padding.PSS) or algorithm is None:
+        return False
+    try:
+        public.verify(certificate.signature, certificate.tbs_certificate_bytes, scheme, algorithm)
+    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+        return False
+    return True
 
 
 def _sat_serial(number: int) -> str:
@@ -290,8 +311,9 @@ _PEM_KEY = re.compile(
 def read_key(data: bytes) -> bytes:
     """The DER of a PKCS#8 key encrypted with its password, as SAT issues it (a PEM one is
     turned into DER). An unencrypted key is refused: SAT never issues one, and keeping it
-    would keep a usable key in the database."""
-    _refuse_large(data)
+    would keep a usable key in the database. One bigger than SAT's keys ever are is refused
+    unread (TOO_LARGE)."""
+    _refuse_large(data, MAX_KEY_BYTES)
     der = data
     if b"-----BEGIN" in data:  # PEM, wherever its block starts (see _read_certificate)
         match = _PEM_KEY.search(data)
@@ -326,18 +348,39 @@ def check_csd(
     certificate: Certificate, key_der: bytes, password: str, *, rfc: str, now: datetime
 ) -> Checked:
     """The checks a PAC makes, in the order a person fixes them: the right certificate,
-    the password, the pair, the dates, the RFC. Raises CsdProblem."""
+    the password, the pair, the dates, the RFC. Raises CsdProblem. (The service runs the
+    key's part, `check_key`, in a process of its own: see services/csd.py.)"""
     if certificate.is_fiel:
         raise CsdProblem(Refusal.IS_FIEL)
+    refusal = check_key(certificate.der, key_der, password)
+    if refusal is not None:
+        raise CsdProblem(refusal)
+    return checked_dates_and_rfc(certificate, key_der, rfc=rfc, now=now)
+
+
+def check_key(certificate_der: bytes, key_der: bytes, password: str) -> Refusal | None:
+    """Whether the password opens the key and the key is the certificate's: None, or
+    WRONG_PASSWORD, KEY_MISMATCH or NOT_A_KEY. OpenSSL's validation of the key (primality
+    tests that take seconds for a crafted one, holding Python's lock) is skipped: the
+    public halves compared and a test signature verified prove the pair instead."""
     try:
-        private = serialization.load_der_private_key(key_der, password=password.encode())
+        private = serialization.load_der_private_key(
+            key_der, password=password.encode(), unsafe_skip_rsa_key_validation=True
+        )
     except (ValueError, TypeError):
-        raise CsdProblem(Refusal.WRONG_PASSWORD) from None
+        return Refusal.WRONG_PASSWORD
     except UnsupportedAlgorithm:
-        raise CsdProblem(Refusal.NOT_A_KEY) from None
-    public = x509.load_der_x509_certificate(certificate.der).public_key()
-    if not _same_pair(private, public):
-        raise CsdProblem(Refusal.KEY_MISMATCH)
+        return Refusal.NOT_A_KEY
+    if isinstance(private, rsa.RSAPrivateKey) and private.key_size not in RSA_BITS:
+        return Refusal.KEY_MISMATCH  # the certificate's is of SAT's sizes (read_certificate)
+    public = x509.load_der_x509_certificate(certificate_der).public_key()
+    return None if _same_pair(private, public) else Refusal.KEY_MISMATCH
+
+
+def checked_dates_and_rfc(
+    certificate: Certificate, key_der: bytes, *, rfc: str, now: datetime
+) -> Checked:
+    """After the key: the dates and the RFC, and how soon it expires. Raises CsdProblem."""
     _check_dates_and_rfc(certificate, rfc=rfc, now=now)
     left = certificate.valid_until - now
     return Checked(

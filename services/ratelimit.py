@@ -98,6 +98,9 @@ RESEND_PER_CHAT = Limit("resend-chat", 1, timedelta(minutes=1))
 SIGN_IN_PER_ADDRESS = Limit("sign-in-address", 5, timedelta(minutes=15))
 SIGN_IN_KNOWN_CHAT = Limit("sign-in-known-chat", 5, timedelta(minutes=15))
 SIGN_IN_PER_USER = Limit("sign-in-user", 20, timedelta(hours=1))
+# The CSD key's password: besides the sign-in limits of the person and the chat, per
+# account, so that N Telegram users signed in to one account do not get N allowances.
+CSD_PASSWORD_PER_ACCOUNT = Limit("csd-password-account", 20, timedelta(hours=1))
 SIGN_UP_PER_USER = Limit("sign-up-user", 5, timedelta(hours=1))
 HUMAN_CHECK_WRONG = Limit("human-check-wrong", 3, timedelta(minutes=10))
 RESET_PER_USER = Limit("reset-user", 10, timedelta(hours=1))

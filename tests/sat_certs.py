@@ -18,6 +18,8 @@ make): a mismatched pair is one credential's `.cer` with another `key_index`'s `
 from __future__ import annotations
 
 import functools
+import math
+import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -95,10 +97,13 @@ def make_csd(
     fiel: bool = False,
     fiel_marks: Collection[str] = (),
     key_index: int = 0,
+    modulus_bits: int | None = None,
 ) -> CredentialFiles:
     """A SAT-like CSD (or e.firma, `fiel=True`) valid from `valid_from` (default: a day
     ago) for `valid_days`. `fiel_marks` gives only some of an e.firma's marks: "usage"
-    (data encipherment, key agreement), "extended" (extended key usage), "email"."""
+    (data encipherment, key agreement), "extended" (extended key usage), "email".
+    `modulus_bits` gives the certificate a public key of that size with no private key
+    behind it (`key` stays `key_index`'s): a size SAT never issues costs nothing to make."""
     marks = set(fiel_marks) | ({"usage", "extended", "email"} if fiel else set())
     start = valid_from or datetime.now(UTC) - timedelta(days=1)
     end = start + timedelta(days=valid_days)
@@ -121,7 +126,7 @@ def make_csd(
         x509.CertificateBuilder()
         .subject_name(x509.Name(names))
         .issuer_name(issuer)
-        .public_key(private.public_key())
+        .public_key(_odd_public_key(modulus_bits) if modulus_bits else private.public_key())
         .serial_number(int.from_bytes(serial.encode(), "big"))
         .not_valid_before(start)
         .not_valid_after(end)
@@ -160,17 +165,61 @@ def make_csd(
     )
 
 
+def _rough_number(bits: int) -> int:
+    """An odd number of `bits` bits with no prime factor below 20,000 (so a primality
+    test must work on it), found in milliseconds."""
+    while True:
+        number = secrets.randbits(bits) | (1 << (bits - 1)) | 1
+        if math.gcd(number, _small_primes_product()) == 1:
+            return number
+
+
+@functools.cache
+def _small_primes_product() -> int:
+    sieve = bytearray([1]) * 20_000
+    sieve[:2] = b"\x00\x00"
+    for n in range(2, 142):
+        if sieve[n]:
+            sieve[n * n :: n] = bytes(len(sieve[n * n :: n]))
+    return math.prod(n for n, prime in enumerate(sieve) if prime)
+
+
+def _odd_public_key(bits: int) -> rsa.RSAPublicKey:
+    return rsa.RSAPublicNumbers(65537, _rough_number(bits)).public_key()
+
+
+def crafted_key(*, factor_bits: int = 28_000, password: str = SAT_PASSWORD) -> bytes:
+    """An encrypted PKCS#8 "RSA key" whose factors are `factor_bits`-bit numbers with no
+    small divisor: made in milliseconds, yet validating it (a primality test of each
+    factor) holds a CPU, and Python's lock, for seconds. 31.7 KB at 28,000 bits."""
+    p, q = _rough_number(factor_bits), _rough_number(factor_bits)
+    half = factor_bits - 8
+    numbers = rsa.RSAPrivateNumbers(
+        p=p,
+        q=q,
+        d=secrets.randbits(2 * factor_bits - 8) | 1,
+        dmp1=secrets.randbits(half) | 1,
+        dmq1=secrets.randbits(half) | 1,
+        iqmp=secrets.randbits(half) | 1,
+        public_numbers=rsa.RSAPublicNumbers(65537, p * q),
+    )
+    key = numbers.private_key(unsafe_skip_rsa_key_validation=True)
+    return _encrypted(key, password, serialization.Encoding.DER)
+
+
 def make_odd_csd(
     *,
     holder: str = SAT_CSD_HOLDER,
     unique: str | None = f"{SAT_CSD_RFC} / VADA800927DJ3",
     self_signed: bool = False,
+    own_key_other_issuer: bool = False,
     ca: bool = False,
     elliptic: bool = False,
 ) -> CredentialFiles:
     """A SAT-like CSD with what SAT never issues: a long or odd CN (not length-checked),
-    no x500UniqueIdentifier (`unique=None`), signed by its own key, a CA's basic
-    constraints, or an EC key."""
+    no x500UniqueIdentifier (`unique=None`), signed by its own key (naming itself as the
+    issuer, or `own_key_other_issuer` naming SAT-like one), a CA's basic constraints, or
+    an EC key."""
     private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = (
         ec.generate_private_key(ec.SECP256R1())
         if elliptic
@@ -188,7 +237,8 @@ def make_odd_csd(
         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Sucursal 1"),
     ]
     subject = x509.Name(names)
-    issuer_key = private if self_signed else rsa.generate_private_key(65537, 2048)
+    own_key = self_signed or own_key_other_issuer
+    issuer_key = private if own_key else rsa.generate_private_key(65537, 2048)
     issuer = (
         subject
         if self_signed

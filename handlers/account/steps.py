@@ -69,7 +69,7 @@ async def begin_change(
 async def receive_password(update: Update, context: BotContext) -> Step | int:
     """Delete the password's message and check it, counted as a sign-in in this chat; a
     right one leads to the change asked for."""
-    password, deleted = await read_secret(update)
+    password, deleted = await read_secret(update, context)
     if not deleted:
         await say(update, context, "signup.password-not-deleted")
     check = await context.services.signin.recheck_password(

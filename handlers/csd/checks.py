@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 # the files arrive (upload.py).
 AFTER_PASSWORD = {
     Refusal.IS_FIEL: "csd.refusal.is-fiel",
+    Refusal.NOT_A_KEY: "csd.refusal.not-a-key",  # it would not open in time
     Refusal.KEY_MISMATCH: "csd.refusal.key-mismatch",
     Refusal.NOT_YET_VALID: "csd.refusal.not-yet-valid",
     Refusal.EXPIRED: "csd.refusal.expired",
@@ -94,7 +95,7 @@ async def keep_stored(update: Update, context: BotContext) -> int:
 
 async def receive_password(update: Update, context: BotContext) -> Step | int | None:
     """Delete the password's message, check the pair with it and store it; say why not."""
-    password, deleted = await read_secret(update)
+    password, deleted = await read_secret(update, context)
     if not deleted:
         await say(update, context, "signup.password-not-deleted")
     current = draft(context)

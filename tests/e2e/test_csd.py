@@ -5,8 +5,10 @@ password deleted and kept out of the log and the database, the replacement, the 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,12 +21,13 @@ from services.company import CompanyData
 from storage.db import create_engine, create_session_factory
 from tests.conftest import Mailbox
 from tests.e2e.conftest import Harness
-from tests.factories import accounts_in, confirmed_account
+from tests.factories import accounts_in, confirmed_account, sign_in
 from tests.sat_certs import (
     SAT_CSD_HOLDER,
     SAT_CSD_RFC,
     SAT_CSD_SERIAL,
     SAT_PASSWORD,
+    crafted_key,
     make_csd,
     sat_file,
 )
@@ -274,10 +277,40 @@ async def test_too_many_wrong_passwords_lock_and_say_how_long(bot: Harness, smtp
     else:
         raise AssertionError("never locked")
     assert "min" in answer.text and "/csd" in answer.text
+    typed = await ana.send(SAT_PASSWORD)  # the right one, now that the flow has ended
+    await ana.wait_deleted(typed)
+    await ana.expect("Borré tu mensaje")
     await ana.send("/csd")  # the files are kept, but the lock holds
     await ana.expect("contraseña de tu clave privada")
     await ana.send(SAT_PASSWORD)
     assert "demasiados intentos" in (await ana.reply()).text
+    assert await rows(bot.settings.database_url) == []
+
+
+async def test_people_signed_in_to_one_account_share_its_allowance_of_key_passwords(
+    bot: Harness, smtp
+) -> None:
+    """Four Telegram users signed in to one account guess the key's password at once, five
+    each (their chats' allowance): 20 wrong answers between them, the account's hour; a
+    fifth is told of the lock, right password and all."""
+    people = [bot.person() for _ in range(5)]
+    await csd_account(people[0], smtp.mailbox)
+    for person in people[1:]:
+        assert "entraste como" in (await sign_in(person, "kemper@example.mx")).text
+
+    async def guess(person: Person) -> list[str]:
+        await send_files(person, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
+        await person.expect("contraseña de tu clave privada")
+        answers = []
+        for attempt in range(5):
+            await person.send(f"equivocada {attempt}")
+            answers.append((await person.reply()).text)
+        return answers
+
+    answers = [text for texts in await asyncio.gather(*map(guess, people[:4])) for text in texts]
+    assert sum("no abre tu clave privada" in text for text in answers) == 20
+    _, answer = await send_csd(people[4], sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
+    assert "demasiados intentos" in answer.text
     assert await rows(bot.settings.database_url) == []
 
 
@@ -289,6 +322,33 @@ async def test_a_key_of_another_certificate_is_refused(bot: Harness, smtp) -> No
     assert "no corresponde a ese certificado" in answer.text
     assert "Envíame como archivos" in answer.text  # both files again
     assert await rows(bot.settings.database_url) == []
+
+
+async def test_a_key_crafted_to_hold_the_cpu_cannot_stall_other_chats(bot: Harness, smtp) -> None:
+    """A made-up certificate with the account's RFC and a 31.7 KB key whose validation
+    would hold Python's lock for seconds: it is refused as it arrives, and whatever its
+    sender types next, another chat's answer comes at once."""
+    mallory = bot.person(first_name="Mallory")
+    await csd_account(mallory, smtp.mailbox, "mallory@example.mx")
+    await mallory.send("/csd")
+    await mallory.expect("Envíame como archivos")
+    await mallory.send_document("CSD.cer", make_csd().cer)
+    await mallory.expect("Recibí el certificado")
+    await mallory.expect("clave privada (.key)")
+    await mallory.send_document("CSD.key", crafted_key())
+    answer = await mallory.reply()
+    typed = await mallory.send(SAT_PASSWORD)  # as if the key had been taken
+    await mallory.wait_deleted(typed)  # read: whatever it leads to has begun
+    ana = bot.person()
+    slowest, begun = 0.0, time.monotonic()
+    while time.monotonic() - begun < 2:  # over the time the key's check would take to start
+        started = time.monotonic()
+        await ana.send("/ayuda")
+        await ana.expect("/csd", timeout=60)
+        slowest = max(slowest, time.monotonic() - started)
+    # The one timed test: the stall it guards against lasted 12 s and more per try.
+    assert slowest < 1.0
+    assert "demasiado grande" in answer.text
 
 
 async def send_certificate(person: Person, cer: bytes) -> Message:

@@ -136,6 +136,9 @@ async def test_expired_and_used_codes_are_refused(bot: Harness, smtp) -> None:
     await shift_back(bot.settings.database_url, ResetCode, "expires_at", 1)
     await late.send(code)
     assert "ya venció" in (await late.expect("venció")).text
+    typed = await late.send(code)  # again, though no question waits for it any more
+    await late.wait_deleted(typed)
+    await late.expect("Borré tu mensaje")
 
     person = bot.person()
     await request_code(bot, person, "ana@example.mx")

@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import stat
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -161,8 +162,11 @@ async def test_strangers_cannot_lock_the_owner_out(bot: Harness, smtp, caplog):
     locked = await mallory.reply()  # said before any password is typed
     assert "demasiados intentos" in locked.text and "min" in locked.text
     assert "/recuperar" in locked.text
-    await mallory.send(PASSWORD)
-    assert "contraseña" not in (await mallory.reply()).text.lower()  # not taken as one
+    # The password typed next anyway is not taken as one, nor left in the chat.
+    typed = await mallory.send(PASSWORD)
+    await mallory.wait_deleted(typed)
+    answer = await mallory.reply()
+    assert "Borré tu mensaje" in answer.text and "No estoy seguro" in answer.text
     stranger = bot.person()
     await stranger.send("/entrar")
     await stranger.expect("correo electrónico")
@@ -262,6 +266,56 @@ async def test_anything_but_an_address_at_the_sign_in_email_step_is_deleted(
     typed = await ana.send(password)
     await ana.wait_deleted(typed)
     assert "Borré tu mensaje" in (await ana.expect("Borré")).text
+
+
+def age_the_secret_question(bot: Harness, person: Person, minutes: float) -> None:
+    """Move back the moment the bot last asked this chat for a secret (or read one)."""
+    assert bot.runtime is not None
+    chat = bot.runtime.application.chat_data[person.chat.id]
+    assert chat.secret_asked_at is not None
+    asked = datetime.fromisoformat(chat.secret_asked_at) - timedelta(minutes=minutes)
+    chat.secret_asked_at = asked.isoformat()
+
+
+async def test_a_password_typed_after_cancelling_its_question_is_deleted_for_a_while(
+    bot: Harness, smtp
+):
+    """/cancelar at the password step, then the password all the same: no flow waits for
+    it, yet it goes from the chat; ten minutes later, a message is just a message."""
+    ana = bot.person()
+    await ana.send("/entrar")
+    await ana.expect("correo electrónico")
+    await ana.send("ana@example.mx")
+    await ana.expect("contraseña")
+    await cancel(ana)
+    typed = await ana.send(PASSWORD)
+    await ana.wait_deleted(typed)
+    note = await ana.expect("Borré tu mensaje")
+    assert "No estoy seguro" in note.text and note.button_texts()  # the menu, as ever
+    await ana.send("/ayuda")  # commands work as ever, and are not deleted
+    await ana.expect("/csd")
+    age_the_secret_question(bot, ana, minutes=9)
+    typed = await ana.send("otra vez " + PASSWORD)
+    await ana.wait_deleted(typed)
+    await ana.expect("Borré tu mensaje")
+    age_the_secret_question(bot, ana, minutes=11)
+    hello = await ana.send("hola")
+    assert (await ana.reply()).text.startswith("No estoy seguro")
+    assert not hello.deleted
+
+
+async def test_a_password_typed_into_an_edited_message_after_cancelling_is_deleted(
+    bot: Harness, smtp
+):
+    ana = bot.person()
+    await ana.send("/entrar")
+    await ana.expect("correo electrónico")
+    email = await ana.send("ana@example.mx")
+    await ana.expect("contraseña")
+    await cancel(ana)
+    await ana.edit(email, PASSWORD)
+    await ana.wait_deleted(email)
+    await ana.expect("Borré tu mensaje")
 
 
 async def test_a_password_typed_into_an_edited_message_is_deleted(bot: Harness, smtp):

@@ -69,11 +69,13 @@ async def world(
     yield World(service, sessions, clock, box, outbox, account.id, database_url)
 
 
-async def check(world: World, cer: bytes, key: bytes, password: str, chat: int = CHAT):
+async def check(
+    world: World, cer: bytes, key: bytes, password: str, chat: int = CHAT, user: int = USER
+):
     return await world.service.check(
         account_id=world.account_id,
         chat_id=chat,
-        user_id=USER,
+        user_id=user,
         certificate=cer,
         key=key,
         password=password,
@@ -206,6 +208,37 @@ async def test_wrong_passwords_at_once_are_counted_atomically(world: World) -> N
     outcomes = await asyncio.gather(*(check(world, cer, key, "otra") for _ in range(8)))
     statuses = sorted(o.status for o in outcomes)
     assert statuses.count(CsdStatus.REFUSED) == 5 and statuses.count(CsdStatus.LOCKED) == 3
+
+
+async def test_wrong_passwords_of_many_people_at_once_count_under_the_accounts_limit(
+    world: World,
+) -> None:
+    """Five Telegram users signed in to one account, five guesses each at once: the
+    account's 20 an hour between them (not 20 each), then locked for anyone."""
+    cer, key = sat_file("eku_csd.cer"), sat_file("eku_csd.key")
+    guesses = [
+        check(world, cer, key, f"otra {n}", chat=100 + n // 5, user=200 + n // 5) for n in range(25)
+    ]
+    statuses = [outcome.status for outcome in await asyncio.gather(*guesses)]
+    assert statuses.count(CsdStatus.REFUSED) == 20 and statuses.count(CsdStatus.LOCKED) == 5
+    newcomer = await check(world, cer, key, SAT_PASSWORD, chat=300, user=300)
+    assert newcomer.status is CsdStatus.LOCKED and newcomer.wait is not None
+    assert newcomer.wait <= timedelta(hours=1)
+
+
+async def test_a_key_that_takes_too_long_to_open_is_refused_and_counted(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a key runs in a process of its own under a time limit (no input can hold
+    the bot): past the limit the key is refused, and the try counts like a wrong one."""
+    monkeypatch.setattr("services.csd.KEY_CHECK_SECONDS", 0.001)
+    cer, key = sat_file("eku_csd.cer"), sat_file("eku_csd.key")
+    for _ in range(5):
+        assert (await check(world, cer, key, SAT_PASSWORD)).refusal is Refusal.NOT_A_KEY
+    assert (await check(world, cer, key, SAT_PASSWORD)).status is CsdStatus.LOCKED
+    monkeypatch.undo()
+    world.clock.advance(minutes=15, seconds=1)
+    assert (await check(world, cer, key, SAT_PASSWORD)).status is CsdStatus.OK
 
 
 async def expiring_in(world: World, days: float) -> None:

@@ -12,11 +12,13 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from services.csd_files import (
+    MAX_KEY_BYTES,
     MAX_UPLOAD_BYTES,
     CsdProblem,
     FileKind,
     Refusal,
     check_csd,
+    check_key,
     classify,
     holder_matches,
     kind_of,
@@ -31,6 +33,7 @@ from tests.sat_certs import (
     SAT_CSD_VALID_FROM,
     SAT_CSD_VALID_UNTIL,
     SAT_PASSWORD,
+    crafted_key,
     make_csd,
     make_odd_csd,
     sat_file,
@@ -339,6 +342,7 @@ def test_name_without_capital() -> None:
         pytest.param({"unique": " / VADA800927DJ3"}, id="only-the-representative"),
         pytest.param({"holder": "X" * 255}, id="name-longer-than-an-invoice-allows"),
         pytest.param({"self_signed": True}, id="signed-by-itself"),
+        pytest.param({"own_key_other_issuer": True}, id="signed-by-itself-naming-another"),
         pytest.param({"ca": True}, id="a-certificate-authority"),
         pytest.param({"elliptic": True}, id="an-ec-key"),
     ],
@@ -354,3 +358,37 @@ def test_an_ordinary_odd_csd_is_read() -> None:
     is refused for its own oddity)."""
     certificate = read_certificate(make_odd_csd(holder="X" * 254).cer)
     assert certificate.rfc == "EKU9003173C9" and len(certificate.holder) == 254
+
+
+# What would cost seconds of CPU: refused before any password
+
+
+@pytest.mark.parametrize("bits", [1024, 8192, 16384])
+def test_a_key_size_sat_never_issues_is_refused_as_the_certificate_arrives(bits: int) -> None:
+    """SAT's CSDs are 2,048-bit RSA; a bigger modulus would make every password try cost
+    seconds."""
+    assert refusal_of(read_certificate, make_csd(modulus_bits=bits).cer) == Refusal.NOT_FROM_SAT
+    assert read_certificate(make_csd(modulus_bits=4096).cer).rfc == SAT_CSD_RFC
+
+
+def test_a_key_bigger_than_a_few_kb_is_refused_before_download_and_before_parsing() -> None:
+    crafted = crafted_key()  # 31.7 KB: validating it would hold the CPU for seconds
+    assert len(crafted) > MAX_KEY_BYTES
+    assert refusal_of(kind_of, "CSD.key", None, len(crafted)) == Refusal.TOO_LARGE
+    assert refusal_of(read_key, crafted) == Refusal.TOO_LARGE
+    assert refusal_of(classify, crafted) == Refusal.TOO_LARGE
+    assert kind_of("CSD.key", None, MAX_KEY_BYTES) is FileKind.KEY
+    assert kind_of("CSD.cer", None, MAX_KEY_BYTES + 1) is FileKind.CERTIFICATE
+
+
+def test_a_key_is_opened_without_the_slow_validation_and_still_proven_by_a_signature() -> None:
+    """Loading skips OpenSSL's primality checks (seconds for a crafted key); the pair is
+    proven by the public halves and a test signature instead."""
+    certificate = read_certificate(sat_file("eku_csd.cer"))
+    key = read_key(sat_file("eku_csd.key"))
+    assert check_key(certificate.der, key, SAT_PASSWORD) is None
+    assert check_key(certificate.der, key, "otra") is Refusal.WRONG_PASSWORD
+    other = read_key(make_csd(key_index=1).key)
+    assert check_key(certificate.der, other, SAT_PASSWORD) is Refusal.KEY_MISMATCH
+    crafted = crafted_key(factor_bits=1024)  # small enough to pass the size limit
+    assert check_key(certificate.der, read_key(crafted), SAT_PASSWORD) is Refusal.KEY_MISMATCH
