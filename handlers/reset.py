@@ -22,6 +22,7 @@ from chat.common import (
 )
 from chat.context import BotContext, chat_id, pressed, typed, user_id
 from chat.reasons import say_reason
+from chat.secrets import forget_secret
 from chat.state import ResetDraft
 from handlers.human_check import send_challenge, take_tap, tap_handler
 from handlers.passwords import (
@@ -180,6 +181,7 @@ async def receive_password_again(update: Update, context: BotContext) -> Step | 
     )
     # Changed: the chat is signed in to the account, with what it can do next.
     if changed:
+        forget_secret(context)  # the new password is set: what comes next is no secret
         await say(update, context, "reset.done", keyboard="signed-in")
     else:
         await say(update, context, "reset.expired")

@@ -21,6 +21,7 @@ from chat.common import (
 )
 from chat.context import BotContext, Handler, chat_id, typed, user_id
 from chat.reasons import say_reason
+from chat.secrets import forget_secret
 from handlers.passwords import not_a_secret, read_secret, secret_step
 from services.signin import AccountInfo, SignInResult, SignInStatus
 from services.validation import Invalid, parse_email
@@ -90,6 +91,7 @@ async def take_login_password(
         if result.left is not None:
             await say(update, context, "signin.switched", left=result.left.email)
         assert result.account is not None  # signed in: to this account
+        forget_secret(context)  # the password did its work: what comes next is no secret
         keyboard = "signed-in" if offer_next else None
         await say(
             update, context, "signin.signed-in", keyboard=keyboard, email=result.account.email

@@ -19,6 +19,7 @@ from chat.common import (
     say,
 )
 from chat.context import BotContext, chat_id, user_id
+from chat.secrets import forget_secret
 from handlers.csd.steps import Step, days_left, decode, draft, finish, local_date
 from handlers.passwords import read_secret
 from services.company_fields import clean_razon_social
@@ -131,6 +132,7 @@ async def receive_password(update: Update, context: BotContext) -> Step | int | 
     stored = await context.services.csd.store(
         account_id=current.account_id, checked=outcome.checked, password=password
     )
+    forget_secret(context)  # the password did its work: what comes next is no secret
     return await accepted(update, context, outcome.checked, stored.replaced)
 
 

@@ -304,6 +304,20 @@ async def test_a_password_typed_after_cancelling_its_question_is_deleted_for_a_w
     assert not hello.deleted
 
 
+async def test_after_a_secret_was_taken_a_message_is_just_a_message(bot: Harness, smtp):
+    """Signed in, recovered or stored: the secret was used, nothing asks for it again, so
+    what is typed next stays in the chat."""
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await ana.send("/salir")
+    await ana.reply()
+    verdict = await sign_in(ana, "ana@example.mx")
+    assert "entraste" in verdict.text
+    hello = await ana.send("hola")
+    assert not (await ana.reply()).text.startswith("Borré")
+    assert not hello.deleted
+
+
 async def test_a_password_typed_into_an_edited_message_after_cancelling_is_deleted(
     bot: Harness, smtp
 ):
