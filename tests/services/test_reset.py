@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from services.human_check import CHOICES, HumanCheckService, TapResult
 from services.passwords import PasswordHasher
@@ -333,3 +334,38 @@ async def test_strangers_resets_are_held_to_the_inbox_cap_but_its_own_chats_are_
     await service.request(email="ana@example.mx", chat_id=1, user_id=1, language="es")
     assert len(await outbox(accounts)) == before + 1
     assert "Código:" in (await outbox(accounts))[-1].text_body
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a request for a registered address also asks whether the chat is one of the "
+    "account's known chats: one more database round trip than for an unknown address",
+)
+async def test_a_request_does_as_many_database_round_trips_for_a_known_or_unknown_address(
+    accounts: AccountsWorld,
+) -> None:
+    await accounts.service.register(request(), user_id=1)
+    service = ResetService(
+        sessions=accounts.sessions,
+        passwords=PasswordHasher(),
+        policy=ResetPolicy(),
+        outbox=accounts.outbox,
+        mail_ready=lambda: None,
+        clock=accounts.clock,
+    )
+    engine = accounts.sessions.kw["bind"].sync_engine
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    trips = {}
+    for email in ("ana@example.mx", "nadie@example.mx"):
+        # A first stranger's request (mailed for the account), then a second one's (shared).
+        await service.request(email=email, chat_id=50, user_id=50, language="es")
+        event.listen(engine, "before_cursor_execute", count)
+        statements.clear()
+        await service.request(email=email, chat_id=51, user_id=51, language="es")
+        event.remove(engine, "before_cursor_execute", count)
+        trips[email] = len(statements)
+    assert trips["ana@example.mx"] == trips["nadie@example.mx"], trips
