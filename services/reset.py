@@ -6,12 +6,14 @@ one code row bound to the requesting chat (with no account when the address has 
 every try checks exactly one candidate against that row's hash, with its tries counted in
 the database.
 
-Strangers cannot flood the inbox: while a code for the address is pending (unexpired,
-unused), a request from any chat but the account's own known chats mails nothing new and
-its row shares the pending code, so that the code already in the inbox works in that chat
-too (the owner on a new phone is a stranger to the bot). Each row keeps its own tries, so
-sharing gives a guesser no better odds than a code of its own would. Fresh codes are held
-to the inbox's mail allowance; the account's known chats only to their own part of it."""
+Strangers cannot flood the inbox: while a code mailed at a stranger's request is pending
+(unexpired, unused), a request from any chat but the account's own known chats mails
+nothing new and its row shares that code, so that the code already in the inbox works in
+that chat too (the owner on a new phone is a stranger to the bot): however many Telegram
+accounts ask, the inbox gets at most one code per CODE_TTL from them. Each row keeps its
+own tries, so sharing gives a guesser no better odds than a code of its own would. A code
+asked in one of the account's own chats, or one that was never mailed, is shared with
+nobody. Every request is held to its requester's allowance for the inbox."""
 
 from __future__ import annotations
 
@@ -128,15 +130,17 @@ class ResetService:
         async with self._sessions() as session, session.begin():
             # One request at a time per address decides whether a code is pending.
             await repositories.lock_keys(session=session, keys=[f"reset-request:{email}"])
-            known = account is not None and await repositories.is_known_chat(
-                session=session, account_id=account.id, chat_id=chat_id
+            # Each look-up is made for either kind of address, so both do the same work.
+            known = await repositories.is_known_chat(
+                session=session, account_id=account_id or 0, chat_id=chat_id
             )
-            pending = (
-                None
-                if known
-                else await repositories.pending_reset_code(
-                    session=session, email=email, account_id=account_id, now=now
-                )
+            known = known and account is not None
+            pending = await repositories.pending_reset_code(
+                session=session, email=email, account_id=account_id, now=now
+            )
+            shared = None if known else pending
+            mailed = await self._mail_code(
+                session, email, account, code, user_id, language, send=shared is None
             )
             await repositories.add_reset_code(
                 session=session,
@@ -144,21 +148,18 @@ class ResetService:
                     account_id=account_id,
                     chat_id=chat_id,
                     email=email,
-                    code_hash=pending.code_hash if pending else code_hash,
+                    code_hash=shared.code_hash if shared else code_hash,
                     created_at=now,
-                    expires_at=pending.expires_at if pending else now + CODE_TTL,
+                    expires_at=shared.expires_at if shared else now + CODE_TTL,
+                    shareable=shared is not None or (mailed and not known),
                 ),
             )
             security.event(
                 "reset-requested",
                 user_id=user_id,
                 account_id=account_id,
-                shares_pending=pending is not None,
+                shares_pending=shared is not None,
             )
-            if pending is None:
-                await self._mail_code(
-                    session, email, account, code, user_id, language, address_cap=not known
-                )
         self._mail_ready()
         return None
 
@@ -171,28 +172,32 @@ class ResetService:
         user_id: int,
         language: str,
         *,
-        address_cap: bool,
-    ) -> None:
+        send: bool,
+    ) -> bool:
+        """Mail the code (or, for an address without an account and when so set, a notice)
+        if `send` and the requester's allowance for the inbox lets it; whether it went.
+        Not held to the inbox's overall cap: strangers mail it at most one code at a time
+        (the pending one is shared), and could otherwise fill that cap with sign-ups to
+        keep its owner, on a new phone, from recovering."""
         content = None
         if account is not None:
             content = templates.reset_code_email(language=account.language, code=code)
         elif self._policy.notify_unknown:
             content = templates.reset_unknown_email(language=language, email=email)
-        # The allowance is taken for either kind of address, so that both do the same work.
+        # The allowance is taken for either kind of address and whether or not a code is
+        # shared, so that all do the same work.
         allowed = await mail_allowance.take(
-            session=session,
-            address=email,
-            user_id=user_id,
-            address_cap=address_cap,
-            now=self._now(),
+            session=session, address=email, user_id=user_id, address_cap=False, now=self._now()
         )
-        if allowed and content is not None:
-            await self._outbox.add(
-                session=session,
-                recipient=email,
-                content=content,
-                expires_at=self._now() + CODE_TTL if account else None,
-            )
+        if not (send and allowed and content is not None):
+            return False
+        await self._outbox.add(
+            session=session,
+            recipient=email,
+            content=content,
+            expires_at=self._now() + CODE_TTL if account else None,
+        )
+        return True
 
     async def check_code(self, *, email: str, chat_id: int, text: str) -> CodeCheck:
         """Check the first code-shaped part of `text` against this chat's latest code for

@@ -23,14 +23,15 @@ async def add_reset_code(*, session: AsyncSession, code: ResetCode) -> None:
 async def pending_reset_code(
     *, session: AsyncSession, email: str, account_id: int | None, now: datetime
 ) -> ResetCode | None:
-    """The newest code for the address (and its account, or none) still unexpired and
-    unused, whichever chat asked for it."""
+    """The newest shareable code for the address (and its account, or none) still
+    unexpired and unused, whichever stranger's chat asked for it."""
     account = (
         ResetCode.account_id.is_(None) if account_id is None else ResetCode.account_id == account_id
     )
     return await session.scalar(
         select(ResetCode)
         .where(ResetCode.email == email, account, ResetCode.used_at.is_(None))
+        .where(ResetCode.shareable.is_(True))
         .where(ResetCode.expires_at > now)
         .order_by(ResetCode.id.desc())
         .limit(1)

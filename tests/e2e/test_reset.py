@@ -6,7 +6,6 @@ import asyncio
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import update
 
 from emulator import Person
@@ -297,11 +296,6 @@ async def test_a_quick_second_tap_on_the_same_challenge_is_answered(bot: Harness
     assert not [m for m in ana.bot_messages() if "Algo salió mal" in (m.text or "")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a code the stranger's own mail allowance kept from being mailed is still "
-    "'pending', so the owner's request from a new phone shares it and gets no mail",
-)
 async def test_a_new_phone_gets_a_code_after_a_stranger_used_up_his_own_allowance(
     bot: Harness, smtp
 ) -> None:
@@ -323,11 +317,6 @@ async def test_a_new_phone_gets_a_code_after_a_stranger_used_up_his_own_allowanc
     await phone.expect("contraseña nueva")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a code mailed at the owner's request from her own chat is shared with a "
-    "stranger's later request, so it works in the stranger's chat too",
-)
 async def test_a_code_asked_in_the_owners_own_chat_does_not_work_in_a_strangers(
     bot: Harness, smtp
 ) -> None:
@@ -343,11 +332,6 @@ async def test_a_code_asked_in_the_owners_own_chat_does_not_work_in_a_strangers(
     assert "contraseña nueva" not in answer.text, answer.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fresh reset codes asked from a new phone are held to the inbox's overall cap, "
-    "which strangers can fill with sign-ups for the address: the owner gets no code",
-)
 async def test_strangers_filling_the_inbox_with_sign_ups_do_not_stop_a_new_phones_recovery(
     bot: Harness, smtp
 ) -> None:
