@@ -207,6 +207,7 @@ class EmailChangeService:
                     )
                 old_email = account.email
                 account.email = new_email
+                change.old_email = old_email
                 await repositories.void_email_changes(
                     session=session, account_id=account_id, now=now
                 )

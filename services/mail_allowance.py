@@ -7,6 +7,7 @@ to: all its spellings reach one person."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,12 +16,19 @@ from services import ratelimit, security
 from services.validation import inbox
 
 
+def inbox_key(address: str) -> str:
+    """What the counters name an inbox by: a digest, not the address, so that a count
+    kept to protect an inbox (after the account that mailed it was deleted, say) does not
+    keep the address itself."""
+    return hashlib.sha256(inbox(address).encode()).hexdigest()[:32]
+
+
 async def take(
     *, session: AsyncSession, address: str, user_id: int, address_cap: bool, now: datetime
 ) -> bool:
     """Whether one more email may go to `address` at `user_id`'s request (and count it).
     `address_cap`: hold the request to the inbox's overall cap too (a stranger's)."""
-    mailbox = inbox(address)
+    mailbox = inbox_key(address)
     limits: list[tuple[ratelimit.Limit, object]] = [
         (ratelimit.MAIL_PER_ADDRESS_AND_USER, f"{mailbox}:{user_id}")
     ]

@@ -35,8 +35,9 @@ from mail import templates
 from mail.outbox import Outbox
 from services import ratelimit, security
 from services.email_change import REAUTH_WINDOW
+from services.mail_allowance import inbox_key
 from services.signin import signed_in_account, still_good
-from services.validation import PersonType, inbox, person_type_of
+from services.validation import PersonType, person_type_of
 from storage import repositories
 from storage.models import Account, ChatSession, utcnow
 
@@ -137,39 +138,37 @@ class OwnAccountService:
             if account is None:
                 return None
             email, language = account.email, account.language
-            mailbox = inbox(email)
             requests = await repositories.email_change_requests(
                 session=session, account_id=account_id
             )
+            # Its address now and those it had: its own, so every count naming them goes.
+            owned = [email, *(r.old_email for r in requests if r.old_email is not None)]
             await repositories.erase_account(
                 session=session,
                 account_id=account_id,
                 email=email,
                 rate_keys=[
-                    ratelimit.SIGN_IN_PER_ADDRESS.key(email),
-                    ratelimit.MAIL_PER_ADDRESS.key(mailbox),
                     ratelimit.EMAIL_CHANGE_PER_ACCOUNT.key(account_id),
+                    *(ratelimit.SIGN_IN_PER_ADDRESS.key(address) for address in owned),
+                    *(ratelimit.MAIL_PER_ADDRESS.key(inbox_key(address)) for address in owned),
                     # The asker's allowance for each address it asked to change to (a
-                    # private chat's id is its person's).
+                    # private chat's id is its person's). Those inboxes' overall counts
+                    # stay for their hour: they name no account nor person (a digest of
+                    # the inbox), and they keep a stranger who signs up, asks to move to
+                    # an inbox and deletes the account, again and again, to its cap.
                     *(
                         ratelimit.MAIL_PER_ADDRESS_AND_USER.key(
-                            f"{inbox(request.new_email)}:{request.chat_id}"
+                            f"{inbox_key(r.new_email)}:{r.chat_id}"
                         )
-                        for request in requests
+                        for r in requests
                     ),
                 ],
                 rate_key_prefixes=[
                     ratelimit.SIGN_IN_KNOWN_CHAT.key(f"{account_id}:"),
-                    ratelimit.MAIL_PER_ADDRESS_AND_USER.key(f"{mailbox}:"),
-                ],
-                # What its requests counted against those addresses' overall cap, and no
-                # more: the cap also holds strangers' mail to them.
-                rate_events=[
-                    (
-                        ratelimit.MAIL_PER_ADDRESS.key(inbox(request.new_email)),
-                        request.created_at,
-                    )
-                    for request in requests
+                    *(
+                        ratelimit.MAIL_PER_ADDRESS_AND_USER.key(f"{inbox_key(address)}:")
+                        for address in owned
+                    ),
                 ],
             )
             content = templates.account_deleted_email(language=language, email=email, when=now)

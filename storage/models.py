@@ -261,6 +261,9 @@ class EmailChange(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     new_email: Mapped[str] = mapped_column(String(254))
+    # The address it replaced, once done: a deletion of the account finds the mail that
+    # went there (kept as long as this row, KEEP_SENT_MAIL).
+    old_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     code_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

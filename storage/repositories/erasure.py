@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -30,14 +29,15 @@ async def erase_account(
     email: str,
     rate_keys: Iterable[str] = (),
     rate_key_prefixes: Iterable[str] = (),
-    rate_events: Iterable[tuple[str, datetime]] = (),
 ) -> int:
     """Delete the account, its company data, its CSD, codes, pending changes of address (its own,
     and others' to its address, whose codes were mailed to nobody), sessions and known
     chats, the reset codes asked for its address, the mail to its address (sent or not),
     the mail sent to the addresses it asked to change to and its codes still queued for
-    them, and the rate-limit events under `rate_keys`, under keys that begin with one of
-    `rate_key_prefixes`, or under a key at the very time paired with it in `rate_events`.
+    them, the mail already sent to the addresses it had before (one still on its way is the
+    notice of the change, which its old inbox must get: its row stays, as the last
+    notice's), and the rate-limit events under `rate_keys` or under
+    keys that begin with one of `rate_key_prefixes`.
     Written out table by table rather than left to ON DELETE CASCADE, so that what goes is
     read here. How many rows went."""
     removed = 0
@@ -52,9 +52,12 @@ async def erase_account(
         EmailChange.new_email == OutboxMessage.recipient,
         EmailChange.expires_at == OutboxMessage.expires_at,
     )
-    counted = [and_(RateEvent.key == key, RateEvent.at == at) for key, at in rate_events]
+    former = select(EmailChange.old_email).where(
+        EmailChange.account_id == account_id, EmailChange.old_email.is_not(None)
+    )
     for statement in (
         delete(OutboxMessage).where(OutboxMessage.recipient.in_(requested), or_(done, its_code)),
+        delete(OutboxMessage).where(OutboxMessage.recipient.in_(former), done),
         delete(Company).where(Company.account_id == account_id),
         delete(Csd).where(Csd.account_id == account_id),
         delete(ConfirmationCode).where(ConfirmationCode.account_id == account_id),
@@ -66,7 +69,6 @@ async def erase_account(
         delete(KnownChat).where(KnownChat.account_id == account_id),
         delete(OutboxMessage).where(OutboxMessage.recipient == email),
         delete(RateEvent).where(RateEvent.key.in_(list(rate_keys))),
-        *(delete(RateEvent).where(event) for event in counted),
         *(
             delete(RateEvent).where(RateEvent.key.startswith(prefix, autoescape=True))
             for prefix in rate_key_prefixes

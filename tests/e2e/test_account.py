@@ -505,11 +505,6 @@ async def test_a_contact_email_that_was_the_old_address_is_offered_the_new_one(
     assert company.correo_contacto == "nuevo@example.mx"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a deletion after a completed change of address leaves the former address in "
-    "the outbox (sign-up and change mail) and in rate-limit events",
-)
 async def test_a_deletion_after_a_completed_change_leaves_the_former_address_in_no_table(
     bot: Harness, smtp
 ) -> None:
@@ -527,11 +522,6 @@ async def test_a_deletion_after_a_completed_change_leaves_the_former_address_in_
     assert found == {}, found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a deletion erases the rate events its change requests counted against the "
-    "other inbox, so one person deleting and signing up again mails it past its cap",
-)
 async def test_deleting_accounts_does_not_lift_the_cap_of_an_inbox_they_mailed(
     bot: Harness, smtp
 ) -> None:

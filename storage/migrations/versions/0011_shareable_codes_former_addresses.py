@@ -1,4 +1,5 @@
-"""reset_codes: whether a code was mailed at a stranger's request (and may be shared)
+"""reset_codes: whether a code was mailed at a stranger's request (and may be shared);
+email_changes: the address a done change replaced (for the account's deletion)
 
 Revision ID: 0011
 Revises: 0010
@@ -20,8 +21,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("shareable", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    with op.batch_alter_table("email_changes") as batch_op:
+        batch_op.add_column(sa.Column("old_email", sa.String(length=254), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("email_changes") as batch_op:
+        batch_op.drop_column("old_email")
     with op.batch_alter_table("reset_codes") as batch_op:
         batch_op.drop_column("shareable")
