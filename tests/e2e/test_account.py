@@ -601,3 +601,16 @@ async def test_a_company_form_in_another_chat_ends_kindly_after_the_deletion(
     await laptop.send("/ayuda")  # the form is over: any command works again
     await laptop.expect("Esto es lo que puedo hacer")
     assert await companies_in(bot.settings.database_url) == []
+
+
+async def test_a_deletion_leaves_no_new_address_in_another_chat(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    laptop = bot.person()
+    assert "entraste" in (await sign_in(laptop, "empresa@example.mx")).text
+    await request_change(laptop, "nueva.direccion@example.mx")
+    await delete_account(ana)
+    await laptop.send("hola")  # not a code: the question again says the session ended
+    await laptop.expect("Tu sesión en este chat terminó")
+    await bot.stop()  # what the chats hold, written to the database
+    assert "nueva.direccion" not in await stored_chat_data(bot.settings.database_url)
