@@ -13,17 +13,19 @@ from services.validation import Invalid, PersonType, ascii_digits, has_hidden_ch
 # CFDI 4.0 wants the name exactly as in the Constancia, which leaves it out. Abbreviated
 # (any dots and spaces) or written out, with its modalities ("de C.V.", "SOFOM, E.N.R.").
 _LETTERS = r"\.?\s*"
+_DOTTED = r"\.\s*"
 
 
-def _abbreviation(letters: str) -> str:
-    return _LETTERS.join(letters)
+def _abbreviation(letters: str, between: str = _LETTERS) -> str:
+    return between.join(letters)
 
 
 _FORMS = [
-    *(
-        _abbreviation(a)
-        for a in ("SAPI", "SAB", "SAS", "SA", "SCL", "SC", "AC", "IAP", "IBP", "ABP", "AR", "SNC")
-    ),
+    # Forms whose letters also spell a word or an unrelated acronym ("AR" for realidad
+    # aumentada) count only with their dots ("A.R."); the long-established ones ("SA DE CV",
+    # "AC", "SC") also without.
+    *(_abbreviation(a, _DOTTED) for a in ("SCL", "IBP", "ABP", "AR")),
+    *(_abbreviation(a) for a in ("SAPI", "SAB", "SAS", "SA", "SC", "AC", "IAP", "SNC")),
     rf"S{_LETTERS}(?:DE\s+)?R{_LETTERS}L",  # S. de R.L.
     rf"S{_LETTERS}(?:DE\s+)?P{_LETTERS}R",  # S.P.R., S. de P.R. (de R.L., de R.I.)
     rf"S{_LETTERS}EN\s+N{_LETTERS}C",  # S. en N.C.
@@ -56,6 +58,9 @@ _MODALITIES = [
 _CAPITAL = re.compile(
     rf"[\s,]+(?:{'|'.join(_FORMS)})\.?(?:[\s,]+(?:{'|'.join(_MODALITIES)})\.?)*\s*$"
 )
+# A régimen capital never follows a connecting word: "FORO DE LA SOCIEDAD CIVIL" is a name,
+# not "FORO DE LA" of the form Sociedad Civil.
+_CONNECTOR_AT_END = re.compile(r"(?:^|[\s,])(?:DE|DEL|LA|LAS|LOS|EL|Y|E|EN|PARA|POR|CON|AL|A)$")
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 
 
@@ -95,7 +100,9 @@ def capital_suggestion(razon_social: str, person: PersonType) -> str | None:
 def without_capital_regime(razon_social: str) -> str | None:
     """The name without its régimen capital, or None when it has none."""
     stripped = _CAPITAL.sub("", razon_social).strip(" ,")
-    return stripped if stripped and stripped != razon_social else None
+    if not stripped or stripped == razon_social or _CONNECTOR_AT_END.search(stripped):
+        return None
+    return stripped
 
 
 # Codes a person may still have on old papers: 609 (Consolidación, ended 2019-12-31) and

@@ -6,7 +6,11 @@ from telegram import Update
 
 from chat.common import ask, ask_again, close_buttons, delete_quietly, leave_flow, say
 from chat.context import BotContext, chat_id, typed, user_id
+from chat.state import ChatData
+from handlers.account.steps import FLOW as ACCOUNT_FLOW
 from handlers.account.steps import Step, draft, finish, session_over, verified_at
+from handlers.company.flow import FLOW as COMPANY_FLOW
+from handlers.csd.steps import FLOW as CSD_FLOW
 
 
 async def confirm_delete(update: Update, context: BotContext) -> Step:
@@ -56,24 +60,45 @@ def delete_word(update: Update, context: BotContext) -> str:
 
 
 def forget_account(context: BotContext, email: str, account_id: int) -> None:
-    """Every chat that remembers `email` outside a flow forgets it, and a CSD's files sent
-    for the account in another chat are dropped; each is written back to the database at
-    once (the chats of this process: another process keeps its own until that chat writes
-    again)."""
+    """Every chat that remembers `email` outside a flow forgets it, and every draft another
+    chat holds for the account loses the account's data (a CSD's files and name, the
+    company form, a new address), with the question in hand, which may show it; each chat
+    is written back to the database at once (the chats of this process: another process
+    keeps its own until that chat writes again). A flow left open there ends kindly at its
+    next message, and its question asked again says that the session ended."""
     address = email.casefold()
-    remembering = [
-        chat
-        for chat, data in context.application.chat_data.items()
-        if (data.signup_email or "").casefold() == address
-        or (data.login_email or "").casefold() == address
-        or (data.csd is not None and data.csd.account_id == account_id)
-    ]
-    for chat in remembering:
-        data = context.application.chat_data[chat]
-        data.signup_email = None
-        if data.flow is None:
+    remembering = []
+    for chat, data in context.application.chat_data.items():
+        held = False
+        if (data.signup_email or "").casefold() == address:
+            data.signup_email = None
+            held = True
+        if (data.login_email or "").casefold() == address and data.flow is None:
             data.login_email = None
+            held = True
         if data.csd is not None and data.csd.account_id == account_id:
             # Kept as an empty draft, so that a step of /csd still open there ends cleanly.
-            data.csd.certificate = data.csd.key = None
+            data.csd.certificate = data.csd.key = data.csd.new_name = None
+            held = _ended(data, CSD_FLOW, "csd.session-ended-files-gone")
+        if data.company is not None and data.company.account_id == account_id:
+            # Dropped: the form ends at its next message (company.flow.ends_if_draft_gone).
+            data.company = None
+            held = _ended(data, COMPANY_FLOW, "company.session-ended-data-gone")
+        if data.account is not None and data.account.account_id == account_id:
+            # Kept without the new address, so that a step of /cuenta still open there
+            # finds the session gone and ends cleanly.
+            data.account.new_email = data.account.typed_email = None
+            data.account.suggested_email = None
+            held = _ended(data, ACCOUNT_FLOW, "account.start-again")
+        if held:
+            remembering.append(chat)
     context.application.mark_data_for_update_persistence(chat_ids=remembering)
+
+
+def _ended(data: ChatData, flow: str, key: str) -> bool:
+    """In `flow` (past its sign-in), the question in hand becomes `key`, which says that
+    the session ended; True."""
+    asks_sign_in = str((data.prompt or {}).get("key", "")).startswith("signin.")
+    if data.flow == flow and not asks_sign_in:
+        data.prompt = {"key": key, "keyboard": None, "values": {}}
+    return True

@@ -23,7 +23,7 @@ from chat.common import (
     flow_fallbacks,
     say,
 )
-from chat.context import BotContext, chat_id, pressed
+from chat.context import BotContext, Handler, chat_id, pressed
 from chat.state import CompanyDraft
 from handlers.company.fields import (
     FORM_FIELDS,
@@ -210,6 +210,30 @@ async def cancel_form(update: Update, context: BotContext) -> int:
     return end_flow(context)
 
 
+def draft_gone(context: BotContext) -> bool:
+    """Whether the form's draft was dropped under it (its account was deleted from another
+    chat: handlers.account.deletion.forget_account); the sign-in first may run without one."""
+    prompt = context.chat.prompt or {}
+    return context.chat.company is None and not str(prompt.get("key", "")).startswith("signin.")
+
+
+def ends_if_draft_gone(handlers: list[Handler]) -> list[Handler]:
+    """The handlers, each first ending the form kindly if its draft is gone."""
+    for handler in handlers:
+        callback = handler.callback
+
+        async def guarded(update: Update, context: BotContext, callback: Any = callback) -> Any:
+            if not draft_gone(context):
+                return await callback(update, context)
+            if update.callback_query:
+                await close_buttons(update)
+            await say(update, context, "company.session-ended-data-gone")
+            return end_flow(context)
+
+        handler.callback = guarded
+    return handlers
+
+
 def typed(step: Step) -> MessageHandler[BotContext, Any]:
     """Text typed at a step, read as the answer to the field asked there."""
     return MessageHandler(TYPED_TEXT, receiver(field_at(step)))
@@ -220,7 +244,6 @@ SIGN_IN_FIRST = SignInFirst("signin.first-sign-in", open_company)
 
 
 def build_company_conversation() -> ConversationHandler[BotContext]:
-    yes_or_no = f"({keyboards.COMPANY_YES}|{keyboards.COMPANY_NO})"
     return ConversationHandler(
         name=FLOW,
         persistent=True,
@@ -231,45 +254,53 @@ def build_company_conversation() -> ConversationHandler[BotContext]:
         ],
         states={
             **SIGN_IN_FIRST.states(),
-            Step.INTRO: [
-                button(begin_form, keyboards.COMPANY_START),
-                button(skip, keyboards.COMPANY_SKIP),
-            ],
-            # A field asked without buttons takes typed text alone: its row is all it needs.
-            **{field.step: [typed(field.step)] for field in FORM_FIELDS if not field.keyboard},
-            Step.CAPITAL: [button(decide_capital, yes_or_no), typed(Step.RAZON_SOCIAL)],
-            Step.REGIMEN: [
-                CallbackQueryHandler(choose_regime, pattern=f"^{keyboards.REGIME}"),
-                typed(Step.REGIMEN),
-            ],
-            Step.PLACE: [button(decide_place, yes_or_no), typed(Step.CODIGO_POSTAL)],
-            Step.NUMERO_INTERIOR: [
-                button(omit_interior, keyboards.COMPANY_OMIT),
-                typed(Step.NUMERO_INTERIOR),
-            ],
-            Step.COLONIA: [
-                CallbackQueryHandler(choose_colonia, pattern=f"^{keyboards.COLONIA}"),
-                typed(Step.COLONIA),
-            ],
-            Step.MUNICIPIO: [
-                CallbackQueryHandler(choose_municipio, pattern=f"^{keyboards.MUNICIPIO}"),
-                typed(Step.MUNICIPIO),
-            ],
-            Step.LUGAR: [
-                button(same_place_of_issue, keyboards.COMPANY_LUGAR_SAME),
-                button(other_place_of_issue, keyboards.COMPANY_LUGAR_OTHER),
-                typed(Step.LUGAR),
-            ],
-            Step.LUGAR_CP: [MessageHandler(TYPED_TEXT, receive_branch_postal_code)],
-            Step.CORREO: [
-                button(use_account_email, keyboards.COMPANY_USE_EMAIL),
-                typed(Step.CORREO),
-            ],
-            Step.SUMMARY: [
-                button(save, keyboards.COMPANY_SAVE),
-                CallbackQueryHandler(edit_field, pattern=f"^{keyboards.COMPANY_EDIT}"),
-                button(cancel_form, keyboards.COMPANY_CANCEL),
-            ],
+            **{step: ends_if_draft_gone(handlers) for step, handlers in form_states().items()},
         },
-        fallbacks=flow_fallbacks(),
+        fallbacks=ends_if_draft_gone(flow_fallbacks()),
     )
+
+
+def form_states() -> dict[Step, list[Handler]]:
+    """The form's steps, each with its draft."""
+    yes_or_no = f"({keyboards.COMPANY_YES}|{keyboards.COMPANY_NO})"
+    return {
+        Step.INTRO: [
+            button(begin_form, keyboards.COMPANY_START),
+            button(skip, keyboards.COMPANY_SKIP),
+        ],
+        # A field asked without buttons takes typed text alone: its row is all it needs.
+        **{field.step: [typed(field.step)] for field in FORM_FIELDS if not field.keyboard},
+        Step.CAPITAL: [button(decide_capital, yes_or_no), typed(Step.RAZON_SOCIAL)],
+        Step.REGIMEN: [
+            CallbackQueryHandler(choose_regime, pattern=f"^{keyboards.REGIME}"),
+            typed(Step.REGIMEN),
+        ],
+        Step.PLACE: [button(decide_place, yes_or_no), typed(Step.CODIGO_POSTAL)],
+        Step.NUMERO_INTERIOR: [
+            button(omit_interior, keyboards.COMPANY_OMIT),
+            typed(Step.NUMERO_INTERIOR),
+        ],
+        Step.COLONIA: [
+            CallbackQueryHandler(choose_colonia, pattern=f"^{keyboards.COLONIA}"),
+            typed(Step.COLONIA),
+        ],
+        Step.MUNICIPIO: [
+            CallbackQueryHandler(choose_municipio, pattern=f"^{keyboards.MUNICIPIO}"),
+            typed(Step.MUNICIPIO),
+        ],
+        Step.LUGAR: [
+            button(same_place_of_issue, keyboards.COMPANY_LUGAR_SAME),
+            button(other_place_of_issue, keyboards.COMPANY_LUGAR_OTHER),
+            typed(Step.LUGAR),
+        ],
+        Step.LUGAR_CP: [MessageHandler(TYPED_TEXT, receive_branch_postal_code)],
+        Step.CORREO: [
+            button(use_account_email, keyboards.COMPANY_USE_EMAIL),
+            typed(Step.CORREO),
+        ],
+        Step.SUMMARY: [
+            button(save, keyboards.COMPANY_SAVE),
+            CallbackQueryHandler(edit_field, pattern=f"^{keyboards.COMPANY_EDIT}"),
+            button(cancel_form, keyboards.COMPANY_CANCEL),
+        ],
+    }

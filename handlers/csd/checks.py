@@ -22,6 +22,7 @@ from chat.context import BotContext, chat_id, user_id
 from chat.secrets import forget_secret
 from handlers.csd.steps import Step, days_left, decode, draft, finish, local_date
 from handlers.passwords import read_secret
+from handlers.privacy import may_store
 from services.company_fields import clean_razon_social
 from services.csd import CsdStatus, StoredCsd
 from services.csd_files import (
@@ -95,7 +96,8 @@ async def keep_stored(update: Update, context: BotContext) -> int:
 
 
 async def receive_password(update: Update, context: BotContext) -> Step | int | None:
-    """Delete the password's message, check the pair with it and store it; say why not."""
+    """Delete the password's message, check the pair with it and store it (once the aviso
+    de privacidad in force is accepted); say why not."""
     password, deleted = await read_secret(update, context)
     if not deleted:
         await say(update, context, "signup.password-not-deleted")
@@ -112,6 +114,10 @@ async def receive_password(update: Update, context: BotContext) -> Step | int | 
         # Another chat stored a CSD since the replacement was agreed (or none was stored
         # then): nothing is replaced unseen; the question again, then the password.
         return await after_files(update, context)
+    if not await may_store(update, context):
+        # A new aviso de privacidad came into force while the files were being sent: they
+        # stay in the draft, and after «Acepto» the password is asked again.
+        return None
     certificate, key = decode(current.certificate), decode(current.key)
     assert certificate is not None and key is not None
     outcome = await context.services.csd.check(

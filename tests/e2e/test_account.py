@@ -561,11 +561,6 @@ async def stored_chat_data(database_url: str) -> str:
         await engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a company form under way in another chat signed in to the account keeps its "
-    "draft (razón social, domicilio, teléfono) after the account is deleted",
-)
 async def test_a_deletion_leaves_no_company_draft_in_another_chat(bot: Harness, smtp) -> None:
     ana = bot.person()
     await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
@@ -578,3 +573,34 @@ async def test_a_deletion_leaves_no_company_draft_in_another_chat(bot: Harness, 
     await bot.stop()  # what the chats hold, written to the database
     stored = await stored_chat_data(bot.settings.database_url)
     assert "PATITO" not in stored.upper() and "INSURGENTES" not in stored.upper()
+
+
+async def test_a_company_form_in_another_chat_ends_kindly_after_the_deletion(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    laptop = bot.person()
+    assert "entraste" in (await sign_in(laptop, "empresa@example.mx")).text
+    await laptop.send("/empresa")
+    await fill_moral_form(laptop)
+    await laptop.expect("Revisa los datos de tu empresa")
+    await delete_account(ana)
+    await laptop.press("Guardar")
+    await laptop.expect("no guardé nada")
+    await laptop.send("/ayuda")  # the form is over: any command works again
+    await laptop.expect("Esto es lo que puedo hacer")
+    assert await companies_in(bot.settings.database_url) == []
+
+
+async def test_a_deletion_leaves_no_new_address_in_another_chat(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    laptop = bot.person()
+    assert "entraste" in (await sign_in(laptop, "empresa@example.mx")).text
+    await request_change(laptop, "nueva.direccion@example.mx")
+    await delete_account(ana)
+    await laptop.send("hola")  # not a code: the question again says the session ended
+    await laptop.expect("Tu sesión en este chat terminó")
+    await bot.stop()  # what the chats hold, written to the database
+    assert "nueva.direccion" not in await stored_chat_data(bot.settings.database_url)

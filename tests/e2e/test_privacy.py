@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import text, update
 
 from mail.identity import PRIVACY_NOTICE_VERSION
@@ -229,11 +228,6 @@ async def csds_in(database_url: str) -> int:
         await engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the CSD waits for the new notice only when /csd begins: an upload under way "
-    "when the version changed is stored without the acceptance",
-)
 async def test_a_csd_upload_under_way_when_the_notice_changes_waits_for_it(
     harness: Harness, smtp
 ) -> None:
@@ -248,9 +242,18 @@ async def test_a_csd_upload_under_way_when_the_notice_changes_waits_for_it(
     await ana.expect("contraseña de tu clave privada")
     await restart_with(bot, privacy_notice_version="2027-01")
 
-    await ana.send(SAT_PASSWORD)  # the next thing she does
+    typed = await ana.send(SAT_PASSWORD)  # the next thing she does
     await ana.expect("Actualizamos el aviso de privacidad")
-    await ana.reply()
+    waits = await ana.expect("primero acepta el aviso de privacidad")
+    await ana.wait_deleted(typed)
     [account] = await accounts_in(bot.settings.database_url)
     assert account.privacy_version == PRIVACY_NOTICE_VERSION  # not accepted
     assert await csds_in(bot.settings.database_url) == 0
+
+    await ana.press("Acepto", message=waits)
+    await ana.expect("quedó registrado")
+    await ana.expect("contraseña de tu clave privada")  # the files were kept
+    typed = await ana.send(SAT_PASSWORD)
+    await ana.expect("Guardé tu")
+    await ana.wait_deleted(typed)
+    assert await csds_in(bot.settings.database_url) == 1

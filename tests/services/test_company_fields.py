@@ -393,16 +393,13 @@ def test_a_typed_colonia_gets_sats_name_and_code_when_it_is_the_postal_codes() -
     assert match_colonia("Centro", "01001", catalogs) == ("Centro", None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a name ending in «de la Sociedad Cooperativa» is offered as «… DE LA», and "
-    "one ending in the letters AR (as in realidad aumentada) loses them",
-)
 @pytest.mark.parametrize(
     "typed",
     [
         "ALIANZA MEXICANA DE LA SOCIEDAD COOPERATIVA",
         "ESTUDIO DE REALIDAD AUMENTADA AR",
+        "FORO DE LA SOCIEDAD CIVIL",
+        "CENTRO DE ESTUDIOS IBP",
     ],
 )
 def test_a_name_that_merely_ends_in_a_regime_capital_is_left_whole(typed: str) -> None:
