@@ -7,7 +7,6 @@ import contextlib
 import re
 from email.message import EmailMessage
 
-import pytest
 from sqlalchemy import func, select, text
 
 from bot.persistence import SEALED
