@@ -80,6 +80,15 @@ async def ask(
     return await say(update, context, key, keyboard=keyboard, **values)
 
 
+async def offer(
+    update: Update, context: BotContext, key: str, *, keyboard: str, **values: Any
+) -> Message:
+    """A question with buttons outside any flow: the chat's next message may still name
+    one of them instead of tapping it (chat.typed)."""
+    context.chat.offer = {"key": key, "keyboard": keyboard, "values": values}
+    return await say(update, context, key, keyboard=keyboard, **values)
+
+
 def remember(context: BotContext, key: str, *, keyboard: str | None = None, **values: Any) -> None:
     """Make `key` the question in hand without saying it (a reason says it next, through
     its {prompt}). A question that asks for a secret is noted (chat.secrets)."""
