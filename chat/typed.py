@@ -18,6 +18,7 @@ from chat import keyboards
 from chat.common import TYPED_TEXT
 from chat.context import BotContext, Handler
 from chat.secrets import SECRET_PROMPTS
+from chat.state import ChatData
 
 YES = frozenset({"si", "yes", "ok", "okay", "correcto", "correct"})
 NO = frozenset({"no"})
@@ -61,11 +62,10 @@ class TypedPress(CallbackQuery):
         return True
 
 
-def open_question(context: BotContext) -> tuple[str, dict[str, Any]] | None:
+def open_question(chat: ChatData | None) -> tuple[str, dict[str, Any]] | None:
     """The keyboard and values of the question in hand, when typed text may press one of
     its buttons: a flow's question, or else a question outside any flow (`offer`), which
     only the update right after it may answer."""
-    chat = context.chat_data
     if chat is None:
         return None
     if chat.flow is not None:
@@ -83,7 +83,7 @@ def open_question(context: BotContext) -> tuple[str, dict[str, Any]] | None:
 async def press_typed(update: Update, context: BotContext) -> None:
     """Typed text naming a button of the question in hand: handled as that press (the
     update dispatched again as a button's), and nothing else."""
-    question = open_question(context)
+    question = open_question(context.chat_data)
     message = update.message
     if question is None or message is None or message.text is None:
         return

@@ -77,6 +77,20 @@ async def postal_code_place(person: Person, language: str, mailbox: Mailbox) -> 
     await expect_text(person, language, "company.confirm-place", code="06600", place=PLACE)
 
 
+async def company_summary(person: Person, language: str, mailbox: Mailbox) -> None:
+    await postal_code_place(person, language, mailbox)
+    await person.press(label(language, "company.button-yes"))
+    await expect_text(person, language, "company.ask-calle")
+    for answer in ("Reforma", "123"):
+        await person.send(answer)
+    await person.press(label(language, "company.button-omit"))
+    await person.press("Juárez")
+    await person.send("55 1234 5678")
+    await person.press(label(language, "company.button-use-email", email="juan@example.mx"))
+    await person.press(label(language, "company.sat.button-lugar-same", code="06600"))
+    await person.expect("Reforma")  # the summary
+
+
 async def account_action(person: Person, language: str, mailbox: Mailbox, button: str) -> None:
     await confirmed_account_in(person, mailbox, language, "ana@example.mx")
     await person.send("/cuenta")
@@ -153,6 +167,7 @@ QUESTIONS = {
     "postal code place": Question(
         postal_code_place, {"es": "sí", "en": "Yes."}, "company.ask-calle"
     ),
+    "company summary": Question(company_summary, {"es": "guardar", "en": "Save!"}, "company.saved"),
     "account email typo": Question(
         account_email_typo, {"es": "no", "en": "No"}, "account.code-sent", {"email": TYPO}
     ),
@@ -173,3 +188,23 @@ async def test_typing_a_button_gets_the_reply_of_tapping_it(
     await asked.reach(person, language, smtp.mailbox)
     await person.send(asked.typed[language])
     assert (await person.reply()).text == shown(language, asked.reply, **asked.values)
+
+
+ANSWERS = {
+    # At «¿Es correcto?» another postal code is the postal code step's answer, as ever
+    "postal code place": ("06700", "company.confirm-place", {"code": "06700", "place": PLACE}),
+    # At «¿Quisiste decir…?» another address is the address step's answer
+    "signup email typo": ("ana@example.mx", "signup.ask-rfc", {}),
+}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("question", ANSWERS)
+async def test_text_naming_no_button_stays_the_steps_answer(
+    bot: Harness, smtp, question: str
+) -> None:
+    typed, key, values = ANSWERS[question]
+    person = bot.person()
+    await QUESTIONS[question].reach(person, "es", smtp.mailbox)
+    await person.send(typed)
+    assert (await person.reply()).text == shown("es", key, **values)
