@@ -7,11 +7,13 @@ text is never a press (a password may be «no»)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
-from typing import Any
+from typing import Any, NamedTuple
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from chat import keyboards
@@ -52,17 +54,33 @@ def typed_choice(markup: InlineKeyboardMarkup, text: str) -> str | None:
 
 
 class TypedPress(CallbackQuery):
-    """A press typed as text: there is no query to answer, and the typed message (which
-    stands for the message pressed) has no buttons to take off."""
+    """A press typed as text. There is no query to answer; its message is the question's
+    (its buttons come off as with a tap, and if they are gone already, no matter)."""
 
     async def answer(self, *args: Any, **kwargs: Any) -> bool:
         return True
 
     async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Message | bool:
+        with contextlib.suppress(BadRequest):
+            return await super().edit_message_reply_markup(*args, **kwargs)
         return True
 
 
-def open_question(chat: ChatData | None) -> tuple[str, dict[str, Any]] | None:
+class UnshownTypedPress(TypedPress):
+    """A typed press whose question's message is not known (asked before it was noted):
+    the typed message stands for it, and has no buttons to take off."""
+
+    async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Message | bool:
+        return True
+
+
+class OpenQuestion(NamedTuple):
+    keyboard: str
+    values: dict[str, Any]
+    message: int | None  # the message that shows its buttons, when known
+
+
+def open_question(chat: ChatData | None) -> OpenQuestion | None:
     """The keyboard and values of the question in hand, when typed text may press one of
     its buttons: a flow's question, or else a question outside any flow (`offer`), which
     only the update right after it may answer."""
@@ -77,7 +95,7 @@ def open_question(chat: ChatData | None) -> tuple[str, dict[str, Any]] | None:
     keyboard = prompt.get("keyboard")
     if not keyboard or keyboard in keyboards.TAP_ONLY:
         return None
-    return keyboard, prompt.get("values", {})
+    return OpenQuestion(keyboard, prompt.get("values", {}), prompt.get("message"))
 
 
 async def press_typed(update: Update, context: BotContext) -> None:
@@ -89,19 +107,24 @@ async def press_typed(update: Update, context: BotContext) -> None:
         return
     if message.from_user is None or not TYPED_TEXT.check_update(update):
         return
-    keyboard, values = question
 
     def t(name: str, **text_values: Any) -> str:
         return context.label(update, name, **text_values)
 
-    data = typed_choice(keyboards.KEYBOARDS[keyboard](t, values), message.text)
+    data = typed_choice(keyboards.KEYBOARDS[question.keyboard](t, question.values), message.text)
     if data is None:
         return
-    query = TypedPress(
+    # Pressed on the question's message when it is known, else on the typed one
+    kind: type[TypedPress] = UnshownTypedPress
+    pressed_on = message
+    if question.message is not None:
+        kind, pressed_on = TypedPress, Message(question.message, message.date, message.chat)
+        pressed_on.set_bot(context.bot)
+    query = kind(
         id=f"typed-{message.chat.id}-{message.message_id}",
         from_user=message.from_user,
         chat_instance=str(message.chat.id),
-        message=message,
+        message=pressed_on,
         data=data,
     )
     query.set_bot(context.bot)

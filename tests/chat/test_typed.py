@@ -59,7 +59,7 @@ def asked(key: str, keyboard: str, flow: str | None = "company") -> ChatData:
 
 
 def test_a_question_for_a_secret_is_never_answered_by_typing() -> None:
-    assert open_question(asked("company.confirm-place", "yes-no")) == ("yes-no", {})
+    assert open_question(asked("company.confirm-place", "yes-no")) == ("yes-no", {}, None)
     assert open_question(asked("signin.ask-password", "yes-no")) is None
     assert open_question(asked("csd.ask-password", "yes-no")) is None
 
@@ -70,6 +70,6 @@ def test_the_human_check_is_only_tapped() -> None:
 
 def test_outside_a_flow_only_the_next_update_may_answer_a_question() -> None:
     chat = ChatData(offer={"key": "confirm.confirmed", "keyboard": "after-confirm", "values": {}})
-    assert open_question(chat) == ("after-confirm", {})
+    assert open_question(chat) == ("after-confirm", {}, None)
     assert open_question(chat) is None
     assert open_question(asked("company.confirm-place", "yes-no", flow=None)) is None

@@ -139,7 +139,8 @@ async def csd_replacement(person: Person, language: str, mailbox: Mailbox) -> No
     await expect_text(person, language, "csd.ask-files")
     new = make_csd()
     await person.send_document("CSD.cer", new.cer)
-    await person.expect(new.serial)  # «¿Lo reemplazo por el nuevo?»
+    await person.send_document("CSD.key", new.key)
+    await expect_text(person, language, "csd.confirm-replace", old=SAT_CSD_SERIAL, new=new.serial)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ class Question:
     typed: dict[str, str]  # by language: what the person types instead of tapping
     reply: str  # the catalog key of what tapping the button says next
     values: dict[str, str] = field(default_factory=dict)
+    buttons_stay: bool = False  # a tap leaves the question's buttons too
 
 
 QUESTIONS = {
@@ -162,7 +164,7 @@ QUESTIONS = {
         reset_email_typo, {"es": "sí", "en": "ok"}, "reset.sent", {"email": SUGGESTED}
     ),
     "company data after confirming": Question(
-        after_confirming, {"es": "¡Sí!", "en": "yes"}, "company.intro"
+        after_confirming, {"es": "¡Sí!", "en": "yes"}, "company.intro", buttons_stay=True
     ),
     "postal code place": Question(
         postal_code_place, {"es": "sí", "en": "Yes."}, "company.ask-calle"
@@ -173,7 +175,7 @@ QUESTIONS = {
     ),
     "account deletion": Question(account_deletion, {"es": "No", "en": "no"}, "account.kept"),
     "CSD deletion": Question(csd_deletion, {"es": "no.", "en": "NO"}, "csd.kept"),
-    "CSD replacement": Question(csd_replacement, {"es": "Sí", "en": "yes"}, "csd.ask-key"),
+    "CSD replacement": Question(csd_replacement, {"es": "Sí", "en": "yes"}, "csd.ask-password"),
 }
 
 
@@ -186,8 +188,10 @@ async def test_typing_a_button_gets_the_reply_of_tapping_it(
     asked = QUESTIONS[question]
     person = bot.person(language_code=language)
     await asked.reach(person, language, smtp.mailbox)
+    question = next(m for m in reversed(person.bot_messages()) if m.buttons)
     await person.send(asked.typed[language])
     assert (await person.reply()).text == shown(language, asked.reply, **asked.values)
+    assert bool(question.buttons) is asked.buttons_stay  # as a tap leaves them
 
 
 ANSWERS = {
