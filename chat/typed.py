@@ -46,9 +46,11 @@ def typed_choice(markup: InlineKeyboardMarkup, text: str) -> str | None:
         if fold(button.text) == typed:
             return str(button.callback_data)
     side = keyboards.AFFIRMATIVE if typed in YES else keyboards.NEGATIVE if typed in NO else None
-    for button in buttons if side else []:
+    if side is None:
+        return None
+    for button in buttons:
         data = str(button.callback_data)
-        if _ACCOUNT_SUFFIX.sub("", data) in (side or ()):
+        if _ACCOUNT_SUFFIX.sub("", data) in side:
             return data
     return None
 
