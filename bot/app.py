@@ -18,6 +18,7 @@ from chat.context import BotContext, install
 from chat.errors import on_error
 from chat.state import ChatData
 from chat.texts import Catalog
+from chat.typed import typed_press_handlers
 from handlers.account import build_account_conversation
 from handlers.admin import stats_handler
 from handlers.company import build_company_conversation
@@ -65,8 +66,9 @@ def build_application(
         .build()
     )
     install(application, services=services, catalog=catalog)
-    application.add_handlers(log_handlers(), group=-3)
-    application.add_handlers(guard_handlers(), group=-2)
+    application.add_handlers(log_handlers(), group=-4)
+    application.add_handlers(guard_handlers(), group=-3)
+    application.add_handlers(typed_press_handlers(), group=-2)
     application.add_handlers(privacy_handlers(), group=-1)
     application.add_handlers(
         [

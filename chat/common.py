@@ -77,7 +77,26 @@ async def ask(
 ) -> Message:
     """Ask a question and remember it, so that it can be asked again word for word."""
     remember(context, key, keyboard=keyboard, **values)
-    return await say(update, context, key, keyboard=keyboard, **values)
+    message = await say(update, context, key, keyboard=keyboard, **values)
+    return shown_with_buttons(context.chat.prompt, message)
+
+
+def shown_with_buttons(question: dict[str, Any] | None, message: Message) -> Message:
+    """Note the message that shows a question's buttons, so that a press typed as text
+    takes them off as a tap does (chat.typed)."""
+    if question and question.get("keyboard") and message.reply_markup:
+        question["message"] = message.message_id
+    return message
+
+
+async def offer(
+    update: Update, context: BotContext, key: str, *, keyboard: str, **values: Any
+) -> Message:
+    """A question with buttons outside any flow: the chat's next message may still name
+    one of them instead of tapping it (chat.typed)."""
+    context.chat.offer = {"key": key, "keyboard": keyboard, "values": values}
+    message = await say(update, context, key, keyboard=keyboard, **values)
+    return shown_with_buttons(context.chat.offer, message)
 
 
 def remember(context: BotContext, key: str, *, keyboard: str | None = None, **values: Any) -> None:
@@ -98,6 +117,8 @@ async def show_buttons(
     query = update.callback_query
     assert query is not None
     context.chat.prompt = {"key": key, "keyboard": keyboard, "values": values}
+    if isinstance(query.message, Message):
+        context.chat.prompt["message"] = query.message.message_id
 
     def t(name: str, **text_values: Any) -> str:
         return context.label(update, name, **text_values)
@@ -117,13 +138,14 @@ def prompt_text(update: Update, context: BotContext) -> Html:
 async def ask_again(update: Update, context: BotContext, lead: str) -> None:
     """Say why (`lead`, a catalog key) and repeat the question in hand, with its buttons."""
     prompt = context.chat.prompt or {}
-    await say(
+    sent = await say(
         update,
         context,
         lead,
         keyboard=prompt.get("keyboard"),
         **{**prompt.get("values", {}), "prompt": prompt_text(update, context)},
     )
+    shown_with_buttons(context.chat.prompt, sent)
 
 
 def begin_flow(name: str) -> Callable[[Callback], Callback]:

@@ -470,3 +470,25 @@ KEYBOARDS: dict[str, Builder] = {
     "csd-name": csd_name,
     "privacy-accept": privacy_accept,
 }
+
+
+# Typing instead of tapping (chat.typed): the buttons that say yes, taken by a typed «sí»,
+# and those that say no, by a typed «no» (by their data, an account's suffix aside).
+AFFIRMATIVE = frozenset(
+    {
+        RFC_YES,
+        COMPANY_YES,
+        EMAIL_SUGGESTED,
+        ACCOUNT_DELETE_YES,
+        ACCOUNT_CONTACT_EMAIL,
+        CSD_REPLACE_YES,
+        CSD_DELETE_YES,
+        CSD_USE_NAME,
+        MENU_COMPANY,  # «¿Capturamos los datos de tu empresa?», after confirming
+    }
+)
+NEGATIVE = frozenset(
+    {RFC_RETYPE, COMPANY_NO, EMAIL_AS_TYPED, ACCOUNT_KEEP, CSD_KEEP, CSD_KEEP_NAME, NEXT_LATER}
+)
+# Questions whose buttons typed text never presses: the human check is a tap, by design.
+TAP_ONLY = frozenset({"challenge"})

@@ -73,6 +73,9 @@ class ChatData:
     language: str | None = None
     flow: str | None = None  # the conversation this chat is in, if any
     prompt: dict[str, Any] | None = None  # the last question: catalog key, keyboard, values
+    # A question with buttons asked outside any flow (chat.common.offer), as `prompt`: the
+    # chat's next update answers it or leaves it behind (chat.typed).
+    offer: dict[str, Any] | None = None
     signup: SignupDraft | None = None
     signup_email: str | None = None  # the address this chat signed up with (for /reenviar)
     login_email: str | None = None  # typed at sign-in, until the password is checked

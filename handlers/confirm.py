@@ -25,6 +25,7 @@ from chat.common import (
     end_flow,
     flow_fallbacks,
     format_wait,
+    offer,
     say,
 )
 from chat.context import BotContext, Handler, chat_id, typed, user_id
@@ -166,8 +167,10 @@ async def say_result(update: Update, context: BotContext, result: ConfirmResult)
             ConfirmStatus.OTHER_USER: "confirm.other-user",
         }[result.status]
         # Confirmed: on to the next step, the company data (or later).
-        confirmed = result.status is ConfirmStatus.CONFIRMED
-        await say(update, context, key, keyboard="after-confirm" if confirmed else None)
+        if result.status is ConfirmStatus.CONFIRMED:
+            await offer(update, context, key, keyboard="after-confirm")
+        else:
+            await say(update, context, key)
     return end_flow(context)
 
 

@@ -9,7 +9,9 @@ from email.message import EmailMessage
 
 from sqlalchemy import select
 
+from chat.texts import Catalog
 from emulator import Person
+from emulator.markup import parse_html
 from emulator.world import Message
 from storage.db import create_engine, create_session_factory
 from storage.models import Account, ChatSession, OutboxMessage, utcnow
@@ -17,6 +19,8 @@ from storage.models import Account, ChatSession, OutboxMessage, utcnow
 PASSWORD = "tres tristes tigres tragan trigo"
 RFC_FISICA = "GODE561231GR8"
 RFC_MORAL = "MAB9307148T4"
+
+CATALOG = Catalog.load()
 
 CODE_IN_TEXT = re.compile(r"(?:Código de confirmación|Confirmation code): ([0-9a-f]{40})")
 
@@ -126,3 +130,38 @@ async def sign_in(person: Person, email: str, password: str = PASSWORD) -> Messa
     await person.expect("contraseña")
     await person.send(password)
     return await person.reply()
+
+
+def shown(language: str, key: str, **values: object) -> str:
+    """A catalog's text as the person reads it (its HTML rendered)."""
+    return parse_html(CATALOG.text(language, key, **values))[0]
+
+
+def label(language: str, key: str, **values: object) -> str:
+    """A button's text in a language."""
+    return CATALOG.label(language, key, **values)
+
+
+async def expect_text(person: Person, language: str, key: str, **values: object) -> Message:
+    """The bot's next message that says `key` (recognised by its opening words)."""
+    return await person.expect(shown(language, key, **values)[:40])
+
+
+async def confirmed_account_in(  # type: ignore[no-untyped-def]
+    person: Person, mailbox, language: str, email: str, rfc: str = RFC_FISICA
+) -> None:
+    """`confirmed_account` in the person's language (Telegram's, "es" or "en")."""
+    before = len(mailbox.messages)
+    await person.send("/registro")
+    await expect_text(person, language, "signup.ask-email")
+    await person.send(email)
+    await expect_text(person, language, "signup.ask-rfc")
+    await person.send(rfc)
+    await expect_text(person, language, "signup.ask-password")
+    await person.send(PASSWORD)
+    await expect_text(person, language, "signup.ask-password-again")
+    await person.send(PASSWORD)
+    await person.press(label(language, "signup.button-create"))
+    [message] = (await mailbox.wait(before + 1))[before:]
+    await person.send(code_from_email(message))
+    await expect_text(person, language, "confirm.confirmed")
