@@ -5,6 +5,7 @@ open requests is in handlers/admin.py."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import IntEnum
 
 from telegram import Update
@@ -38,9 +39,21 @@ async def _ask_message(update: Update, context: BotContext) -> None:
         )
 
 
+async def _say_limited(update: Update, context: BotContext, wait: timedelta | None) -> None:
+    contact = context.services.operator.support_contact or ""
+    await say(
+        update, context, "support.limited", wait=format_wait(update, context, wait), contact=contact
+    )
+
+
 @begin_flow(FLOW)
-async def start_writing(update: Update, context: BotContext) -> Step:
-    """The «Escribir mi problema aquí» button: ask for the problem in one message."""
+async def start_writing(update: Update, context: BotContext) -> Step | int:
+    """The «Escribir mi problema aquí» button: ask for the problem in one message (past
+    today's allowance, say when another can be written instead)."""
+    wait = await context.services.support.wait(user_id(update))
+    if wait is not None:
+        await _say_limited(update, context, wait)
+        return end_flow(context)
     await _ask_message(update, context)
     return Step.MESSAGE
 
@@ -64,9 +77,8 @@ async def receive_message(update: Update, context: BotContext) -> Step | int:
         language=context.language(update),
     )
     contact = context.services.operator.support_contact or ""
-    if result.number is None:
-        wait = format_wait(update, context, result.retry_after)
-        await say(update, context, "support.limited", wait=wait, contact=contact)
+    if result.number is None:  # the allowance ran out while this one was being typed
+        await _say_limited(update, context, result.retry_after)
     elif account is not None:
         await say(update, context, "support.received", number=result.number, email=account.email)
     else:

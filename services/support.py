@@ -99,6 +99,14 @@ class SupportService:
         self._address = support_address(contact)
         self._now = clock
 
+    async def wait(self, user_id: int) -> timedelta | None:
+        """How long this person must wait before writing another problem, if at all (asked
+        before they type it, so that nobody writes a long message only to lose it)."""
+        async with self._sessions() as session:
+            return await ratelimit.retry_after(
+                session=session, limit=SUPPORT_PER_USER, subject=user_id, now=self._now()
+            )
+
     async def submit(
         self,
         *,
