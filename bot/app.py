@@ -20,7 +20,7 @@ from chat.state import ChatData
 from chat.texts import Catalog
 from chat.typed import typed_press_handlers
 from handlers.account import build_account_conversation
-from handlers.admin import stats_handler
+from handlers.admin import admin_handlers
 from handlers.company import build_company_conversation
 from handlers.confirm import (
     build_confirm_conversation,
@@ -34,6 +34,7 @@ from handlers.reset import build_reset_conversation
 from handlers.signin import build_signin_conversation
 from handlers.signup import build_signup_conversation
 from handlers.start import guard_handlers, idle_handlers, log_handlers
+from handlers.support import build_support_conversation
 from services import Services
 
 POLL_TIMEOUT_SECONDS = 10
@@ -78,6 +79,7 @@ def build_application(
             build_account_conversation(),
             build_csd_conversation(),
             build_reset_conversation(),
+            build_support_conversation(),
             # After the flows that await a secret: a password of hexadecimal characters
             # must reach them, not be taken for a pasted confirmation code.
             build_confirm_conversation(),
@@ -85,7 +87,7 @@ def build_application(
             deep_link_handler(),
             *switch_handlers(),
             command("signout", sign_out),
-            stats_handler(),
+            *admin_handlers(),
             *idle_handlers(),
         ]
     )

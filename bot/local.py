@@ -141,6 +141,9 @@ def _read_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None
 
 
 LOCAL_KEY_FILE = Path("var/data-encryption.key")
+# Local mode's SUPPORT_CONTACT when none is set: an address, so that a problem written with
+# /soporte is mailed to it and lands in var/outbox, where it can be read.
+LOCAL_SUPPORT_CONTACT = "soporte@localhost"
 
 
 def local_key(path: Path = LOCAL_KEY_FILE) -> SecretStr:
@@ -163,6 +166,7 @@ async def run_local(settings: Settings) -> int:
             "smtp_host": None,
             "mail_outbox_dir": Path("./var/outbox"),
             "data_encryption_key": local_key(),
+            "support_contact": settings.support_contact or LOCAL_SUPPORT_CONTACT,
         }
     )
     emulator = BotApiEmulator()

@@ -32,6 +32,7 @@ from bot.webhook import WebhookServer
 from chat.common import COMMANDS, local_name
 from chat.texts import DEFAULT_LANGUAGE, Catalog
 from mail.delivery import MailDelivery
+from mail.identity import BotLinks
 from mail.outbox import Outbox
 from mail.transports import FileTransport, SmtpTransport, Transport
 from services import build_services
@@ -74,8 +75,17 @@ class BotRuntime:
                 "DATA_ENCRYPTION_KEY is required to keep secrets at rest sealed; "
                 "make one with: python main.py new-key"
             )
+        if not settings.support_contact:
+            # The aviso de privacidad sends ARCO requests to /soporte, and the emails about
+            # a changed address or a deleted account say "if it was not you, /soporte".
+            raise StartupError(
+                "SUPPORT_CONTACT is required to serve Telegram: an address, phone or URL "
+                "where a person answers (/soporte and every email's footer give it)"
+            )
         box = SecretBox.from_setting(settings.data_encryption_key.get_secret_value())
-        outbox = Outbox(sender=settings.sender, box=box, operator=settings.operator)
+        outbox = Outbox(
+            sender=settings.sender, box=box, operator=settings.operator, links=BotLinks()
+        )
         self.engine = create_engine(settings.database_url)
         sessions = self.sessions = create_session_factory(self.engine)
         self.delivery = MailDelivery(
@@ -114,13 +124,6 @@ class BotRuntime:
     async def start(self) -> None:
         """Start everything; while the database or the Bot API cannot be reached, wait for
         them (cancelling this is how a signal stops the wait: `stop()` then tidies up)."""
-        if not self.settings.support_contact:
-            # The aviso de privacidad sends ARCO requests to /soporte, and the emails about
-            # a changed address or a deleted account say "if it was not you, /soporte".
-            logger.warning(
-                "SUPPORT_CONTACT is not set: /soporte can only point to /ayuda; set it to an "
-                "address, phone or URL where a person answers"
-            )
         wait = self.settings.startup_retry_max_seconds
         try:
             await until_reachable(

@@ -282,14 +282,15 @@ async def say_privacy_short(update: Update, context: BotContext) -> None:
 
 
 async def show_support(update: Update, context: BotContext) -> None:
-    """/soporte: how to reach a person; inside a flow, then the question in hand."""
-    contact = context.services.operator.support_contact
-    if contact:
-        await say(update, context, "support.contact", contact=contact)
-    else:
-        await say(update, context, "support.no-contact")
-    if context.chat.flow is not None:
-        await ask_again(update, context, "help.still-waiting")
+    """/soporte: how to reach a person, and a button to write the problem here (see
+    handlers/support.py); inside a flow, the contact, then the question in hand."""
+    # SUPPORT_CONTACT is required to serve Telegram, and local mode sets one.
+    contact = context.services.operator.support_contact or ""
+    if context.chat.flow is None:
+        await say(update, context, "support.contact", keyboard="support-write", contact=contact)
+        return
+    await say(update, context, "support.contact-in-flow", contact=contact)
+    await ask_again(update, context, "help.still-waiting")
 
 
 async def unexpected(update: Update, context: BotContext) -> None:

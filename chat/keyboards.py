@@ -246,6 +246,30 @@ EMAIL_SUGGESTED = "email:suggested"
 EMAIL_AS_TYPED = "email:as-typed"
 
 
+# /soporte: write the problem here; an admin marks a request handled (its number after).
+SUPPORT_WRITE = "support:write"
+SUPPORT_HANDLED = "support:handled:"
+
+
+def support_write(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return _rows(t, [[("support.button-write", SUPPORT_WRITE)]])
+
+
+def support_handled(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """A button per open request shown (`numbers`), to mark it handled."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("support.button-handled", number=number),
+                    callback_data=f"{SUPPORT_HANDLED}{number}",
+                )
+            ]
+            for number in (values or {}).get("numbers", [])
+        ]
+    )
+
+
 def signed_in(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     """What fits a signed-in chat: its company data, its account, signing out."""
     return _rows(
@@ -436,6 +460,8 @@ def csd_name(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
 
 
 KEYBOARDS: dict[str, Builder] = {
+    "support-write": support_write,
+    "support-handled": support_handled,
     "languages": languages,
     "challenge": challenge,
     "menu": menu,

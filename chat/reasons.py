@@ -63,6 +63,9 @@ REASONS: Mapping[str, str] = MappingProxyType(
         "company.municipio-unknown": "company.reason.municipio-unknown",
         "company.municipio-not-of-postal-code": "company.reason.municipio-not-of-postal-code",
         "company.phone-filler": "company.reason.phone-filler",
+        "support.empty": "support.empty",
+        "support.too-long": "support.too-long",
+        "support.hidden-characters": "support.hidden-characters",
     }
 )
 

@@ -1,5 +1,6 @@
 """Who runs the service, as people are told in the chat and in every email: the operator
-responsible for their data, how to reach support, and the aviso de privacidad."""
+responsible for their data, how to reach support, the aviso de privacidad, and the bot
+itself (its @username, so that a wary person can tell an email of ours from phishing)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,14 @@ class Operator:
     privacy_notice_url: str | None = None
     privacy_notice_version: str = PRIVACY_NOTICE_VERSION
     reply_to: str | None = None
+
+
+class BotLinks:
+    """t.me links to the bot; the username is known once the bot has said getMe (before
+    any update is read, so before any email is written)."""
+
+    def __init__(self, username: str | None = None) -> None:
+        self.username = username
+
+    def start_link(self, payload: str) -> str:
+        return f"https://t.me/{self.username or 'bot'}?start={payload}"

@@ -47,7 +47,8 @@ STYLE = {
     "box": (
         f"font-family:{MONOSPACE};font-size:22px;line-height:32px;font-weight:bold;"
         "letter-spacing:1px;color:#111827;background-color:#f3f6fa;border:2px dashed #9aa9bc;"
-        "border-radius:6px;padding:16px;text-align:center;word-break:break-all;"
+        "border-radius:6px;padding:16px;text-align:center;word-break:normal;"
+        "overflow-wrap:anywhere;"
         "-webkit-user-select:all;user-select:all;"
     ),
     "button": (

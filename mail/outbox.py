@@ -10,7 +10,7 @@ from email.utils import formataddr, make_msgid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mail.identity import Operator
+from mail.identity import BotLinks, Operator
 from mail.templates import EmailContent, Letter
 from storage import repositories
 from storage.crypto import SecretBox
@@ -18,9 +18,18 @@ from storage.models import OutboxMessage
 
 
 class Outbox:
-    def __init__(self, *, sender: str, box: SecretBox, operator: Operator | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        sender: str,
+        box: SecretBox,
+        operator: Operator | None = None,
+        links: BotLinks | None = None,
+    ) -> None:
         self.sender = sender
         self.operator = operator or Operator()
+        # The bot every email names (its @username and t.me link), known once it said getMe.
+        self.links = links or BotLinks()
         self._box = box
 
     @property
@@ -39,7 +48,7 @@ class Outbox:
         """Queue a message, written now for the operator. `expires_at`: when what it
         carries stops working, after which it is not worth sending. The Message-ID is
         fixed now, so a retry carries the same."""
-        email = content.render(self.operator)
+        email = content.render(self.operator, bot_username=self.links.username)
         domain = self.sender.rpartition("@")[2] or "localhost"
         # Reply-To travels sealed with the HTML: the text says "reply to this email" only
         # when it was set, so the header must be the one of the moment the text was written.

@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 
 from mail.identity import Operator
-from mail.samples import sample_letters
+from mail.samples import BOT_USERNAME, sample_letters
 from mail.templates import catalogs
 
 DEFAULT_DIR = Path("var/mail-preview")
@@ -30,7 +30,7 @@ def write_previews(directory: Path, operator: Operator) -> list[Path]:
     rows: list[str] = []
     for language in sorted(catalogs()):
         for letter in sample_letters(language):
-            content = letter.render(operator)
+            content = letter.render(operator, bot_username=BOT_USERNAME)
             stem = f"{letter.name}.{language}"
             (directory / f"{stem}.html").write_text(content.html, encoding="utf-8")
             (directory / f"{stem}.txt").write_text(

@@ -13,7 +13,8 @@ EMAIL = "ana.garcia@example.mx"
 RFC = "GODE561231GR8"
 CONFIRMATION_CODE = "3f9c2a7d1e8b4c6f0a5d9e2b7c1f4a8d6e3b0c9f"
 RESET_CODE = "K7PX-3MQA"
-BOT_LINK = "https://t.me/cfdi_bot?start=c_" + CONFIRMATION_CODE
+BOT_USERNAME = "cfdi_bot"
+BOT_LINK = f"https://t.me/{BOT_USERNAME}?start=c_" + CONFIRMATION_CODE
 NEW_EMAIL = "ana@empresa.mx"
 WHEN = datetime(2026, 11, 29, 18, 5, tzinfo=UTC)
 
@@ -45,5 +46,15 @@ def sample_letters(language: str) -> list[Letter]:
             holder="ESCUELA KEMPER URGATE SA DE CV",
             valid_until=datetime(2027, 5, 18, 11, 43, 51, tzinfo=UTC),
             days_left=30,
+        ),
+        templates.support_request_email(
+            language=language,
+            number=12,
+            when=WHEN,
+            email=EMAIL,
+            chat_id=123456789,
+            user_id=123456789,
+            person_language="es",
+            text="Cambié de celular y ya no puedo entrar: no me llega el código a mi correo.",
         ),
     ]

@@ -46,14 +46,15 @@ class Letter:
     language: str
     values: dict[str, str]
 
-    def render(self, operator: Operator) -> EmailContent:
-        """The email as `operator` sends it: subject, text and HTML parts, Reply-To."""
+    def render(self, operator: Operator, *, bot_username: str | None = None) -> EmailContent:
+        """The email as `operator` sends it, naming the bot `bot_username` in its footer:
+        subject, text and HTML parts, Reply-To."""
         email = _email(self.language, self.name)
         words = {"service": operator.name, **self.values}
         body = render(email["body"], words)
         invites_reply = "reply" in email and operator.reply_to is not None
         note = render(email["not_you"] + ("\n\n" + email["reply"] if invites_reply else ""), words)
-        footer = _footer(self.language, operator)
+        footer = _footer(self.language, operator, bot_username)
         subject = Template(email["subject"]).substitute(words)
         return EmailContent(
             subject=subject,
@@ -86,10 +87,17 @@ def _email(language: str, name: str) -> dict[str, str]:
     return languages.get(language, languages[DEFAULT_LANGUAGE])[name]
 
 
-def _footer(language: str, operator: Operator) -> Rendered:
+def _footer(language: str, operator: Operator, bot_username: str | None) -> Rendered:
     lines = [_email(language, LAYOUT)["automatic"]]
+    if bot_username:
+        # A wary person can check that the email leads to the bot they spoke with.
+        lines.append(_email(language, LAYOUT)["bot"])
+    # SUPPORT_CONTACT is required to serve Telegram; without it (a preview), the bot's
+    # /soporte still reaches a person.
     if operator.support_contact:
         lines.append(_email(language, LAYOUT)["support"])
+    else:
+        lines.append(_email(language, LAYOUT)["support_in_bot"])
     if operator.privacy_notice_url:
         lines.append(_email(language, LAYOUT)["privacy"])
     else:
@@ -97,6 +105,7 @@ def _footer(language: str, operator: Operator) -> Rendered:
     values = {
         "service": operator.name,
         "support": operator.support_contact or "",
+        "bot": bot_username or "",
         "privacy_url": operator.privacy_notice_url or "",
     }
     return render("\n\n".join(lines), values)
@@ -104,6 +113,16 @@ def _footer(language: str, operator: Operator) -> Rendered:
 
 def _letter(language: str, name: str, **values: object) -> Letter:
     return Letter(name, language, {key: str(value) for key, value in values.items()})
+
+
+CODE_GROUP = 8
+
+
+def grouped(code: str, size: int = CODE_GROUP) -> str:
+    """A long code in groups of `size` characters, so that a phone wraps it between groups
+    (3f9c2a7d 1e8b4c6f …) and never in the middle of one; the bot takes it back with the
+    spaces."""
+    return " ".join(code[start : start + size] for start in range(0, len(code), size))
 
 
 def confirmation_email(
@@ -114,7 +133,7 @@ def confirmation_email(
         "confirmation",
         email=email,
         rfc=rfc,
-        code=code,
+        code=grouped(code),
         link=link,
         ttl_hours=f"{ttl_hours:g}",
     )
@@ -181,4 +200,32 @@ def csd_expiring_email(
         holder=holder,
         until=_local(valid_until, _email(language, "csd-expiring")["until"]),
         days_left=phrase.replace("$n", str(days_left)),
+    )
+
+
+def support_request_email(
+    *,
+    language: str,
+    number: int,
+    when: datetime,
+    email: str | None,
+    chat_id: int,
+    user_id: int,
+    person_language: str,
+    text: str,
+) -> Letter:
+    """A problem written with /soporte, for the support address (whose people read the
+    service's own language: the service writes it in DEFAULT_LANGUAGE)."""
+    pattern = _email(language, "support-request")["when"]
+    nobody = _email(language, "support-request")["no_account"]
+    return _letter(
+        language,
+        "support-request",
+        number=number,
+        when=_local(when, pattern),
+        account=email or nobody,
+        chat_id=chat_id,
+        user_id=user_id,
+        person_language=person_language,
+        text=text,
     )

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mail.identity import Operator
+from mail.identity import BotLinks, Operator
 from mail.outbox import Outbox
-from services.accounts import AccountPolicy, AccountService, BotLinks
+from services.accounts import AccountPolicy, AccountService
 from services.catalogs import SatCatalogs
 from services.company import CompanyService
 from services.csd import CsdService
@@ -23,6 +23,7 @@ from services.own_account import OwnAccountService
 from services.passwords import PasswordHasher
 from services.reset import ResetPolicy, ResetService
 from services.signin import SignInService
+from services.support import SupportService
 from storage.crypto import SecretBox
 
 
@@ -40,6 +41,7 @@ class Services:
     own_account: OwnAccountService
     email_change: EmailChangeService
     csd: CsdService
+    support: SupportService
     human_check_on_signup: bool = False
     admins: frozenset[int] = frozenset()
     catalogs: SatCatalogs = field(default_factory=SatCatalogs)
@@ -58,9 +60,9 @@ def build_services(
     reset_notify_unknown: bool = False,
     admins: frozenset[int] = frozenset(),
     operator: Operator | None = None,
-    box: SecretBox | None = None,
+    box: SecretBox,
 ) -> Services:
-    links = BotLinks()
+    links = outbox.links
     passwords = PasswordHasher()
     catalogs = SatCatalogs()
     accounts = AccountService(
@@ -97,6 +99,13 @@ def build_services(
             idle_timeout=session_idle,
         ),
         csd=CsdService(sessions=sessions, box=box, outbox=outbox, mail_ready=mail_ready),
+        support=SupportService(
+            sessions=sessions,
+            box=box,
+            outbox=outbox,
+            mail_ready=mail_ready,
+            contact=(operator or Operator()).support_contact,
+        ),
         human_check_on_signup=human_check_on_signup,
         admins=admins,
         catalogs=catalogs,

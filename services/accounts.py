@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mail import templates
+from mail.identity import BotLinks
 from mail.outbox import Outbox
 from services import funnel, mail_allowance, ratelimit, security
 from services.codes import code_candidates, deep_link_payload, hash_code, new_confirmation_code
@@ -78,16 +79,6 @@ class ResendResult:
     sent if the address has an unconfirmed account, whether or not it has one."""
 
     retry_after: timedelta | None = None
-
-
-class BotLinks:
-    """t.me links to the bot; the username is known once the bot has said getMe."""
-
-    def __init__(self) -> None:
-        self.username: str | None = None
-
-    def start_link(self, payload: str) -> str:
-        return f"https://t.me/{self.username or 'bot'}?start={payload}"
 
 
 @dataclass(frozen=True, slots=True)

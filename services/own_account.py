@@ -5,6 +5,8 @@ Deleting removes, at once and in one transaction, the account and every row that
 or its address: company data, confirmation and reset codes (those asked for the address
 without an account too), requests to change the address (and other accounts' requests for
 this address, whose codes went nowhere), sessions (every chat is signed out), known chats,
+the problems written with /soporte while signed in to it (their copy mailed to
+SUPPORT_CONTACT is the operator's to keep or delete),
 mail to the address whether sent or not, mail already sent to the addresses it asked to
 change to and the codes still queued for them (they never go out), and rate-limit events
 keyed by the account or an address it had or asked for (with the asker's Telegram id, or

@@ -297,3 +297,28 @@ class Csd(Base):
     reminded_7_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_csds_valid_until", "valid_until"),)
+
+
+class SupportRequest(Base):
+    """A problem written with /soporte, for a person to answer: who wrote it (the Telegram
+    user, the chat and, when signed in, the account), in which language, and its text
+    sealed with DATA_ENCRYPTION_KEY (it may hold personal data). `handled_at` is set when
+    an admin marks it handled."""
+
+    __tablename__ = "support_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True
+    )
+    text_sealed: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (
+        Index("ix_support_requests_open", "handled_at", "created_at"),
+        Index("ix_support_requests_account_id", "account_id"),
+    )

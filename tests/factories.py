@@ -22,7 +22,10 @@ RFC_MORAL = "MAB9307148T4"
 
 CATALOG = Catalog.load()
 
-CODE_IN_TEXT = re.compile(r"(?:Código de confirmación|Confirmation code): ([0-9a-f]{40})")
+# The 40-character code as an email shows it: five groups of 8, so that a phone wraps it
+# between groups.
+GROUPED_CODE = r"[0-9a-f]{8}(?: [0-9a-f]{8}){4}"
+CODE_IN_TEXT = re.compile(rf"(?:Código de confirmación|Confirmation code): ({GROUPED_CODE})")
 
 
 @dataclass
@@ -53,7 +56,7 @@ def html_part(message: EmailMessage) -> str:
 def code_from_email(message: EmailMessage) -> str:
     match = CODE_IN_TEXT.search(text_part(message))
     assert match, "no confirmation code in the email"
-    return match.group(1)
+    return match.group(1).replace(" ", "")
 
 
 async def fill_sign_up(

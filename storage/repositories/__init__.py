@@ -93,6 +93,12 @@ from storage.repositories.sessions import (
     sign_out_other_chats,
     unbind_chat,
 )
+from storage.repositories.support import (
+    add_support_request,
+    count_open_support_requests,
+    mark_support_request_handled,
+    open_support_requests,
+)
 
 __all__ = [
     "OutboxFigures",
@@ -105,6 +111,7 @@ __all__ = [
     "add_outbox_message",
     "add_rate_event",
     "add_reset_code",
+    "add_support_request",
     "bind_chat",
     "claim_confirmation_code",
     "claim_csd_reminder",
@@ -112,6 +119,7 @@ __all__ = [
     "claim_reset_code",
     "count_email_change_try",
     "count_funnel_events",
+    "count_open_support_requests",
     "count_reset_try",
     "csds_to_remind",
     "delete_csd",
@@ -147,7 +155,9 @@ __all__ = [
     "mark_outbox_failed",
     "mark_outbox_sent",
     "mark_reset_verified",
+    "mark_support_request_handled",
     "next_outbox_attempt",
+    "open_support_requests",
     "outbox_figures",
     "pending_reset_code",
     "rate_events_since",

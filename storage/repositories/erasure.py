@@ -18,6 +18,7 @@ from storage.models import (
     OutboxMessage,
     RateEvent,
     ResetCode,
+    SupportRequest,
 )
 from storage.repositories._rows import affected
 
@@ -31,8 +32,9 @@ async def erase_account(
     rate_key_prefixes: Iterable[str] = (),
 ) -> int:
     """Delete the account, its company data, its CSD, codes, pending changes of address (its own,
-    and others' to its address, whose codes were mailed to nobody), sessions and known
-    chats, the reset codes asked for its address, the mail to its address (sent or not),
+    and others' to its address, whose codes were mailed to nobody), sessions, known
+    chats, the problems it wrote with /soporte, the reset codes asked for its address, the
+    mail to its address (sent or not),
     the mail sent to the addresses it asked to change to and its codes still queued for
     them, the mail already sent to the addresses it had before (one still on its way is the
     notice of the change, which its old inbox must get: its row stays, as the last
@@ -65,6 +67,7 @@ async def erase_account(
             or_(EmailChange.account_id == account_id, EmailChange.new_email == email)
         ),
         delete(ResetCode).where(or_(ResetCode.account_id == account_id, ResetCode.email == email)),
+        delete(SupportRequest).where(SupportRequest.account_id == account_id),
         delete(ChatSession).where(ChatSession.account_id == account_id),
         delete(KnownChat).where(KnownChat.account_id == account_id),
         delete(OutboxMessage).where(OutboxMessage.recipient == email),

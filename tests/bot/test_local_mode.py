@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.factories import PASSWORD, RFC_FISICA
+from tests.factories import GROUPED_CODE, PASSWORD, RFC_FISICA
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,7 +87,7 @@ async def test_sign_up_and_confirm_in_local_mode_across_two_starts(tmp_path: Pat
     await second.until("Revisa tus datos")
     await second.type("✅ Crear cuenta")  # a button pressed by its text
     await second.until("creada con éxito")
-    code = (await second.until(r"Código de confirmación: ([0-9a-f]{40})")).group(1)
+    code = (await second.until(rf"Código de confirmación: ({GROUPED_CODE})")).group(1)
     await second.type(f"mi código es {code}")
     await second.until("Felicidades, tu cuenta ha sido confirmada")
     assert await second.close() == 0
@@ -117,7 +117,7 @@ async def test_a_csd_sent_as_files_from_the_terminal(tmp_path: Path) -> None:
     await terminal.type(PASSWORD)
     await terminal.until("Revisa tus datos")
     await terminal.type("✅ Crear cuenta")
-    code = (await terminal.until(r"Código de confirmación: ([0-9a-f]{40})")).group(1)
+    code = (await terminal.until(rf"Código de confirmación: ({GROUPED_CODE})")).group(1)
     await terminal.type(code)
     await terminal.until("confirmada")
     await terminal.type("/csd")

@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.settings import Settings, describe_error
+from storage.crypto import new_key
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -144,6 +145,26 @@ def test_main_without_a_data_key_stops_with_one_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr.startswith("main.py: DATA_ENCRYPTION_KEY is required")
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_main_with_a_token_and_no_support_contact_stops_with_one_line(tmp_path: Path) -> None:
+    # The aviso de privacidad and the emails send people to /soporte: a bot serving
+    # Telegram must give a way to reach a person.
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TELEGRAM_BOT_TOKEN": "1:x",
+            "DATA_ENCRYPTION_KEY": new_key(),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("main.py: SUPPORT_CONTACT is required")
     assert result.stderr.strip().count("\n") == 0
 
 

@@ -56,6 +56,7 @@ async def test_a_rejected_token_stops_the_start_without_printing_it(tmp_path: Pa
                 "TELEGRAM_BOT_TOKEN": TOKEN,
                 "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
                 "DATA_ENCRYPTION_KEY": new_key(),
+                "SUPPORT_CONTACT": "soporte@example.mx",
             },
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -22,6 +22,8 @@ from tests.conftest import SmtpServer
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST-token"
 DATA_KEY = new_key()
+# Where a person answers; an address, so that a problem written with /soporte is mailed.
+SUPPORT_CONTACT = "soporte@example.mx"
 
 
 class Harness:
@@ -80,6 +82,7 @@ class Harness:
             MAIL_FROM=s.sender,
             MAIL_RETRY_MAX_SECONDS=str(s.mail_retry_max_seconds),
             LOG_LEVEL=self.log_level,
+            SUPPORT_CONTACT=s.support_contact or "",
             DATA_ENCRYPTION_KEY=s.data_encryption_key.get_secret_value()
             if s.data_encryption_key
             else "",
@@ -128,6 +131,7 @@ def make_settings(emulator: BotApiEmulator, database_url: str, smtp: SmtpServer)
         mail_from="facturacion@example.mx",
         mail_retry_max_seconds=2,
         data_encryption_key=DATA_KEY,
+        support_contact=SUPPORT_CONTACT,
     )
 
 

@@ -463,18 +463,6 @@ async def test_changing_the_address_and_deleting_at_the_same_moment_leave_one_ou
     assert changed.text  # either order is fine, as long as no account stays
 
 
-# Operating without a support contact
-
-
-async def test_a_production_start_without_support_contact_warns(
-    harness: Harness, smtp, caplog
-) -> None:
-    caplog.set_level(logging.INFO)
-    await harness.start()
-    # Without it /soporte and the emails' «escribe /soporte» lead nowhere.
-    assert "SUPPORT_CONTACT" in caplog.text
-
-
 # Words at the 8-character code prompts
 
 

@@ -34,10 +34,15 @@ async def test_the_confirmation_email_carries_the_operator_support_notice_and_re
     link = f"https://t.me/{harness.bot_username}?start=c_{code}"
     text, document = text_part(email), read_html(html_part(email))
     assert document.body.first_words()[1] == "Timbres del Norte"
-    assert code in [cell.text() for cell in document.body.cells()]  # the code, in its box
+    # The code in its box, in groups of 8 that a phone wraps between groups.
+    grouped = " ".join(code[start : start + 8] for start in range(0, 40, 8))
+    assert grouped in [cell.text() for cell in document.body.cells()]
     [button] = [a for a in document.body.find_all("a") if a.attrs["href"] == link]
     assert button.style()["display"] == "inline-block"
-    for fact in (link, "soporte@timbres.example · 81 1234 5678", NOTICE, "Responde a este correo"):
+    # The bot named by its @username and t.me link, as the person knows it.
+    bot = f"https://t.me/{harness.bot_username}"
+    facts = (link, "soporte@timbres.example · 81 1234 5678", NOTICE, "Responde a este correo")
+    for fact in (*facts, f"@{harness.bot_username}", bot):
         assert fact in text and fact in document.visible_text() + " ".join(document.hrefs())
 
 

@@ -105,13 +105,6 @@ async def test_soporte_gives_the_support_contact(harness: Harness) -> None:
     assert "soporte@timbres.mx" in (await ana.reply()).text
 
 
-async def test_soporte_without_a_contact_still_helps(bot: Harness) -> None:
-    ana = bot.person()
-    await ana.send("/soporte")
-    answer = await ana.reply()
-    assert "/ayuda" in answer.text and "/cancelar" in answer.text
-
-
 # A new version of the notice
 
 

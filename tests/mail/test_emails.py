@@ -10,7 +10,7 @@ from string import Template
 import pytest
 
 from mail.identity import Operator
-from mail.samples import sample_letters
+from mail.samples import BOT_USERNAME, CONFIRMATION_CODE, sample_letters
 from mail.templates import LAYOUT, EmailContent, Letter, catalogs, confirmation_email
 from tests.mail.reading import Document, read_html
 
@@ -31,6 +31,7 @@ INVITE_REPLIES = {
     "account-deleted",
     "csd-expiring",
 }
+BOT_URL = f"https://t.me/{BOT_USERNAME}"
 NETWORK_TAGS = {"img", "link", "script", "style", "iframe", "object", "embed", "video", "audio"}
 NETWORK_ATTRIBUTES = {"src", "srcset", "background", "poster", "data", "action"}
 
@@ -45,7 +46,7 @@ WITH_LINK = [case for case in CASES if "link" in case.values[0].values]
 
 
 def rendered(letter: Letter, operator: Operator) -> tuple[EmailContent, Document]:
-    content = letter.render(operator)
+    content = letter.render(operator, bot_username=BOT_USERNAME)
     return content, read_html(content.html)
 
 
@@ -79,7 +80,8 @@ def test_a_code_is_in_a_large_monospace_box_easy_to_copy(
     [box] = [td for td in document.body.cells() if td.text() == code]
     style = box.style()
     assert "monospace" in style["font-family"] and int(style["font-size"].removesuffix("px")) >= 20
-    assert style["user-select"] == "all" and style["word-break"] == "break-all"
+    # Wrapped between the groups of a long code, never inside one (see below).
+    assert style["user-select"] == "all" and style["word-break"] == "normal"
     assert re.search(rf"^\S.*: {re.escape(code)}$", content.text, re.MULTILINE)
 
 
@@ -101,8 +103,8 @@ def test_nothing_is_fetched_from_the_network(letter: Letter, operator: Operator)
     assert not [e.tag for e in elements if set(e.attrs) & NETWORK_ATTRIBUTES]
     lowered = content.html.lower()
     assert "url(" not in lowered and "@import" not in lowered and "<script" not in lowered
-    # The only addresses are the email's own link and the aviso de privacidad.
-    allowed = {letter.values.get("link"), operator.privacy_notice_url}
+    # The only addresses are the email's own link, the bot's and the aviso de privacidad.
+    allowed = {letter.values.get("link"), operator.privacy_notice_url, BOT_URL}
     assert set(document.hrefs()) <= allowed
 
 
@@ -135,7 +137,8 @@ def test_the_text_and_html_parts_state_the_same_facts(letter: Letter, operator: 
         command = "/privacidad" if letter.language == "es" else "/privacy"
         assert content.text.count(command) == 1 and command in seen
     if operator.support_contact is None:
-        assert "Soporte" not in content.text + seen and "Support" not in content.text + seen
+        command = "/soporte" if letter.language == "es" else "/support"
+        assert command in content.text.split("-- \n")[-1] and command in seen
     assert content.subject and "$" not in content.subject + content.text + content.html
     assert "*" not in content.text and "`" not in content.text
 
@@ -183,4 +186,33 @@ def test_signup_attempt_mentions_recovery_and_carries_no_code() -> None:
     [attempt] = [letter for letter in sample_letters("es") if letter.name == "signup-attempt"]
     content = attempt.render(BARE)
     assert "/recuperar" in content.text and "/recuperar" in content.html
-    assert not re.search(r"[0-9a-f]{40}|[A-Z2-9]{4}-[A-Z2-9]{4}", content.text)
+    assert not re.search(r"[0-9a-f]{8}( ?[0-9a-f]{8}){4}|[A-Z2-9]{4}-[A-Z2-9]{4}", content.text)
+
+
+@pytest.mark.parametrize(("letter", "operator"), CASES)
+def test_every_email_names_the_bot_by_its_username_and_link(
+    letter: Letter, operator: Operator
+) -> None:
+    # So that a wary person can tell an email of ours from phishing: the bot they know.
+    content, document = rendered(letter, operator)
+    footer = content.text.split("-- \n")[-1]
+    assert f"@{BOT_USERNAME}" in footer and BOT_URL in footer
+    assert f"@{BOT_USERNAME}" in document.visible_text() and BOT_URL in document.hrefs()
+
+
+def test_the_confirmation_code_is_shown_in_groups_of_8() -> None:
+    # 40 characters in a row break anywhere on a phone's narrow screen; groups of 8
+    # wrap between groups, and the bot takes the code back with its spaces.
+    letter = confirmation_email(
+        language="es",
+        email="a@b.mx",
+        rfc="GODE561231GR8",
+        code=CONFIRMATION_CODE,
+        link="x",
+        ttl_hours=72,
+    )
+    content, document = rendered(letter, BARE)
+    groups = " ".join(CONFIRMATION_CODE[i : i + 8] for i in range(0, 40, 8))
+    assert f"Código de confirmación: {groups}" in content.text
+    [box] = [td for td in document.body.cells() if td.text() == groups]
+    assert box.style()["word-break"] == "normal"

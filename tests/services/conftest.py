@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mail.identity import BotLinks
 from mail.outbox import Outbox
-from services.accounts import AccountPolicy, AccountService, BotLinks
+from services.accounts import AccountPolicy, AccountService
 from storage.crypto import SecretBox, new_key
 from storage.db import create_engine, create_session_factory, migrate
 from storage.models import OutboxMessage

@@ -326,7 +326,7 @@ async def test_strangers_resets_are_not_held_to_the_cap_sign_ups_can_fill(
     shares it; the owner's own chat gets one of its own."""
     await accounts.service.register(request(), user_id=1)
     [confirmation] = await outbox(accounts)
-    code = re.search(r"[0-9a-f]{40}", confirmation.text_body)
+    code = re.search(r"[0-9a-f]{8}(?: [0-9a-f]{8}){4}", confirmation.text_body)
     assert code
     await accounts.service.confirm(text=code.group(0), chat_id=1, user_id=1)
     for stranger in range(10, 19):  # nine sign-ups with her address: nine notices to her

@@ -1,0 +1,100 @@
+"""/soporte's second half: the person writes the problem in the chat (one message); it is
+stored for a person to answer and mailed to SUPPORT_CONTACT when that is an address, and
+the person is told when to expect the answer. Diagram: support.mmd. The admins' list of
+open requests is in handlers/admin.py."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import IntEnum
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
+
+from chat import keyboards
+from chat.common import TYPED_TEXT, ask, begin_flow, end_flow, flow_fallbacks, format_wait, say
+from chat.context import BotContext, chat_id, typed, user_id
+from chat.reasons import say_reason
+from services.support import SUPPORT_TEXT_MAX_LENGTH, parse_support_text
+from services.validation import Invalid
+
+FLOW = "support"
+
+
+class Step(IntEnum):
+    MESSAGE = 1
+
+
+async def _ask_message(update: Update, context: BotContext) -> None:
+    account = await context.services.signin.current_account(chat_id(update))
+    if account is None:
+        await ask(update, context, "support.ask", limit=SUPPORT_TEXT_MAX_LENGTH)
+    else:
+        await ask(
+            update,
+            context,
+            "support.ask-signed-in",
+            limit=SUPPORT_TEXT_MAX_LENGTH,
+            email=account.email,
+        )
+
+
+async def _say_limited(update: Update, context: BotContext, wait: timedelta | None) -> None:
+    contact = context.services.operator.support_contact or ""
+    await say(
+        update, context, "support.limited", wait=format_wait(update, context, wait), contact=contact
+    )
+
+
+@begin_flow(FLOW)
+async def start_writing(update: Update, context: BotContext) -> Step | int:
+    """The «Escribir mi problema aquí» button: ask for the problem in one message (past
+    today's allowance, say when another can be written instead)."""
+    wait = await context.services.support.wait(user_id(update))
+    if wait is not None:
+        await _say_limited(update, context, wait)
+        return end_flow(context)
+    await _ask_message(update, context)
+    return Step.MESSAGE
+
+
+async def receive_message(update: Update, context: BotContext) -> Step | int:
+    """The problem: stored and (to an address) mailed; the person told when to expect an
+    answer. An empty, too long or garbled one gets the reason and the question again."""
+    try:
+        text = parse_support_text(typed(update))
+    except Invalid as error:
+        await say_reason(update, context, error)
+        await _ask_message(update, context)
+        return Step.MESSAGE
+    account = await context.services.signin.current_account(chat_id(update))
+    result = await context.services.support.submit(
+        text=text,
+        chat_id=chat_id(update),
+        user_id=user_id(update),
+        account_id=account.id if account else None,
+        account_email=account.email if account else None,
+        language=context.language(update),
+    )
+    contact = context.services.operator.support_contact or ""
+    if result.number is None:  # the allowance ran out while this one was being typed
+        await _say_limited(update, context, result.retry_after)
+    elif account is not None:
+        await say(update, context, "support.received", number=result.number, email=account.email)
+    else:
+        await say(
+            update, context, "support.received-no-account", number=result.number, contact=contact
+        )
+    return end_flow(context)
+
+
+def build_support_conversation() -> ConversationHandler[BotContext]:
+    return ConversationHandler(
+        name=FLOW,
+        persistent=True,
+        entry_points=[
+            CallbackQueryHandler(start_writing, pattern=f"^{keyboards.SUPPORT_WRITE}$"),
+        ],
+        states={Step.MESSAGE: [MessageHandler(TYPED_TEXT, receive_message)]},
+        fallbacks=flow_fallbacks(),
+    )
