@@ -20,7 +20,7 @@ from handlers.company.form import Step, draft, person_of, person_text, show_summ
 from services import company_fields as check
 from services.catalogs import PostalCode
 from services.company import CompanyData, unanswered
-from services.validation import Invalid, parse_email
+from services.validation import Invalid, PersonType, parse_email
 
 Parser = Callable[[str, BotContext], str]
 Receiver = Callable[[Update, BotContext], Coroutine[Any, Any, Step]]
@@ -39,6 +39,7 @@ class FormField:
     receive: Receiver | None = None  # instead of parse: an answer that leads to one more question
     details: Details | None = None  # the values the question and its buttons show
     typed_prompt: str | None = None  # the question when its list of buttons is empty
+    fisica_prompt: str | None = None  # the question for a persona física, worded for one
 
 
 # Asking, keeping, refusing, moving on
@@ -47,10 +48,13 @@ class FormField:
 async def ask_field(update: Update, context: BotContext, field: FormField) -> Step:
     """Ask for the field, with its buttons, and wait at its step."""
     details = field.details(update, context) if field.details else {}
+    prompt = field.prompt
+    if field.fisica_prompt and person_of(draft(context)) is PersonType.FISICA:
+        prompt = field.fisica_prompt
     if field.typed_prompt and details.get("pages") == 0:  # SAT lists none: typed alone
         await ask(update, context, field.typed_prompt, **details)
     else:
-        await ask(update, context, field.prompt, keyboard=field.keyboard, **details)
+        await ask(update, context, prompt, keyboard=field.keyboard, **details)
     return field.step
 
 
@@ -411,7 +415,12 @@ async def use_account_email(update: Update, context: BotContext) -> Step:
 # alone needs only its row here; one with buttons also has them answered in flow.py.
 FORM_FIELDS = (
     FormField(
-        "razon_social", Step.RAZON_SOCIAL, "company.ask-razon-social", receive=receive_razon_social
+        "razon_social",
+        Step.RAZON_SOCIAL,
+        "company.ask-razon-social",
+        receive=receive_razon_social,
+        # A 13-character RFC is a person's: the Constancia prints a name, not a razón social.
+        fisica_prompt="company.ask-full-name",
     ),
     FormField(
         "regimen_fiscal",

@@ -25,7 +25,7 @@ async def at_postal_code(bot: Harness, smtp, rfc: str = RFC_MORAL) -> Person:  #
     await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", rfc)
     await ana.send("/empresa")
     await ana.press("Capturar datos")
-    await ana.expect("razón social")
+    await ana.expect("razón social" if rfc == RFC_MORAL else "tu nombre completo")
     await ana.send("Empresa Patito")
     await ana.press("601 ·" if rfc == RFC_MORAL else "612 ·")
     await ana.expect("código postal")
