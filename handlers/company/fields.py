@@ -224,6 +224,10 @@ async def choose_regime(update: Update, context: BotContext) -> Step:
     return await take(update, context, field_at(Step.REGIMEN), code)
 
 
+# The domicilio's fields that lie inside its postal code, besides the place and colonia.
+ADDRESS_IN_POSTAL_CODE = ("calle", "numero_exterior", "numero_interior")
+
+
 async def receive_postal_code(update: Update, context: BotContext) -> Step:
     """Check the code against SAT's catalog and propose its estado and municipio."""
     current = draft(context)
@@ -233,12 +237,16 @@ async def receive_postal_code(update: Update, context: BotContext) -> Step:
         return await refuse(update, context, error, field_at(Step.CODIGO_POSTAL))
     before = current.values.get("codigo_postal")
     current.values["codigo_postal"] = found.code
-    # What belongs to the code is asked again for the new one; so is the lugar de
-    # expedición, when it was the domicilio's code.
+    # What belongs to the code is asked again (proposed again when the same code is typed).
     for name in ("municipio", "municipio_clave", "estado", "colonia", "colonia_clave"):
         current.values.pop(name, None)
-    if before and current.values.get("lugar_expedicion") == before:
-        current.values.pop("lugar_expedicion")
+    if before and before != found.code:
+        # Another code is another address: the street and its numbers are asked again, and
+        # the lugar de expedición when it was the domicilio's code; the rest is kept.
+        for name in ADDRESS_IN_POSTAL_CODE:
+            current.values.pop(name, None)
+        if current.values.get("lugar_expedicion") == before:
+            current.values.pop("lugar_expedicion")
     current.proposed_place = {
         "estado": found.state,
         "municipio": found.municipality,
