@@ -181,6 +181,19 @@ async def test_changing_the_email_needs_the_code_sent_to_the_new_address(
     assert "entraste" in (await sign_in(stranger, "ana.nueva@example.mx")).text
 
 
+async def test_a_changed_email_ends_with_the_next_steps(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    before = len(smtp.mailbox.messages)
+    await request_change(ana, "ana.nueva@example.mx")
+    [mail] = await mail_after(smtp.mailbox, before)
+    await ana.send(change_code(mail))
+    done = await ana.expect("ahora es")
+    assert done.button_texts() == ["🏢 Datos de la empresa", "👤 Mi cuenta", "🚪 Salir"]
+    await ana.press("Mi cuenta", done)
+    assert "ana.nueva@example.mx" in (await ana.expect("Tu cuenta")).text
+
+
 async def test_a_wrong_password_is_asked_again_and_counted_as_a_sign_in(bot: Harness, smtp) -> None:
     ana = bot.person()
     await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
