@@ -236,6 +236,32 @@ async def test_changing_the_password_asks_the_current_one_then_the_new_one_twice
     assert "entraste" in (await sign_in(stranger, "ana@example.mx", "una frase nueva y larga")).text
 
 
+async def test_a_password_changed_in_cuenta_voids_a_pending_recovery_code(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    phone = bot.person()
+    before = len(smtp.mailbox.messages)
+    await request_code(bot, phone, "ana@example.mx")
+    [mail] = await mail_after(smtp.mailbox, before)
+    code = change_code(mail)  # the recovery code has the same shape
+    await phone.expect("código")
+    await open_account(ana)
+    await type_password(ana, "Cambiar contraseña")
+    await ana.expect("contraseña nueva")
+    await ana.send("una frase nueva y larga")
+    await ana.expect("otra vez")
+    await ana.send("una frase nueva y larga")
+    await ana.expect("cambiaste tu contraseña")
+    await phone.send(code)
+    assert "ya venció o ya se usó" in (await phone.reply()).text
+    assert (
+        "incorrectos"
+        not in (await sign_in(bot.person(), "ana@example.mx", "una frase nueva y larga")).text
+    )
+
+
 async def test_a_wrong_password_is_asked_again_and_counted_as_a_sign_in(bot: Harness, smtp) -> None:
     ana = bot.person()
     await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
