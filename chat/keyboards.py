@@ -182,6 +182,7 @@ def challenge(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
 
 
 ACCOUNT_CHANGE_EMAIL = "account:email"
+ACCOUNT_CHANGE_PASSWORD = "account:password"
 ACCOUNT_DELETE = "account:delete"
 ACCOUNT_SIGN_OUT_OTHERS = "account:sign-out-others"
 ACCOUNT_DELETE_YES = "account:delete-yes"
@@ -203,6 +204,7 @@ def account(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
         t,
         [
             [("account.button-change-email", for_account(ACCOUNT_CHANGE_EMAIL, values))],
+            [("account.button-change-password", for_account(ACCOUNT_CHANGE_PASSWORD, values))],
             *(others if (values or {}).get("others") else []),
             [("account.button-delete", for_account(ACCOUNT_DELETE, values))],
         ],

@@ -19,6 +19,7 @@ SECRET_PROMPTS = frozenset(
         "reset.ask-code",
         "reset.ask-password",
         "account.ask-password",
+        "account.ask-new-password",
         "csd.ask-password",
     }
 )

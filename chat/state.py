@@ -40,14 +40,16 @@ class ResetDraft:
 
 @dataclass
 class AccountDraft:
-    """A change of the account in hand (/cuenta): its address, or its deletion."""
+    """A change of the account in hand (/cuenta): its address, its password, or its
+    deletion."""
 
     account_id: int
-    action: str  # "email" or "delete"
+    action: str  # "email", "password" or "delete"
     verified_at: str | None = None  # when the password was typed again (ISO 8601, UTC)
     new_email: str | None = None
     typed_email: str | None = None  # a new address with a likely typo, awaiting a choice
     suggested_email: str | None = None  # its correction, offered with a button
+    password_hash: str | None = None  # the new password's hash, until typed again
 
 
 @dataclass

@@ -22,6 +22,27 @@ from services.validation import PersonType
 DATA_DIR = Path(__file__).with_name("data") / "sat"
 
 
+# The régimenes small issuers use most, first in the buttons: for a persona física RESICO
+# (626) and actividades empresariales y profesionales (612), then arrendamiento (606),
+# plataformas tecnológicas (625) and the old RIF (621); for a persona moral the general
+# régimen (601), then RESICO (626) and the non-profits (603).
+USUAL_REGIMES = {
+    PersonType.FISICA: ("626", "612", "606", "625", "621"),
+    PersonType.MORAL: ("601", "626", "603"),
+}
+# Anexo 20 (Guía de llenado del CFDI 4.0, Emisor/RegimenFiscal) and SAT's Matriz de errores
+# check only that the emisor's régimen fits its kind of person (física or moral) in
+# c_RegimenFiscal; they refuse no régimen of the right kind for an emisor. So 605 (Sueldos
+# y Salarios: the employer issues the CFDI de nómina, the employee receives it) and 616 (Sin
+# obligaciones fiscales: the régimen of receptors without an activity, and of the generic
+# RFCs XAXX010101000 and XEXX010101000) stay choosable, but they are a receptor's in
+# practice and go last. No SAT source found says an emisor may not use them; the Matriz's
+# rule is quoted e.g. at https://soltum.com.mx/cfdi-4-0-la-relacion-entre-el-regimen-fiscal-
+# del-receptor-y-el-uso-del-cfdi ("El régimen fiscal que se registre en este atributo debe
+# corresponder con el tipo de persona del emisor").
+RECEPTOR_REGIMES = frozenset({"605", "616"})
+
+
 @dataclass(frozen=True, slots=True)
 class Regime:
     code: str
@@ -119,9 +140,20 @@ class SatCatalogs:
         return {item["code"]: regime(item) for item in self._json("c_RegimenFiscal.json")}
 
     def regimes_for(self, person: PersonType, *, on: date | None = None) -> list[Regime]:
-        """The regímenes a person of this type may choose, in force on that day (today)."""
+        """The regímenes a person of this type may choose, in force on that day (today),
+        the ones small issuers use most first (USUAL_REGIMES), then by code, and last those
+        that are a receptor's in practice (RECEPTOR_REGIMES)."""
         day = on or date.today()
-        return [r for r in self.regimes.values() if r.fits(person) and r.in_force(day)]
+        usual = USUAL_REGIMES[person]
+        found = [r for r in self.regimes.values() if r.fits(person) and r.in_force(day)]
+        return sorted(
+            found,
+            key=lambda r: (
+                r.code in RECEPTOR_REGIMES,
+                usual.index(r.code) if r.code in usual else len(usual),
+                r.code,
+            ),
+        )
 
     @cached_property
     def states(self) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""The person's own account (/cuenta): what it holds, the chats signed in to it, and its
-deletion (the cancelación of the ARCO rights).
+"""The person's own account (/cuenta): what it holds, the chats signed in to it, its
+password, and its deletion (the cancelación of the ARCO rights).
 
 Deleting removes, at once and in one transaction, the account and every row that names it
 or its address: company data, confirmation and reset codes (those asked for the address
@@ -114,6 +114,39 @@ class OwnAccountService:
         closed = len([bound for bound in others if bound.chat_id != chat_id])
         security.event("signed-out-other-chats", user_id=user_id, account_id=account_id)
         return closed
+
+    async def change_password(
+        self,
+        *,
+        chat_id: int,
+        user_id: int,
+        account_id: int,
+        password_hash: str,
+        verified_at: datetime,
+    ) -> bool:
+        """Set the new password (its argon2id hash) as a reset does: every other chat is
+        signed out, this one stays signed in, pending reset codes are void, and the owner
+        is told by email. False, changing nothing, when the chat is no longer signed in to
+        the account or the current password was typed too long ago."""
+        now = self._now()
+        if verified_at < now - REAUTH_WINDOW:
+            return False
+        async with self._sessions() as session, session.begin():
+            account = await self._account(session, chat_id, account_id, now)
+            if account is None:
+                return False
+            account.password_hash = password_hash
+            account.password_changed_at = now  # older sessions stop being good (still_good)
+            await repositories.delete_unused_reset_codes(session=session, account_id=account_id)
+            await repositories.sign_out_account(session=session, account_id=account_id)
+            await repositories.bind_chat(
+                session=session, chat_id=chat_id, account_id=account_id, now=now
+            )
+            content = templates.password_changed_email(language=account.language, when=now)
+            await self._outbox.add(session=session, recipient=account.email, content=content)
+        self._mail_ready()
+        security.event("password-changed", user_id=user_id, account_id=account_id)
+        return True
 
     async def _live_sessions(
         self, session: AsyncSession, account: Account, now: datetime

@@ -120,7 +120,8 @@ async def changed(update: Update, context: BotContext, email: str, previous: str
         chat_id=chat_id(update), account_id=account_id
     )
     others = overview.signed_in_chats - 1 if overview else 0
-    await say(update, context, "account.email-changed", email=email)
+    # The next steps go with the change itself: the offers below are only for some.
+    await say(update, context, "account.email-changed", keyboard="signed-in", email=email)
     contact = await context.services.companies.contact_email(account_id)
     if contact is not None and contact.casefold() == previous.casefold():
         await say(

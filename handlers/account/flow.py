@@ -1,5 +1,6 @@
 """Tu cuenta (/cuenta): what the account holds and the chats signed in to it, with
-buttons to change its email address, sign the other chats out, or delete it. Showing the
+buttons to change its email address or its password, sign the other chats out, or
+delete it. Showing the
 account ends the flow at once, so that any command works right after it; each button
 starts a flow of its own. Diagram: account.mmd."""
 
@@ -27,6 +28,7 @@ from chat.common import (
 from chat.context import BotContext, chat_id, pressed, user_id
 from handlers.account.change import choose_new_email, receive_code, receive_new_email
 from handlers.account.deletion import confirm_delete, keep, receive_delete_word
+from handlers.account.password import receive_new_password, receive_new_password_again
 from handlers.account.steps import FLOW, Step, begin_change, receive_password, session_over
 from handlers.csd.steps import local_date
 from handlers.passwords import secret_step
@@ -103,6 +105,12 @@ async def start_email_change(update: Update, context: BotContext) -> Step | int:
 
 
 @begin_flow(FLOW)
+async def start_password_change(update: Update, context: BotContext) -> Step | int:
+    """«Cambiar contraseña»: the current password first."""
+    return await begin_change(update, context, "password", shown_for=button_account(update))
+
+
+@begin_flow(FLOW)
 async def start_delete(update: Update, context: BotContext) -> Step | int:
     """«Eliminar mi cuenta»: the password first."""
     return await begin_change(update, context, "delete", shown_for=button_account(update))
@@ -163,6 +171,7 @@ def build_account_conversation() -> ConversationHandler[BotContext]:
             command("account", start_account),
             button(start_account, keyboards.MENU_ACCOUNT),
             account_button(start_email_change, keyboards.ACCOUNT_CHANGE_EMAIL),
+            account_button(start_password_change, keyboards.ACCOUNT_CHANGE_PASSWORD),
             account_button(start_delete, keyboards.ACCOUNT_DELETE),
             account_button(sign_out_others, keyboards.ACCOUNT_SIGN_OUT_OTHERS),
             account_button(use_email_for_contact, keyboards.ACCOUNT_CONTACT_EMAIL),
@@ -179,6 +188,8 @@ def build_account_conversation() -> ConversationHandler[BotContext]:
                 MessageHandler(TYPED_TEXT, receive_new_email),
             ],
             Step.CODE: [MessageHandler(TYPED_TEXT, receive_code)],
+            Step.NEW_PASSWORD: secret_step(receive_new_password),
+            Step.NEW_PASSWORD_AGAIN: secret_step(receive_new_password_again),
             Step.CONFIRM_DELETE: [
                 button(confirm_delete, keyboards.ACCOUNT_DELETE_YES),
                 button(keep, keyboards.ACCOUNT_KEEP),

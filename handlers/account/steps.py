@@ -25,6 +25,8 @@ class Step(IntEnum):
     CONFIRM_DELETE = 6
     DELETE_WORD = 7
     NEW_EMAIL_TYPO = 8
+    NEW_PASSWORD = 9
+    NEW_PASSWORD_AGAIN = 10
 
 
 def draft(context: BotContext) -> AccountDraft:
@@ -53,7 +55,8 @@ async def session_over(update: Update, context: BotContext) -> int:
 async def begin_change(
     update: Update, context: BotContext, action: str, *, shown_for: int | None = None
 ) -> Step | int:
-    """Ask the password again before changing the account (`action`: email or delete);
+    """Ask the password again before changing the account (`action`: email, password or
+    delete);
     a button shown for another account than the chat's now does nothing."""
     account = await context.services.signin.current_account(chat_id(update))
     if account is None:
@@ -91,5 +94,8 @@ async def receive_password(update: Update, context: BotContext) -> Step | int:
     if draft(context).action == "delete":
         await ask(update, context, "account.delete-warning", keyboard="delete-account")
         return Step.CONFIRM_DELETE
+    if draft(context).action == "password":
+        await ask(update, context, "account.ask-new-password")
+        return Step.NEW_PASSWORD
     await ask(update, context, "account.ask-new-email")
     return Step.NEW_EMAIL

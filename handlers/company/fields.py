@@ -20,7 +20,7 @@ from handlers.company.form import Step, draft, person_of, person_text, show_summ
 from services import company_fields as check
 from services.catalogs import PostalCode
 from services.company import CompanyData, unanswered
-from services.validation import Invalid, parse_email
+from services.validation import Invalid, PersonType, parse_email
 
 Parser = Callable[[str, BotContext], str]
 Receiver = Callable[[Update, BotContext], Coroutine[Any, Any, Step]]
@@ -39,6 +39,7 @@ class FormField:
     receive: Receiver | None = None  # instead of parse: an answer that leads to one more question
     details: Details | None = None  # the values the question and its buttons show
     typed_prompt: str | None = None  # the question when its list of buttons is empty
+    fisica_prompt: str | None = None  # the question for a persona física, worded for one
 
 
 # Asking, keeping, refusing, moving on
@@ -47,10 +48,13 @@ class FormField:
 async def ask_field(update: Update, context: BotContext, field: FormField) -> Step:
     """Ask for the field, with its buttons, and wait at its step."""
     details = field.details(update, context) if field.details else {}
+    prompt = field.prompt
+    if field.fisica_prompt and person_of(draft(context)) is PersonType.FISICA:
+        prompt = field.fisica_prompt
     if field.typed_prompt and details.get("pages") == 0:  # SAT lists none: typed alone
         await ask(update, context, field.typed_prompt, **details)
     else:
-        await ask(update, context, field.prompt, keyboard=field.keyboard, **details)
+        await ask(update, context, prompt, keyboard=field.keyboard, **details)
     return field.step
 
 
@@ -220,6 +224,10 @@ async def choose_regime(update: Update, context: BotContext) -> Step:
     return await take(update, context, field_at(Step.REGIMEN), code)
 
 
+# The domicilio's fields that lie inside its postal code, besides the place and colonia.
+ADDRESS_IN_POSTAL_CODE = ("calle", "numero_exterior", "numero_interior")
+
+
 async def receive_postal_code(update: Update, context: BotContext) -> Step:
     """Check the code against SAT's catalog and propose its estado and municipio."""
     current = draft(context)
@@ -229,12 +237,16 @@ async def receive_postal_code(update: Update, context: BotContext) -> Step:
         return await refuse(update, context, error, field_at(Step.CODIGO_POSTAL))
     before = current.values.get("codigo_postal")
     current.values["codigo_postal"] = found.code
-    # What belongs to the code is asked again for the new one; so is the lugar de
-    # expedición, when it was the domicilio's code.
+    # What belongs to the code is asked again (proposed again when the same code is typed).
     for name in ("municipio", "municipio_clave", "estado", "colonia", "colonia_clave"):
         current.values.pop(name, None)
-    if before and current.values.get("lugar_expedicion") == before:
-        current.values.pop("lugar_expedicion")
+    if before and before != found.code:
+        # Another code is another address: the street and its numbers are asked again, and
+        # the lugar de expedición when it was the domicilio's code; the rest is kept.
+        for name in ADDRESS_IN_POSTAL_CODE:
+            current.values.pop(name, None)
+        if current.values.get("lugar_expedicion") == before:
+            current.values.pop("lugar_expedicion")
     current.proposed_place = {
         "estado": found.state,
         "municipio": found.municipality,
@@ -411,7 +423,12 @@ async def use_account_email(update: Update, context: BotContext) -> Step:
 # alone needs only its row here; one with buttons also has them answered in flow.py.
 FORM_FIELDS = (
     FormField(
-        "razon_social", Step.RAZON_SOCIAL, "company.ask-razon-social", receive=receive_razon_social
+        "razon_social",
+        Step.RAZON_SOCIAL,
+        "company.ask-razon-social",
+        receive=receive_razon_social,
+        # A 13-character RFC is a person's: the Constancia prints a name, not a razón social.
+        fisica_prompt="company.ask-full-name",
     ),
     FormField(
         "regimen_fiscal",

@@ -180,6 +180,87 @@ async def test_changing_the_email_needs_the_code_sent_to_the_new_address(
     assert "entraste" in (await sign_in(stranger, "ana.nueva@example.mx")).text
 
 
+async def test_a_changed_email_ends_with_the_next_steps(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    before = len(smtp.mailbox.messages)
+    await request_change(ana, "ana.nueva@example.mx")
+    [mail] = await mail_after(smtp.mailbox, before)
+    await ana.send(change_code(mail))
+    done = await ana.expect("ahora es")
+    assert done.button_texts() == ["🏢 Datos de la empresa", "👤 Mi cuenta", "🚪 Salir"]
+    await ana.press("Mi cuenta", done)
+    assert "ana.nueva@example.mx" in (await ana.expect("Tu cuenta")).text
+
+
+async def test_changing_the_password_asks_the_current_one_then_the_new_one_twice(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    laptop = bot.person()
+    assert "entraste" in (await sign_in(laptop, "ana@example.mx")).text
+    before = len(smtp.mailbox.messages)
+    await open_account(ana)
+    typed = [await type_password(ana, "Cambiar contraseña", "no es mi contraseña")]
+    await ana.expect("Esa no es tu contraseña")  # counted as a sign-in, asked again
+    typed.append(await ana.send(PASSWORD))
+    await ana.expect("contraseña nueva")
+    for weak, reason in (("corta", "muy corta"), ("ana@example.mx", "ni tu RFC")):
+        typed.append(await ana.send(weak))
+        assert reason in (await ana.expect(reason)).text
+        await ana.expect("contraseña nueva")
+    typed.append(await ana.send("una frase nueva y larga"))
+    await ana.expect("otra vez")
+    typed.append(await ana.send("otra frase distinta"))
+    await ana.expect("no coinciden")
+    await ana.expect("contraseña nueva")
+    typed.append(await ana.send("una frase nueva y larga"))
+    await ana.expect("otra vez")
+    typed.append(await ana.send("una frase nueva y larga"))
+    done = await ana.expect("cambiaste tu contraseña")
+    assert done.button_texts() == ["🏢 Datos de la empresa", "👤 Mi cuenta", "🚪 Salir"]
+    assert all(message.deleted for message in typed)
+
+    [notice] = await mail_after(smtp.mailbox, before)
+    assert notice["To"] == "ana@example.mx" and notice["Subject"] == "Tu contraseña cambió"
+    assert "una frase nueva" not in text_part(notice) and PASSWORD not in text_part(notice)
+    # The other chat is signed out, as after a reset; this one stays signed in.
+    assert await chat_account(bot.settings.database_url, laptop.chat.id) is None
+    assert await chat_account(bot.settings.database_url, ana.chat.id) is not None
+    [account] = await accounts_in(bot.settings.database_url)
+    assert account.password_hash.startswith("$argon2id$")
+    stranger = bot.person()
+    assert "incorrectos" in (await sign_in(stranger, "ana@example.mx")).text
+    assert "entraste" in (await sign_in(stranger, "ana@example.mx", "una frase nueva y larga")).text
+
+
+async def test_a_password_changed_in_cuenta_voids_a_pending_recovery_code(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    phone = bot.person()
+    before = len(smtp.mailbox.messages)
+    await request_code(bot, phone, "ana@example.mx")
+    [mail] = await mail_after(smtp.mailbox, before)
+    code = change_code(mail)  # the recovery code has the same shape
+    await phone.expect("código")
+    await open_account(ana)
+    await type_password(ana, "Cambiar contraseña")
+    await ana.expect("contraseña nueva")
+    await ana.send("una frase nueva y larga")
+    await ana.expect("otra vez")
+    await ana.send("una frase nueva y larga")
+    await ana.expect("cambiaste tu contraseña")
+    await phone.send(code)
+    assert "ya venció o ya se usó" in (await phone.reply()).text
+    assert (
+        "incorrectos"
+        not in (await sign_in(bot.person(), "ana@example.mx", "una frase nueva y larga")).text
+    )
+
+
 async def test_a_wrong_password_is_asked_again_and_counted_as_a_sign_in(bot: Harness, smtp) -> None:
     ana = bot.person()
     await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
@@ -384,7 +465,16 @@ async def test_account_in_english(bot: Harness, smtp) -> None:
     await ana.send("/account")
     shown = await ana.expect("Your account")
     assert "RFC: GODE561231GR8 (persona física)" in shown.text and "Status: confirmed" in shown.text
-    assert shown.button_texts() == ["✉️ Change email", "🗑 Delete my account"]
+    assert shown.button_texts() == ["✉️ Change email", "🔑 Change password", "🗑 Delete my account"]
+    await ana.press("Change password", shown)
+    await ana.expect("current password")
+    await ana.send(PASSWORD)
+    await ana.expect("new password")
+    await ana.send("una frase nueva y larga")
+    await ana.expect("again")
+    await ana.send("una frase nueva y larga")
+    done = await ana.expect("password has changed")
+    assert done.button_texts()[-2:] == ["👤 My account", "🚪 Sign out"]
 
 
 async def test_a_likely_typo_in_the_new_address_is_offered_a_correction(bot: Harness, smtp) -> None:

@@ -25,7 +25,7 @@ async def at_postal_code(bot: Harness, smtp, rfc: str = RFC_MORAL) -> Person:  #
     await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", rfc)
     await ana.send("/empresa")
     await ana.press("Capturar datos")
-    await ana.expect("razón social")
+    await ana.expect("razón social" if rfc == RFC_MORAL else "tu nombre completo")
     await ana.send("Empresa Patito")
     await ana.press("601 ·" if rfc == RFC_MORAL else "612 ·")
     await ana.expect("código postal")
@@ -295,7 +295,7 @@ async def test_otra_colonia_typed_and_the_new_fields_changed_from_the_summary(
     assert company.lugar_expedicion == "44100"
 
 
-async def test_a_new_postal_code_from_the_summary_asks_its_place_colonia_and_lugar_again(
+async def test_a_new_postal_code_from_the_summary_asks_its_street_place_colonia_and_lugar_again(
     bot: Harness, smtp
 ) -> None:
     ana = await at_postal_code(bot, smtp)
@@ -306,13 +306,41 @@ async def test_a_new_postal_code_from_the_summary_asks_its_place_colonia_and_lug
     await ana.press("✏️ C.P.")
     await ana.send("64000")
     await ana.press("Sí, es correcto")
+    await ana.expect("calle")  # the old street was in the old postal code
+    await ana.send("Av. Constitución")
+    await ana.expect("número exterior")
+    await ana.send("400")
+    await ana.expect("número interior")
+    await ana.send("Local 2")
     await ana.press("Monterrey Centro")
     lugar = await ana.expect("lugar de expedición")
     assert "Desde mi domicilio fiscal (64000)" in lugar.button_texts()
     await ana.press("Desde mi domicilio fiscal")
     summary = await ana.expect("Revisa los datos")
     assert "Colonia: Monterrey Centro" in summary.text and "Estado: Nuevo León" in summary.text
+    assert "Calle: Av. Constitución" in summary.text and "Insurgentes" not in summary.text
+    assert "Número exterior: 400" in summary.text and "Número interior: Local 2" in summary.text
     assert "Lugar de expedición (C.P.): 64000" in summary.text
+    assert "Teléfono: 5512345678" in summary.text  # what did not depend on it is kept
+    await ana.press("Guardar")
+    await ana.expect("guardados")
+    [company] = await companies_in(bot.settings.database_url)
+    assert (company.calle, company.numero_exterior) == ("Av. Constitución", "400")
+    assert (company.colonia, company.codigo_postal) == ("Monterrey Centro", "64000")
+
+
+async def test_the_same_postal_code_typed_again_keeps_the_street(bot: Harness, smtp) -> None:
+    ana = await at_postal_code(bot, smtp)
+    await to_colonia(ana, "06600")
+    await ana.press("Juárez")
+    await to_summary(ana)
+    await ana.expect("Revisa los datos")
+    await ana.press("✏️ C.P.")
+    await ana.send("06600")
+    await ana.press("Sí, es correcto")
+    await ana.press("Juárez")
+    summary = await ana.expect("Revisa los datos")
+    assert "Calle: Insurgentes Sur" in summary.text and "Número exterior: 123" in summary.text
 
 
 async def test_restart_in_the_middle_of_the_colonias_keeps_the_page_and_the_draft(

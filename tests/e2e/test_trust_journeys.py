@@ -82,12 +82,12 @@ async def test_a_hex_password_at_sign_in_is_deleted(bot: Harness, smtp):
 
 
 async def test_salir_in_the_middle_of_a_flow_signs_the_chat_out(bot: Harness, smtp):
-    """On a shared computer, Ana types /salir while /empresa waits for the razón social."""
+    """On a shared computer, Ana types /salir while /empresa waits for her full name."""
     ana = bot.person()
     await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
     await ana.send("/empresa")
     await ana.press("Capturar datos")
-    await ana.expect("Escribe la razón social")
+    await ana.expect("tu nombre completo")
     await ana.send("/salir")
     answer = await ana.reply()
     assert await chat_account(bot.settings.database_url, ana.chat.id) is None, answer.text
@@ -217,7 +217,7 @@ async def test_a_photo_at_the_regime_step_asks_it_again_with_the_regimes(bot: Ha
     await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
     await ana.send("/empresa")
     await ana.press("Capturar datos")
-    await ana.expect("Escribe la razón social")
+    await ana.expect("tu nombre completo")
     await ana.send("JUAN PEREZ LOPEZ")
     asked = await ana.expect("régimen fiscal")
     assert asked.button_texts()

@@ -35,6 +35,15 @@ def test_regime_applies_to_the_person_types_sat_says(code: str, fisica: bool, mo
     assert (regime.code in {r.code for r in catalogs.regimes_for(PersonType.MORAL)}) == moral
 
 
+def test_regimes_come_as_small_issuers_use_them_and_a_receptors_last() -> None:
+    fisica = [r.code for r in catalogs.regimes_for(PersonType.FISICA)]
+    moral = [r.code for r in catalogs.regimes_for(PersonType.MORAL)]
+    assert fisica[:2] == ["626", "612"] and fisica[-2:] == ["605", "616"]
+    assert moral[:2] == ["601", "626"]
+    rest = fisica[5:-2]  # after the usual ones, by code
+    assert rest == sorted(rest)
+
+
 def test_regimes_carry_their_vigencia() -> None:
     simplificado = catalogs.regimes["626"]
     assert simplificado.name == "Régimen Simplificado de Confianza"

@@ -8,7 +8,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -24,6 +24,7 @@ from tests.services.conftest import AccountsWorld, outbox
 from tests.services.test_accounts import mailed_code
 
 PASSWORD = "clave larga uno"
+NEW_PASSWORD = "otra clave larga dos"
 CODE = re.compile(r"Código: ([A-Z2-9]{4}-[A-Z2-9]{4})")
 
 
@@ -234,3 +235,71 @@ async def test_deletion_forgets_the_mail_sent_to_addresses_it_asked_for(world: W
         ("bob@example.mx", "Alguien intentó usar tu correo en otra cuenta"),
         ("ana@example.mx", "Tu cuenta fue eliminada"),
     ]
+
+
+async def change_password(world: World, account: int, typed_at: datetime | None = None) -> bool:
+    return await world.own.change_password(
+        chat_id=1,
+        user_id=1,
+        account_id=account,
+        password_hash=await PasswordHasher().hash(NEW_PASSWORD),
+        verified_at=typed_at or world.clock.now,
+    )
+
+
+async def test_a_password_change_signs_the_other_chats_out_and_tells_the_owner(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    account = await world.account("ana@example.mx", chat=1)
+    laptop = await world.signin.sign_in(
+        email="ana@example.mx", password=PASSWORD, chat_id=2, user_id=1
+    )
+    assert laptop.account is not None
+    world.clock.advance(seconds=1)
+    assert await change_password(world, account)
+    assert await world.signin.current_account(2) is None  # as after a reset
+    here = await world.signin.current_account(1)
+    assert here is not None and here.id == account  # the chat that changed it stays
+    old = await world.signin.sign_in(
+        email="ana@example.mx", password=PASSWORD, chat_id=3, user_id=3
+    )
+    new = await world.signin.sign_in(
+        email="ana@example.mx", password=NEW_PASSWORD, chat_id=3, user_id=3
+    )
+    assert old.account is None and new.account is not None
+    mail = (await outbox(world.accounts))[-1]
+    assert (mail.recipient, mail.subject) == ("ana@example.mx", "Tu contraseña cambió")
+    assert NEW_PASSWORD not in mail.text_body and PASSWORD not in mail.text_body
+    lines = [r.getMessage() for r in caplog.records if r.name == "services.security"]
+    assert f"security event=password-changed user=1 account={account}" in lines
+    assert not any(NEW_PASSWORD in r.getMessage() for r in caplog.records)
+
+
+async def test_a_password_typed_long_ago_changes_no_password(world: World) -> None:
+    account = await world.account("ana@example.mx", chat=1)
+    typed_at = world.clock.now
+    world.clock.advance(minutes=16)
+    assert not await change_password(world, account, typed_at)
+    assert await world.signin.current_account(1) is not None
+    kept = await world.signin.sign_in(
+        email="ana@example.mx", password=PASSWORD, chat_id=3, user_id=3
+    )
+    assert kept.account is not None
+    assert [m.subject for m in await outbox(world.accounts)][-1] != "Tu contraseña cambió"
+
+
+async def test_a_password_change_from_a_chat_not_signed_in_to_the_account_is_refused(
+    world: World,
+) -> None:
+    account = await world.account("ana@example.mx", chat=1)
+    await world.account("bob@example.mx", chat=2)
+    refused = await world.own.change_password(
+        chat_id=2,
+        user_id=2,
+        account_id=account,
+        password_hash=await PasswordHasher().hash(NEW_PASSWORD),
+        verified_at=world.clock.now,
+    )
+    assert not refused
+    assert await world.signin.current_account(1) is not None
