@@ -65,7 +65,10 @@ async def company_form(person: Person, language: str, mailbox: Mailbox, rfc: str
     await confirmed_account_in(person, mailbox, language, "juan@example.mx", rfc)
     await person.send("/empresa")
     await person.press(label(language, "company.button-start"))
-    await expect_text(person, language, "company.ask-razon-social")
+    fisica = len(rfc) == 13
+    await expect_text(
+        person, language, "company.ask-full-name" if fisica else "company.ask-razon-social"
+    )
 
 
 async def postal_code_place(person: Person, language: str, mailbox: Mailbox) -> None:
