@@ -240,6 +240,7 @@ def privacy_accept(t: Text, values: Values | None = None) -> InlineKeyboardMarku
 # What a person can do next, after a flow ends (issue 13)
 MENU_SIGNOUT = "menu:signout"
 NEXT_LATER = "next:later"
+NEXT_COMPANY = "next:company"
 SWITCH_ACCOUNT = "switch:yes"
 SWITCH_STAY = "switch:stay"
 EMAIL_SUGGESTED = "email:suggested"
@@ -258,7 +259,7 @@ def signed_in(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
 
 
 def after_confirm(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
-    return _rows(t, [[("next.button-company", MENU_COMPANY)], [("next.button-later", NEXT_LATER)]])
+    return _rows(t, [[("next.button-company", NEXT_COMPANY)], [("next.button-later", NEXT_LATER)]])
 
 
 def after_company(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:

@@ -77,6 +77,24 @@ async def sign_up(
     await person.expect("creada con éxito")
 
 
+async def sign_up_in_english(
+    person: Person, email: str, rfc: str = RFC_FISICA, password: str = PASSWORD
+) -> Message:
+    """The whole sign-up in English, up to the bot's "created" answer (returned)."""
+    await person.send("/signup")
+    await person.expect("email address")
+    await person.send(email)
+    await person.expect("RFC")
+    await person.send(rfc)
+    await person.expect("Choose a password")
+    await person.send(password)
+    await person.expect("again")
+    await person.send(password)
+    await person.expect("Check your details")
+    await person.press("Create account")
+    return await person.expect("created successfully")
+
+
 async def accounts_in(database_url: str) -> list[Account]:
     """Every account row, read with a fresh engine as another process would."""
     engine = create_engine(database_url)
@@ -126,3 +144,15 @@ async def sign_in(person: Person, email: str, password: str = PASSWORD) -> Messa
     await person.expect("contraseña")
     await person.send(password)
     return await person.reply()
+
+
+def said_to(person: Person, message: Message) -> list[Message]:
+    """What the bot sent in answer to `message`: its messages after it and before the
+    person's next one (read once that next message has been answered)."""
+    said: list[Message] = []
+    for later in person.messages[person.messages.index(message) + 1 :]:
+        if not later.from_bot:
+            break
+        if not later.deleted:
+            said.append(later)
+    return said

@@ -4,7 +4,14 @@ unexpected gets a hint, and nothing already given is lost."""
 from __future__ import annotations
 
 from tests.e2e.conftest import Harness
-from tests.factories import PASSWORD, RFC_FISICA, RFC_MORAL, accounts_in, fill_sign_up
+from tests.factories import (
+    PASSWORD,
+    RFC_FISICA,
+    RFC_MORAL,
+    accounts_in,
+    fill_sign_up,
+    said_to,
+)
 
 
 async def start_sign_up(person) -> None:  # type: ignore[no-untyped-def]
@@ -81,8 +88,8 @@ async def test_weak_and_mismatched_passwords_are_refused(bot: Harness) -> None:
         "x" * 129: "muy larga",
     }.items():
         message = await ana.send(typed)
-        assert reason in (await ana.expect(reason)).text
-        await ana.expect("Elige una contraseña")
+        refused = await ana.expect(reason)
+        assert "Borré tu mensaje" in refused.text and "Elige una contraseña" in refused.text
         await ana.wait_deleted(message)
     await ana.send(PASSWORD)
     await ana.expect("otra vez")
@@ -93,6 +100,39 @@ async def test_weak_and_mismatched_passwords_are_refused(bot: Harness) -> None:
     await ana.expect("otra vez")
     await ana.send(PASSWORD)
     await ana.expect("Revisa tus datos")
+
+
+async def test_a_refused_password_is_answered_in_one_message(bot: Harness) -> None:
+    ana = bot.person()
+    await start_sign_up(ana)
+    await ana.send("ana@example.mx")
+    await ana.expect("RFC")
+    await ana.send(RFC_MORAL)
+    await ana.expect("Elige una contraseña")
+    refused = await ana.send("corta")
+    await ana.expect("muy corta")
+    await ana.send(PASSWORD)
+    await ana.expect("otra vez")
+    [answer] = said_to(ana, refused)
+    assert "Borré tu mensaje" in answer.text
+    assert "muy corta" in answer.text and "Elige una contraseña" in answer.text
+
+
+async def test_a_refused_password_is_answered_in_one_message_in_english(bot: Harness) -> None:
+    bruce = bot.person(first_name="Bruce", language_code="en")
+    await bruce.send("/signup")
+    await bruce.expect("email address")
+    await bruce.send("bruce@example.com")
+    await bruce.expect("RFC")
+    await bruce.send(RFC_MORAL)
+    await bruce.expect("Choose a password")
+    refused = await bruce.send("short")
+    await bruce.expect("too short")
+    await bruce.send(PASSWORD)
+    await bruce.expect("again")
+    [answer] = said_to(bruce, refused)
+    assert "I deleted your message" in answer.text
+    assert "too short" in answer.text and "Choose a password" in answer.text
 
 
 async def test_unexpected_input_mid_flow_gets_a_hint_and_keeps_the_step(bot: Harness) -> None:
