@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -53,7 +54,45 @@ KNOWN_COMMAND_PATTERN = re.compile(
     r"^/(" + "|".join(name for names in COMMANDS.values() for name in names) + r")(@\w+)?(\s|$)"
 )
 KNOWN_COMMAND = filters.Regex(KNOWN_COMMAND_PATTERN)
-TYPED_TEXT = filters.TEXT & ~filters.COMMAND
+
+# «No me llegó», as people say it (Spanish and English, read without accents): while this
+# chat's sign-up waits for its code, the help about the confirmation email answers it
+# wherever it is typed, instead of taking it for a value.
+MISSING_MAIL_PATTERN = re.compile(
+    r"\bno\s+(me\s+|nos\s+|lo\s+|la\s+|le\s+)?(ha\s+|han\s+|he\s+)?"
+    r"(llego|llega|llegan|llegaron|llegado|recibi|recibo|recibido)\b"
+    r"|\bno\s+(tengo|veo|encuentro|hay)\s+(el\s+|ningun\s+|ni\s+un\s+)?"
+    r"(correo|codigo|mail|email)"
+    r"|\bnunca\s+(me\s+)?(llego|llega)\b"
+    r"|\b(didn'?t|did\s+not|haven'?t|have\s+not|never)\s+"
+    r"(get|got|gotten|receive|received|arrive|arrived|come|came)\b"
+    r"|\bnot\s+(received|arrived)\b"
+    r"|\bno\s+(email|mail|code)\b"
+    r"|\b(email|mail|code)\s+(has\s*n'?o?t|did\s*n'?o?t|never|is\s*n'?o?t)\s+"
+    r"(arrive|arrived|come|came|coming)",
+    re.IGNORECASE,
+)
+MISSING_MAIL_MAX_LENGTH = 120  # a sentence, not a value or a pasted text
+
+
+def says_mail_missing(text: str | None) -> bool:
+    """Whether `text` says the confirmation email did not arrive."""
+    if not text or len(text) > MISSING_MAIL_MAX_LENGTH:
+        return False
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    ).replace("’", "'")
+    return MISSING_MAIL_PATTERN.search(plain) is not None
+
+
+class _MissingMail(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return says_mail_missing(message.text)
+
+
+MISSING_MAIL = _MissingMail(name="missing_mail")
+# A value typed at a step; «no me llegó» is left to the fallbacks, which answer it.
+TYPED_TEXT = filters.TEXT & ~filters.COMMAND & ~MISSING_MAIL
 # A password may begin with "/", so only the bot's own commands are not taken as one.
 PASSWORD_TEXT = filters.TEXT & ~KNOWN_COMMAND
 
@@ -114,15 +153,16 @@ def prompt_text(update: Update, context: BotContext) -> Html:
     return context.text(update, prompt["key"], **prompt["values"])
 
 
-async def ask_again(update: Update, context: BotContext, lead: str) -> None:
-    """Say why (`lead`, a catalog key) and repeat the question in hand, with its buttons."""
+async def ask_again(update: Update, context: BotContext, lead: str, **values: Any) -> None:
+    """Say why (`lead`, a catalog key, with `values`) and repeat the question in hand,
+    with its buttons."""
     prompt = context.chat.prompt or {}
     await say(
         update,
         context,
         lead,
         keyboard=prompt.get("keyboard"),
-        **{**prompt.get("values", {}), "prompt": prompt_text(update, context)},
+        **{**prompt.get("values", {}), **values, "prompt": prompt_text(update, context)},
     )
 
 
@@ -271,9 +311,14 @@ async def show_support(update: Update, context: BotContext) -> None:
 
 
 async def unexpected(update: Update, context: BotContext) -> None:
-    """Anything a flow does not expect: say what it waits for, and ask again."""
+    """Anything a flow does not expect: say what it waits for, and ask again. «No me
+    llegó» while this chat's sign-up waits for its code: the help about that email."""
     message = update.effective_message
     typed = message is not None and message.text is not None
+    if message is not None and says_mail_missing(message.text) and awaits_confirmation(context):
+        help_text = context.text(update, "confirm.missing-mail")
+        await ask_again(update, context, "confirm.missing-mail-in-flow", help=help_text)
+        return
     await ask_again(update, context, "common.unexpected" if typed else "common.not-text")
 
 
@@ -289,9 +334,17 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 
 async def menu_for(update: Update, context: BotContext) -> str:
-    """The menu that fits the chat: what a signed-in person can do, or the four flows."""
-    signed_in = await context.services.signin.current_account(chat_id(update)) is not None
-    return "signed-in" if signed_in else "menu"
+    """The menu that fits the chat: what a signed-in person can do; confirming first while
+    this chat's sign-up waits for its code; else making or using an account."""
+    if await context.services.signin.current_account(chat_id(update)) is not None:
+        return "signed-in"
+    return "menu-pending" if awaits_confirmation(context) else "menu"
+
+
+def awaits_confirmation(context: BotContext) -> bool:
+    """Whether this chat signed up and has not confirmed since. Known from the chat alone,
+    the same for any address (it says nothing of other people's accounts)."""
+    return context.chat.signup_email is not None
 
 
 def command(key: str, callback: Callback, **kwargs: Any) -> CommandHandler[BotContext, Any]:

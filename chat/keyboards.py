@@ -36,13 +36,26 @@ def _rows(t: Text, rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 
 def menu(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """A chat with no account: make one, or use one (the company data comes after)."""
     return _rows(
         t,
         [
             [("start.button-signup", MENU_SIGNUP)],
             [("start.button-confirm", MENU_CONFIRM), ("start.button-resend", MENU_RESEND)],
-            [("start.button-signin", MENU_SIGNIN), ("start.button-company", MENU_COMPANY)],
-            [("start.button-reset", MENU_RESET)],
+            [("start.button-signin", MENU_SIGNIN), ("start.button-reset", MENU_RESET)],
+            [("start.button-help", MENU_HELP)],
+        ],
+    )
+
+
+def menu_pending(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """A chat whose sign-up waits for its code: confirming first."""
+    return _rows(
+        t,
+        [
+            [("start.button-confirm", MENU_CONFIRM), ("start.button-resend", MENU_RESEND)],
+            [("start.button-signup", MENU_SIGNUP)],
+            [("start.button-signin", MENU_SIGNIN), ("start.button-reset", MENU_RESET)],
             [("start.button-help", MENU_HELP)],
         ],
     )
@@ -440,6 +453,7 @@ KEYBOARDS: dict[str, Builder] = {
     "languages": languages,
     "challenge": challenge,
     "menu": menu,
+    "menu-pending": menu_pending,
     "after-signup": after_signup,
     "after-wrong-sign-in": after_wrong_sign_in,
     "rfc-check": rfc_check,

@@ -167,6 +167,8 @@ async def say_result(update: Update, context: BotContext, result: ConfirmResult)
         }[result.status]
         # Confirmed: on to the next step, the company data (or later).
         confirmed = result.status is ConfirmStatus.CONFIRMED
+        if confirmed:
+            context.chat.signup_email = None  # nothing waits for a code any more
         await say(update, context, key, keyboard="after-confirm" if confirmed else None)
     return end_flow(context)
 
@@ -226,7 +228,8 @@ def build_confirm_conversation() -> ConversationHandler[BotContext]:
         ],
         states={
             Step.CODE: [
-                MessageHandler(TYPED_TEXT, receive_code),
+                # Any words, «no me llegó» too: not a code, so the help of not-a-code.
+                MessageHandler(filters.TEXT & ~filters.COMMAND, receive_code),
                 command("confirm", receive_code_command),
             ]
         },

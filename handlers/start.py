@@ -18,6 +18,7 @@ from chat import keyboards
 from chat.common import (
     COMMANDS,
     ask_again,
+    awaits_confirmation,
     cancel,
     close_buttons,
     command,
@@ -25,6 +26,7 @@ from chat.common import (
     language_handlers,
     menu_for,
     say,
+    says_mail_missing,
     show_help,
     show_privacy,
     show_support,
@@ -48,7 +50,8 @@ async def start(update: Update, context: BotContext) -> None:
     name = user.first_name if user else ""
     account = await context.services.signin.current_account(chat_id(update))
     if account is None:
-        await say(update, context, "start.greeting", keyboard="menu", name=name)
+        keyboard = "menu-pending" if awaits_confirmation(context) else "menu"
+        await say(update, context, "start.greeting", keyboard=keyboard, name=name)
         return
     await say(
         update,
@@ -62,8 +65,18 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def idle(update: Update, context: BotContext) -> None:
     """Outside any flow: a short hint and the menu that fits the chat; before it, soon
-    after a secret was asked for, the message is deleted (it may be the secret)."""
+    after a secret was asked for, the message is deleted (it may be the secret). «No me
+    llegó» while this chat's sign-up waits for its code: the help about that email."""
     note = await delete_late_secret(update, context)
+    message = update.effective_message
+    if (
+        note is None
+        and message
+        and says_mail_missing(message.text)
+        and awaits_confirmation(context)
+    ):
+        await say(update, context, "confirm.missing-mail", keyboard="after-signup")
+        return
     keyboard = await menu_for(update, context)
     if note is None:
         await say(update, context, "common.idle", keyboard=keyboard)
