@@ -8,10 +8,10 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Message, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
@@ -54,6 +54,12 @@ KNOWN_COMMAND_PATTERN = re.compile(
     r"^/(" + "|".join(name for names in COMMANDS.values() for name in names) + r")(@\w+)?(\s|$)"
 )
 KNOWN_COMMAND = filters.Regex(KNOWN_COMMAND_PATTERN)
+# The commands that start a flow (each flow is named as its command's key): typed inside
+# another flow, they ask whether to leave it. The others answer everywhere.
+FLOW_COMMANDS = ("signup", "confirm", "resend", "signin", "company", "csd", "account", "reset")
+FLOW_COMMAND_PATTERN = re.compile(
+    r"^/(" + "|".join(name for key in FLOW_COMMANDS for name in COMMANDS[key]) + r")(@\w+)?(\s|$)"
+)
 
 # «No me llegó», as people say it (Spanish and English, read without accents): while this
 # chat's sign-up waits for its code, the help about the confirmation email answers it
@@ -167,8 +173,8 @@ async def ask_again(update: Update, context: BotContext, lead: str, **values: An
 
 
 def begin_flow(name: str) -> Callable[[Callback], Callback]:
-    """Wrap a flow's entry point: inside another flow, answer what that flow waits for and
-    start nothing, so that a chat is only ever in one flow."""
+    """Wrap a flow's entry point: inside another flow, ask whether to leave it for this one
+    and start nothing yet, so that a chat is only ever in one flow."""
 
     def wrap(callback: Callback) -> Callback:
         async def entry(update: Update, context: BotContext) -> Any:
@@ -176,7 +182,9 @@ def begin_flow(name: str) -> Callable[[Callback], Callback]:
                 await update.callback_query.answer()
             previous = context.chat.flow
             if previous not in (None, name):
-                await ask_again(update, context, "common.busy")
+                message = update.message
+                typed = message.text if message and message.text else None
+                await offer_to_leave(update, context, typed or "/" + COMMANDS[name][0])
                 return None
             context.chat.flow = name
             try:
@@ -190,6 +198,84 @@ def begin_flow(name: str) -> Callable[[Callback], Callback]:
         return entry
 
     return wrap
+
+
+async def offer_to_leave(update: Update, context: BotContext, command_text: str) -> None:
+    """Ask once whether to leave the flow in hand for `command_text` (a command that starts
+    another); the question in hand stays remembered, for a «no»."""
+    context.chat.leave_for = command_text
+    name = command_text.split()[0]  # never the rest: a code may follow /confirmar
+    await say(update, context, "common.leave.ask", keyboard="leave-flow", command=name)
+
+
+async def other_flow_command(update: Update, context: BotContext) -> None:
+    """Inside a flow, a command that starts another: ask whether to leave (the flow's own
+    command gets the usual hint and the same question)."""
+    text = typed_text(update)
+    match = FLOW_COMMAND_PATTERN.match(text)
+    key = next((k for k in FLOW_COMMANDS if match and match.group(1) in COMMANDS[k]), None)
+    if key is None or key == context.chat.flow:
+        await unexpected(update, context)
+        return
+    await offer_to_leave(update, context, text)
+
+
+async def leave_for_command(update: Update, context: BotContext) -> int | None:
+    """«Sí, dejarlo»: end the flow in hand, its drafts dropped as /cancelar drops them,
+    and have the command run once it has ended (`run_chosen_command`, in a later group)."""
+    command_text, context.chat.leave_for = context.chat.leave_for, None
+    if command_text is None:
+        await stale_button(update, context)
+        return None
+    await close_buttons(update)
+    leave_flow(context)
+    context.chat.switch_to = command_text
+    return END
+
+
+async def stay_in_flow(update: Update, context: BotContext) -> None:
+    """«No, seguir»: nothing dropped; the question in hand again."""
+    await close_buttons(update)
+    context.chat.leave_for = None
+    await ask_again(update, context, "common.leave.stayed")
+
+
+async def run_chosen_command(update: Update, context: BotContext) -> None:
+    """After «Sí, dejarlo» ended the flow: the command chosen, processed as if typed now,
+    so that its own flow starts (PTB lets only a flow's own handlers end it, and only an
+    entry point start another)."""
+    command_text, context.chat.switch_to = context.chat.switch_to, None
+    query = update.callback_query
+    if command_text is None or query is None or query.message is None:
+        return
+    message = Message(
+        message_id=query.message.message_id,
+        date=datetime.now(UTC),
+        chat=query.message.chat,
+        from_user=query.from_user,
+        text=command_text,
+        entities=[MessageEntity(MessageEntity.BOT_COMMAND, 0, len(command_text.split()[0]))],
+    )
+    message.set_bot(context.bot)
+    await context.application.process_update(Update(update.update_id, message=message))
+
+
+def leave_handlers() -> list[Handler]:
+    """The answers to «¿Dejamos lo que estábamos haciendo?»."""
+    return [
+        CallbackQueryHandler(leave_for_command, pattern=f"^{keyboards.LEAVE_YES}$"),
+        CallbackQueryHandler(stay_in_flow, pattern=f"^{keyboards.LEAVE_NO}$"),
+    ]
+
+
+def chosen_command_handlers() -> list[Handler]:
+    """Run after the flows (their own, later group): the command chosen at «Sí, dejarlo»."""
+    return [CallbackQueryHandler(run_chosen_command, pattern=f"^{keyboards.LEAVE_YES}$")]
+
+
+def typed_text(update: Update) -> str:
+    message = update.effective_message
+    return (message.text if message else None) or ""
 
 
 def end_flow(context: BotContext) -> int:
@@ -247,6 +333,7 @@ def leave_flow(context: BotContext) -> bool:
     context.chat.reset = None
     context.chat.account = None
     context.chat.csd = None
+    context.chat.leave_for = None
     end_flow(context)
     return in_flow
 
@@ -416,7 +503,9 @@ def flow_fallbacks(*extra: Handler) -> list[Handler]:
         command("privacy", show_privacy),
         command("support", show_support),
         *language_handlers(),
+        *leave_handlers(),
         *extra,
+        MessageHandler(filters.Regex(FLOW_COMMAND_PATTERN), other_flow_command),
         MessageHandler(filters.ALL, unexpected),
         CallbackQueryHandler(stale_button),
     ]

@@ -254,6 +254,8 @@ def privacy_accept(t: Text, values: Values | None = None) -> InlineKeyboardMarku
 MENU_SIGNOUT = "menu:signout"
 NEXT_LATER = "next:later"
 NEXT_COMPANY = "next:company"
+LEAVE_YES = "leave:yes"
+LEAVE_NO = "leave:no"
 SWITCH_ACCOUNT = "switch:yes"
 SWITCH_STAY = "switch:stay"
 EMAIL_SUGGESTED = "email:suggested"
@@ -268,6 +270,13 @@ def signed_in(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
             [("start.button-company", MENU_COMPANY)],
             [("next.button-account", MENU_ACCOUNT), ("next.button-signout", MENU_SIGNOUT)],
         ],
+    )
+
+
+def leave_flow(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """«¿Dejamos lo que estábamos haciendo?»"""
+    return _rows(
+        t, [[("common.leave.button-yes", LEAVE_YES), ("common.leave.button-no", LEAVE_NO)]]
     )
 
 
@@ -474,6 +483,7 @@ KEYBOARDS: dict[str, Builder] = {
     "contact-email": contact_email,
     "signed-in": signed_in,
     "after-confirm": after_confirm,
+    "leave-flow": leave_flow,
     "after-company": after_company,
     "after-csd": after_csd,
     "switch-account": switch_account,

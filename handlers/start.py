@@ -24,6 +24,7 @@ from chat.common import (
     command,
     delete_late_secret,
     language_handlers,
+    leave_for_command,
     menu_for,
     say,
     says_mail_missing,
@@ -157,6 +158,8 @@ def idle_handlers() -> list[Handler]:
         CallbackQueryHandler(show_help, pattern=f"^{keyboards.MENU_HELP}$"),
         CallbackQueryHandler(later, pattern=f"^{keyboards.NEXT_LATER}$"),
         CallbackQueryHandler(sign_out, pattern=f"^{keyboards.MENU_SIGNOUT}$"),
+        # «Sí, dejarlo» once the flow has ended all the same: the command chosen still runs.
+        CallbackQueryHandler(leave_for_command, pattern=f"^{keyboards.LEAVE_YES}$"),
         CallbackQueryHandler(stale_button),
         MessageHandler(filters.ALL, idle),
     ]
