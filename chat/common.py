@@ -19,6 +19,7 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -99,6 +100,8 @@ class _MissingMail(filters.MessageFilter):
 MISSING_MAIL = _MissingMail(name="missing_mail")
 # A value typed at a step; «no me llegó» is left to the fallbacks, which answer it.
 TYPED_TEXT = filters.TEXT & ~filters.COMMAND & ~MISSING_MAIL
+# At a code's prompt any words are the step's own: its help says where that code went.
+CODE_TEXT = filters.TEXT & ~filters.COMMAND
 # A password may begin with "/", so only the bot's own commands are not taken as one.
 PASSWORD_TEXT = filters.TEXT & ~KNOWN_COMMAND
 
@@ -182,9 +185,7 @@ def begin_flow(name: str) -> Callable[[Callback], Callback]:
                 await update.callback_query.answer()
             previous = context.chat.flow
             if previous not in (None, name):
-                message = update.message
-                typed = message.text if message and message.text else None
-                await offer_to_leave(update, context, typed or "/" + COMMANDS[name][0])
+                await offer_to_leave(update, context, as_command(update, name))
                 return None
             context.chat.flow = name
             try:
@@ -198,6 +199,16 @@ def begin_flow(name: str) -> Callable[[Callback], Callback]:
         return entry
 
     return wrap
+
+
+def as_command(update: Update, name: str) -> str:
+    """What started flow `name` as a command to run later: the command typed, else the
+    flow's command followed by the text (a code pasted without one), else (a button) the
+    command alone."""
+    text = typed_text(update) if update.message else ""
+    if FLOW_COMMAND_PATTERN.match(text):
+        return text
+    return " ".join(part for part in ("/" + COMMANDS[name][0], text) if part)
 
 
 async def offer_to_leave(update: Update, context: BotContext, command_text: str) -> None:
@@ -222,15 +233,13 @@ async def other_flow_command(update: Update, context: BotContext) -> None:
 
 async def leave_for_command(update: Update, context: BotContext) -> int | None:
     """«Sí, dejarlo»: end the flow in hand, its drafts dropped as /cancelar drops them,
-    and have the command run once it has ended (`run_chosen_command`, in a later group)."""
+    and have the command run once it has ended."""
     command_text, context.chat.leave_for = context.chat.leave_for, None
     if command_text is None:
         await stale_button(update, context)
         return None
     await close_buttons(update)
-    leave_flow(context)
-    context.chat.switch_to = command_text
-    return END
+    return switch_to_command(context, command_text)
 
 
 async def stay_in_flow(update: Update, context: BotContext) -> None:
@@ -240,19 +249,27 @@ async def stay_in_flow(update: Update, context: BotContext) -> None:
     await ask_again(update, context, "common.leave.stayed")
 
 
+def switch_to_command(context: BotContext, command_text: str) -> int:
+    """End the flow in hand, its drafts dropped as /cancelar drops them, and have
+    `command_text` run once it has ended (`run_chosen_command`, in a later group)."""
+    leave_flow(context)
+    context.chat.switch_to = command_text
+    return END
+
+
 async def run_chosen_command(update: Update, context: BotContext) -> None:
-    """After «Sí, dejarlo» ended the flow: the command chosen, processed as if typed now,
-    so that its own flow starts (PTB lets only a flow's own handlers end it, and only an
-    entry point start another)."""
+    """After a flow ended to make way for a command («Sí, dejarlo»): the command, processed
+    as if typed now, so that its own flow starts (PTB lets only a flow's own handlers end
+    it, and only an entry point start another)."""
     command_text, context.chat.switch_to = context.chat.switch_to, None
-    query = update.callback_query
-    if command_text is None or query is None or query.message is None:
+    chat, user, said = update.effective_chat, update.effective_user, update.effective_message
+    if command_text is None or chat is None or user is None or said is None:
         return
     message = Message(
-        message_id=query.message.message_id,
+        message_id=said.message_id,
         date=datetime.now(UTC),
-        chat=query.message.chat,
-        from_user=query.from_user,
+        chat=chat,
+        from_user=user,
         text=command_text,
         entities=[MessageEntity(MessageEntity.BOT_COMMAND, 0, len(command_text.split()[0]))],
     )
@@ -269,8 +286,8 @@ def leave_handlers() -> list[Handler]:
 
 
 def chosen_command_handlers() -> list[Handler]:
-    """Run after the flows (their own, later group): the command chosen at «Sí, dejarlo»."""
-    return [CallbackQueryHandler(run_chosen_command, pattern=f"^{keyboards.LEAVE_YES}$")]
+    """Run after the flows (their own, later group): the command a flow ended for."""
+    return [TypeHandler(Update, run_chosen_command)]
 
 
 def typed_text(update: Update) -> str:

@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from chat import keyboards
 from chat.common import (
+    CODE_TEXT,
     TYPED_TEXT,
     ask,
     ask_again,
@@ -26,6 +27,7 @@ from chat.common import (
     flow_fallbacks,
     format_wait,
     say,
+    switch_to_command,
 )
 from chat.context import BotContext, Handler, chat_id, typed, user_id
 from chat.reasons import say_reason
@@ -76,6 +78,12 @@ async def receive_code_command(update: Update, context: BotContext) -> Step | in
         return await check_code(update, context, " ".join(context.args))
     await ask(update, context, "confirm.ask-code")
     return Step.CODE
+
+
+async def resend_instead(update: Update, context: BotContext) -> int:
+    """/reenviar at the code prompt, as the prompt's help says: no need to ask whether to
+    leave (nothing typed would be lost); the code is sent again, or its address asked."""
+    return switch_to_command(context, typed(update))
 
 
 async def confirm_link(update: Update, context: BotContext) -> int:
@@ -228,9 +236,9 @@ def build_confirm_conversation() -> ConversationHandler[BotContext]:
         ],
         states={
             Step.CODE: [
-                # Any words, «no me llegó» too: not a code, so the help of not-a-code.
-                MessageHandler(filters.TEXT & ~filters.COMMAND, receive_code),
+                MessageHandler(CODE_TEXT, receive_code),
                 command("confirm", receive_code_command),
+                command("resend", resend_instead),
             ]
         },
         fallbacks=flow_fallbacks(deep_link_handler()),

@@ -14,6 +14,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from chat import keyboards
 from chat.common import (
+    CODE_TEXT,
     TYPED_TEXT,
     account_button,
     begin_flow,
@@ -178,7 +179,7 @@ def build_account_conversation() -> ConversationHandler[BotContext]:
                 ),
                 MessageHandler(TYPED_TEXT, receive_new_email),
             ],
-            Step.CODE: [MessageHandler(TYPED_TEXT, receive_code)],
+            Step.CODE: [MessageHandler(CODE_TEXT, receive_code)],
             Step.CONFIRM_DELETE: [
                 button(confirm_delete, keyboards.ACCOUNT_DELETE_YES),
                 button(keep, keyboards.ACCOUNT_KEEP),

@@ -169,3 +169,19 @@ async def test_the_sign_up_reply_says_one_thing_about_a_missing_email(bot: Harne
     bruce = bot.person(first_name="Bruce", language_code="en")
     created = await sign_up_in_english(bruce, "bruce@example.com")
     assert "/reset" not in created.text and "tap «Resend code»" in created.text
+
+
+async def test_reenviar_at_the_code_prompt_goes_straight_to_resending(bot: Harness, smtp):
+    ana = bot.person()
+    await ana.send("/confirmar")
+    await ana.expect("Pega aquí")
+    await ana.send("/reenviar")  # as the prompt's help says: no «¿Dejamos…?» first
+    asked = await ana.reply()
+    assert "con el que creaste tu cuenta" in asked.text
+    await ana.send("nadie@example.mx")
+    await ana.expect("código nuevo")
+    bruce = bot.person(first_name="Bruce", language_code="en")
+    await bruce.send("/confirm")
+    await bruce.expect("Paste")
+    await bruce.send("/resend")
+    assert "you created your account with" in (await bruce.reply()).text
