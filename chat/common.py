@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from chat import keyboards
-from chat.context import BotContext, Callback, Handler, chat_id
+from chat.context import BotContext, Callback, Handler, chat_id, typed
 from chat.secrets import SECRET_PROMPTS, forget_secret, note_secret, secret_recent
 from chat.texts import DEFAULT_LANGUAGE, Html
 
@@ -205,7 +205,7 @@ def as_command(update: Update, name: str) -> str:
     """What started flow `name` as a command to run later: the command typed, else the
     flow's command followed by the text (a code pasted without one), else (a button) the
     command alone."""
-    text = typed_text(update) if update.message else ""
+    text = typed(update) if update.message else ""
     if FLOW_COMMAND_PATTERN.match(text):
         return text
     return " ".join(part for part in ("/" + COMMANDS[name][0], text) if part)
@@ -222,7 +222,7 @@ async def offer_to_leave(update: Update, context: BotContext, command_text: str)
 async def other_flow_command(update: Update, context: BotContext) -> None:
     """Inside a flow, a command that starts another: ask whether to leave (the flow's own
     command gets the usual hint and the same question)."""
-    text = typed_text(update)
+    text = typed(update)
     match = FLOW_COMMAND_PATTERN.match(text)
     key = next((k for k in FLOW_COMMANDS if match and match.group(1) in COMMANDS[k]), None)
     if key is None or key == context.chat.flow:
@@ -288,11 +288,6 @@ def leave_handlers() -> list[Handler]:
 def chosen_command_handlers() -> list[Handler]:
     """Run after the flows (their own, later group): the command a flow ended for."""
     return [TypeHandler(Update, run_chosen_command)]
-
-
-def typed_text(update: Update) -> str:
-    message = update.effective_message
-    return (message.text if message else None) or ""
 
 
 def end_flow(context: BotContext) -> int:
