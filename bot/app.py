@@ -13,7 +13,7 @@ from bot.processor import PerChatUpdateProcessor
 from bot.ratelimit import FloodControl
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
-from chat.common import command, sign_out
+from chat.common import chosen_command_handlers, command, sign_out
 from chat.context import BotContext, install
 from chat.errors import on_error
 from chat.state import ChatData
@@ -91,5 +91,6 @@ def build_application(
             *idle_handlers(),
         ]
     )
+    application.add_handlers(chosen_command_handlers(), group=1)
     application.add_error_handler(on_error)
     return application

@@ -6,11 +6,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import unicodedata
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Message, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
@@ -18,11 +19,12 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from chat import keyboards
-from chat.context import BotContext, Callback, Handler, chat_id
+from chat.context import BotContext, Callback, Handler, chat_id, typed
 from chat.secrets import SECRET_PROMPTS, forget_secret, note_secret, secret_recent
 from chat.texts import DEFAULT_LANGUAGE, Html
 
@@ -53,7 +55,53 @@ KNOWN_COMMAND_PATTERN = re.compile(
     r"^/(" + "|".join(name for names in COMMANDS.values() for name in names) + r")(@\w+)?(\s|$)"
 )
 KNOWN_COMMAND = filters.Regex(KNOWN_COMMAND_PATTERN)
-TYPED_TEXT = filters.TEXT & ~filters.COMMAND
+# The commands that start a flow (each flow is named as its command's key): typed inside
+# another flow, they ask whether to leave it. The others answer everywhere.
+FLOW_COMMANDS = ("signup", "confirm", "resend", "signin", "company", "csd", "account", "reset")
+FLOW_COMMAND_PATTERN = re.compile(
+    r"^/(" + "|".join(name for key in FLOW_COMMANDS for name in COMMANDS[key]) + r")(@\w+)?(\s|$)"
+)
+
+# «No me llegó», as people say it (Spanish and English, read without accents): while this
+# chat's sign-up waits for its code, the help about the confirmation email answers it
+# wherever it is typed, instead of taking it for a value.
+MISSING_MAIL_PATTERN = re.compile(
+    r"\bno\s+(me\s+|nos\s+|lo\s+|la\s+|le\s+)?(ha\s+|han\s+|he\s+)?"
+    r"(llego|llega|llegan|llegaron|llegado|recibi|recibo|recibido)\b"
+    r"|\bno\s+(tengo|veo|encuentro|hay)\s+(el\s+|ningun\s+|ni\s+un\s+)?"
+    r"(correo|codigo|mail|email)"
+    r"|\bnunca\s+(me\s+)?(llego|llega)\b"
+    r"|\b(didn'?t|did\s+not|haven'?t|have\s+not|never)\s+"
+    r"(get|got|gotten|receive|received|arrive|arrived|come|came)\b"
+    r"|\bnot\s+(received|arrived)\b"
+    r"|\bno\s+(email|mail|code)\b"
+    r"|\b(email|mail|code)\s+(has\s*n'?o?t|did\s*n'?o?t|never|is\s*n'?o?t)\s+"
+    r"(arrive|arrived|come|came|coming)",
+    re.IGNORECASE,
+)
+MISSING_MAIL_MAX_LENGTH = 120  # a sentence, not a value or a pasted text
+
+
+def says_mail_missing(text: str | None) -> bool:
+    """Whether `text` says the confirmation email did not arrive."""
+    if not text or len(text) > MISSING_MAIL_MAX_LENGTH:
+        return False
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    ).replace("’", "'")
+    return MISSING_MAIL_PATTERN.search(plain) is not None
+
+
+class _MissingMail(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return says_mail_missing(message.text)
+
+
+MISSING_MAIL = _MissingMail(name="missing_mail")
+# A value typed at a step; «no me llegó» is left to the fallbacks, which answer it.
+TYPED_TEXT = filters.TEXT & ~filters.COMMAND & ~MISSING_MAIL
+# At a code's prompt any words are the step's own: its help says where that code went.
+CODE_TEXT = filters.TEXT & ~filters.COMMAND
 # A password may begin with "/", so only the bot's own commands are not taken as one.
 PASSWORD_TEXT = filters.TEXT & ~KNOWN_COMMAND
 
@@ -135,22 +183,23 @@ def prompt_text(update: Update, context: BotContext) -> Html:
     return context.text(update, prompt["key"], **prompt["values"])
 
 
-async def ask_again(update: Update, context: BotContext, lead: str) -> None:
-    """Say why (`lead`, a catalog key) and repeat the question in hand, with its buttons."""
+async def ask_again(update: Update, context: BotContext, lead: str, **values: Any) -> None:
+    """Say why (`lead`, a catalog key, with `values`) and repeat the question in hand,
+    with its buttons."""
     prompt = context.chat.prompt or {}
     sent = await say(
         update,
         context,
         lead,
         keyboard=prompt.get("keyboard"),
-        **{**prompt.get("values", {}), "prompt": prompt_text(update, context)},
+        **{**prompt.get("values", {}), **values, "prompt": prompt_text(update, context)},
     )
     shown_with_buttons(context.chat.prompt, sent)
 
 
 def begin_flow(name: str) -> Callable[[Callback], Callback]:
-    """Wrap a flow's entry point: inside another flow, answer what that flow waits for and
-    start nothing, so that a chat is only ever in one flow."""
+    """Wrap a flow's entry point: inside another flow, ask whether to leave it for this one
+    and start nothing yet, so that a chat is only ever in one flow."""
 
     def wrap(callback: Callback) -> Callback:
         async def entry(update: Update, context: BotContext) -> Any:
@@ -158,7 +207,7 @@ def begin_flow(name: str) -> Callable[[Callback], Callback]:
                 await update.callback_query.answer()
             previous = context.chat.flow
             if previous not in (None, name):
-                await ask_again(update, context, "common.busy")
+                await offer_to_leave(update, context, as_command(update, name))
                 return None
             context.chat.flow = name
             try:
@@ -172,6 +221,95 @@ def begin_flow(name: str) -> Callable[[Callback], Callback]:
         return entry
 
     return wrap
+
+
+def as_command(update: Update, name: str) -> str:
+    """What started flow `name` as a command to run later: the command typed, else the
+    flow's command followed by the text (a code pasted without one), else (a button) the
+    command alone."""
+    text = typed(update) if update.message else ""
+    if FLOW_COMMAND_PATTERN.match(text):
+        return text
+    return " ".join(part for part in ("/" + COMMANDS[name][0], text) if part)
+
+
+async def offer_to_leave(update: Update, context: BotContext, command_text: str) -> None:
+    """Ask once whether to leave the flow in hand for `command_text` (a command that starts
+    another); the question in hand stays remembered, for a «no»."""
+    context.chat.leave_for = command_text
+    name = command_text.split()[0]  # never the rest: a code may follow /confirmar
+    await offer(update, context, "common.leave.ask", keyboard="leave-flow", command=name)
+
+
+async def other_flow_command(update: Update, context: BotContext) -> None:
+    """Inside a flow, a command that starts another: ask whether to leave (the flow's own
+    command gets the usual hint and the same question)."""
+    text = typed(update)
+    match = FLOW_COMMAND_PATTERN.match(text)
+    key = next((k for k in FLOW_COMMANDS if match and match.group(1) in COMMANDS[k]), None)
+    if key is None or key == context.chat.flow:
+        await unexpected(update, context)
+        return
+    await offer_to_leave(update, context, text)
+
+
+async def leave_for_command(update: Update, context: BotContext) -> int | None:
+    """«Sí, dejarlo»: end the flow in hand, its drafts dropped as /cancelar drops them,
+    and have the command run once it has ended."""
+    command_text, context.chat.leave_for = context.chat.leave_for, None
+    if command_text is None:
+        await stale_button(update, context)
+        return None
+    await close_buttons(update)
+    return switch_to_command(context, command_text)
+
+
+async def stay_in_flow(update: Update, context: BotContext) -> None:
+    """«No, seguir»: nothing dropped; the question in hand again."""
+    await close_buttons(update)
+    context.chat.leave_for = None
+    await ask_again(update, context, "common.leave.stayed")
+
+
+def switch_to_command(context: BotContext, command_text: str) -> int:
+    """End the flow in hand, its drafts dropped as /cancelar drops them, and have
+    `command_text` run once it has ended (`run_chosen_command`, in a later group)."""
+    leave_flow(context)
+    context.chat.switch_to = command_text
+    return END
+
+
+async def run_chosen_command(update: Update, context: BotContext) -> None:
+    """After a flow ended to make way for a command («Sí, dejarlo»): the command, processed
+    as if typed now, so that its own flow starts (PTB lets only a flow's own handlers end
+    it, and only an entry point start another)."""
+    command_text, context.chat.switch_to = context.chat.switch_to, None
+    chat, user, said = update.effective_chat, update.effective_user, update.effective_message
+    if command_text is None or chat is None or user is None or said is None:
+        return
+    message = Message(
+        message_id=said.message_id,
+        date=datetime.now(UTC),
+        chat=chat,
+        from_user=user,
+        text=command_text,
+        entities=[MessageEntity(MessageEntity.BOT_COMMAND, 0, len(command_text.split()[0]))],
+    )
+    message.set_bot(context.bot)
+    await context.application.process_update(Update(update.update_id, message=message))
+
+
+def leave_handlers() -> list[Handler]:
+    """The answers to «¿Dejamos lo que estábamos haciendo?»."""
+    return [
+        CallbackQueryHandler(leave_for_command, pattern=f"^{keyboards.LEAVE_YES}$"),
+        CallbackQueryHandler(stay_in_flow, pattern=f"^{keyboards.LEAVE_NO}$"),
+    ]
+
+
+def chosen_command_handlers() -> list[Handler]:
+    """Run after the flows (their own, later group): the command a flow ended for."""
+    return [TypeHandler(Update, run_chosen_command)]
 
 
 def end_flow(context: BotContext) -> int:
@@ -229,6 +367,7 @@ def leave_flow(context: BotContext) -> bool:
     context.chat.reset = None
     context.chat.account = None
     context.chat.csd = None
+    context.chat.leave_for = None
     end_flow(context)
     return in_flow
 
@@ -294,9 +433,14 @@ async def show_support(update: Update, context: BotContext) -> None:
 
 
 async def unexpected(update: Update, context: BotContext) -> None:
-    """Anything a flow does not expect: say what it waits for, and ask again."""
+    """Anything a flow does not expect: say what it waits for, and ask again. «No me
+    llegó» while this chat's sign-up waits for its code: the help about that email."""
     message = update.effective_message
     typed = message is not None and message.text is not None
+    if message is not None and says_mail_missing(message.text) and awaits_confirmation(context):
+        help_text = context.text(update, "confirm.missing-mail")
+        await ask_again(update, context, "confirm.missing-mail-in-flow", help=help_text)
+        return
     await ask_again(update, context, "common.unexpected" if typed else "common.not-text")
 
 
@@ -312,9 +456,17 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 
 async def menu_for(update: Update, context: BotContext) -> str:
-    """The menu that fits the chat: what a signed-in person can do, or the four flows."""
-    signed_in = await context.services.signin.current_account(chat_id(update)) is not None
-    return "signed-in" if signed_in else "menu"
+    """The menu that fits the chat: what a signed-in person can do; confirming first while
+    this chat's sign-up waits for its code; else making or using an account."""
+    if await context.services.signin.current_account(chat_id(update)) is not None:
+        return "signed-in"
+    return "menu-pending" if awaits_confirmation(context) else "menu"
+
+
+def awaits_confirmation(context: BotContext) -> bool:
+    """Whether this chat signed up and has not confirmed since. Known from the chat alone,
+    the same for any address (it says nothing of other people's accounts)."""
+    return context.chat.signup_email is not None
 
 
 def command(key: str, callback: Callback, **kwargs: Any) -> CommandHandler[BotContext, Any]:
@@ -386,7 +538,9 @@ def flow_fallbacks(*extra: Handler) -> list[Handler]:
         command("privacy", show_privacy),
         command("support", show_support),
         *language_handlers(),
+        *leave_handlers(),
         *extra,
+        MessageHandler(filters.Regex(FLOW_COMMAND_PATTERN), other_flow_command),
         MessageHandler(filters.ALL, unexpected),
         CallbackQueryHandler(stale_button),
     ]

@@ -36,13 +36,26 @@ def _rows(t: Text, rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 
 def menu(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """A chat with no account: make one, or use one (the company data comes after)."""
     return _rows(
         t,
         [
             [("start.button-signup", MENU_SIGNUP)],
             [("start.button-confirm", MENU_CONFIRM), ("start.button-resend", MENU_RESEND)],
-            [("start.button-signin", MENU_SIGNIN), ("start.button-company", MENU_COMPANY)],
-            [("start.button-reset", MENU_RESET)],
+            [("start.button-signin", MENU_SIGNIN), ("start.button-reset", MENU_RESET)],
+            [("start.button-help", MENU_HELP)],
+        ],
+    )
+
+
+def menu_pending(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """A chat whose sign-up waits for its code: confirming first."""
+    return _rows(
+        t,
+        [
+            [("start.button-confirm", MENU_CONFIRM), ("start.button-resend", MENU_RESEND)],
+            [("start.button-signup", MENU_SIGNUP)],
+            [("start.button-signin", MENU_SIGNIN), ("start.button-reset", MENU_RESET)],
             [("start.button-help", MENU_HELP)],
         ],
     )
@@ -242,6 +255,9 @@ def privacy_accept(t: Text, values: Values | None = None) -> InlineKeyboardMarku
 # What a person can do next, after a flow ends (issue 13)
 MENU_SIGNOUT = "menu:signout"
 NEXT_LATER = "next:later"
+NEXT_COMPANY = "next:company"
+LEAVE_YES = "leave:yes"
+LEAVE_NO = "leave:no"
 SWITCH_ACCOUNT = "switch:yes"
 SWITCH_STAY = "switch:stay"
 EMAIL_SUGGESTED = "email:suggested"
@@ -283,8 +299,15 @@ def signed_in(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     )
 
 
+def leave_flow(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """«¿Dejamos lo que estábamos haciendo?»"""
+    return _rows(
+        t, [[("common.leave.button-yes", LEAVE_YES), ("common.leave.button-no", LEAVE_NO)]]
+    )
+
+
 def after_confirm(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
-    return _rows(t, [[("next.button-company", MENU_COMPANY)], [("next.button-later", NEXT_LATER)]])
+    return _rows(t, [[("next.button-company", NEXT_COMPANY)], [("next.button-later", NEXT_LATER)]])
 
 
 def after_company(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
@@ -467,6 +490,7 @@ KEYBOARDS: dict[str, Builder] = {
     "languages": languages,
     "challenge": challenge,
     "menu": menu,
+    "menu-pending": menu_pending,
     "after-signup": after_signup,
     "after-wrong-sign-in": after_wrong_sign_in,
     "rfc-check": rfc_check,
@@ -487,6 +511,7 @@ KEYBOARDS: dict[str, Builder] = {
     "contact-email": contact_email,
     "signed-in": signed_in,
     "after-confirm": after_confirm,
+    "leave-flow": leave_flow,
     "after-company": after_company,
     "after-csd": after_csd,
     "switch-account": switch_account,
@@ -512,11 +537,21 @@ AFFIRMATIVE = frozenset(
         CSD_REPLACE_YES,
         CSD_DELETE_YES,
         CSD_USE_NAME,
-        MENU_COMPANY,  # «¿Capturamos los datos de tu empresa?», after confirming
+        NEXT_COMPANY,  # «¿Capturamos los datos de tu empresa?», after confirming
+        LEAVE_YES,  # «¿Dejamos lo que estábamos haciendo?»
     }
 )
 NEGATIVE = frozenset(
-    {RFC_RETYPE, COMPANY_NO, EMAIL_AS_TYPED, ACCOUNT_KEEP, CSD_KEEP, CSD_KEEP_NAME, NEXT_LATER}
+    {
+        RFC_RETYPE,
+        COMPANY_NO,
+        EMAIL_AS_TYPED,
+        ACCOUNT_KEEP,
+        CSD_KEEP,
+        CSD_KEEP_NAME,
+        NEXT_LATER,
+        LEAVE_NO,
+    }
 )
 # Questions whose buttons typed text never presses: the human check is a tap, by design.
 TAP_ONLY = frozenset({"challenge"})

@@ -90,6 +90,11 @@ class ChatData:
     # The digest (never the code) of a confirmation code from the email's link, while the
     # chat, signed in to another account, is asked whether to switch to the code's.
     switch_code: str | None = None
+    # A command that starts another flow, typed inside one, while the chat is asked
+    # whether to leave the flow in hand for it; then, once the answer is yes, the command
+    # to run as soon as the flow has ended (chat.common.leave_for_command).
+    leave_for: str | None = None
+    switch_to: str | None = None
     # When the bot last asked for a secret or read one (ISO 8601, UTC): for a while after,
     # a message no flow takes is deleted all the same (chat.secrets).
     secret_asked_at: str | None = None

@@ -84,14 +84,13 @@ class OpenQuestion(NamedTuple):
 
 def open_question(chat: ChatData | None) -> OpenQuestion | None:
     """The keyboard and values of the question in hand, when typed text may press one of
-    its buttons: a flow's question, or else a question outside any flow (`offer`), which
-    only the update right after it may answer."""
+    its buttons: a question asked by the way (`offer`: outside any flow, or «¿Dejamos lo
+    que estábamos haciendo?» inside one), which only the update right after it may
+    answer, or else the flow's question."""
     if chat is None:
         return None
-    if chat.flow is not None:
-        prompt = chat.prompt
-    else:
-        prompt, chat.offer = chat.offer, None
+    offered, chat.offer = chat.offer, None
+    prompt = offered or (chat.prompt if chat.flow is not None else None)
     if not prompt or prompt["key"] in SECRET_PROMPTS:
         return None
     keyboard = prompt.get("keyboard")

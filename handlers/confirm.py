@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from chat import keyboards
 from chat.common import (
+    CODE_TEXT,
     TYPED_TEXT,
     ask,
     ask_again,
@@ -27,6 +28,7 @@ from chat.common import (
     format_wait,
     offer,
     say,
+    switch_to_command,
 )
 from chat.context import BotContext, Handler, chat_id, typed, user_id
 from chat.reasons import say_reason
@@ -77,6 +79,12 @@ async def receive_code_command(update: Update, context: BotContext) -> Step | in
         return await check_code(update, context, " ".join(context.args))
     await ask(update, context, "confirm.ask-code")
     return Step.CODE
+
+
+async def resend_instead(update: Update, context: BotContext) -> int:
+    """/reenviar at the code prompt, as the prompt's help says: no need to ask whether to
+    leave (nothing typed would be lost); the code is sent again, or its address asked."""
+    return switch_to_command(context, typed(update))
 
 
 async def confirm_link(update: Update, context: BotContext) -> int:
@@ -167,7 +175,9 @@ async def say_result(update: Update, context: BotContext, result: ConfirmResult)
             ConfirmStatus.OTHER_USER: "confirm.other-user",
         }[result.status]
         # Confirmed: on to the next step, the company data (or later).
-        if result.status is ConfirmStatus.CONFIRMED:
+        confirmed = result.status is ConfirmStatus.CONFIRMED
+        if confirmed:
+            context.chat.signup_email = None  # nothing waits for a code any more
             await offer(update, context, key, keyboard="after-confirm")
         else:
             await say(update, context, key)
@@ -229,8 +239,9 @@ def build_confirm_conversation() -> ConversationHandler[BotContext]:
         ],
         states={
             Step.CODE: [
-                MessageHandler(TYPED_TEXT, receive_code),
+                MessageHandler(CODE_TEXT, receive_code),
                 command("confirm", receive_code_command),
+                command("resend", resend_instead),
             ]
         },
         fallbacks=flow_fallbacks(deep_link_handler()),

@@ -7,9 +7,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from chat.common import PASSWORD_TEXT, ask, ask_again, delete_quietly, say
+from chat.common import PASSWORD_TEXT, ask, ask_again, delete_quietly, remember, say
 from chat.context import BotContext, Callback, Handler
-from chat.reasons import say_reason
+from chat.reasons import reason_key
 from chat.secrets import SECRET_PROMPTS, note_secret
 from services.validation import Invalid, check_password
 
@@ -54,16 +54,25 @@ async def not_a_secret(update: Update, context: BotContext) -> None:
 async def take_new_password(
     update: Update, context: BotContext, *, email: str, rfc: str, prompt: str
 ) -> str | None:
-    """The hash of an acceptable new password; otherwise None, with the reason said and
-    the `prompt` asked again."""
+    """The hash of an acceptable new password; otherwise None, with the deletion note, the
+    reason and the `prompt` again said in one message."""
     password, deleted = await read_secret(update, context)
-    await say_deleted(update, context, deleted)
     try:
         check_password(password, email=email, rfc=rfc)
     except Invalid as error:
-        await say_reason(update, context, error)
-        await ask(update, context, prompt)
+        remember(context, prompt)
+        await say(
+            update,
+            context,
+            "signup.password-refused",
+            deleted=context.text(
+                update, "signup.password-deleted" if deleted else "signup.password-not-deleted"
+            ),
+            reason=context.text(update, reason_key(error), **error.values),
+            prompt=context.text(update, prompt),
+        )
         return None
+    await say_deleted(update, context, deleted)
     return await context.services.passwords.hash(password)
 
 

@@ -18,13 +18,16 @@ from chat import keyboards
 from chat.common import (
     COMMANDS,
     ask_again,
+    awaits_confirmation,
     cancel,
     close_buttons,
     command,
     delete_late_secret,
     language_handlers,
+    leave_for_command,
     menu_for,
     say,
+    says_mail_missing,
     show_help,
     show_privacy,
     show_support,
@@ -48,7 +51,8 @@ async def start(update: Update, context: BotContext) -> None:
     name = user.first_name if user else ""
     account = await context.services.signin.current_account(chat_id(update))
     if account is None:
-        await say(update, context, "start.greeting", keyboard="menu", name=name)
+        keyboard = "menu-pending" if awaits_confirmation(context) else "menu"
+        await say(update, context, "start.greeting", keyboard=keyboard, name=name)
         return
     await say(
         update,
@@ -62,8 +66,18 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def idle(update: Update, context: BotContext) -> None:
     """Outside any flow: a short hint and the menu that fits the chat; before it, soon
-    after a secret was asked for, the message is deleted (it may be the secret)."""
+    after a secret was asked for, the message is deleted (it may be the secret). «No me
+    llegó» while this chat's sign-up waits for its code: the help about that email."""
     note = await delete_late_secret(update, context)
+    message = update.effective_message
+    if (
+        note is None
+        and message
+        and says_mail_missing(message.text)
+        and awaits_confirmation(context)
+    ):
+        await say(update, context, "confirm.missing-mail", keyboard="after-signup")
+        return
     keyboard = await menu_for(update, context)
     if note is None:
         await say(update, context, "common.idle", keyboard=keyboard)
@@ -144,6 +158,8 @@ def idle_handlers() -> list[Handler]:
         CallbackQueryHandler(show_help, pattern=f"^{keyboards.MENU_HELP}$"),
         CallbackQueryHandler(later, pattern=f"^{keyboards.NEXT_LATER}$"),
         CallbackQueryHandler(sign_out, pattern=f"^{keyboards.MENU_SIGNOUT}$"),
+        # «Sí, dejarlo» once the flow has ended all the same: the command chosen still runs.
+        CallbackQueryHandler(leave_for_command, pattern=f"^{keyboards.LEAVE_YES}$"),
         CallbackQueryHandler(stale_button),
         MessageHandler(filters.ALL, idle),
     ]

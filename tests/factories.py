@@ -84,6 +84,24 @@ async def sign_up(
     await person.expect("creada con éxito")
 
 
+async def sign_up_in_english(
+    person: Person, email: str, rfc: str = RFC_FISICA, password: str = PASSWORD
+) -> Message:
+    """The whole sign-up in English, up to the bot's "created" answer (returned)."""
+    await person.send("/signup")
+    await person.expect("email address")
+    await person.send(email)
+    await person.expect("RFC")
+    await person.send(rfc)
+    await person.expect("Choose a password")
+    await person.send(password)
+    await person.expect("again")
+    await person.send(password)
+    await person.expect("Check your details")
+    await person.press("Create account")
+    return await person.expect("created successfully")
+
+
 async def accounts_in(database_url: str) -> list[Account]:
     """Every account row, read with a fresh engine as another process would."""
     engine = create_engine(database_url)
@@ -168,3 +186,15 @@ async def confirmed_account_in(  # type: ignore[no-untyped-def]
     [message] = (await mailbox.wait(before + 1))[before:]
     await person.send(code_from_email(message))
     await expect_text(person, language, "confirm.confirmed")
+
+
+def said_to(person: Person, message: Message) -> list[Message]:
+    """What the bot sent in answer to `message`: its messages after it and before the
+    person's next one (read once that next message has been answered)."""
+    said: list[Message] = []
+    for later in person.messages[person.messages.index(message) + 1 :]:
+        if not later.from_bot:
+            break
+        if not later.deleted:
+            said.append(later)
+    return said

@@ -65,8 +65,23 @@ async def start_company(update: Update, context: BotContext) -> Step | int:
     return await open_company(update, context, account)
 
 
-async def open_company(update: Update, context: BotContext, account: AccountInfo) -> Step | int:
-    """The draft of this account, else the stored data, else the intro."""
+@begin_flow(FLOW)
+async def start_company_now(update: Update, context: BotContext) -> Step | int:
+    """«Capturarlos ahora» after confirming: the person has just chosen, so the form starts
+    at once, without the intro's second «Capturar datos / Omitir»."""
+    with contextlib.suppress(BadRequest):  # a quick second tap finds the buttons gone
+        await pressed(update).edit_message_reply_markup(None)
+    account = await SIGN_IN_FIRST.account_or_ask(update, context)
+    if isinstance(account, int):
+        return account
+    return await open_company(update, context, account, intro=False)
+
+
+async def open_company(
+    update: Update, context: BotContext, account: AccountInfo, *, intro: bool = True
+) -> Step | int:
+    """The draft of this account, else the stored data, else the intro (or, when the
+    person already chose to start, the form itself)."""
     current = context.chat.company
     if current is not None and current.account_id == account.id and current.values:
         return await advance(update, context)  # what was typed before is not lost
@@ -85,6 +100,8 @@ async def open_company(update: Update, context: BotContext, account: AccountInfo
         await say(update, context, "company.sat.stored-incomplete")
         return await advance(update, context)
     context.chat.company = CompanyDraft(account_id=account.id, rfc=account.rfc, email=account.email)
+    if not intro:
+        return await first_field(update, context)
     await ask(update, context, "company.intro", keyboard="company-intro")
     return Step.INTRO
 
@@ -124,8 +141,13 @@ async def edit_stored(update: Update, context: BotContext) -> Step | int:
 
 
 async def begin_form(update: Update, context: BotContext) -> Step:
-    """Show the RFC taken from the account, then ask the first field."""
+    """«Capturar datos»: the form."""
     await close_buttons(update)
+    return await first_field(update, context)
+
+
+async def first_field(update: Update, context: BotContext) -> Step:
+    """Show the RFC taken from the account, then ask the first field."""
     current = draft(context)
     await say(
         update,
@@ -250,6 +272,7 @@ def build_company_conversation() -> ConversationHandler[BotContext]:
         entry_points=[
             command("company", start_company),
             button(start_company, keyboards.MENU_COMPANY),
+            button(start_company_now, keyboards.NEXT_COMPANY),
             CallbackQueryHandler(edit_stored, pattern=f"^{keyboards.COMPANY_EDIT}"),
         ],
         states={

@@ -1,4 +1,4 @@
-"""Signing in and the company's fiscal data (Paso 3), through the emulator."""
+"""Signing in and the company's fiscal data, through the emulator."""
 
 from __future__ import annotations
 

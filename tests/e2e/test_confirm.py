@@ -9,7 +9,14 @@ from sqlalchemy import update
 from storage.db import create_engine
 from storage.models import ConfirmationCode, utcnow
 from tests.e2e.conftest import Harness
-from tests.factories import accounts_in, code_from_email, outbox_rows, sign_up
+from tests.factories import (
+    accounts_in,
+    code_from_email,
+    fill_sign_up,
+    outbox_rows,
+    sign_up,
+    sign_up_in_english,
+)
 
 WRONG = "0123456789abcdef0123456789abcdef01234567"
 
@@ -100,3 +107,81 @@ async def test_five_wrong_codes_lock_the_chat_for_an_hour(bot: Harness, smtp) ->
     other_chat = bot.person()  # the limit is per chat: another is not locked
     await other_chat.send(code)
     assert "otra cuenta de Telegram" in (await other_chat.reply()).text
+
+
+# «No me llegó»: the help about the confirmation email, wherever it is typed
+
+
+async def test_no_me_llego_after_signing_up_gets_the_help_about_the_email(bot: Harness, smtp):
+    ana = bot.person()
+    await sign_up(ana, "ana@example.mx")
+    await smtp.mailbox.wait(1)
+    for typed in ("no me llegó nada", "no llega el correo", "No me ha llegado el código"):
+        await ana.send(typed)
+        help_ = await ana.reply()
+        for advice in ("Correo no deseado (Spam)", "/reenviar", "/soporte"):
+            assert advice in help_.text
+        assert "No estoy seguro" not in help_.text
+        assert "✉️ Reenviar código" in help_.button_texts()
+    await ana.press("Reenviar código")
+    await ana.expect("código nuevo")
+
+
+async def test_didnt_get_it_after_signing_up_gets_the_help_in_english(bot: Harness, smtp):
+    bruce = bot.person(first_name="Bruce", language_code="en")
+    await sign_up_in_english(bruce, "bruce@example.com")
+    await bruce.send("didn't get it")
+    help_ = await bruce.reply()
+    for advice in ("Spam", "/resend", "/support"):
+        assert advice in help_.text
+    assert "✉️ Resend code" in help_.button_texts()
+
+
+async def test_no_me_llego_inside_another_flow_gets_the_help_and_the_same_question(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await sign_up(ana, "ana@example.mx")
+    await ana.send("/registro")
+    await ana.expect("correo electrónico")
+    await ana.send("no me llegó el correo")
+    help_ = await ana.reply()
+    assert "Correo no deseado (Spam)" in help_.text and "/reenviar" in help_.text
+    assert help_.text.endswith("Escribe tu correo electrónico. Será tu usuario para entrar.")
+    await ana.send("ana@example.mx")  # the flow goes on where it was
+    await ana.expect("RFC")
+
+
+async def test_no_me_llego_with_no_sign_up_waiting_gets_the_usual_hint(bot: Harness) -> None:
+    ana = bot.person()
+    await ana.send("no me llegó nada")
+    assert "No estoy seguro" in (await ana.reply()).text
+
+
+async def test_the_sign_up_reply_says_one_thing_about_a_missing_email(bot: Harness, smtp):
+    ana = bot.person()
+    await fill_sign_up(ana, "ana@example.mx")
+    await ana.press("Crear cuenta")
+    created = await ana.expect("creada con éxito")
+    assert "/recuperar" not in created.text
+    assert "toca «Reenviar código»" in created.text
+    assert "✉️ Reenviar código" in created.button_texts()
+    bruce = bot.person(first_name="Bruce", language_code="en")
+    created = await sign_up_in_english(bruce, "bruce@example.com")
+    assert "/reset" not in created.text and "tap «Resend code»" in created.text
+
+
+async def test_reenviar_at_the_code_prompt_goes_straight_to_resending(bot: Harness, smtp):
+    ana = bot.person()
+    await ana.send("/confirmar")
+    await ana.expect("Pega aquí")
+    await ana.send("/reenviar")  # as the prompt's help says: no «¿Dejamos…?» first
+    asked = await ana.reply()
+    assert "con el que creaste tu cuenta" in asked.text
+    await ana.send("nadie@example.mx")
+    await ana.expect("código nuevo")
+    bruce = bot.person(first_name="Bruce", language_code="en")
+    await bruce.send("/confirm")
+    await bruce.expect("Paste")
+    await bruce.send("/resend")
+    assert "you created your account with" in (await bruce.reply()).text

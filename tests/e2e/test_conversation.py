@@ -4,7 +4,20 @@ unexpected gets a hint, and nothing already given is lost."""
 from __future__ import annotations
 
 from tests.e2e.conftest import Harness
-from tests.factories import PASSWORD, RFC_FISICA, RFC_MORAL, accounts_in, fill_sign_up
+from tests.factories import (
+    PASSWORD,
+    RFC_FISICA,
+    RFC_MORAL,
+    accounts_in,
+    fill_sign_up,
+    said_to,
+)
+
+
+def said_to_when_answered(person, message, answer):  # type: ignore[no-untyped-def]
+    """What the bot sent in answer to `message`, up to its `answer` (awaited already)."""
+    messages = person.messages
+    return [m for m in messages[messages.index(message) + 1 : messages.index(answer) + 1]]
 
 
 async def start_sign_up(person) -> None:  # type: ignore[no-untyped-def]
@@ -81,8 +94,8 @@ async def test_weak_and_mismatched_passwords_are_refused(bot: Harness) -> None:
         "x" * 129: "muy larga",
     }.items():
         message = await ana.send(typed)
-        assert reason in (await ana.expect(reason)).text
-        await ana.expect("Elige una contraseña")
+        refused = await ana.expect(reason)
+        assert "Borré tu mensaje" in refused.text and "Elige una contraseña" in refused.text
         await ana.wait_deleted(message)
     await ana.send(PASSWORD)
     await ana.expect("otra vez")
@@ -93,6 +106,39 @@ async def test_weak_and_mismatched_passwords_are_refused(bot: Harness) -> None:
     await ana.expect("otra vez")
     await ana.send(PASSWORD)
     await ana.expect("Revisa tus datos")
+
+
+async def test_a_refused_password_is_answered_in_one_message(bot: Harness) -> None:
+    ana = bot.person()
+    await start_sign_up(ana)
+    await ana.send("ana@example.mx")
+    await ana.expect("RFC")
+    await ana.send(RFC_MORAL)
+    await ana.expect("Elige una contraseña")
+    refused = await ana.send("corta")
+    await ana.expect("muy corta")
+    await ana.send(PASSWORD)
+    await ana.expect("otra vez")
+    [answer] = said_to(ana, refused)
+    assert "Borré tu mensaje" in answer.text
+    assert "muy corta" in answer.text and "Elige una contraseña" in answer.text
+
+
+async def test_a_refused_password_is_answered_in_one_message_in_english(bot: Harness) -> None:
+    bruce = bot.person(first_name="Bruce", language_code="en")
+    await bruce.send("/signup")
+    await bruce.expect("email address")
+    await bruce.send("bruce@example.com")
+    await bruce.expect("RFC")
+    await bruce.send(RFC_MORAL)
+    await bruce.expect("Choose a password")
+    refused = await bruce.send("short")
+    await bruce.expect("too short")
+    await bruce.send(PASSWORD)
+    await bruce.expect("again")
+    [answer] = said_to(bruce, refused)
+    assert "I deleted your message" in answer.text
+    assert "too short" in answer.text and "Choose a password" in answer.text
 
 
 async def test_unexpected_input_mid_flow_gets_a_hint_and_keeps_the_step(bot: Harness) -> None:
@@ -106,8 +152,9 @@ async def test_unexpected_input_mid_flow_gets_a_hint_and_keeps_the_step(bot: Har
     await ana.send_photo()
     assert "RFC" in (await ana.reply()).text
     await ana.send("/confirmar")
-    hint = await ana.reply()
-    assert "No esperaba eso" in hint.text and "RFC" in hint.text
+    assert "¿Dejamos lo que estábamos haciendo?" in (await ana.reply()).text
+    await ana.press("No, seguir")
+    assert "RFC" in (await ana.expect("Seguimos donde íbamos")).text
     await ana.send("/ayuda")
     assert "/registro" in (await ana.reply()).text
     assert "RFC" in (await ana.reply()).text
@@ -124,6 +171,75 @@ async def test_a_command_at_the_password_step_is_not_taken_as_a_password(bot: Ha
     message = await ana.send("/registro")
     assert "No esperaba eso" in (await ana.reply()).text
     assert not message.deleted
+
+
+async def test_a_command_of_another_flow_asks_once_and_yes_starts_it(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await ana.send("/confirmar")
+    await ana.expect("Pega aquí")
+    command = await ana.send("/registro")
+    [question] = said_to_when_answered(ana, command, await ana.expect("¿Dejamos"))
+    assert question.text.startswith("¿Dejamos lo que estábamos haciendo?")
+    assert "/registro" in question.text and "Primero terminemos" not in question.text
+    assert question.button_texts() == ["Sí, dejarlo", "No, seguir"]
+    await ana.press("Sí, dejarlo")
+    await ana.expect("Escribe tu correo electrónico")
+    await ana.send("ana@example.mx")  # the sign-up is the flow in hand now
+    await ana.expect("RFC")
+
+
+async def test_no_keeps_the_draft_and_asks_the_same_question_again(bot: Harness) -> None:
+    ana = bot.person()
+    await start_sign_up(ana)
+    await ana.send("ana@example.mx")
+    await ana.expect("RFC")
+    await ana.send("/empresa")  # a flow registered after the sign-up's
+    question = await ana.expect("¿Dejamos lo que estábamos haciendo?")
+    assert "/empresa" in question.text
+    await ana.press("No, seguir")
+    again = await ana.expect("Seguimos donde íbamos")
+    assert "escribe el RFC" in again.text
+    await ana.send(RFC_FISICA)
+    await ana.expect("Elige una contraseña")
+    await ana.send(PASSWORD)
+    await ana.expect("otra vez")
+    await ana.send(PASSWORD)
+    summary = await ana.expect("Revisa tus datos")
+    assert "ana@example.mx" in summary.text  # nothing typed before was lost
+
+
+async def test_a_command_of_another_flow_at_the_password_step_is_kept_and_asked_about(
+    bot: Harness,
+) -> None:
+    ana = bot.person()
+    await start_sign_up(ana)
+    await ana.send("ana@example.mx")
+    await ana.send(RFC_FISICA)
+    await ana.expect("Elige una contraseña")
+    command = await ana.send("/entrar")
+    await ana.expect("¿Dejamos lo que estábamos haciendo?")
+    assert not command.deleted
+    await ana.press("Sí, dejarlo")
+    await ana.expect("correo electrónico")
+    await ana.send("/cancelar")
+    await ana.expect("lo dejamos aquí")
+    await ana.send("/registro")  # the sign-up left behind starts anew
+    await ana.expect("Escribe tu correo electrónico")
+
+
+async def test_a_command_of_another_flow_asks_in_english(bot: Harness) -> None:
+    bruce = bot.person(first_name="Bruce", language_code="en")
+    await bruce.send("/signup")
+    await bruce.expect("email address")
+    await bruce.send("/login")
+    question = await bruce.expect("Shall we leave what we were doing?")
+    assert "/login" in question.text
+    await bruce.press("No, carry on")
+    assert "email address" in (await bruce.expect("carry on where we were")).text
+    await bruce.send("/reset")
+    await bruce.expect("Shall we leave")
+    await bruce.press("Yes, leave it")
+    await bruce.expect("a quick check")
 
 
 async def test_old_buttons_say_they_are_stale(bot: Harness) -> None:

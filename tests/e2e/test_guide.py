@@ -23,6 +23,7 @@ from tests.factories import (
     confirmed_account,
     sign_in,
     sign_up,
+    sign_up_in_english,
 )
 
 WRONG = "0123456789abcdef0123456789abcdef01234567"
@@ -55,8 +56,22 @@ async def test_confirming_offers_the_company_data_and_the_button_starts_it(bot: 
     assert "¿Capturamos los datos de tu empresa?" in confirmed.text
     assert confirmed.button_texts() == ["🏢 Capturarlos ahora", "⏰ Más tarde"]
     await ana.press("Capturarlos ahora")
-    intro = await ana.expect("datos fiscales de tu empresa")
-    assert "Capturar datos" in " ".join(intro.button_texts())
+    await ana.expect("Tu RFC es")
+    await ana.expect("Escribe la razón social")
+    # Chosen once: no second «Capturar datos / Omitir» question.
+    assert not [m for m in ana.bot_messages() if "Capturar datos" in " ".join(m.button_texts())]
+    assert not [m for m in ana.bot_messages() if "datos fiscales de tu empresa" in m.text]
+
+
+async def test_enter_them_now_starts_the_company_form_at_once_in_english(bot: Harness, smtp):
+    bruce = bot.person(first_name="Bruce", language_code="en")
+    await sign_up_in_english(bruce, "bruce@example.com")
+    await bruce.send(await newest_code(smtp, 1))
+    await bruce.expect("Congratulations")
+    await bruce.press("Enter them now")
+    await bruce.expect("Your RFC is")
+    await bruce.expect("Type the razón social")
+    assert not [m for m in bruce.bot_messages() if "Skip" in " ".join(m.button_texts())]
 
 
 async def test_later_answers_kindly_and_empresa_works_afterwards(bot: Harness, smtp):
@@ -68,7 +83,8 @@ async def test_later_answers_kindly_and_empresa_works_afterwards(bot: Harness, s
     later = await ana.expect("lo dejamos para después")
     assert "/empresa" in later.text
     await ana.send("/empresa")
-    await ana.expect("datos fiscales de tu empresa")
+    intro = await ana.expect("datos fiscales de tu empresa")
+    assert "Paso" not in intro.text  # no step is numbered, so this one is not either
 
 
 # After saving company data, signing in, a reset

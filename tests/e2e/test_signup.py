@@ -17,6 +17,7 @@ from tests.factories import (
     fill_sign_up,
     html_part,
     sign_up,
+    sign_up_in_english,
     text_part,
 )
 
@@ -28,6 +29,34 @@ async def test_start_offers_the_flows_as_buttons(bot: Harness) -> None:
     assert "Hola, Ana" in reply.text
     assert any("Crear cuenta" in b for b in reply.button_texts())
     assert any("Confirmar cuenta" in b for b in reply.button_texts())
+
+
+async def test_start_offers_no_company_data_before_there_is_an_account(bot: Harness) -> None:
+    ana = bot.person()
+    await ana.send("/start")
+    menu = await ana.expect("Hola")
+    assert menu.button_texts()[0] == "📝 Crear cuenta"
+    assert not [b for b in menu.button_texts() if "empresa" in b]
+    bruce = bot.person(first_name="Bruce", language_code="en")
+    await bruce.send("/start")
+    menu = await bruce.expect("Hi")
+    assert not [b for b in menu.button_texts() if "Company" in b]
+
+
+async def test_start_offers_confirming_first_while_the_sign_up_waits_for_its_code(
+    bot: Harness, smtp: SmtpServer
+) -> None:
+    ana = bot.person()
+    await sign_up(ana, "ana@example.mx")
+    await ana.send("/start")
+    menu = await ana.expect("Hola")
+    assert menu.button_texts()[:2] == ["✅ Confirmar cuenta", "✉️ Reenviar código"]
+    assert not [b for b in menu.button_texts() if "empresa" in b]
+    bruce = bot.person(first_name="Bruce", language_code="en")
+    await sign_up_in_english(bruce, "bruce@example.com")
+    await bruce.send("/start")
+    menu = await bruce.expect("Hi")
+    assert menu.button_texts()[:2] == ["✅ Confirm account", "✉️ Resend code"]
 
 
 async def test_happy_path_creates_mails_and_confirms(bot: Harness, smtp: SmtpServer) -> None:

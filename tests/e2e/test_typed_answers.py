@@ -13,7 +13,9 @@ from emulator import Person
 from tests.conftest import Mailbox
 from tests.e2e.conftest import Harness
 from tests.factories import (
+    CATALOG,
     PASSWORD,
+    RFC_FISICA,
     confirmed_account_in,
     expect_text,
     label,
@@ -69,6 +71,13 @@ async def company_form(person: Person, language: str, mailbox: Mailbox, rfc: str
     await expect_text(
         person, language, "company.ask-full-name" if fisica else "company.ask-razon-social"
     )
+
+
+async def leaving_the_flow(person: Person, language: str, mailbox: Mailbox) -> None:
+    """«¿Dejamos lo que estábamos haciendo?», a command of another flow typed in one."""
+    await company_form(person, language, mailbox, "GODE561231GR8")
+    await person.send("/recuperar")
+    await expect_text(person, language, "common.leave.ask", command="/recuperar")
 
 
 async def postal_code_place(person: Person, language: str, mailbox: Mailbox) -> None:
@@ -147,11 +156,18 @@ async def csd_replacement(person: Person, language: str, mailbox: Mailbox) -> No
 
 
 @dataclass(frozen=True)
+class Asked:
+    """A value that is a question's text, in the person's language."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class Question:
     reach: Reach
     typed: dict[str, str]  # by language: what the person types instead of tapping
     reply: str  # the catalog key of what tapping the button says next
-    values: dict[str, str] = field(default_factory=dict)
+    values: dict[str, object] = field(default_factory=dict)
     buttons_stay: bool = False  # a tap leaves the question's buttons too
 
 
@@ -167,7 +183,16 @@ QUESTIONS = {
         reset_email_typo, {"es": "sí", "en": "ok"}, "reset.sent", {"email": SUGGESTED}
     ),
     "company data after confirming": Question(
-        after_confirming, {"es": "¡Sí!", "en": "yes"}, "company.intro", buttons_stay=True
+        after_confirming,
+        {"es": "¡Sí!", "en": "yes"},
+        "company.rfc-shown",
+        {"rfc": RFC_FISICA, "person": "persona física"},
+    ),
+    "leaving the flow": Question(
+        leaving_the_flow,
+        {"es": "No.", "en": "no"},
+        "common.leave.stayed",
+        {"prompt": Asked("company.ask-full-name")},
     ),
     "postal code place": Question(
         postal_code_place, {"es": "sí", "en": "Yes."}, "company.ask-calle"
@@ -193,7 +218,11 @@ async def test_typing_a_button_gets_the_reply_of_tapping_it(
     await asked.reach(person, language, smtp.mailbox)
     question = next(m for m in reversed(person.bot_messages()) if m.buttons)
     await person.send(asked.typed[language])
-    assert (await person.reply()).text == shown(language, asked.reply, **asked.values)
+    values = {
+        name: CATALOG.text(language, value.key) if isinstance(value, Asked) else value
+        for name, value in asked.values.items()
+    }
+    assert (await person.reply()).text == shown(language, asked.reply, **values)
     assert bool(question.buttons) is asked.buttons_stay  # as a tap leaves them
 
 
