@@ -157,6 +157,7 @@ async def main() -> dict:
         "SMTP_PORT": str(smtp_port),
         "SMTP_SECURITY": "none",
         "MAIL_FROM": "bench@example.mx",
+        "SUPPORT_CONTACT": "soporte@example.mx",
         "DATA_ENCRYPTION_KEY": new_key(),
         "BOT_LOOP_WATCH_FILE": str(workdir / "loop.json"),
         "LOG_LEVEL": "WARNING",

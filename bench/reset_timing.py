@@ -87,6 +87,7 @@ async def measure(tries: int, workdir: Path) -> dict[str, list[float]]:
         database_url=f"sqlite+aiosqlite:///{workdir / 'timing.sqlite3'}",
         mail_outbox_dir=workdir / "outbox",
         data_encryption_key=new_key(),
+        support_contact="soporte@example.mx",
         log_level="WARNING",
     )
     runtime = BotRuntime(settings)

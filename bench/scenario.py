@@ -12,7 +12,8 @@ from typing import Protocol
 from emulator import Person
 
 PASSWORD = "tres tristes tigres tragan trigo"
-CODE = re.compile(r"(?:Código de confirmación|Confirmation code): ([0-9a-f]{40})")
+# The code as the email shows it: five groups of 8 (pasted with its spaces, it works).
+CODE = re.compile(r"(?:Código de confirmación|Confirmation code): ([0-9a-f]{8}(?: [0-9a-f]{8}){4})")
 
 
 @dataclass

@@ -26,6 +26,7 @@ from handlers.confirm import (
     build_confirm_conversation,
     build_resend_conversation,
     deep_link_handler,
+    missing_mail_handlers,
     switch_handlers,
 )
 from handlers.csd import build_csd_conversation
@@ -67,10 +68,11 @@ def build_application(
         .build()
     )
     install(application, services=services, catalog=catalog)
-    application.add_handlers(log_handlers(), group=-4)
-    application.add_handlers(guard_handlers(), group=-3)
-    application.add_handlers(typed_press_handlers(), group=-2)
-    application.add_handlers(privacy_handlers(), group=-1)
+    application.add_handlers(log_handlers(), group=-5)
+    application.add_handlers(guard_handlers(), group=-4)
+    application.add_handlers(typed_press_handlers(), group=-3)
+    application.add_handlers(privacy_handlers(), group=-2)
+    application.add_handlers(missing_mail_handlers(), group=-1)
     application.add_handlers(
         [
             build_signup_conversation(deep_link_handler()),

@@ -7,6 +7,7 @@ from enum import IntEnum
 
 from telegram import Message, Update
 from telegram.ext import (
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -16,10 +17,12 @@ from telegram.ext import (
 
 from chat import keyboards
 from chat.common import (
+    CODE_PROMPTS,
     CODE_TEXT,
     TYPED_TEXT,
     ask,
     ask_again,
+    awaits_confirmation,
     begin_flow,
     close_buttons,
     command,
@@ -28,10 +31,12 @@ from chat.common import (
     format_wait,
     offer,
     say,
+    says_mail_missing,
     switch_to_command,
 )
 from chat.context import BotContext, Handler, chat_id, typed, user_id
 from chat.reasons import say_reason
+from chat.secrets import SECRET_PROMPTS
 from services.accounts import ConfirmResult, ConfirmStatus
 from services.codes import DEEP_LINK_PREFIX, code_from_payload, looks_like_code
 from services.validation import Invalid, parse_email
@@ -259,3 +264,28 @@ def build_resend_conversation() -> ConversationHandler[BotContext]:
         states={Step.RESEND_EMAIL: [MessageHandler(TYPED_TEXT, receive_resend_email)]},
         fallbacks=flow_fallbacks(deep_link_handler()),
     )
+
+
+async def missing_mail(update: Update, context: BotContext) -> None:
+    """«No me llegó» typed inside a flow while this chat's sign-up waits for its code: the
+    help about that email, then the question in hand again. Outside a flow `idle` answers
+    it; at a code's or a secret's prompt the step takes it (a code's help says where the
+    code went; a password is a password). With no sign-up waiting it is a value like any."""
+    message = update.message
+    prompt = context.chat.prompt
+    if (
+        context.chat.flow is None
+        or message is None
+        or not says_mail_missing(message.text)
+        or not awaits_confirmation(context)
+        or (prompt is not None and prompt["key"] in CODE_PROMPTS | SECRET_PROMPTS)
+    ):
+        return
+    help_text = context.text(update, "confirm.missing-mail")
+    await ask_again(update, context, "confirm.missing-mail-in-flow", help=help_text)
+    raise ApplicationHandlerStop
+
+
+def missing_mail_handlers() -> list[Handler]:
+    """Before the flows (their own group): «no me llegó» wherever it is typed."""
+    return [MessageHandler(TYPED_TEXT, missing_mail)]

@@ -134,12 +134,12 @@ async def edited(update: Update, context: BotContext) -> None:
 
 
 def log_handlers() -> list[Handler]:
-    """One log line per update (group -4)."""
+    """One log line per update (group -5)."""
     return [TypeHandler(Update, log_update)]
 
 
 def guard_handlers() -> list[Handler]:
-    """Run before the flows (group -3)."""
+    """Run before the flows (group -4)."""
     return [
         outside_private_chats(),
         MessageHandler(filters.UpdateType.EDITED, edited),
