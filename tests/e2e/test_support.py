@@ -219,3 +219,17 @@ async def test_admins_list_long_open_problems_and_mark_them_handled(harness: Har
     listing = await admin.reply()
     assert "Algo salió mal" not in listing.text
     assert len(listing.button_texts()) == 3
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a problem typed right after /soporte, without tapping «Escribir mi problema "
+    "aquí», is answered «No estoy seguro de qué necesitas» and lost",
+)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_problem_typed_right_after_soporte_is_not_lost(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await ana.send("/soporte")
+    await ana.expect(SUPPORT_CONTACT)
+    await ana.send("No puedo entrar a mi cuenta, ¿me ayudan por favor?")
+    assert "No estoy seguro" not in (await ana.reply()).text
