@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 
+import pytest
 from sqlalchemy import select
 
 from storage.db import create_engine, create_session_factory
@@ -295,3 +296,20 @@ async def test_hidden_characters_are_refused_and_the_form_still_completes(
     [company] = await companies_in(bot.settings.database_url)
     assert company.razon_social == "EMPRESA PATITO" and company.calle == "Av. Insurgentes Sur"
     assert company.correo_contacto == "conta@example.mx"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a persona física asked its full name is told «La razón social debe tener letras "
+    "o números» when the name is refused",
+)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_persona_fisica_refused_name_is_called_its_name(bot: Harness, smtp) -> None:
+    juan = bot.person()
+    await confirmed_account(juan, smtp.mailbox, "juan@example.mx", RFC_FISICA)
+    await juan.send("/empresa")
+    await juan.press("Capturar datos")
+    await juan.expect("tu nombre completo")
+    await juan.send("...")
+    refused = await juan.reply()
+    assert "razón social" not in refused.text
