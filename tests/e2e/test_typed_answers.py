@@ -244,3 +244,26 @@ async def test_text_naming_no_button_stays_the_steps_answer(
     await QUESTIONS[question].reach(person, "es", smtp.mailbox)
     await person.send(typed)
     assert (await person.reply()).text == shown("es", key, **values)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="«no» typed at «Escribe el número interior, o toca «Omitir» si no tiene» is "
+    "stored as the número interior «no» (Omitir is not the question's no)",
+)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_no_typed_at_the_numero_interior_omits_it(bot: Harness, smtp) -> None:
+    person = bot.person()
+    await postal_code_place(person, "es", smtp.mailbox)
+    await person.press(label("es", "company.button-yes"))
+    await expect_text(person, "es", "company.ask-calle")
+    for answer in ("Reforma", "123"):
+        await person.send(answer)
+    await person.expect("número interior")
+    await person.send("no")
+    await person.press("Juárez")
+    await person.send("55 1234 5678")
+    await person.press(label("es", "company.button-use-email", email="juan@example.mx"))
+    await person.press(label("es", "company.sat.button-lugar-same", code="06600"))
+    summary = await person.expect("Reforma")
+    assert "número interior: no\n" not in summary.text.lower()
