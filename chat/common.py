@@ -97,8 +97,10 @@ def says_mail_missing(text: str | None) -> bool:
 TYPED_TEXT = filters.TEXT & ~filters.COMMAND
 # At a code's prompt any words are the step's own: its help says where that code went.
 CODE_TEXT = TYPED_TEXT
-# The questions whose own help answers «no me llegó» (the code went by email).
+# The questions whose own help answers «no me llegó» (the code went by email), and those
+# that take any message as it is (a problem written for /soporte may say just that).
 CODE_PROMPTS = frozenset({"confirm.ask-code", "account.ask-code", "reset.ask-code"})
+MESSAGE_PROMPTS = frozenset({"support.ask", "support.ask-signed-in"})
 # A password may begin with "/", so only the bot's own commands are not taken as one.
 PASSWORD_TEXT = filters.TEXT & ~KNOWN_COMMAND
 
@@ -423,7 +425,8 @@ async def show_support(update: Update, context: BotContext) -> None:
     # SUPPORT_CONTACT is required to serve Telegram, and local mode sets one.
     contact = context.services.operator.support_contact or ""
     if context.chat.flow is None:
-        await say(update, context, "support.contact", keyboard="support-write", contact=contact)
+        # An offer: a problem typed next instead of tapping is taken (handlers.support).
+        await offer(update, context, "support.contact", keyboard="support-write", contact=contact)
         return
     await say(update, context, "support.contact-in-flow", contact=contact)
     await ask_again(update, context, "help.still-waiting")

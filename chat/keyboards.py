@@ -551,6 +551,7 @@ NEGATIVE = frozenset(
         CSD_KEEP_NAME,
         NEXT_LATER,
         LEAVE_NO,
+        COMPANY_OMIT,  # «… o toca «Omitir» si no tiene»: «no» (tiene)
     }
 )
 # Questions whose buttons typed text never presses: the human check is a tap, by design.

@@ -78,6 +78,9 @@ class ChatData:
     # A question with buttons asked outside any flow (chat.common.offer), as `prompt`: the
     # chat's next update answers it or leaves it behind (chat.typed).
     offer: dict[str, Any] | None = None
+    # The key of the offer the update in hand came right after (for the update's own
+    # handlers: a problem typed after /soporte's offer instead of tapping its button).
+    answering: str | None = None
     signup: SignupDraft | None = None
     signup_email: str | None = None  # the address this chat signed up with (for /reenviar)
     login_email: str | None = None  # typed at sign-in, until the password is checked

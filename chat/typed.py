@@ -90,6 +90,7 @@ def open_question(chat: ChatData | None) -> OpenQuestion | None:
     if chat is None:
         return None
     offered, chat.offer = chat.offer, None
+    chat.answering = offered["key"] if offered else None
     prompt = offered or (chat.prompt if chat.flow is not None else None)
     if not prompt or prompt["key"] in SECRET_PROMPTS:
         return None

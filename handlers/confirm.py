@@ -19,6 +19,7 @@ from chat import keyboards
 from chat.common import (
     CODE_PROMPTS,
     CODE_TEXT,
+    MESSAGE_PROMPTS,
     TYPED_TEXT,
     ask,
     ask_again,
@@ -269,8 +270,9 @@ def build_resend_conversation() -> ConversationHandler[BotContext]:
 async def missing_mail(update: Update, context: BotContext) -> None:
     """«No me llegó» typed inside a flow while this chat's sign-up waits for its code: the
     help about that email, then the question in hand again. Outside a flow `idle` answers
-    it; at a code's or a secret's prompt the step takes it (a code's help says where the
-    code went; a password is a password). With no sign-up waiting it is a value like any."""
+    it; at a code's, a secret's or a support message's prompt the step takes it (a code's
+    help says where the code went; a password is a password; a problem is a problem).
+    With no sign-up waiting it is a value like any."""
     message = update.message
     prompt = context.chat.prompt
     if (
@@ -278,7 +280,7 @@ async def missing_mail(update: Update, context: BotContext) -> None:
         or message is None
         or not says_mail_missing(message.text)
         or not awaits_confirmation(context)
-        or (prompt is not None and prompt["key"] in CODE_PROMPTS | SECRET_PROMPTS)
+        or (prompt is not None and prompt["key"] in CODE_PROMPTS | MESSAGE_PROMPTS | SECRET_PROMPTS)
     ):
         return
     help_text = context.text(update, "confirm.missing-mail")

@@ -38,6 +38,7 @@ from chat.context import BotContext, Handler, chat_id
 from chat.secrets import secret_recent
 from handlers.groups import outside_private_chats
 from handlers.passwords import awaits_secret, not_a_secret
+from handlers.support import typed_after_offer
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ async def idle(update: Update, context: BotContext) -> None:
     after a secret was asked for, the message is deleted (it may be the secret). «No me
     llegó» while this chat's sign-up waits for its code: the help about that email."""
     note = await delete_late_secret(update, context)
+    if note is None and await typed_after_offer(update, context):
+        return
     message = update.effective_message
     if (
         note is None

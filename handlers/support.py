@@ -12,7 +12,16 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
 
 from chat import keyboards
-from chat.common import TYPED_TEXT, ask, begin_flow, end_flow, flow_fallbacks, format_wait, say
+from chat.common import (
+    TYPED_TEXT,
+    ask,
+    begin_flow,
+    delete_quietly,
+    end_flow,
+    flow_fallbacks,
+    format_wait,
+    say,
+)
 from chat.context import BotContext, chat_id, typed, user_id
 from chat.reasons import say_reason
 from services.support import SUPPORT_TEXT_MAX_LENGTH, parse_support_text
@@ -58,6 +67,24 @@ async def start_writing(update: Update, context: BotContext) -> Step | int:
     return Step.MESSAGE
 
 
+async def typed_after_offer(update: Update, context: BotContext) -> bool:
+    """A message typed right after /soporte's offer instead of tapping «Escribir mi
+    problema aquí»: taken as the problem (True), as if the button had been tapped."""
+    if context.chat.answering != "support.contact" or update.message is None:
+        return False
+    context.chat.answering = None
+    try:
+        parse_support_text(typed(update))
+    except Invalid:
+        return False  # not a problem written out: the usual answer
+    wait = await context.services.support.wait(user_id(update))
+    if wait is not None:
+        await _say_limited(update, context, wait)
+        return True
+    await receive_message(update, context)
+    return True
+
+
 async def receive_message(update: Update, context: BotContext) -> Step | int:
     """The problem: stored and (to an address) mailed; the person told when to expect an
     answer. An empty, too long or garbled one gets the reason and the question again."""
@@ -77,7 +104,10 @@ async def receive_message(update: Update, context: BotContext) -> Step | int:
         language=context.language(update),
     )
     contact = context.services.operator.support_contact or ""
-    if result.number is None:  # the allowance ran out while this one was being typed
+    if result.is_password:
+        deleted = await delete_quietly(update.effective_message)
+        await say(update, context, "support.is-password" if deleted else "support.is-password-kept")
+    elif result.number is None:  # the allowance ran out while this one was being typed
         await _say_limited(update, context, result.retry_after)
     elif account is not None:
         await say(update, context, "support.received", number=result.number, email=account.email)

@@ -105,6 +105,7 @@ def build_services(
             outbox=outbox,
             mail_ready=mail_ready,
             contact=(operator or Operator()).support_contact,
+            passwords=passwords,
         ),
         human_check_on_signup=human_check_on_signup,
         admins=admins,

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mail import templates
 from mail.outbox import Outbox
-from services import ratelimit
+from services import ratelimit, security
+from services.passwords import PasswordHasher
 from services.validation import Invalid
 from storage import repositories
 from storage.crypto import SecretBox
@@ -68,6 +69,7 @@ class SubmitResult:
     number: int | None = None
     retry_after: timedelta | None = None
     mailed: bool = False
+    is_password: bool = False  # the account's own password: neither stored nor mailed
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +92,11 @@ class SupportService:
         outbox: Outbox,
         mail_ready: Callable[[], None],
         contact: str | None,
+        passwords: PasswordHasher | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
+        self._passwords = passwords or PasswordHasher()
         self._box = box
         self._outbox = outbox
         self._mail_ready = mail_ready
@@ -118,8 +122,12 @@ class SupportService:
         language: str,
     ) -> SubmitResult:
         """Store a problem (already parsed) and mail it to the support address, if any;
-        past this person's daily allowance, nothing is stored."""
+        past this person's daily allowance, nothing is stored. Nor is the account's own
+        password, typed as the problem (it would reach the contact in the clear)."""
         now = self._now()
+        if account_id is not None and await self._is_password(account_id, text):
+            security.event("support-password-refused", user_id=user_id, account_id=account_id)
+            return SubmitResult(is_password=True)
         async with self._sessions() as session, session.begin():
             admission = await ratelimit.acquire(
                 session=session, limits=[(SUPPORT_PER_USER, user_id)], now=now
@@ -184,3 +192,10 @@ class SupportService:
         if done:
             logger.info("support request %s handled by admin %s", number, admin_id)
         return done
+
+    async def _is_password(self, account_id: int, text: str) -> bool:
+        async with self._sessions() as session:
+            account = await repositories.get_account(session=session, account_id=account_id)
+        if account is None:
+            return False
+        return await self._passwords.verify(account.password_hash, text)

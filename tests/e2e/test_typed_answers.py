@@ -246,11 +246,6 @@ async def test_text_naming_no_button_stays_the_steps_answer(
     assert (await person.reply()).text == shown("es", key, **values)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="«no» typed at «Escribe el número interior, o toca «Omitir» si no tiene» is "
-    "stored as the número interior «no» (Omitir is not the question's no)",
-)
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_no_typed_at_the_numero_interior_omits_it(bot: Harness, smtp) -> None:
     person = bot.person()
