@@ -13,9 +13,9 @@ import annotated_types
 from telegram import Update
 
 from chat import keyboards
-from chat.common import ask, close_buttons, show_buttons
+from chat.common import ask, close_buttons, say, show_buttons
 from chat.context import BotContext, pressed, typed
-from chat.reasons import REASONS, say_reason
+from chat.reasons import REASONS, reason_key, say_reason
 from handlers.company.form import Step, draft, person_of, person_text, show_summary
 from services import company_fields as check
 from services.catalogs import PostalCode
@@ -72,8 +72,20 @@ async def accept(update: Update, context: BotContext, field: FormField, value: s
     return await advance(update, context)
 
 
+# A persona física is asked its name: the reasons say «nombre», not razón social.
+FISICA_REASONS = {
+    "company.reason.razon-social-empty": "company.reason.full-name-empty",
+    "company.reason.razon-social-too-long": "company.reason.full-name-too-long",
+    "company.reason.razon-social-invalid": "company.reason.full-name-invalid",
+    "company.reason.razon-social-pipe": "company.reason.full-name-pipe",
+}
+
+
 async def refuse(update: Update, context: BotContext, error: Invalid, field: FormField) -> Step:
-    await say_reason(update, context, error)
+    key = reason_key(error)
+    if field.fisica_prompt and person_of(draft(context)) is PersonType.FISICA:
+        key = FISICA_REASONS.get(key, key)
+    await say(update, context, key, **error.values)
     return await ask_field(update, context, field)
 
 

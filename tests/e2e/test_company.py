@@ -298,11 +298,6 @@ async def test_hidden_characters_are_refused_and_the_form_still_completes(
     assert company.correo_contacto == "conta@example.mx"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a persona física asked its full name is told «La razón social debe tener letras "
-    "o números» when the name is refused",
-)
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_persona_fisica_refused_name_is_called_its_name(bot: Harness, smtp) -> None:
     juan = bot.person()
