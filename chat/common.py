@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,45 +61,9 @@ FLOW_COMMAND_PATTERN = re.compile(
     r"^/(" + "|".join(name for key in FLOW_COMMANDS for name in COMMANDS[key]) + r")(@\w+)?(\s|$)"
 )
 
-# «No me llegó», as people say it (Spanish and English, read without accents): while this
-# chat's sign-up waits for its code, the help about the confirmation email answers it
-# wherever it is typed, instead of taking it for a value.
-MISSING_MAIL_PATTERN = re.compile(
-    r"\bno\s+(me\s+|nos\s+|lo\s+|la\s+|le\s+)?(ha\s+|han\s+|he\s+)?"
-    r"(llego|llega|llegan|llegaron|llegado|recibi|recibo|recibido)\b"
-    r"|\bno\s+(tengo|veo|encuentro|hay)\s+(el\s+|ningun\s+|ni\s+un\s+)?"
-    r"(correo|codigo|mail|email)"
-    r"|\bnunca\s+(me\s+)?(llego|llega)\b"
-    r"|\b(didn'?t|did\s+not|haven'?t|have\s+not|never)\s+"
-    r"(get|got|gotten|receive|received|arrive|arrived|come|came)\b"
-    r"|\bnot\s+(received|arrived)\b"
-    r"|\bno\s+(email|mail|code)\b"
-    r"|\b(email|mail|code)\s+(has\s*n'?o?t|did\s*n'?o?t|never|is\s*n'?o?t)\s+"
-    r"(arrive|arrived|come|came|coming)",
-    re.IGNORECASE,
-)
-MISSING_MAIL_MAX_LENGTH = 120  # a sentence, not a value or a pasted text
-
-
-def says_mail_missing(text: str | None) -> bool:
-    """Whether `text` says the confirmation email did not arrive."""
-    if not text or len(text) > MISSING_MAIL_MAX_LENGTH:
-        return False
-    plain = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    ).replace("’", "'")
-    return MISSING_MAIL_PATTERN.search(plain) is not None
-
-
 # A value typed at a step («no me llegó» while the chat's sign-up waits is answered before
 # the flows see it: handlers/confirm.missing_mail_handlers).
 TYPED_TEXT = filters.TEXT & ~filters.COMMAND
-# At a code's prompt any words are the step's own: its help says where that code went.
-CODE_TEXT = TYPED_TEXT
-# The questions whose own help answers «no me llegó» (the code went by email), and those
-# that take any message as it is (a problem written for /soporte may say just that).
-CODE_PROMPTS = frozenset({"confirm.ask-code", "account.ask-code", "reset.ask-code"})
-MESSAGE_PROMPTS = frozenset({"support.ask", "support.ask-signed-in"})
 # A password may begin with "/", so only the bot's own commands are not taken as one.
 PASSWORD_TEXT = filters.TEXT & ~KNOWN_COMMAND
 

@@ -17,9 +17,6 @@ from telegram.ext import (
 
 from chat import keyboards
 from chat.common import (
-    CODE_PROMPTS,
-    CODE_TEXT,
-    MESSAGE_PROMPTS,
     TYPED_TEXT,
     ask,
     ask_again,
@@ -32,10 +29,10 @@ from chat.common import (
     format_wait,
     offer,
     say,
-    says_mail_missing,
     switch_to_command,
 )
 from chat.context import BotContext, Handler, chat_id, typed, user_id
+from chat.missing_mail import CODE_PROMPTS, MESSAGE_PROMPTS, says_mail_missing
 from chat.reasons import say_reason
 from chat.secrets import SECRET_PROMPTS
 from services.accounts import ConfirmResult, ConfirmStatus
@@ -245,7 +242,7 @@ def build_confirm_conversation() -> ConversationHandler[BotContext]:
         ],
         states={
             Step.CODE: [
-                MessageHandler(CODE_TEXT, receive_code),
+                MessageHandler(TYPED_TEXT, receive_code),
                 command("confirm", receive_code_command),
                 command("resend", resend_instead),
             ]

@@ -27,7 +27,6 @@ from chat.common import (
     leave_for_command,
     menu_for,
     say,
-    says_mail_missing,
     show_help,
     show_privacy,
     show_support,
@@ -35,6 +34,7 @@ from chat.common import (
     stale_button,
 )
 from chat.context import BotContext, Handler, chat_id
+from chat.missing_mail import says_mail_missing
 from chat.secrets import secret_recent
 from handlers.groups import outside_private_chats
 from handlers.passwords import awaits_secret, not_a_secret

@@ -15,7 +15,6 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from chat import keyboards
 from chat.common import (
-    CODE_TEXT,
     TYPED_TEXT,
     account_button,
     begin_flow,
@@ -188,7 +187,7 @@ def build_account_conversation() -> ConversationHandler[BotContext]:
                 ),
                 MessageHandler(TYPED_TEXT, receive_new_email),
             ],
-            Step.CODE: [MessageHandler(CODE_TEXT, receive_code)],
+            Step.CODE: [MessageHandler(TYPED_TEXT, receive_code)],
             Step.NEW_PASSWORD: secret_step(receive_new_password),
             Step.NEW_PASSWORD_AGAIN: secret_step(receive_new_password_again),
             Step.CONFIRM_DELETE: [
