@@ -116,9 +116,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         asyncio.run(drop_all())
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that uses a database runs on SQLite; marked `postgres` (for the test, its
+    class or its module), on PostgreSQL too. tests/README.md says when to mark one."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    kinds = ["sqlite"]
+    if metafunc.definition.get_closest_marker("postgres") is not None:
+        kinds.append("postgresql")
+    metafunc.parametrize("database_url", kinds, indirect=True)
+
+
+@pytest.fixture
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """The same test on a SQLite file and on PostgreSQL."""
+    """A database for one test: a SQLite file, or on PostgreSQL (see above)."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
         return
@@ -175,6 +186,17 @@ class Mailbox:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"expected {count} recipients, got {len(self.asked)}")
             await asyncio.sleep(0.01)
+
+    async def next_to(self, address: str, after: int = 0, timeout: float = 15) -> EmailMessage:
+        """The first email to `address` among those received after the first `after`."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = [m for m in self.messages[after:] if m["To"] == address]
+            if found:
+                return found[0]
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"no email to {address} after the first {after}")
+            await asyncio.sleep(0.02)
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 
-import pytest
 from sqlalchemy import select
 
 from storage.db import create_engine, create_session_factory
@@ -298,7 +297,6 @@ async def test_hidden_characters_are_refused_and_the_form_still_completes(
     assert company.correo_contacto == "conta@example.mx"
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_persona_fisica_refused_name_is_called_its_name(bot: Harness, smtp) -> None:
     juan = bot.person()
     await confirmed_account(juan, smtp.mailbox, "juan@example.mx", RFC_FISICA)

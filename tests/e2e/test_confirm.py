@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from storage.db import create_engine
@@ -91,6 +92,7 @@ async def test_resend_from_a_new_chat_asks_the_email_and_answers_alike(bot: Harn
     assert second["To"] == "ana@example.mx" and "Confirma tu cuenta" in second["Subject"]
 
 
+@pytest.mark.postgres
 async def test_five_wrong_codes_lock_the_chat_for_an_hour(bot: Harness, smtp) -> None:
     ana = bot.person()
     await sign_up(ana, "ana@example.mx")

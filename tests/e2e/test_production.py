@@ -165,6 +165,7 @@ async def test_webhook_needs_the_secret_header(harness: Harness, smtp) -> None:
     assert "Hola, Ana" in (await ana.reply()).text
 
 
+@pytest.mark.postgres
 async def test_stats_for_admins_only_in_chat_and_on_the_command_line(
     emulator, database_url, smtp, tmp_path
 ) -> None:

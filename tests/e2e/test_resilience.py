@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 import signal
 
+import pytest
+
 from tests.conftest import SmtpServer
 from tests.e2e.conftest import Harness
 from tests.factories import PASSWORD, RFC_FISICA, accounts_in, code_from_email, sign_up
+
+# Restarts and kills: what survives is what the database kept.
+pytestmark = pytest.mark.postgres
 
 
 async def test_sigterm_mid_sign_up_resumes_at_the_same_step(

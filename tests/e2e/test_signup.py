@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.conftest import SmtpServer
 from tests.e2e.conftest import Harness
 from tests.factories import (
@@ -59,6 +61,7 @@ async def test_start_offers_confirming_first_while_the_sign_up_waits_for_its_cod
     assert menu.button_texts()[:2] == ["✅ Confirm account", "✉️ Resend code"]
 
 
+@pytest.mark.postgres
 async def test_happy_path_creates_mails_and_confirms(bot: Harness, smtp: SmtpServer) -> None:
     ana = bot.person()
     await sign_up(ana, "Ana.Perez@Example.MX", RFC_FISICA)
@@ -183,6 +186,7 @@ async def test_taken_email_answers_alike_and_tells_the_owner(bot: Harness, smtp)
     assert len(accounts) == 1 and accounts[0].rfc == RFC_FISICA
 
 
+@pytest.mark.postgres
 async def test_two_simultaneous_sign_ups_with_one_email_make_one_account(
     bot: Harness, smtp
 ) -> None:

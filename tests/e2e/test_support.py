@@ -118,6 +118,7 @@ async def test_five_problems_a_day_then_the_person_is_told_when_to_write_again(
     assert len(await support_rows(bot.settings.database_url)) == 5
 
 
+@pytest.mark.postgres
 async def test_admins_list_open_problems_and_mark_them_handled(harness: Harness, smtp) -> None:
     bot = await start_with_admin(harness)
     ana = bot.person()
@@ -146,6 +147,7 @@ async def test_admins_list_open_problems_and_mark_them_handled(harness: Harness,
     assert "No hay mensajes de soporte pendientes" in (await admin.reply()).text
 
 
+@pytest.mark.postgres
 async def test_deleting_the_account_deletes_the_problems_it_wrote(bot: Harness, smtp) -> None:
     ana = bot.person()
     await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
@@ -195,7 +197,6 @@ async def test_a_problem_about_the_missing_confirmation_email_is_stored_while_it
     assert len(await support_rows(bot.settings.database_url)) == 1
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_admins_list_long_open_problems_and_mark_them_handled(harness: Harness, smtp) -> None:
     bot = await start_with_admin(harness)
     ana = bot.person()
@@ -217,7 +218,6 @@ async def test_admins_list_long_open_problems_and_mark_them_handled(harness: Har
     assert "2 sin atender" in (await admin.expect("Soporte pendiente")).text
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_problem_typed_right_after_soporte_is_not_lost(bot: Harness, smtp) -> None:
     ana = bot.person()
     await ana.send("/soporte")
@@ -226,7 +226,6 @@ async def test_a_problem_typed_right_after_soporte_is_not_lost(bot: Harness, smt
     assert "No estoy seguro" not in (await ana.reply()).text
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_the_accounts_password_sent_as_a_problem_is_not_mailed(bot: Harness, smtp) -> None:
     ana = bot.person()
     await confirmed_account(ana, smtp.mailbox, "ana@example.mx")

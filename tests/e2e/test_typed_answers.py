@@ -207,7 +207,6 @@ QUESTIONS = {
 }
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("language", ["es", "en"])
 @pytest.mark.parametrize("question", QUESTIONS)
 async def test_typing_a_button_gets_the_reply_of_tapping_it(
@@ -234,7 +233,6 @@ ANSWERS = {
 }
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("question", ANSWERS)
 async def test_text_naming_no_button_stays_the_steps_answer(
     bot: Harness, smtp, question: str
@@ -246,7 +244,6 @@ async def test_text_naming_no_button_stays_the_steps_answer(
     assert (await person.reply()).text == shown("es", key, **values)
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_no_typed_at_the_numero_interior_omits_it(bot: Harness, smtp) -> None:
     person = bot.person()
     await postal_code_place(person, "es", smtp.mailbox)

@@ -25,6 +25,9 @@ from tests.conftest import SmtpServer
 from tests.factories import Clock, html_part, text_part
 from tests.mail.reading import read_html
 
+# The outbox's claims, retries and batches are the database's behaviour.
+pytestmark = pytest.mark.postgres
+
 OUTBOX = Outbox(sender="f@example.mx", box=SecretBox([new_key()]))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
 from sqlalchemy import func, select, text
 
 from services.accounts import ConfirmStatus, RegisterOutcome, ResendResult
@@ -13,6 +14,9 @@ from services.passwords import PasswordHasher
 from storage.models import Account, ChatSession, ConfirmationCode
 from tests.factories import GROUPED_CODE
 from tests.services.conftest import AccountsWorld, Queued, outbox
+
+# Sign-up's and confirmation's rows, races and locks: both databases.
+pytestmark = pytest.mark.postgres
 
 HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
 

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
+import pytest
+
 from services import accounts as accounts_module
 from services.accounts import ConfirmStatus
 from services.models import SignupRequest
@@ -13,6 +15,9 @@ from services.passwords import PasswordHasher
 from services.signin import SignInService, SignInStatus
 from tests.services.conftest import AccountsWorld, outbox
 from tests.services.test_accounts import mailed_code
+
+# Races between confirmation and a second sign-up: both databases.
+pytestmark = pytest.mark.postgres
 
 ANA, MALLORY = 1, 2
 

@@ -23,6 +23,9 @@ from storage.models import Base, Csd, OutboxMessage
 from tests.factories import Clock
 from tests.sat_certs import SAT_CSD_RFC, SAT_CSD_SERIAL, SAT_PASSWORD, make_csd, sat_file
 
+# The CSD's row, its replacement and locks: both databases.
+pytestmark = pytest.mark.postgres
+
 CHAT, USER = 5001, 7001
 SECRET = "Contraseña-Única-9Q7Z"  # a password no other column could hold by chance
 

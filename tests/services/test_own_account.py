@@ -23,6 +23,9 @@ from tests.factories import Clock
 from tests.services.conftest import AccountsWorld, outbox
 from tests.services.test_accounts import mailed_code
 
+# Address changes and deletion (cascades, races, caps): both databases.
+pytestmark = pytest.mark.postgres
+
 PASSWORD = "clave larga uno"
 NEW_PASSWORD = "otra clave larga dos"
 CODE = re.compile(r"Código: ([A-Z2-9]{4}-[A-Z2-9]{4})")

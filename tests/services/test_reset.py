@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
 from sqlalchemy import event, select
 
 from services.human_check import CHOICES, HumanCheckService, TapResult
@@ -21,6 +22,9 @@ from services.reset import (
 from storage.models import ResetCode
 from tests.services.conftest import AccountsWorld, outbox
 from tests.services.test_accounts import request
+
+# Codes' tries counted in one statement, shared codes, limits: both databases.
+pytestmark = pytest.mark.postgres
 
 
 def test_reset_codes_avoid_look_alikes() -> None:

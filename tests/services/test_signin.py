@@ -15,6 +15,9 @@ from storage.models import Account
 from tests.services.conftest import AccountsWorld, outbox
 from tests.services.test_accounts import mailed_code
 
+# Sign-in's counters and locks are counted by the database: both databases.
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 async def signin(accounts: AccountsWorld) -> SignInService:

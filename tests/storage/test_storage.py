@@ -22,6 +22,9 @@ from storage.crypto import SecretBox, new_key
 from storage.db import alembic_config, create_engine, create_session_factory, migrate
 from storage.models import Account
 
+# The storage itself: every test here runs on both databases.
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
