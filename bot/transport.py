@@ -10,6 +10,7 @@ timeouts kept."""
 from __future__ import annotations
 
 import ssl
+from functools import cache
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
@@ -20,6 +21,14 @@ from telegram.request import BaseRequest, RequestData
 
 DEFAULT_TIMEOUT_SECONDS = 5.0  # connect, read and write, as PTB's HTTPXRequest
 DEFAULT_POOL_TIMEOUT_SECONDS = 1.0
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    """certifi's certificates, as PTB's httpx client uses: read once per process (reading
+    them takes about 90 ms, and the bot makes two clients at each start). A context is
+    safe to share between connections; nothing here changes it after it is made."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class AiohttpRequest(BaseRequest):
@@ -58,8 +67,7 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             # As PTB's httpx client: certifi's certificates (and proxies from the
             # environment, below).
-            tls = ssl.create_default_context(cafile=certifi.where())
-            connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=tls)
+            connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=_tls())
             self._session = aiohttp.ClientSession(connector=connector, timeout=_NO_TIMEOUT)
             self._proxies.clear()
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import tomllib
+from functools import cache
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,17 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
+@cache
+def _read(directory: Path) -> dict[str, dict[str, str]]:
+    """Each language's texts in `directory`, read once per process (the files ship with
+    the code; a Catalog never changes what it is given)."""
+    languages = {}
+    for path in sorted(directory.glob("*.toml")):
+        with path.open("rb") as file:
+            languages[path.stem] = _flatten(tomllib.load(file))
+    return languages
+
+
 class Html(str):
     """Text that is already HTML (another rendered text): inserted without escaping."""
 
@@ -39,11 +51,7 @@ class Catalog:
     def load(
         cls, directory: Path = LOCALES_DIR, *, constants: dict[str, str] | None = None
     ) -> Catalog:
-        languages = {}
-        for path in sorted(directory.glob("*.toml")):
-            with path.open("rb") as file:
-                languages[path.stem] = _flatten(tomllib.load(file))
-        return cls(languages, constants)
+        return cls(_read(directory), constants)
 
     def language_for(self, code: str | None) -> str:
         """A catalog's language for a Telegram language code ("en-US" -> "en")."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -70,12 +71,17 @@ class MailDelivery:
         self._max_age = max_age
         self._now = clock
         self._wake = asyncio.Event()
+        self._wakers: set[asyncio.Task[Any]] = set()  # the tasks that woke it, if any
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self.listeners: list[Callable[[EmailMessage], None]] = []
 
     def wake(self) -> None:
-        """Called after a transaction that enqueued mail has committed."""
+        """Called after a transaction that enqueued mail has committed: by a chat's update,
+        whose reply then goes out before the mail (see _run), or by a periodic job."""
+        task = asyncio.current_task()
+        if task is not None and task is not self._task:
+            self._wakers.add(task)
         self._wake.set()
 
     def start(self) -> None:
@@ -104,10 +110,16 @@ class MailDelivery:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             if self._wake.is_set() and not self._stopping:
-                # Woken by fresh mail: let the chat's reply to the same step go out first,
-                # so that the work of sending does not slow that reply, which would tell a
-                # registered address from an unregistered one.
-                await asyncio.sleep(WAKE_GRACE_SECONDS)
+                # Woken by fresh mail: let the chat's reply to the same step go out first
+                # (the update that queued it ends once its reply is sent), so that the work
+                # of sending does not slow that reply, which would tell a registered
+                # address from an unregistered one. A job's task may run on: not past the
+                # grace.
+                wakers, self._wakers = self._wakers, set()
+                if wakers:
+                    await asyncio.wait(wakers, timeout=WAKE_GRACE_SECONDS)
+                else:
+                    await asyncio.sleep(WAKE_GRACE_SECONDS)
 
     async def deliver_due(self) -> int:
         """Send what is due now; returns how many were sent."""

@@ -64,7 +64,7 @@ def build_services(
 ) -> Services:
     links = outbox.links
     passwords = PasswordHasher()
-    catalogs = SatCatalogs()
+    catalogs = SatCatalogs.shared()
     accounts = AccountService(
         sessions=sessions,
         policy=AccountPolicy(code_ttl=code_ttl),

@@ -13,7 +13,7 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -267,6 +267,14 @@ class SatCatalogs:
 
     def colonia(self, postal_code: str, code: str) -> Colonia | None:
         return next((c for c in self.colonias_of(postal_code) if c.code == code), None)
+
+    @staticmethod
+    @cache
+    def shared(directory: Path = DATA_DIR) -> SatCatalogs:
+        """One loaded set per process and directory: the catalogs ship with the code and
+        are only read, so a bot started again in the same process (local mode, the tests)
+        does not read and index them again."""
+        return SatCatalogs(directory)
 
     def preload(self) -> None:
         """Load everything now (in a worker thread at start), not on a person's message."""
