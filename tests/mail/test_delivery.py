@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import stat
 from collections.abc import AsyncIterator, Callable
@@ -253,6 +254,32 @@ async def test_fresh_mail_overtakes_a_pass_of_retries_in_progress(
         await delivery.stop()
     retries_in_between = smtp.mailbox.asked.index("nueva@example.mx") - asked_before
     assert retries_in_between <= 1  # at most the one in hand when it came
+
+
+async def test_fresh_mail_waits_for_the_update_that_queued_it_then_goes_at_once(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chat's reply to a step goes out before the mail that step queued (sending must
+    not slow the reply, which would tell a registered address from an unregistered one),
+    and the mail goes as soon as the update is done, not after the longest pause."""
+    monkeypatch.setattr("mail.delivery.WAKE_GRACE_SECONDS", 60.0)
+    delivery = delivery_over(sessions, smtp_transport(smtp))
+    delivery.start()
+    mailed_before_reply: list[bool] = []
+
+    async def update_that_mails() -> None:
+        await put_confirmation(sessions)
+        delivery.wake()
+        for _ in range(20):  # the reply takes a while: the mail does not overtake it
+            await asyncio.sleep(0.005)
+        mailed_before_reply.append(bool(smtp.mailbox.messages))
+
+    try:
+        await asyncio.create_task(update_that_mails())
+        await smtp.mailbox.wait(1, timeout=10)  # long before the pause's 60 s
+    finally:
+        await delivery.stop()
+    assert mailed_before_reply == [False]
 
 
 async def test_smtp_down_keeps_the_message_and_retries_at_its_next_attempt(
