@@ -282,13 +282,18 @@ async def delete_account(
     person: Person, word: str = "ELIMINAR", *, password: str = PASSWORD
 ) -> Message:
     """/cuenta's deletion, confirmed with `word`; returns the bot's answer to it."""
+    await ask_deletion(person, password)
+    await person.send(word)
+    return await person.reply()
+
+
+async def ask_deletion(person: Person, password: str = PASSWORD) -> Message:
+    """/cuenta's deletion up to the question for the word (returned), unanswered."""
     await open_account(person)
     await type_password(person, "Eliminar mi cuenta", password)
     await person.expect("Eliminar tu cuenta")
     await person.press("Sí, eliminar mi cuenta")
-    await person.expect("escribe la palabra")
-    await person.send(word)
-    return await person.reply()
+    return await person.expect("escribe la palabra")
 
 
 # Recovery (/recuperar), behind the human check
