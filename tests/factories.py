@@ -25,6 +25,7 @@ from storage.models import (
     OutboxMessage,
     utcnow,
 )
+from tests.conftest import Mailbox
 
 PASSWORD = "tres tristes tigres tragan trigo"
 RFC_FISICA = "GODE561231GR8"
@@ -256,3 +257,8 @@ async def stored_chat_data(database_url: str, key: bytes) -> str:
             return "\n".join(box.open(row.data[SEALED]) for row in rows if SEALED in row.data)
     finally:
         await engine.dispose()
+
+
+async def newest_code(mailbox: Mailbox, count: int) -> str:
+    """The confirmation code of the `count`-th email, once it has come."""
+    return code_from_email((await mailbox.wait(count))[count - 1])

@@ -329,6 +329,11 @@ async def request_reset(person: Person, email: str) -> Message:
     return await person.expect("Si el correo")
 
 
+async def mailed_one_time_code(mailbox: Mailbox, count: int) -> str:
+    """The code in the `count`-th email, once it has come (a reset's, a change's)."""
+    return one_time_code((await mailbox.wait(count))[count - 1])
+
+
 async def reset_password(
     person: Person, mailbox: Mailbox, email: str, new_password: str
 ) -> Message:

@@ -3,13 +3,14 @@ unexpected gets a hint, and nothing already given is lost."""
 
 from __future__ import annotations
 
+from tests import journeys
 from tests.e2e.conftest import Harness
 from tests.factories import (
     PASSWORD,
     RFC_FISICA,
     RFC_MORAL,
     accounts_in,
-    fill_sign_up,
+    chat_account,
     said_to,
 )
 
@@ -282,7 +283,7 @@ async def test_every_message_outside_a_flow_gets_an_answer(bot: Harness) -> None
 
 async def test_an_error_is_reported_and_the_step_is_kept(bot: Harness, smtp, monkeypatch) -> None:
     ana = bot.person()
-    await fill_sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx", create=False)
     accounts = bot.runtime.services.accounts
     real_register = accounts.register
     calls = []
@@ -313,3 +314,25 @@ async def test_an_edited_message_is_not_taken_as_the_next_answer(bot: Harness) -
     assert "editaste" in hint.text and "RFC" in hint.text
     await ana.send(RFC_FISICA)
     await ana.expect("Elige una contraseña")
+
+
+async def test_salir_in_the_middle_of_a_flow_signs_the_chat_out(bot: Harness, smtp):
+    """On a shared computer, Ana types /salir while /empresa waits for her full name."""
+    ana = bot.person()
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
+    await journeys.company(ana, "fisica", until="razon_social")
+    await ana.send("/salir")
+    answer = await ana.reply()
+    assert await chat_account(bot.settings.database_url, ana.chat.id) is None, answer.text
+
+
+async def test_a_photo_at_a_question_with_buttons_asks_it_again_with_its_buttons(
+    bot: Harness, smtp
+):
+    ana = bot.person()
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
+    asked = await journeys.company(ana, "fisica", razon_social="JUAN PEREZ LOPEZ", until="regimen")
+    assert asked.button_texts()
+    await ana.send_photo()
+    again = await ana.expect("régimen fiscal")
+    assert again.button_texts() == asked.button_texts(), again.button_texts()

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from storage.db import create_engine, create_session_factory
 from storage.models import SupportRequest
+from tests import journeys
 from tests.e2e.conftest import SUPPORT_CONTACT, Harness
-from tests.factories import PASSWORD, confirmed_account, sign_up, text_part
+from tests.factories import PASSWORD, text_part
 
 ADMIN_ID = 555_000_222
 PROBLEM = "Cambié de celular y no me llega el código; mi teléfono es 81 1234 5678."
@@ -54,7 +55,7 @@ async def test_a_problem_written_here_is_stored_mailed_and_answered_in_a_day(
 
 async def test_a_signed_in_person_is_answered_at_the_accounts_address(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
     before = len(smtp.mailbox.messages)
     await ana.send("/soporte")
     await ana.press("Escribir mi problema aquí")
@@ -150,7 +151,7 @@ async def test_admins_list_open_problems_and_mark_them_handled(harness: Harness,
 @pytest.mark.postgres
 async def test_deleting_the_account_deletes_the_problems_it_wrote(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
     await ana.send("/soporte")
     await ana.press("Escribir mi problema aquí")
     await ana.expect("en un solo mensaje")
@@ -186,7 +187,7 @@ async def test_a_problem_about_the_missing_confirmation_email_is_stored_while_it
     bot: Harness, smtp
 ) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     await smtp.mailbox.wait(1)
     await ana.send("/soporte")
     await ana.expect(SUPPORT_CONTACT)
@@ -228,7 +229,7 @@ async def test_a_problem_typed_right_after_soporte_is_not_lost(bot: Harness, smt
 
 async def test_the_accounts_password_sent_as_a_problem_is_not_mailed(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
     before = len(smtp.mailbox.messages)
     await ana.send("/soporte")
     await ana.press("Escribir mi problema aquí")
