@@ -23,6 +23,14 @@ from tests.factories import (
 )
 
 
+async def code_asked(bot: Harness, smtp) -> tuple[Person, str]:  # type: ignore[no-untyped-def]
+    """Ana, signed in, at the question for the code mailed to ana.nueva@; and that code."""
+    ana = bot.person()
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
+    code = await journeys.change_code_asked(ana, smtp.mailbox, "ana.nueva@example.mx")
+    return ana, code
+
+
 @pytest.mark.postgres  # the walk of the change, as a smoke test on both databases
 async def test_changing_the_email_needs_the_code_sent_to_the_new_address(
     bot: Harness, smtp
@@ -72,12 +80,7 @@ async def test_a_changed_email_ends_with_the_next_steps(bot: Harness, smtp) -> N
 
 
 async def test_an_expired_code_changes_nothing(bot: Harness, smtp) -> None:
-    ana = bot.person()
-    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
-    before = len(smtp.mailbox.messages)
-    await journeys.request_change(ana, "ana.nueva@example.mx")
-    code = journeys.one_time_code((await journeys.mail_after(smtp.mailbox, before))[0])
-    await ana.expect("código")
+    ana, code = await code_asked(bot, smtp)
     await shift_back(bot.settings.database_url, EmailChange, "expires_at", 1)
     await ana.send(code)
     assert "ya venció" in (await ana.expect("venció")).text
@@ -142,13 +145,8 @@ async def test_of_two_chats_changing_the_address_only_the_latest_request_counts(
 ) -> None:
     ana, laptop = bot.person(), bot.person()
     await journeys.two_chats(ana, laptop, smtp.mailbox, "ana@example.mx")
-    before = len(smtp.mailbox.messages)
-    await journeys.request_change(ana, "uno@example.mx")
-    await ana.expect("código")
-    code_one = journeys.one_time_code(await smtp.mailbox.next_to("uno@example.mx", before))
-    await journeys.request_change(laptop, "dos@example.mx")
-    await laptop.expect("código")
-    code_two = journeys.one_time_code(await smtp.mailbox.next_to("dos@example.mx", before))
+    code_one = await journeys.change_code_asked(ana, smtp.mailbox, "uno@example.mx")
+    code_two = await journeys.change_code_asked(laptop, smtp.mailbox, "dos@example.mx")
     await ana.send(code_one)
     assert "ahora es" not in (await ana.reply()).text
     await laptop.send(code_two)
@@ -200,17 +198,6 @@ async def test_a_password_typed_at_the_new_address_step_is_deleted(bot: Harness,
     assert PASSWORD not in answer.text, answer.text
     await ana.wait_deleted(typed)
     await ana.expect("correo electrónico nuevo")  # and the question again
-
-
-async def code_asked(bot: Harness, smtp) -> tuple[Person, str]:  # type: ignore[no-untyped-def]
-    """Ana, signed in, at the question for the code mailed to ana.nueva@; and that code."""
-    ana = bot.person()
-    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
-    before = len(smtp.mailbox.messages)
-    await journeys.request_change(ana, "ana.nueva@example.mx")
-    code = journeys.one_time_code(await smtp.mailbox.next_to("ana.nueva@example.mx", before))
-    await ana.expect("código")
-    return ana, code
 
 
 async def test_privacidad_and_soporte_at_the_code_step_keep_the_step(bot: Harness, smtp) -> None:
