@@ -14,7 +14,6 @@ from tests import journeys
 from tests.e2e.conftest import Harness
 from tests.factories import (
     accounts_in,
-    chat_account,
     code_from_email,
     newest_code,
     outbox_rows,
@@ -218,49 +217,3 @@ async def test_reenviar_after_a_wrong_sign_in_sends_a_code(bot: Harness, smtp):
     answer = await ana.reply()
     assert "te enviamos un código nuevo" in answer.text, answer.text
     assert len(await outbox_rows(bot.settings.database_url)) == 2
-
-
-# Words at the code prompt
-
-
-async def test_words_at_the_code_prompt_are_not_tries_and_the_code_still_works(bot: Harness, smtp):
-    ana = bot.person()
-    await journeys.sign_up(ana, "ana@example.mx")
-    code = await newest_code(smtp.mailbox, 1)
-    await ana.send("/confirmar")
-    await ana.expect("Pega aquí")
-    for words in ("hola", "no me llegó", "ya revisé spam", "ana@example.mx", "GODE561231GR8"):
-        await ana.send(words)
-        hint = await ana.expect("no parece un código")
-        assert "Spam" in hint.text and "/reenviar" in hint.text
-    for typed in ("mi RFC es GODE561231GR8", "mi cel 5512345678", "ya lo pegué: ABCD-EFGH"):
-        await ana.send(typed)
-        answer = await ana.reply()
-        assert "incorrecto" not in answer.text, (typed, answer.text)
-    await ana.send(code)
-    answer = await ana.reply()
-    assert "Felicidades" in answer.text, answer.text
-    assert (await accounts_in(bot.settings.database_url))[0].confirmed
-
-
-async def test_an_old_switch_question_after_the_code_was_used_does_not_switch(
-    bot: Harness, smtp
-) -> None:
-    """A signed-in chat opens the link of a second sign-up: asked whether to switch, it
-    pastes the code instead; the question, answered later, switches nothing."""
-    ana = bot.person()
-    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
-    await journeys.sign_up(ana, "bea@example.mx")
-    code = await newest_code(smtp.mailbox, 2)
-    await ana.send(f"/start c_{code}")
-    await ana.expect("¿Cerramos la sesión")
-    [first, _] = await accounts_in(bot.settings.database_url)
-    await ana.send(code)
-    await ana.reply()
-    await ana.send("/salir")
-    await ana.reply()
-    assert "entraste" in (await journeys.sign_in(ana, "ana@example.mx")).text
-    await ana.press("Cambiar a bea@example.mx")
-    answer = await ana.reply()
-    assert "Felicidades" not in answer.text, answer.text
-    assert await chat_account(bot.settings.database_url, ana.chat.id) == first.id

@@ -18,8 +18,8 @@ from tests.factories import (
     RFC_MORAL,
     accounts_in,
     chat_account,
-    code_from_email,
     companies_in,
+    newest_code,
 )
 
 WRONG = "0123456789abcdef0123456789abcdef01234567"
@@ -37,17 +37,13 @@ async def wrong_code_tries(database_url: str) -> int:
         await engine.dispose()
 
 
-async def newest_code(smtp, count: int) -> str:  # type: ignore[no-untyped-def]
-    return code_from_email((await smtp.mailbox.wait(count))[count - 1])
-
-
 # After confirming: the company data, or later
 
 
 async def test_confirming_offers_the_company_data_and_the_button_starts_it(bot: Harness, smtp):
     ana = bot.person()
     await journeys.sign_up(ana, "ana@example.mx")
-    await ana.send(await newest_code(smtp, 1))
+    await ana.send(await newest_code(smtp.mailbox, 1))
     confirmed = await ana.expect("Felicidades")
     assert "¿Capturamos los datos de tu empresa?" in confirmed.text
     assert confirmed.button_texts() == ["🏢 Capturarlos ahora", "⏰ Más tarde"]
@@ -62,7 +58,7 @@ async def test_confirming_offers_the_company_data_and_the_button_starts_it(bot: 
 async def test_enter_them_now_starts_the_company_form_at_once_in_english(bot: Harness, smtp):
     bruce = bot.person(first_name="Bruce", language_code="en")
     await journeys.sign_up(bruce, "bruce@example.com", language="en")
-    await bruce.send(await newest_code(smtp, 1))
+    await bruce.send(await newest_code(smtp.mailbox, 1))
     await bruce.expect("Congratulations")
     await bruce.press("Enter them now")
     await bruce.expect("Your RFC is")
@@ -73,7 +69,7 @@ async def test_enter_them_now_starts_the_company_form_at_once_in_english(bot: Ha
 async def test_later_answers_kindly_and_empresa_works_afterwards(bot: Harness, smtp):
     ana = bot.person()
     await journeys.sign_up(ana, "ana@example.mx")
-    await ana.send(f"/start c_{await newest_code(smtp, 1)}")  # the email's link
+    await ana.send(f"/start c_{await newest_code(smtp.mailbox, 1)}")  # the email's link
     await ana.expect("Felicidades")
     await ana.press("Más tarde")
     later = await ana.expect("lo dejamos para después")
@@ -157,10 +153,11 @@ async def test_start_greets_the_signed_in_account_and_offers_what_fits(bot: Harn
 async def test_words_at_the_code_prompt_get_help_and_do_not_count_as_tries(bot: Harness, smtp):
     ana = bot.person()
     await journeys.sign_up(ana, "ana@example.mx")
-    code = await newest_code(smtp, 1)
+    code = await newest_code(smtp.mailbox, 1)
     await ana.send("/confirmar")
     await ana.expect("Pega aquí")
     words = ("no me llegó nada", "ya revisé spam", "ayuda", "hola?", "no llega", "¿y ahora?")
+    words += ("ana@example.mx", "GODE561231GR8")  # what else a person may paste there
     for typed in words:
         await ana.send(typed)
         help_ = await ana.expect("no parece un código")
@@ -170,6 +167,10 @@ async def test_words_at_the_code_prompt_get_help_and_do_not_count_as_tries(bot: 
             "Pega aquí el código de confirmación de 40 caracteres que "
             "te llegó por correo (o toca el enlace del correo)."
         )
+    for typed in ("mi RFC es GODE561231GR8", "mi cel 5512345678", "ya lo pegué: ABCD-EFGH"):
+        await ana.send(typed)
+        answer = await ana.reply()
+        assert "incorrecto" not in answer.text, (typed, answer.text)
     assert await wrong_code_tries(bot.settings.database_url) == 0
     for _ in range(4):  # a fifth would lock the chat; the words did not bring it closer
         await ana.send(WRONG)
@@ -189,7 +190,7 @@ async def signed_in_with_a_second_sign_up(bot: Harness, smtp) -> tuple[Person, s
     ana = bot.person()
     await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
     await journeys.sign_up(ana, "bea@example.mx")
-    return ana, await newest_code(smtp, 2)
+    return ana, await newest_code(smtp.mailbox, 2)
 
 
 async def test_the_link_of_another_account_asks_and_staying_changes_nothing(bot: Harness, smtp):
@@ -224,6 +225,26 @@ async def test_the_link_in_a_signed_out_chat_confirms_at_once(bot: Harness, smtp
     assert (await ana.reply()).text.startswith("Felicidades")
     [_, second] = await accounts_in(bot.settings.database_url)
     assert await chat_account(bot.settings.database_url, ana.chat.id) == second.id
+
+
+async def test_an_old_switch_question_after_the_code_was_used_does_not_switch(
+    bot: Harness, smtp
+) -> None:
+    """Asked whether to switch, Ana pastes the code instead; the question, answered
+    later, switches nothing."""
+    ana, code = await signed_in_with_a_second_sign_up(bot, smtp)
+    await ana.send(f"/start c_{code}")
+    await ana.expect("¿Cerramos la sesión")
+    [first, _] = await accounts_in(bot.settings.database_url)
+    await ana.send(code)
+    await ana.reply()
+    await ana.send("/salir")
+    await ana.reply()
+    assert "entraste" in (await journeys.sign_in(ana, "ana@example.mx")).text
+    await ana.press("Cambiar a bea@example.mx")
+    answer = await ana.reply()
+    assert "Felicidades" not in answer.text, answer.text
+    assert await chat_account(bot.settings.database_url, ana.chat.id) == first.id
 
 
 # An address with a likely typo in its domain
