@@ -376,3 +376,18 @@ async def csd(person: Person, cer: bytes, key: bytes, password: str) -> tuple[Me
     await person.expect("contraseña de tu clave privada")
     typed = await person.send(password)
     return typed, await person.reply()
+
+
+# Support (/soporte)
+
+
+async def write_problem(
+    person: Person, problem: str, *, asked: str = "en un solo mensaje"
+) -> Message:
+    """/soporte, «Escribir mi problema aquí» (its question recognised by `asked`) and the
+    problem typed; returns the bot's «Recibimos tu mensaje»."""
+    await person.send("/soporte")
+    await person.press("Escribir mi problema aquí")
+    await person.expect(asked)
+    await person.send(problem)
+    return await person.expect("Recibimos tu mensaje")
