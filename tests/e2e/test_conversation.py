@@ -3,6 +3,8 @@ unexpected gets a hint, and nothing already given is lost."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests import journeys
 from tests.e2e.conftest import Harness
 from tests.factories import (
@@ -11,6 +13,7 @@ from tests.factories import (
     RFC_MORAL,
     accounts_in,
     chat_account,
+    expect_text,
     said_to,
 )
 
@@ -109,37 +112,27 @@ async def test_weak_and_mismatched_passwords_are_refused(bot: Harness) -> None:
     await ana.expect("Revisa tus datos")
 
 
-async def test_a_refused_password_is_answered_in_one_message(bot: Harness) -> None:
-    ana = bot.person()
-    await start_sign_up(ana)
+@pytest.mark.parametrize(
+    ("language", "short", "why", "deleted"),
+    [("es", "corta", "muy corta", "Borré tu mensaje"), ("en", "short", "too short", "I deleted")],
+)
+async def test_a_refused_password_is_answered_in_one_message(
+    bot: Harness, language: str, short: str, why: str, deleted: str
+) -> None:
+    ana = bot.person(language_code=language)
+    await ana.send("/registro")
+    await expect_text(ana, language, "signup.ask-email")
     await ana.send("ana@example.mx")
-    await ana.expect("RFC")
+    await expect_text(ana, language, "signup.ask-rfc")
     await ana.send(RFC_MORAL)
-    await ana.expect("Elige una contraseña")
-    refused = await ana.send("corta")
-    await ana.expect("muy corta")
+    question = await expect_text(ana, language, "signup.ask-password")
+    refused = await ana.send(short)
+    await ana.expect(why)
     await ana.send(PASSWORD)
-    await ana.expect("otra vez")
+    await expect_text(ana, language, "signup.ask-password-again")
     [answer] = said_to(ana, refused)
-    assert "Borré tu mensaje" in answer.text
-    assert "muy corta" in answer.text and "Elige una contraseña" in answer.text
-
-
-async def test_a_refused_password_is_answered_in_one_message_in_english(bot: Harness) -> None:
-    bruce = bot.person(first_name="Bruce", language_code="en")
-    await bruce.send("/signup")
-    await bruce.expect("email address")
-    await bruce.send("bruce@example.com")
-    await bruce.expect("RFC")
-    await bruce.send(RFC_MORAL)
-    await bruce.expect("Choose a password")
-    refused = await bruce.send("short")
-    await bruce.expect("too short")
-    await bruce.send(PASSWORD)
-    await bruce.expect("again")
-    [answer] = said_to(bruce, refused)
-    assert "I deleted your message" in answer.text
-    assert "too short" in answer.text and "Choose a password" in answer.text
+    assert deleted in answer.text
+    assert why in answer.text and question.text.split("\n")[0] in answer.text
 
 
 async def test_unexpected_input_mid_flow_gets_a_hint_and_keeps_the_step(bot: Harness) -> None:
