@@ -160,6 +160,15 @@ async def sign_in(person: Person, email: str, password: str = PASSWORD) -> Messa
     return await person.reply()
 
 
+async def sign_in_asks_password(person: Person, email: str) -> Message:
+    """/entrar up to the question for the password, left unanswered; the address sent."""
+    await person.send("/entrar")
+    await person.expect("correo electrónico")
+    typed = await person.send(email)
+    await person.expect("contraseña")
+    return typed
+
+
 async def two_chats(
     first: Person, second: Person, mailbox: Mailbox, email: str, rfc: str = RFC_FISICA
 ) -> None:

@@ -47,10 +47,7 @@ async def test_a_hex_password_at_sign_in_is_deleted(bot: Harness, smtp):
     """`openssl rand -hex 24`, or a password manager's hex mode: the confirmation flow's
     pasted-code entry (registered before the sign-in flow) takes it first."""
     ana = bot.person()
-    await ana.send("/entrar")
-    await ana.expect("correo electrónico")
-    await ana.send("ana@example.mx")
-    await ana.expect("contraseña")
+    await journeys.sign_in_asks_password(ana, "ana@example.mx")
     typed = await ana.send(secrets.token_hex(24))
     await ana.reply()
     await ana.wait_deleted(typed)  # it stays in the chat, under "Primero terminemos ..."
@@ -71,10 +68,7 @@ async def test_a_password_typed_after_cancelling_its_question_is_deleted_for_a_w
     """/cancelar at the password step, then the password all the same: no flow waits for
     it, yet it goes from the chat; ten minutes later, a message is just a message."""
     ana = bot.person()
-    await ana.send("/entrar")
-    await ana.expect("correo electrónico")
-    await ana.send("ana@example.mx")
-    await ana.expect("contraseña")
+    await journeys.sign_in_asks_password(ana, "ana@example.mx")
     await cancel(ana)
     typed = await ana.send(PASSWORD)
     await ana.wait_deleted(typed)
@@ -110,10 +104,7 @@ async def test_a_password_typed_into_an_edited_message_after_cancelling_is_delet
     bot: Harness, smtp
 ):
     ana = bot.person()
-    await ana.send("/entrar")
-    await ana.expect("correo electrónico")
-    email = await ana.send("ana@example.mx")
-    await ana.expect("contraseña")
+    email = await journeys.sign_in_asks_password(ana, "ana@example.mx")
     await cancel(ana)
     await ana.edit(email, PASSWORD)
     await ana.wait_deleted(email)
@@ -124,10 +115,7 @@ async def test_a_password_typed_into_an_edited_message_is_deleted(bot: Harness, 
     """Telegram Desktop's Up key edits the last message: at the password step, what is
     typed into it may be the password."""
     ana = bot.person()
-    await ana.send("/entrar")
-    await ana.expect("correo electrónico")
-    email = await ana.send("ana@example.mx")
-    await ana.expect("contraseña")
+    email = await journeys.sign_in_asks_password(ana, "ana@example.mx")
     await ana.edit(email, PASSWORD)
     await ana.wait_deleted(email)
     assert "contraseña" in (await ana.expect("Borré tu mensaje")).text
