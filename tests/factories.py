@@ -7,14 +7,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
+from bot.persistence import SEALED
 from chat.texts import Catalog
 from emulator import Person
 from emulator.markup import parse_html
 from emulator.world import Message
+from storage.crypto import SecretBox
 from storage.db import create_engine, create_session_factory
-from storage.models import Account, ChatSession, OutboxMessage, utcnow
+from storage.models import (
+    Account,
+    Base,
+    ChatDataRow,
+    ChatSession,
+    Company,
+    OutboxMessage,
+    utcnow,
+)
+from tests.conftest import Mailbox
 
 PASSWORD = "tres tristes tigres tragan trigo"
 RFC_FISICA = "GODE561231GR8"
@@ -198,3 +209,56 @@ def said_to(person: Person, message: Message) -> list[Message]:
         if not later.deleted:
             said.append(later)
     return said
+
+
+async def companies_in(database_url: str) -> list[Company]:
+    """Every saved company, read as another process would."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            return list((await session.scalars(select(Company))).all())
+    finally:
+        await engine.dispose()
+
+
+async def shift_back(database_url: str, model: type, column: str, minutes: int) -> None:
+    """Move `column` of every row of `model` to `minutes` ago (a code's expiry, say)."""
+    engine = create_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(model).values({column: utcnow() - timedelta(minutes=minutes)})
+        )
+    await engine.dispose()
+
+
+async def tables_naming(database_url: str, *fragments: str) -> dict[str, list[object]]:
+    """Every row of every table that holds one of `fragments`, by table."""
+    engine = create_engine(database_url)
+    found: dict[str, list[object]] = {}
+    try:
+        async with create_session_factory(engine)() as session:
+            for table in Base.metadata.sorted_tables:
+                rows = (await session.execute(text(f"SELECT * FROM {table.name}"))).all()
+                hits = [r for r in rows if any(f in repr(r) for f in fragments)]
+                if hits:
+                    found[table.name] = hits
+    finally:
+        await engine.dispose()
+    return found
+
+
+async def stored_chat_data(database_url: str, key: bytes) -> str:
+    """Every chat's stored drafts, unsealed with `key`, as one text."""
+    engine = create_engine(database_url)
+    box = SecretBox([key])
+    try:
+        async with create_session_factory(engine)() as session:
+            rows = (await session.scalars(select(ChatDataRow))).all()
+            return "\n".join(box.open(row.data[SEALED]) for row in rows if SEALED in row.data)
+    finally:
+        await engine.dispose()
+
+
+async def newest_code(mailbox: Mailbox, count: int) -> str:
+    """The confirmation code of the `count`-th email, once it has come."""
+    return code_from_email((await mailbox.wait(count))[count - 1])

@@ -160,6 +160,15 @@ async def sign_in(person: Person, email: str, password: str = PASSWORD) -> Messa
     return await person.reply()
 
 
+async def sign_in_asks_password(person: Person, email: str) -> Message:
+    """/entrar up to the question for the password, left unanswered; the address sent."""
+    await person.send("/entrar")
+    await person.expect("correo electrónico")
+    typed = await person.send(email)
+    await person.expect("contraseña")
+    return typed
+
+
 async def two_chats(
     first: Person, second: Person, mailbox: Mailbox, email: str, rfc: str = RFC_FISICA
 ) -> None:
@@ -269,6 +278,15 @@ def one_time_code(message: EmailMessage) -> str:
     return match.group(1)
 
 
+async def change_code_asked(person: Person, mailbox: Mailbox, new_email: str) -> str:
+    """/cuenta's change up to the question for the code, left unanswered; the code mailed."""
+    before = len(mailbox.messages)
+    await request_change(person, new_email)
+    code = one_time_code(await mailbox.next_to(new_email, after=before))
+    await person.expect("código")
+    return code
+
+
 async def change_email(person: Person, mailbox: Mailbox, new_email: str) -> Message:
     """The whole change of address; returns the bot's «ahora es» answer."""
     before = len(mailbox.messages)
@@ -282,13 +300,18 @@ async def delete_account(
     person: Person, word: str = "ELIMINAR", *, password: str = PASSWORD
 ) -> Message:
     """/cuenta's deletion, confirmed with `word`; returns the bot's answer to it."""
+    await ask_deletion(person, password)
+    await person.send(word)
+    return await person.reply()
+
+
+async def ask_deletion(person: Person, password: str = PASSWORD) -> Message:
+    """/cuenta's deletion up to the question for the word (returned), unanswered."""
     await open_account(person)
     await type_password(person, "Eliminar mi cuenta", password)
     await person.expect("Eliminar tu cuenta")
     await person.press("Sí, eliminar mi cuenta")
-    await person.expect("escribe la palabra")
-    await person.send(word)
-    return await person.reply()
+    return await person.expect("escribe la palabra")
 
 
 # Recovery (/recuperar), behind the human check
@@ -324,6 +347,11 @@ async def request_reset(person: Person, email: str) -> Message:
     return await person.expect("Si el correo")
 
 
+async def mailed_one_time_code(mailbox: Mailbox, count: int) -> str:
+    """The code in the `count`-th email, once it has come (a reset's, a change's)."""
+    return one_time_code((await mailbox.wait(count))[count - 1])
+
+
 async def reset_password(
     person: Person, mailbox: Mailbox, email: str, new_password: str
 ) -> Message:
@@ -357,3 +385,18 @@ async def csd(person: Person, cer: bytes, key: bytes, password: str) -> tuple[Me
     await person.expect("contraseña de tu clave privada")
     typed = await person.send(password)
     return typed, await person.reply()
+
+
+# Support (/soporte)
+
+
+async def write_problem(
+    person: Person, problem: str, *, asked: str = "en un solo mensaje"
+) -> Message:
+    """/soporte, «Escribir mi problema aquí» (its question recognised by `asked`) and the
+    problem typed; returns the bot's «Recibimos tu mensaje»."""
+    await person.send("/soporte")
+    await person.press("Escribir mi problema aquí")
+    await person.expect(asked)
+    await person.send(problem)
+    return await person.expect("Recibimos tu mensaje")

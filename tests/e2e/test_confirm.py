@@ -7,16 +7,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from emulator import Person
 from storage.db import create_engine
 from storage.models import ConfirmationCode, utcnow
+from tests import journeys
 from tests.e2e.conftest import Harness
 from tests.factories import (
     accounts_in,
     code_from_email,
-    fill_sign_up,
+    newest_code,
     outbox_rows,
-    sign_up,
-    sign_up_in_english,
 )
 
 WRONG = "0123456789abcdef0123456789abcdef01234567"
@@ -33,7 +33,7 @@ async def expire_codes(database_url: str) -> None:
 
 async def test_expired_code_is_refused_and_a_new_one_works(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     old_code = code_from_email((await smtp.mailbox.wait(1))[0])
     await expire_codes(bot.settings.database_url)
     await ana.send(old_code)
@@ -50,7 +50,7 @@ async def test_expired_code_is_refused_and_a_new_one_works(bot: Harness, smtp) -
 
 async def test_resend_replaces_the_code_and_waits_a_minute(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     first = code_from_email((await smtp.mailbox.wait(1))[0])
     await ana.press("Reenviar código")
     await ana.expect("código nuevo")
@@ -67,7 +67,7 @@ async def test_resend_replaces_the_code_and_waits_a_minute(bot: Harness, smtp) -
 
 async def test_resend_from_a_new_chat_asks_the_email_and_answers_alike(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     await smtp.mailbox.wait(1)
     stranger, unknown = bot.person(), bot.person()
     await stranger.send("/reenviar")
@@ -95,7 +95,7 @@ async def test_resend_from_a_new_chat_asks_the_email_and_answers_alike(bot: Harn
 @pytest.mark.postgres
 async def test_five_wrong_codes_lock_the_chat_for_an_hour(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     code = code_from_email((await smtp.mailbox.wait(1))[0])
     for _ in range(5):
         await ana.send(f"/confirmar {WRONG}")
@@ -116,7 +116,7 @@ async def test_five_wrong_codes_lock_the_chat_for_an_hour(bot: Harness, smtp) ->
 
 async def test_no_me_llego_after_signing_up_gets_the_help_about_the_email(bot: Harness, smtp):
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     await smtp.mailbox.wait(1)
     for typed in ("no me llegó nada", "no llega el correo", "No me ha llegado el código"):
         await ana.send(typed)
@@ -131,7 +131,7 @@ async def test_no_me_llego_after_signing_up_gets_the_help_about_the_email(bot: H
 
 async def test_didnt_get_it_after_signing_up_gets_the_help_in_english(bot: Harness, smtp):
     bruce = bot.person(first_name="Bruce", language_code="en")
-    await sign_up_in_english(bruce, "bruce@example.com")
+    await journeys.sign_up(bruce, "bruce@example.com", language="en")
     await bruce.send("didn't get it")
     help_ = await bruce.reply()
     for advice in ("Spam", "/resend", "/support"):
@@ -143,7 +143,7 @@ async def test_no_me_llego_inside_another_flow_gets_the_help_and_the_same_questi
     bot: Harness, smtp
 ) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     await ana.send("/registro")
     await ana.expect("correo electrónico")
     await ana.send("no me llegó el correo")
@@ -162,14 +162,14 @@ async def test_no_me_llego_with_no_sign_up_waiting_gets_the_usual_hint(bot: Harn
 
 async def test_the_sign_up_reply_says_one_thing_about_a_missing_email(bot: Harness, smtp):
     ana = bot.person()
-    await fill_sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx", create=False)
     await ana.press("Crear cuenta")
     created = await ana.expect("creada con éxito")
     assert "/recuperar" not in created.text
     assert "toca «Reenviar código»" in created.text
     assert "✉️ Reenviar código" in created.button_texts()
     bruce = bot.person(first_name="Bruce", language_code="en")
-    created = await sign_up_in_english(bruce, "bruce@example.com")
+    created = await journeys.sign_up(bruce, "bruce@example.com", language="en")
     assert "/reset" not in created.text and "tap «Resend code»" in created.text
 
 
@@ -187,3 +187,33 @@ async def test_reenviar_at_the_code_prompt_goes_straight_to_resending(bot: Harne
     await bruce.expect("Paste")
     await bruce.send("/resend")
     assert "you created your account with" in (await bruce.reply()).text
+
+
+# Advice given at a sign-in before confirming works at once
+
+
+async def signed_up_then_tried_to_sign_in(bot: Harness, smtp) -> tuple[Person, str]:  # type: ignore[no-untyped-def]
+    """Ana signs up and, before confirming, tries /entrar with her own credentials: the
+    answer says "incorrectos" and tells her to paste the code or use /reenviar."""
+    ana = bot.person()
+    await journeys.sign_up(ana, "ana@example.mx")
+    code = await newest_code(smtp.mailbox, 1)
+    wrong = await journeys.sign_in(ana, "ana@example.mx")
+    assert "pega aquí el código" in wrong.text and "/reenviar" in wrong.text
+    return ana, code
+
+
+@pytest.mark.parametrize("pasted", ["{code}", "/start c_{code}"])
+async def test_the_code_or_its_link_after_a_wrong_sign_in_confirms(bot: Harness, smtp, pasted):
+    ana, code = await signed_up_then_tried_to_sign_in(bot, smtp)
+    await ana.send(pasted.format(code=code))
+    answer = await ana.reply()
+    assert "Felicidades" in answer.text, answer.text
+
+
+async def test_reenviar_after_a_wrong_sign_in_sends_a_code(bot: Harness, smtp):
+    ana, _ = await signed_up_then_tried_to_sign_in(bot, smtp)
+    await ana.send("/reenviar")
+    answer = await ana.reply()
+    assert "te enviamos un código nuevo" in answer.text, answer.text
+    assert len(await outbox_rows(bot.settings.database_url)) == 2

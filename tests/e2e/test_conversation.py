@@ -3,13 +3,17 @@ unexpected gets a hint, and nothing already given is lost."""
 
 from __future__ import annotations
 
+import pytest
+
+from tests import journeys
 from tests.e2e.conftest import Harness
 from tests.factories import (
     PASSWORD,
     RFC_FISICA,
     RFC_MORAL,
     accounts_in,
-    fill_sign_up,
+    chat_account,
+    expect_text,
     said_to,
 )
 
@@ -108,37 +112,27 @@ async def test_weak_and_mismatched_passwords_are_refused(bot: Harness) -> None:
     await ana.expect("Revisa tus datos")
 
 
-async def test_a_refused_password_is_answered_in_one_message(bot: Harness) -> None:
-    ana = bot.person()
-    await start_sign_up(ana)
+@pytest.mark.parametrize(
+    ("language", "short", "why", "deleted"),
+    [("es", "corta", "muy corta", "Borré tu mensaje"), ("en", "short", "too short", "I deleted")],
+)
+async def test_a_refused_password_is_answered_in_one_message(
+    bot: Harness, language: str, short: str, why: str, deleted: str
+) -> None:
+    ana = bot.person(language_code=language)
+    await ana.send("/registro")
+    await expect_text(ana, language, "signup.ask-email")
     await ana.send("ana@example.mx")
-    await ana.expect("RFC")
+    await expect_text(ana, language, "signup.ask-rfc")
     await ana.send(RFC_MORAL)
-    await ana.expect("Elige una contraseña")
-    refused = await ana.send("corta")
-    await ana.expect("muy corta")
+    question = await expect_text(ana, language, "signup.ask-password")
+    refused = await ana.send(short)
+    await ana.expect(why)
     await ana.send(PASSWORD)
-    await ana.expect("otra vez")
+    await expect_text(ana, language, "signup.ask-password-again")
     [answer] = said_to(ana, refused)
-    assert "Borré tu mensaje" in answer.text
-    assert "muy corta" in answer.text and "Elige una contraseña" in answer.text
-
-
-async def test_a_refused_password_is_answered_in_one_message_in_english(bot: Harness) -> None:
-    bruce = bot.person(first_name="Bruce", language_code="en")
-    await bruce.send("/signup")
-    await bruce.expect("email address")
-    await bruce.send("bruce@example.com")
-    await bruce.expect("RFC")
-    await bruce.send(RFC_MORAL)
-    await bruce.expect("Choose a password")
-    refused = await bruce.send("short")
-    await bruce.expect("too short")
-    await bruce.send(PASSWORD)
-    await bruce.expect("again")
-    [answer] = said_to(bruce, refused)
-    assert "I deleted your message" in answer.text
-    assert "too short" in answer.text and "Choose a password" in answer.text
+    assert deleted in answer.text
+    assert why in answer.text and question.text.split("\n")[0] in answer.text
 
 
 async def test_unexpected_input_mid_flow_gets_a_hint_and_keeps_the_step(bot: Harness) -> None:
@@ -282,7 +276,7 @@ async def test_every_message_outside_a_flow_gets_an_answer(bot: Harness) -> None
 
 async def test_an_error_is_reported_and_the_step_is_kept(bot: Harness, smtp, monkeypatch) -> None:
     ana = bot.person()
-    await fill_sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx", create=False)
     accounts = bot.runtime.services.accounts
     real_register = accounts.register
     calls = []
@@ -313,3 +307,25 @@ async def test_an_edited_message_is_not_taken_as_the_next_answer(bot: Harness) -
     assert "editaste" in hint.text and "RFC" in hint.text
     await ana.send(RFC_FISICA)
     await ana.expect("Elige una contraseña")
+
+
+async def test_salir_in_the_middle_of_a_flow_signs_the_chat_out(bot: Harness, smtp):
+    """On a shared computer, Ana types /salir while /empresa waits for her full name."""
+    ana = bot.person()
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
+    await journeys.company(ana, "fisica", until="razon_social")
+    await ana.send("/salir")
+    answer = await ana.reply()
+    assert await chat_account(bot.settings.database_url, ana.chat.id) is None, answer.text
+
+
+async def test_a_photo_at_a_question_with_buttons_asks_it_again_with_its_buttons(
+    bot: Harness, smtp
+):
+    ana = bot.person()
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
+    asked = await journeys.company(ana, "fisica", razon_social="JUAN PEREZ LOPEZ", until="regimen")
+    assert asked.button_texts()
+    await ana.send_photo()
+    again = await ana.expect("régimen fiscal")
+    assert again.button_texts() == asked.button_texts(), again.button_texts()

@@ -11,19 +11,15 @@ from sqlalchemy import func, select
 from emulator import Person
 from storage.db import create_engine, create_session_factory
 from storage.models import RateEvent
+from tests import journeys
 from tests.e2e.conftest import TOKEN, Harness
-from tests.e2e.test_company import companies_in, fill_moral_form
-from tests.e2e.test_reset import NEW_PASSWORD, mailed_reset_code, pass_check, request_code
 from tests.factories import (
     PASSWORD,
     RFC_MORAL,
     accounts_in,
     chat_account,
-    code_from_email,
-    confirmed_account,
-    sign_in,
-    sign_up,
-    sign_up_in_english,
+    companies_in,
+    newest_code,
 )
 
 WRONG = "0123456789abcdef0123456789abcdef01234567"
@@ -41,17 +37,13 @@ async def wrong_code_tries(database_url: str) -> int:
         await engine.dispose()
 
 
-async def newest_code(smtp, count: int) -> str:  # type: ignore[no-untyped-def]
-    return code_from_email((await smtp.mailbox.wait(count))[count - 1])
-
-
 # After confirming: the company data, or later
 
 
 async def test_confirming_offers_the_company_data_and_the_button_starts_it(bot: Harness, smtp):
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
-    await ana.send(await newest_code(smtp, 1))
+    await journeys.sign_up(ana, "ana@example.mx")
+    await ana.send(await newest_code(smtp.mailbox, 1))
     confirmed = await ana.expect("Felicidades")
     assert "¿Capturamos los datos de tu empresa?" in confirmed.text
     assert confirmed.button_texts() == ["🏢 Capturarlos ahora", "⏰ Más tarde"]
@@ -65,8 +57,8 @@ async def test_confirming_offers_the_company_data_and_the_button_starts_it(bot: 
 
 async def test_enter_them_now_starts_the_company_form_at_once_in_english(bot: Harness, smtp):
     bruce = bot.person(first_name="Bruce", language_code="en")
-    await sign_up_in_english(bruce, "bruce@example.com")
-    await bruce.send(await newest_code(smtp, 1))
+    await journeys.sign_up(bruce, "bruce@example.com", language="en")
+    await bruce.send(await newest_code(smtp.mailbox, 1))
     await bruce.expect("Congratulations")
     await bruce.press("Enter them now")
     await bruce.expect("Your RFC is")
@@ -76,8 +68,8 @@ async def test_enter_them_now_starts_the_company_form_at_once_in_english(bot: Ha
 
 async def test_later_answers_kindly_and_empresa_works_afterwards(bot: Harness, smtp):
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
-    await ana.send(f"/start c_{await newest_code(smtp, 1)}")  # the email's link
+    await journeys.sign_up(ana, "ana@example.mx")
+    await ana.send(f"/start c_{await newest_code(smtp.mailbox, 1)}")  # the email's link
     await ana.expect("Felicidades")
     await ana.press("Más tarde")
     later = await ana.expect("lo dejamos para después")
@@ -92,11 +84,8 @@ async def test_later_answers_kindly_and_empresa_works_afterwards(bot: Harness, s
 
 async def test_saving_company_data_offers_the_csd_the_account_and_signing_out(bot: Harness, smtp):
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
-    await ana.send("/empresa")
-    await fill_moral_form(ana)
-    await ana.press("Guardar")
-    saved = await ana.expect("guardados")
+    await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    saved = await journeys.company(ana, save=True)
     assert "¿Qué sigue?" in saved.text
     assert "Certificado de Sello Digital" in saved.text
     assert saved.button_texts() == ["🔏 Enviar mi CSD", "👤 Mi cuenta", "🚪 Salir"]
@@ -110,29 +99,22 @@ async def test_saving_company_data_offers_the_csd_the_account_and_signing_out(bo
 
 
 async def test_signing_in_and_a_reset_offer_what_a_signed_in_person_can_do(bot: Harness, smtp):
-    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(bot.person(), smtp.mailbox, "ana@example.mx")
     laptop = bot.person()
-    signed_in = await sign_in(laptop, "ana@example.mx")
+    signed_in = await journeys.sign_in(laptop, "ana@example.mx")
     assert "entraste como ana@example.mx" in signed_in.text
     assert set(signed_in.button_texts()) == SIGNED_IN_BUTTONS
     await laptop.press("Datos de la empresa", message=signed_in)
     await laptop.expect("datos fiscales de tu empresa")
 
     phone = bot.person()
-    await request_code(bot, phone, "ana@example.mx")
-    await smtp.mailbox.wait(2)
-    await phone.expect("código")
-    await phone.send(mailed_reset_code(smtp.mailbox))
-    await phone.expect("contraseña nueva")
-    await phone.send(NEW_PASSWORD)
-    await phone.expect("otra vez")
-    await phone.send(NEW_PASSWORD)
-    done = await phone.expect("actualizada")
+    done = await journeys.reset_password(phone, smtp.mailbox, "ana@example.mx", "otra frase larga")
+    assert "actualizada" in done.text
     assert set(done.button_texts()) == SIGNED_IN_BUTTONS
 
 
 async def test_company_form_reached_by_signing_in_shows_no_menu_midway(bot: Harness, smtp):
-    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(bot.person(), smtp.mailbox, "ana@example.mx")
     laptop = bot.person()
     await laptop.send("/empresa")
     await laptop.expect("correo electrónico")
@@ -149,7 +131,7 @@ async def test_company_form_reached_by_signing_in_shows_no_menu_midway(bot: Harn
 
 async def test_start_greets_the_signed_in_account_and_offers_what_fits(bot: Harness, smtp):
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
     await ana.send("/start")
     greeting = await ana.reply()
     assert "Entraste como ana@example.mx" in greeting.text
@@ -170,11 +152,12 @@ async def test_start_greets_the_signed_in_account_and_offers_what_fits(bot: Harn
 
 async def test_words_at_the_code_prompt_get_help_and_do_not_count_as_tries(bot: Harness, smtp):
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
-    code = await newest_code(smtp, 1)
+    await journeys.sign_up(ana, "ana@example.mx")
+    code = await newest_code(smtp.mailbox, 1)
     await ana.send("/confirmar")
     await ana.expect("Pega aquí")
     words = ("no me llegó nada", "ya revisé spam", "ayuda", "hola?", "no llega", "¿y ahora?")
+    words += ("ana@example.mx", "GODE561231GR8")  # what else a person may paste there
     for typed in words:
         await ana.send(typed)
         help_ = await ana.expect("no parece un código")
@@ -184,6 +167,10 @@ async def test_words_at_the_code_prompt_get_help_and_do_not_count_as_tries(bot: 
             "Pega aquí el código de confirmación de 40 caracteres que "
             "te llegó por correo (o toca el enlace del correo)."
         )
+    for typed in ("mi RFC es GODE561231GR8", "mi cel 5512345678", "ya lo pegué: ABCD-EFGH"):
+        await ana.send(typed)
+        answer = await ana.reply()
+        assert "incorrecto" not in answer.text, (typed, answer.text)
     assert await wrong_code_tries(bot.settings.database_url) == 0
     for _ in range(4):  # a fifth would lock the chat; the words did not bring it closer
         await ana.send(WRONG)
@@ -201,9 +188,9 @@ async def signed_in_with_a_second_sign_up(bot: Harness, smtp) -> tuple[Person, s
     """Ana's chat is signed in to ana@example.mx; she signs up bea@example.mx there too and
     gets its code."""
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
-    await sign_up(ana, "bea@example.mx")
-    return ana, await newest_code(smtp, 2)
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
+    await journeys.sign_up(ana, "bea@example.mx")
+    return ana, await newest_code(smtp.mailbox, 2)
 
 
 async def test_the_link_of_another_account_asks_and_staying_changes_nothing(bot: Harness, smtp):
@@ -238,6 +225,26 @@ async def test_the_link_in_a_signed_out_chat_confirms_at_once(bot: Harness, smtp
     assert (await ana.reply()).text.startswith("Felicidades")
     [_, second] = await accounts_in(bot.settings.database_url)
     assert await chat_account(bot.settings.database_url, ana.chat.id) == second.id
+
+
+async def test_an_old_switch_question_after_the_code_was_used_does_not_switch(
+    bot: Harness, smtp
+) -> None:
+    """Asked whether to switch, Ana pastes the code instead; the question, answered
+    later, switches nothing."""
+    ana, code = await signed_in_with_a_second_sign_up(bot, smtp)
+    await ana.send(f"/start c_{code}")
+    await ana.expect("¿Cerramos la sesión")
+    [first, _] = await accounts_in(bot.settings.database_url)
+    await ana.send(code)
+    await ana.reply()
+    await ana.send("/salir")
+    await ana.reply()
+    assert "entraste" in (await journeys.sign_in(ana, "ana@example.mx")).text
+    await ana.press("Cambiar a bea@example.mx")
+    answer = await ana.reply()
+    assert "Felicidades" not in answer.text, answer.text
+    assert await chat_account(bot.settings.database_url, ana.chat.id) == first.id
 
 
 # An address with a likely typo in its domain
@@ -301,11 +308,8 @@ async def test_a_known_or_unrelated_domain_goes_straight_on(bot: Harness, smtp):
 
 async def test_looking_at_stored_company_data_leaves_every_command_free(bot: Harness, smtp):
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
-    await ana.send("/empresa")
-    await fill_moral_form(ana)
-    await ana.press("Guardar")
-    await ana.expect("guardados")
+    await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await journeys.company(ana, save=True)
 
     await ana.send("/empresa")
     stored = await ana.expect("tenemos guardados")
@@ -359,10 +363,10 @@ async def test_english_help_and_command_menu_use_the_english_command_names(bot: 
 async def test_a_typo_at_recuperar_is_suggested_and_the_code_goes_to_the_chosen_address(
     bot: Harness, smtp
 ):
-    await confirmed_account(bot.person(), smtp.mailbox, "ana@gmail.com")
+    await journeys.confirmed(bot.person(), smtp.mailbox, "ana@gmail.com")
     phone = bot.person()
     await phone.send("/recuperar")
-    await pass_check(phone)
+    await journeys.pass_check(phone)
     await phone.send("ana@gmial.com")
     await phone.expect("¿Quisiste decir ana@gmail.com?")
     await phone.press("Sí, usar ana@gmail.com")
@@ -371,7 +375,7 @@ async def test_a_typo_at_recuperar_is_suggested_and_the_code_goes_to_the_chosen_
 
     other = bot.person()
     await other.send("/recuperar")
-    await pass_check(other)
+    await journeys.pass_check(other)
     await other.send("bea@hotmial.com")
     await other.press("No, dejar bea@hotmial.com")
     assert "bea@hotmial.com" in (await other.expect("te enviamos un código")).text

@@ -10,15 +10,13 @@ from sqlalchemy import text, update
 from mail.identity import PRIVACY_NOTICE_VERSION
 from storage.db import create_engine, create_session_factory
 from storage.models import Account, utcnow
+from tests import journeys
 from tests.e2e.conftest import Harness
-from tests.e2e.test_company import companies_in, fill_moral_form
 from tests.factories import (
     RFC_FISICA,
     RFC_MORAL,
     accounts_in,
-    confirmed_account,
-    fill_sign_up,
-    sign_up,
+    companies_in,
 )
 from tests.sat_certs import SAT_CSD_RFC, SAT_PASSWORD, sat_file
 
@@ -44,7 +42,7 @@ async def test_the_short_notice_comes_before_the_first_question(harness: Harness
 
 async def test_creating_the_account_records_the_notice_accepted(bot: Harness, smtp) -> None:
     ana = bot.person()
-    summary = await fill_sign_up(ana, "ana@example.mx")
+    summary = await journeys.sign_up(ana, "ana@example.mx", create=False)
     assert "aceptas el aviso de privacidad" in summary.text
     assert await accounts_in(bot.settings.database_url) == []  # nothing accepted yet
     before = utcnow()
@@ -58,7 +56,7 @@ async def test_creating_the_account_records_the_notice_accepted(bot: Harness, sm
 
 async def test_the_operators_own_notice_version_is_the_one_recorded(harness: Harness, smtp) -> None:
     bot = await start_with(harness, privacy_notice_version="v7-2027")
-    await sign_up(bot.person(), "ana@example.mx")
+    await journeys.sign_up(bot.person(), "ana@example.mx")
     [account] = await accounts_in(bot.settings.database_url)
     assert account.privacy_version == "v7-2027"
 
@@ -130,10 +128,8 @@ async def test_a_new_notice_is_asked_once_and_saving_waits_for_it_keeping_the_fo
 ) -> None:
     bot = await start_with(harness)
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
-    await ana.send("/empresa")
-    await fill_moral_form(ana)
-    await ana.expect("Revisa los datos de tu empresa")
+    await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await journeys.company(ana)
     await restart_with(bot, privacy_notice_version="2027-01", privacy_notice_url=NOTICE_URL)
 
     await ana.press("Guardar")  # the next thing she does
@@ -164,11 +160,8 @@ async def test_correcting_saved_company_data_does_not_wait_for_a_new_notice(
 ) -> None:
     bot = await start_with(harness)
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
-    await ana.send("/empresa")
-    await fill_moral_form(ana)
-    await ana.press("Guardar")
-    await ana.expect("guardados")
+    await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await journeys.company(ana, save=True)
     await restart_with(bot, privacy_notice_version="2027-01")
 
     await ana.send("/empresa")
@@ -190,7 +183,7 @@ async def test_an_account_without_a_recorded_acceptance_is_asked_in_english(
     bot: Harness, smtp
 ) -> None:
     bruce = bot.person(first_name="Bruce")
-    await confirmed_account(bruce, smtp.mailbox, "bruce@example.com")
+    await journeys.confirmed(bruce, smtp.mailbox, "bruce@example.com")
     await bruce.send("/idioma")
     await bruce.press("English")
     await bruce.expect("in English")
@@ -226,7 +219,7 @@ async def test_a_csd_upload_under_way_when_the_notice_changes_waits_for_it(
 ) -> None:
     bot = await start_with(harness)
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "kemper@example.mx", rfc=SAT_CSD_RFC)
+    await journeys.confirmed(ana, smtp.mailbox, "kemper@example.mx", rfc=SAT_CSD_RFC)
     await ana.send("/csd")
     await ana.expect("Envíame como archivos")
     await ana.send_document("CSD_EKU.cer", sat_file("eku_csd.cer"))
@@ -250,3 +243,14 @@ async def test_a_csd_upload_under_way_when_the_notice_changes_waits_for_it(
     await ana.expect("Guardé tu")
     await ana.wait_deleted(typed)
     assert await csds_in(bot.settings.database_url) == 1
+
+
+async def test_the_start_menus_sign_up_button_shows_the_notice_first(bot: Harness, smtp) -> None:
+    ana = bot.person()
+    await ana.send("/start")
+    menu = await ana.reply()
+    [create] = [b for b in menu.button_texts() if "Crear cuenta" in b]
+    await ana.press(create, message=menu)
+    notice = await ana.expect("aviso de privacidad")
+    question = await ana.expect("correo electrónico")
+    assert notice.message_id < question.message_id

@@ -1,78 +1,33 @@
-"""Password recovery with the chat as the human check, through the emulator."""
+"""Password recovery with the chat as the human check, through the emulator: a code
+mailed to the address (known or not, answered alike), its tries, expiry and single use,
+caps that strangers cannot use up, and the human check itself."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from datetime import timedelta
 
-from sqlalchemy import update
-
+from chat import keyboards
+from chat.texts import Catalog
 from emulator import Person
 from emulator.world import Message
-from storage.db import create_engine
-from storage.models import HumanCheck, ResetCode, utcnow
+from services.human_check import SYMBOLS
+from storage.models import HumanCheck, ResetCode
+from tests import journeys
 from tests.e2e.conftest import Harness
-from tests.factories import PASSWORD, confirmed_account, sign_in, sign_up, text_part
+from tests.factories import PASSWORD, shift_back, text_part
 
 NEW_PASSWORD = "otra frase nueva y larga"
-RESET_CODE = re.compile(r"Código: ([A-Z2-9]{4}-[A-Z2-9]{4})")
-
-
-def target_of(challenge: Message) -> str:
-    match = re.search(r"toca (?:el|la) (\S+) \(", challenge.text)
-    assert match, challenge.text
-    return match.group(1)
-
-
-async def pass_check(person: Person) -> None:
-    challenge = await person.expect("toca")
-    await person.press(target_of(challenge), message=challenge)
-    await person.expect("correo electrónico")
-
-
-async def wrong_tap(person: Person, challenge: Message | None = None) -> Message:
-    challenge = challenge or await person.expect("toca")
-    wrong = next(
-        b for b in challenge.button_texts() if b != target_of(challenge) and "Otro" not in b
-    )
-    await person.press(wrong, message=challenge)
-    return challenge
-
-
-async def request_code(bot: Harness, person: Person, email: str) -> Message:
-    await person.send("/recuperar")
-    await pass_check(person)
-    await person.send(email)
-    return await person.expect("Si el correo")
-
-
-def mailed_reset_code(mailbox, index: int = -1) -> str:  # type: ignore[no-untyped-def]
-    match = RESET_CODE.search(text_part(mailbox.messages[index]))
-    assert match
-    return match.group(1)
-
-
-async def shift_back(database_url: str, model: type, column: str, minutes: int) -> None:
-    engine = create_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.execute(
-            update(model).values({column: utcnow() - timedelta(minutes=minutes)})
-        )
-    await engine.dispose()
 
 
 async def test_whole_reset_changes_password_and_signs_other_chats_out(bot: Harness, smtp) -> None:
-    ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")  # ana's chat is signed in
-    laptop = bot.person()
-    assert "entraste" in (await sign_in(laptop, "ana@example.mx")).text
+    ana, laptop = bot.person(), bot.person()
+    await journeys.two_chats(ana, laptop, smtp.mailbox, "ana@example.mx")
 
     phone = bot.person()
-    sent = await request_code(bot, phone, "ana@example.mx")
+    sent = await journeys.request_reset(phone, "ana@example.mx")
     assert "Spam" in sent.text
-    await smtp.mailbox.wait(2)
-    code = mailed_reset_code(smtp.mailbox)
+    code = await journeys.mailed_one_time_code(smtp.mailbox, 2)
     await phone.expect("código")
     await phone.send(f"mi código es {code.lower().replace('-', '')} gracias")
     await phone.expect("contraseña nueva")
@@ -94,16 +49,16 @@ async def test_whole_reset_changes_password_and_signs_other_chats_out(bot: Harne
     await phone.expect("datos fiscales de tu empresa")
 
     other = bot.person()
-    assert "incorrectos" in (await sign_in(other, "ana@example.mx", PASSWORD)).text
+    assert "incorrectos" in (await journeys.sign_in(other, "ana@example.mx", PASSWORD)).text
     await other.send("/cancelar")
     await other.reply()
-    assert "entraste" in (await sign_in(other, "ana@example.mx", NEW_PASSWORD)).text
+    assert "entraste" in (await journeys.sign_in(other, "ana@example.mx", NEW_PASSWORD)).text
 
 
 async def test_known_and_unknown_emails_are_answered_alike(bot: Harness, smtp) -> None:
-    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
-    known = await request_code(bot, bot.person(), "ana@example.mx")
-    unknown = await request_code(bot, bot.person(), "nadie@example.mx")
+    await journeys.confirmed(bot.person(), smtp.mailbox, "ana@example.mx")
+    known = await journeys.request_reset(bot.person(), "ana@example.mx")
+    unknown = await journeys.request_reset(bot.person(), "nadie@example.mx")
     assert known.text.replace("ana@example.mx", "X") == unknown.text.replace(
         "nadie@example.mx", "X"
     )
@@ -112,10 +67,10 @@ async def test_known_and_unknown_emails_are_answered_alike(bot: Harness, smtp) -
 
 
 async def test_wrong_codes_count_down_and_known_or_unknown_alike(bot: Harness, smtp) -> None:
-    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(bot.person(), smtp.mailbox, "ana@example.mx")
     for email in ("ana@example.mx", "nadie@example.mx"):
         person = bot.person()
-        await request_code(bot, person, email)
+        await journeys.request_reset(person, email)
         await person.expect("código")
         answers = []
         for _ in range(4):
@@ -129,10 +84,10 @@ async def test_wrong_codes_count_down_and_known_or_unknown_alike(bot: Harness, s
 
 
 async def test_expired_and_used_codes_are_refused(bot: Harness, smtp) -> None:
-    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(bot.person(), smtp.mailbox, "ana@example.mx")
     late = bot.person()
-    await request_code(bot, late, "ana@example.mx")
-    code = mailed_reset_code((await smtp.mailbox.wait(2)) and smtp.mailbox)
+    await journeys.request_reset(late, "ana@example.mx")
+    code = await journeys.mailed_one_time_code(smtp.mailbox, 2)
     await shift_back(bot.settings.database_url, ResetCode, "expires_at", 1)
     await late.send(code)
     assert "ya venció" in (await late.expect("venció")).text
@@ -141,14 +96,14 @@ async def test_expired_and_used_codes_are_refused(bot: Harness, smtp) -> None:
     await late.expect("Borré tu mensaje")
 
     person = bot.person()
-    await request_code(bot, person, "ana@example.mx")
-    code = mailed_reset_code((await smtp.mailbox.wait(3)) and smtp.mailbox)
+    await journeys.request_reset(person, "ana@example.mx")
+    code = await journeys.mailed_one_time_code(smtp.mailbox, 3)
     await person.send(code)
     await person.send(NEW_PASSWORD)
     await person.send(NEW_PASSWORD)
     await person.expect("actualizada")
     again = bot.person()
-    await request_code(bot, again, "ana@example.mx")
+    await journeys.request_reset(again, "ana@example.mx")
     await again.expect("código")
     await again.send(code)  # the used code, in a new request
     assert "no es correcto" in (await again.reply()).text
@@ -157,16 +112,16 @@ async def test_expired_and_used_codes_are_refused(bot: Harness, smtp) -> None:
 async def test_human_check_wrong_tap_other_challenge_and_lock(bot: Harness) -> None:
     ana = bot.person()
     await ana.send("/recuperar")
-    first = await wrong_tap(ana)
+    first = await journeys.wrong_tap(ana)
     assert (await ana.expect("no es el símbolo")).text == "Ese no es el símbolo, intenta de nuevo."
     second = await ana.expect("toca")
     assert second.message_id != first.message_id and first.button_texts() == []
     await ana.press("Otro reto", message=second)
     third = await ana.expect("toca")
-    assert len(third.button_texts()) >= 5 and target_of(third) in third.button_texts()
-    await wrong_tap(ana, third)
+    assert len(third.button_texts()) >= 5 and journeys.target_of(third) in third.button_texts()
+    await journeys.wrong_tap(ana, third)
     await ana.expect("no es el símbolo")
-    await wrong_tap(ana)
+    await journeys.wrong_tap(ana)
     locked = await ana.expect("demasiados intentos")
     assert "min" in locked.text
     await ana.send("/recuperar")
@@ -178,33 +133,30 @@ async def test_expired_challenge_offers_a_new_one(bot: Harness) -> None:
     await ana.send("/recuperar")
     challenge = await ana.expect("toca")
     await shift_back(bot.settings.database_url, HumanCheck, "created_at", 6)
-    await ana.press(target_of(challenge), message=challenge)
+    await ana.press(journeys.target_of(challenge), message=challenge)
     await ana.expect("expiró")
     fresh = await ana.expect("toca")
-    await ana.press(target_of(fresh), message=fresh)
+    await ana.press(journeys.target_of(fresh), message=fresh)
     await ana.expect("correo electrónico")
 
 
 async def test_strangers_reset_requests_do_not_lock_the_owner_out(bot: Harness, smtp) -> None:
     owner = bot.person()
-    await confirmed_account(owner, smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(owner, smtp.mailbox, "ana@example.mx")
     for _ in range(6):
-        answer = await request_code(bot, bot.person(), "ana@example.mx")
+        answer = await journeys.request_reset(bot.person(), "ana@example.mx")
         assert "te enviamos un código" in answer.text
-    await request_code(bot, owner, "ana@example.mx")  # her own chat: a code of its own
+    await journeys.request_reset(owner, "ana@example.mx")  # her own chat: a code of its own
     code_email = await smtp.mailbox.wait(3)
     assert code_email[-1]["To"] == "ana@example.mx"
-    await owner.send(mailed_reset_code(smtp.mailbox))
+    await owner.send(journeys.one_time_code(code_email[-1]))
     await owner.expect("contraseña nueva")
 
 
 async def ask_again(person: Person, email: str) -> Message:
     await person.send("/cancelar")
     await person.expect("lo dejamos aquí")
-    await person.send("/recuperar")
-    await pass_check(person)
-    await person.send(email)
-    return await person.expect("Si el correo")
+    return await journeys.request_reset(person, email)
 
 
 async def test_many_strangers_asking_resets_put_one_code_in_the_inbox(bot: Harness, smtp) -> None:
@@ -212,18 +164,20 @@ async def test_many_strangers_asking_resets_put_one_code_in_the_inbox(bot: Harne
     one code, and they are answered as for an address with no account. Ana's own chat
     still gets a code of its own."""
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
     strangers = [bot.person() for _ in range(6)]
-    answers = await asyncio.gather(*(request_code(bot, s, "ana@example.mx") for s in strangers))
+    answers = await asyncio.gather(
+        *(journeys.request_reset(s, "ana@example.mx") for s in strangers)
+    )
     for _ in range(2):
         answers += await asyncio.gather(*(ask_again(s, "ana@example.mx") for s in strangers))
-    unknown = await request_code(bot, bot.person(), "nadie@example.mx")
+    unknown = await journeys.request_reset(bot.person(), "nadie@example.mx")
     alike = unknown.text.replace("nadie@example.mx", "X")
     assert {answer.text.replace("ana@example.mx", "X") for answer in answers} == {alike}
 
-    await request_code(bot, ana, "ana@example.mx")
-    await smtp.mailbox.wait(3)  # the confirmation, the strangers' one code, Ana's own
-    await ana.send(mailed_reset_code(smtp.mailbox))
+    await journeys.request_reset(ana, "ana@example.mx")
+    # The confirmation, the strangers' one code, Ana's own.
+    await ana.send(await journeys.mailed_one_time_code(smtp.mailbox, 3))
     await ana.expect("contraseña nueva")
     assert len(smtp.mailbox.messages) == 3
     assert [m["To"] for m in smtp.mailbox.messages] == ["ana@example.mx"] * 3
@@ -232,11 +186,11 @@ async def test_many_strangers_asking_resets_put_one_code_in_the_inbox(bot: Harne
 async def test_a_new_phone_can_use_the_code_a_stranger_had_mailed(bot: Harness, smtp) -> None:
     """While a code sent at a stranger's request is pending, Ana's request from a new
     phone mails nothing new: the code already in her inbox works in her chat too."""
-    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
-    await request_code(bot, bot.person(), "ana@example.mx")
-    code = mailed_reset_code((await smtp.mailbox.wait(2)) and smtp.mailbox)
+    await journeys.confirmed(bot.person(), smtp.mailbox, "ana@example.mx")
+    await journeys.request_reset(bot.person(), "ana@example.mx")
+    code = await journeys.mailed_one_time_code(smtp.mailbox, 2)
     phone = bot.person()
-    await request_code(bot, phone, "ana@example.mx")
+    await journeys.request_reset(phone, "ana@example.mx")
     await phone.expect("código")
     await phone.send(code)
     await phone.send(NEW_PASSWORD)
@@ -249,11 +203,11 @@ async def test_a_new_phone_can_use_the_code_a_stranger_had_mailed(bot: Harness, 
 async def test_one_person_may_ask_ten_resets_an_hour(bot: Harness, smtp) -> None:
     mallory = bot.person()
     for number in range(10):
-        await request_code(bot, mallory, f"u{number}@example.mx")
+        await journeys.request_reset(mallory, f"u{number}@example.mx")
         await mallory.send("/cancelar")
         await mallory.expect("lo dejamos aquí")
     await mallory.send("/recuperar")
-    await pass_check(mallory)
+    await journeys.pass_check(mallory)
     await mallory.send("otra@example.mx")
     assert "intenta de nuevo en" in (await mallory.expect("intenta de nuevo")).text
 
@@ -272,7 +226,7 @@ async def test_setting_puts_the_human_check_before_sign_up_too(
         ana = harness.person()
         await ana.send("/registro")
         challenge = await ana.expect("toca")
-        await ana.press(target_of(challenge), message=challenge)
+        await ana.press(journeys.target_of(challenge), message=challenge)
         await ana.expect("Vamos a crear tu cuenta")
         await ana.expect("correo electrónico")
     finally:
@@ -284,14 +238,16 @@ async def test_a_quick_second_tap_on_the_same_challenge_is_answered(bot: Harness
     await ana.send("/recuperar")
     challenge = await ana.expect("toca")
     wrong = next(
-        b for b in challenge.button_texts() if b != target_of(challenge) and "Otro" not in b
+        b
+        for b in challenge.button_texts()
+        if b != journeys.target_of(challenge) and "Otro" not in b
     )
     await ana.press(wrong, message=challenge)
     await ana.press(wrong, message=challenge)  # before the bot took the buttons away
     await ana.expect("no es el símbolo")
     await ana.expect("expiró")  # the second tap: that challenge was already used
     fresh = await ana.expect("toca")
-    await ana.press(target_of(fresh), message=fresh)
+    await ana.press(journeys.target_of(fresh), message=fresh)
     await ana.expect("correo electrónico")
     assert not [m for m in ana.bot_messages() if "Algo salió mal" in (m.text or "")]
 
@@ -299,9 +255,9 @@ async def test_a_quick_second_tap_on_the_same_challenge_is_answered(bot: Harness
 async def test_a_new_phone_gets_a_code_after_a_stranger_used_up_his_own_allowance(
     bot: Harness, smtp
 ) -> None:
-    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(bot.person(), smtp.mailbox, "ana@example.mx")
     mallory = bot.person()
-    await request_code(bot, mallory, "ana@example.mx")
+    await journeys.request_reset(mallory, "ana@example.mx")
     for mailed in (3, 4):  # each time after the pending code expired: a fresh one, mailed
         await smtp.mailbox.wait(mailed - 1)
         await shift_back(bot.settings.database_url, ResetCode, "expires_at", 1)
@@ -310,10 +266,9 @@ async def test_a_new_phone_gets_a_code_after_a_stranger_used_up_his_own_allowanc
     await shift_back(bot.settings.database_url, ResetCode, "expires_at", 1)
     await ask_again(mallory, "ana@example.mx")  # his 4th in the hour: not mailed
     phone = bot.person()  # Ana on a new phone; her inbox has room (3 of 10)
-    await request_code(bot, phone, "ana@example.mx")
+    await journeys.request_reset(phone, "ana@example.mx")
     await phone.expect("código")
-    await smtp.mailbox.wait(5)
-    await phone.send(mailed_reset_code(smtp.mailbox))
+    await phone.send(await journeys.mailed_one_time_code(smtp.mailbox, 5))
     await phone.expect("contraseña nueva")
 
 
@@ -321,11 +276,11 @@ async def test_a_code_asked_in_the_owners_own_chat_does_not_work_in_a_strangers(
     bot: Harness, smtp
 ) -> None:
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")  # her chat is signed in
-    await request_code(bot, ana, "ana@example.mx")
-    code = mailed_reset_code((await smtp.mailbox.wait(2)) and smtp.mailbox)
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")  # her chat is signed in
+    await journeys.request_reset(ana, "ana@example.mx")
+    code = await journeys.mailed_one_time_code(smtp.mailbox, 2)
     mallory = bot.person()
-    await request_code(bot, mallory, "ana@example.mx")
+    await journeys.request_reset(mallory, "ana@example.mx")
     await mallory.expect("código")
     await mallory.send(code)  # a code that leaked (shoulder, screenshot, "dime el código")
     answer = await mallory.reply()
@@ -335,15 +290,89 @@ async def test_a_code_asked_in_the_owners_own_chat_does_not_work_in_a_strangers(
 async def test_strangers_filling_the_inbox_with_sign_ups_do_not_stop_a_new_phones_recovery(
     bot: Harness, smtp
 ) -> None:
-    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")  # 1 of 10
+    await journeys.confirmed(bot.person(), smtp.mailbox, "ana@example.mx")  # 1 of 10
     for _ in range(3):
         stranger = bot.person()
         for _ in range(3):  # each "someone tried to sign up with your address": 9 more
-            await sign_up(stranger, "ana@example.mx")
+            await journeys.sign_up(stranger, "ana@example.mx")
     await smtp.mailbox.wait(10)
     phone = bot.person()  # Ana, who lost her phone
-    await request_code(bot, phone, "ana@example.mx")
+    await journeys.request_reset(phone, "ana@example.mx")
     await phone.expect("código")
-    await smtp.mailbox.wait(11)
-    await phone.send(mailed_reset_code(smtp.mailbox))
+    await phone.send(await journeys.mailed_one_time_code(smtp.mailbox, 11))
     await phone.expect("contraseña nueva")
+
+
+async def test_idioma_during_the_human_check_asks_it_again_wholly_in_english(bot: Harness):
+    ana = bot.person()
+    await ana.send("/recuperar")
+    first = await ana.expect("toca")
+    await ana.send("/idioma")
+    await ana.press("English")
+    again = await ana.expect("carry on")
+    assert "tap the" in again.text, again.text  # got: "tap la 🐢 (tortuga)" / "el 🐱 (gato)"
+    # The same symbol, named by each catalog in its own words.
+    (symbol_id,) = [name for name, symbol in SYMBOLS.items() if f" {symbol} (" in first.text]
+    spanish, english = (Catalog.load().languages[language] for language in ("es", "en"))
+    symbol = SYMBOLS[symbol_id]
+    es_name = (
+        f"{spanish[f'check.article.{symbol_id}']} {symbol} ({spanish[f'check.symbol.{symbol_id}']})"
+    )
+    assert es_name in first.text
+    assert f"the {symbol} ({english[f'check.symbol.{symbol_id}']})" in again.text
+
+
+async def test_a_sticker_during_the_human_check_asks_it_again_with_its_symbols(bot: Harness):
+    ana = bot.person()
+    await ana.send("/recuperar")
+    first = await ana.expect("toca")
+    await ana.send_sticker()
+    again = await ana.expect("toca")
+    # got: only "🔄 Otro reto", with an empty token in its callback data
+    assert again.button_texts()[:-1] and set(again.button_texts()) == set(first.button_texts()), (
+        again.button_texts()
+    )
+
+
+async def test_a_forged_challenge_button_is_answered_without_an_error(bot: Harness):
+    ana = bot.person()
+    await ana.send("/recuperar")
+    challenge = await ana.expect("toca")
+    token = challenge.buttons[0]["callback_data"].removeprefix(keyboards.CHECK).split(":")[0]
+    query = {
+        "id": "forged-1",
+        "from": ana.user.to_api(),
+        "message": challenge.to_api(),
+        "chat_instance": str(ana.chat.id),
+        "data": f"{keyboards.CHECK}{token}:\u00b2",  # "²".isdigit() is True; int("²") fails
+    }
+    ana.bot.open_callbacks["forged-1"] = query
+    await ana.bot.push_update({"callback_query": query})
+    answer = await ana.reply()
+    assert "salió mal" not in answer.text, answer.text
+
+
+async def test_in_english_a_wrong_tap_speaks_of_the_symbol(bot: Harness) -> None:
+    ana = bot.person(language_code="en")
+    await ana.send("/reset")
+    challenge = await ana.expect("tap")
+    target = re.search(r"tap (?:the|an?) (\S+) \(", challenge.text)
+    assert target, challenge.text
+    wrong = next(
+        b for b in challenge.button_texts() if b != target.group(1) and "challenge" not in b.lower()
+    )
+    await ana.press(wrong, message=challenge)
+    answer = await ana.reply()
+    assert "symbol" in answer.text.lower(), answer.text
+    assert "validation" not in answer.text.lower()
+
+
+async def test_the_right_code_among_words_works(bot: Harness, smtp) -> None:
+    await journeys.confirmed(bot.person(), smtp.mailbox, "ana@example.mx")
+    phone = bot.person()
+    await journeys.request_reset(phone, "ana@example.mx")
+    code = await journeys.mailed_one_time_code(smtp.mailbox, 2)
+    await phone.expect("código")
+    await phone.send(f"whatsapp me dijo que es {code}")
+    answer = await phone.reply()
+    assert "contraseña nueva" in answer.text, answer.text

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests import journeys
 from tests.conftest import SmtpServer
 from tests.e2e.conftest import Harness
 from tests.factories import (
@@ -15,11 +16,8 @@ from tests.factories import (
     accounts_in,
     chat_account,
     code_from_email,
-    confirmed_account,
-    fill_sign_up,
     html_part,
-    sign_up,
-    sign_up_in_english,
+    newest_code,
     text_part,
 )
 
@@ -49,13 +47,13 @@ async def test_start_offers_confirming_first_while_the_sign_up_waits_for_its_cod
     bot: Harness, smtp: SmtpServer
 ) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     await ana.send("/start")
     menu = await ana.expect("Hola")
     assert menu.button_texts()[:2] == ["✅ Confirmar cuenta", "✉️ Reenviar código"]
     assert not [b for b in menu.button_texts() if "empresa" in b]
     bruce = bot.person(first_name="Bruce", language_code="en")
-    await sign_up_in_english(bruce, "bruce@example.com")
+    await journeys.sign_up(bruce, "bruce@example.com", language="en")
     await bruce.send("/start")
     menu = await bruce.expect("Hi")
     assert menu.button_texts()[:2] == ["✅ Confirm account", "✉️ Resend code"]
@@ -64,7 +62,7 @@ async def test_start_offers_confirming_first_while_the_sign_up_waits_for_its_cod
 @pytest.mark.postgres
 async def test_happy_path_creates_mails_and_confirms(bot: Harness, smtp: SmtpServer) -> None:
     ana = bot.person()
-    await sign_up(ana, "Ana.Perez@Example.MX", RFC_FISICA)
+    await journeys.sign_up(ana, "Ana.Perez@Example.MX", RFC_FISICA)
 
     [email] = await smtp.mailbox.wait(1)
     assert email["To"] == "ana.perez@example.mx"
@@ -120,7 +118,7 @@ async def test_menu_button_starts_sign_up_and_summary_can_fix_a_field(
 
 async def test_wrong_code_is_refused_with_the_portal_wording(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     await smtp.mailbox.wait(1)
     await ana.send("/confirmar")
     await ana.expect("código de confirmación")
@@ -138,7 +136,7 @@ async def test_wrong_code_is_refused_with_the_portal_wording(bot: Harness, smtp)
 
 async def test_code_found_in_surrounding_text_and_line_breaks(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     code = code_from_email((await smtp.mailbox.wait(1))[0])
     pasted = f"Hola, este es mi código:\n{code[:22].upper()}\n{code[22:].upper()}\n¡gracias!"
     await ana.send(f"/confirmar {pasted}")
@@ -147,7 +145,7 @@ async def test_code_found_in_surrounding_text_and_line_breaks(bot: Harness, smtp
 
 async def test_code_pasted_in_a_sentence_without_command(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     code = code_from_email((await smtp.mailbox.wait(1))[0])
     await ana.send(f"mi código es {code.upper()} gracias")
     assert (await ana.reply()).text.startswith("Felicidades")
@@ -155,7 +153,7 @@ async def test_code_pasted_in_a_sentence_without_command(bot: Harness, smtp) -> 
 
 async def test_deep_link_confirms_in_one_tap_only_for_whoever_signed_up(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     code = code_from_email((await smtp.mailbox.wait(1))[0])
     stranger = bot.person(first_name="Beto")  # another Telegram account that has the link
     await stranger.send(f"/start c_{code}")
@@ -169,10 +167,10 @@ async def test_deep_link_confirms_in_one_tap_only_for_whoever_signed_up(bot: Har
 
 async def test_taken_email_answers_alike_and_tells_the_owner(bot: Harness, smtp) -> None:
     ana, mallory = bot.person(), bot.person(first_name="Mallory")
-    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
     ana_answer = next(m for m in ana.bot_messages() if "creada con éxito" in (m.text or ""))
 
-    await sign_up(mallory, "ana@example.mx", RFC_MORAL)
+    await journeys.sign_up(mallory, "ana@example.mx", RFC_MORAL)
     mallory_answer = mallory.bot_messages()[-1]
     assert mallory_answer.text == ana_answer.text
     assert mallory_answer.button_texts() == ana_answer.button_texts()
@@ -192,7 +190,7 @@ async def test_two_simultaneous_sign_ups_with_one_email_make_one_account(
 ) -> None:
     ana, bruno = bot.person(), bot.person(first_name="Bruno")
     for person in (ana, bruno):
-        await fill_sign_up(person, "compartido@example.mx")
+        await journeys.sign_up(person, "compartido@example.mx", create=False)
     await asyncio.gather(ana.press("Crear cuenta"), bruno.press("Crear cuenta"))
     await ana.expect("creada con éxito")
     await bruno.expect("creada con éxito")
@@ -204,10 +202,43 @@ async def test_two_simultaneous_sign_ups_with_one_email_make_one_account(
 
 async def test_password_messages_are_deleted_and_never_echoed(bot: Harness, smtp, caplog) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     await smtp.mailbox.wait(1)
     typed = [m for m in ana.messages if not m.from_bot and m.text == PASSWORD]
     assert len(typed) == 2
     assert all(m.deleted for m in typed)
     assert all(PASSWORD not in (m.text or "") for m in ana.bot_messages())
     assert PASSWORD not in caplog.text
+
+
+async def test_passwords_are_compared_in_nfkc_form(bot: Harness, smtp):
+    decomposed = "man\u0303ana sera otro di\u0301a"  # "ñ" and "í" as some keyboards send them
+    composed = "mañana sera otro día"
+    ana = bot.person()
+    await journeys.sign_up(ana, "ana@example.mx", password=decomposed)
+    await ana.send(await newest_code(smtp.mailbox, 1))
+    await ana.expect("Felicidades")
+    await ana.send("/salir")
+    await ana.expect("Cerraste")
+    assert "entraste como" in (await journeys.sign_in(ana, "ana@example.mx", composed)).text
+
+
+async def test_an_old_suggestion_button_does_not_change_the_address_later(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await ana.send("/registro")
+    await ana.expect("correo electrónico")
+    await ana.send("ana@gmial.com")
+    question = await ana.expect("¿Quisiste decir")
+    await ana.send("ana@example.mx")  # typed instead: read as the address
+    await ana.expect("RFC")
+    await ana.press("Sí, usar ana@gmail.com", message=question)
+    await ana.reply()
+    await ana.send("GODE561231GR8")
+    await ana.expect("contraseña")
+    await ana.send(PASSWORD)
+    await ana.expect("otra vez")
+    await ana.send(PASSWORD)
+    summary = await ana.expect("Revisa tus datos")
+    assert "ana@example.mx" in summary.text and "gmail" not in summary.text, summary.text

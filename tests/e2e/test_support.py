@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from storage.db import create_engine, create_session_factory
 from storage.models import SupportRequest
+from tests import journeys
 from tests.e2e.conftest import SUPPORT_CONTACT, Harness
-from tests.factories import PASSWORD, confirmed_account, sign_up, text_part
+from tests.factories import PASSWORD, text_part
 
 ADMIN_ID = 555_000_222
 PROBLEM = "Cambié de celular y no me llega el código; mi teléfono es 81 1234 5678."
@@ -54,13 +55,12 @@ async def test_a_problem_written_here_is_stored_mailed_and_answered_in_a_day(
 
 async def test_a_signed_in_person_is_answered_at_the_accounts_address(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
     before = len(smtp.mailbox.messages)
-    await ana.send("/soporte")
-    await ana.press("Escribir mi problema aquí")
-    await ana.expect("te responderemos a ana@example.mx")
-    await ana.send("No veo mi CSD")
-    assert "ana@example.mx" in (await ana.expect("Recibimos tu mensaje")).text
+    told = await journeys.write_problem(
+        ana, "No veo mi CSD", asked="te responderemos a ana@example.mx"
+    )
+    assert "ana@example.mx" in told.text
     [mail] = (await smtp.mailbox.wait(before + 1))[before:]
     assert mail["To"] == SUPPORT_CONTACT and "ana@example.mx" in text_part(mail)
 
@@ -104,11 +104,7 @@ async def test_five_problems_a_day_then_the_person_is_told_when_to_write_again(
 ) -> None:
     ana = bot.person()
     for number in range(5):
-        await ana.send("/soporte")
-        await ana.press("Escribir mi problema aquí")
-        await ana.expect("en un solo mensaje")
-        await ana.send(f"Problema {number}")
-        await ana.expect("Recibimos tu mensaje")
+        await journeys.write_problem(ana, f"Problema {number}")
     await ana.send("/soporte")
     await ana.press("Escribir mi problema aquí")  # told before typing a sixth
     answer = await ana.expect("Podrás escribir otro en")
@@ -122,11 +118,7 @@ async def test_five_problems_a_day_then_the_person_is_told_when_to_write_again(
 async def test_admins_list_open_problems_and_mark_them_handled(harness: Harness, smtp) -> None:
     bot = await start_with_admin(harness)
     ana = bot.person()
-    await ana.send("/soporte")
-    await ana.press("Escribir mi problema aquí")
-    await ana.expect("en un solo mensaje")
-    await ana.send("<b>No</b> puedo entrar")
-    await ana.expect("Recibimos tu mensaje")
+    await journeys.write_problem(ana, "<b>No</b> puedo entrar")
     stranger = bot.person()
     await stranger.send("/soporte_pendientes")
     assert "No estoy seguro" in (await stranger.reply()).text
@@ -150,23 +142,10 @@ async def test_admins_list_open_problems_and_mark_them_handled(harness: Harness,
 @pytest.mark.postgres
 async def test_deleting_the_account_deletes_the_problems_it_wrote(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
-    await ana.send("/soporte")
-    await ana.press("Escribir mi problema aquí")
-    await ana.expect("en un solo mensaje")
-    await ana.send("Quiero cancelar mi cuenta")
-    await ana.expect("Recibimos tu mensaje")
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
+    await journeys.write_problem(ana, "Quiero cancelar mi cuenta")
     assert len(await support_rows(bot.settings.database_url)) == 1
-    await ana.send("/cuenta")
-    await ana.expect("Tu cuenta")
-    await ana.press("Eliminar mi cuenta")
-    await ana.expect("contraseña")
-    await ana.send(PASSWORD)
-    await ana.expect("Eliminar tu cuenta")
-    await ana.press("Sí, eliminar mi cuenta")
-    await ana.expect("escribe la palabra")
-    await ana.send("ELIMINAR")
-    await ana.expect("Eliminamos tu cuenta")
+    assert "Eliminamos tu cuenta" in (await journeys.delete_account(ana)).text
     assert await support_rows(bot.settings.database_url) == []
 
 
@@ -186,7 +165,7 @@ async def test_a_problem_about_the_missing_confirmation_email_is_stored_while_it
     bot: Harness, smtp
 ) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     await smtp.mailbox.wait(1)
     await ana.send("/soporte")
     await ana.expect(SUPPORT_CONTACT)
@@ -201,11 +180,9 @@ async def test_admins_list_long_open_problems_and_mark_them_handled(harness: Har
     bot = await start_with_admin(harness)
     ana = bot.person()
     for number in range(3):
-        await ana.send("/soporte")
-        await ana.press("Escribir mi problema aquí")
-        await ana.expect("en un solo mensaje")
-        await ana.send(f"Problema {number}: " + "no puedo timbrar mi factura. " * 65)
-        await ana.expect("Recibimos tu mensaje")
+        await journeys.write_problem(
+            ana, f"Problema {number}: " + "no puedo timbrar mi factura. " * 65
+        )
     admin = bot.person(user_id=ADMIN_ID)
     await admin.send("/soporte_pendientes")
     await admin.expect("Soporte pendiente")
@@ -228,7 +205,7 @@ async def test_a_problem_typed_right_after_soporte_is_not_lost(bot: Harness, smt
 
 async def test_the_accounts_password_sent_as_a_problem_is_not_mailed(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
     before = len(smtp.mailbox.messages)
     await ana.send("/soporte")
     await ana.press("Escribir mi problema aquí")
@@ -236,11 +213,7 @@ async def test_the_accounts_password_sent_as_a_problem_is_not_mailed(bot: Harnes
     sent = await ana.send(PASSWORD)
     await ana.reply()
     await ana.wait_deleted(sent)
-    await ana.send("/soporte")
-    await ana.press("Escribir mi problema aquí")
-    await ana.expect("te responderemos a ana@example.mx")
-    await ana.send("No veo mi CSD")
-    await ana.expect("Recibimos tu mensaje")
+    await journeys.write_problem(ana, "No veo mi CSD", asked="te responderemos a ana@example.mx")
     mailed = (await smtp.mailbox.wait(before + 1))[before:]
     while not any("No veo mi CSD" in text_part(mail) for mail in mailed):
         mailed = (await smtp.mailbox.wait(before + len(mailed) + 1))[before:]

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 import pytest
 
 from emulator import Person
+from tests import journeys
 from tests.conftest import Mailbox
 from tests.e2e.conftest import Harness
 from tests.factories import (
     CATALOG,
     PASSWORD,
     RFC_FISICA,
-    confirmed_account_in,
     expect_text,
     label,
     shown,
@@ -60,11 +60,11 @@ async def reset_email_typo(person: Person, language: str, mailbox: Mailbox) -> N
 
 async def after_confirming(person: Person, language: str, mailbox: Mailbox) -> None:
     """«¿Capturamos los datos de tu empresa?», right after the account is confirmed."""
-    await confirmed_account_in(person, mailbox, language, "juan@example.mx")
+    await journeys.confirmed(person, mailbox, "juan@example.mx", language=language)
 
 
 async def company_form(person: Person, language: str, mailbox: Mailbox, rfc: str) -> None:
-    await confirmed_account_in(person, mailbox, language, "juan@example.mx", rfc)
+    await journeys.confirmed(person, mailbox, "juan@example.mx", rfc, language=language)
     await person.send("/empresa")
     await person.press(label(language, "company.button-start"))
     fisica = len(rfc) == 13
@@ -104,7 +104,7 @@ async def company_summary(person: Person, language: str, mailbox: Mailbox) -> No
 
 
 async def account_action(person: Person, language: str, mailbox: Mailbox, button: str) -> None:
-    await confirmed_account_in(person, mailbox, language, "ana@example.mx")
+    await journeys.confirmed(person, mailbox, "ana@example.mx", language=language)
     await person.send("/cuenta")
     await person.press(label(language, button))
     await expect_text(person, language, "account.ask-password")
@@ -125,7 +125,7 @@ async def account_deletion(person: Person, language: str, mailbox: Mailbox) -> N
 
 async def stored_csd(person: Person, language: str, mailbox: Mailbox) -> None:
     """An account with SAT's test CSD stored, and /csd showing it."""
-    await confirmed_account_in(person, mailbox, language, "kemper@example.mx", SAT_CSD_RFC)
+    await journeys.confirmed(person, mailbox, "kemper@example.mx", SAT_CSD_RFC, language=language)
     await send_files(person, language, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
     await expect_text(person, language, "csd.ask-password")
     await person.send(SAT_PASSWORD)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from mail.identity import BotLinks
 from mail.outbox import Outbox
 from services.accounts import AccountPolicy, AccountService
+from services.models import SignupRequest
 from storage.crypto import SecretBox, new_key
 from storage.db import create_engine, create_session_factory, migrate
 from storage.models import OutboxMessage
-from tests.factories import Clock
+from tests.factories import GROUPED_CODE, Clock
 
 
 @dataclass
@@ -44,6 +46,21 @@ async def outbox(world: AccountsWorld) -> list[Queued]:
         rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     opened = [(row, world.outbox.content(row)) for row in rows]
     return [Queued(r.recipient, c.subject, c.text, c.html, r) for r, c in opened]
+
+
+def mailed_code(message: Queued) -> str:
+    """The confirmation code of a queued email, as the person would paste it."""
+    match = re.search(rf"Código de confirmación: ({GROUPED_CODE})", message.text_body)
+    assert match
+    return match.group(1).replace(" ", "")
+
+
+HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+
+
+def request(email: str = "ana@example.mx", rfc: str = "GODE561231GR8") -> SignupRequest:
+    """A sign-up as the chat hands it to the service (the password already hashed)."""
+    return SignupRequest(email=email, rfc=rfc, password_hash=HASH)
 
 
 @pytest.fixture

@@ -9,31 +9,17 @@ import pytest
 from sqlalchemy import func, select, text
 
 from services.accounts import ConfirmStatus, RegisterOutcome, ResendResult
-from services.models import SignupRequest
 from services.passwords import PasswordHasher
 from storage.models import Account, ChatSession, ConfirmationCode
-from tests.factories import GROUPED_CODE
-from tests.services.conftest import AccountsWorld, Queued, outbox
+from tests.services.conftest import AccountsWorld, mailed_code, outbox, request
 
 # Sign-up's and confirmation's rows, races and locks: both databases.
 pytestmark = pytest.mark.postgres
-
-HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
-
-
-def request(email: str = "ana@example.mx", rfc: str = "GODE561231GR8") -> SignupRequest:
-    return SignupRequest(email=email, rfc=rfc, password_hash=HASH)
 
 
 async def count(world: AccountsWorld, model: type) -> int:
     async with world.sessions() as session:
         return await session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def mailed_code(message: Queued) -> str:
-    match = re.search(rf"Código de confirmación: ({GROUPED_CODE})", message.text_body)
-    assert match
-    return match.group(1).replace(" ", "")
 
 
 async def test_register_stores_unconfirmed_account_and_mails_code(accounts: AccountsWorld) -> None:

@@ -13,8 +13,7 @@ from services.accounts import ConfirmStatus
 from services.models import SignupRequest
 from services.passwords import PasswordHasher
 from services.signin import SignInService, SignInStatus
-from tests.services.conftest import AccountsWorld, outbox
-from tests.services.test_accounts import mailed_code
+from tests.services.conftest import AccountsWorld, mailed_code, outbox
 
 # Races between confirmation and a second sign-up: both databases.
 pytestmark = pytest.mark.postgres

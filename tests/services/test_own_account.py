@@ -20,8 +20,7 @@ from services.passwords import PasswordHasher
 from services.signin import RecheckStatus, SignInService
 from storage import repositories
 from tests.factories import Clock
-from tests.services.conftest import AccountsWorld, outbox
-from tests.services.test_accounts import mailed_code
+from tests.services.conftest import AccountsWorld, mailed_code, outbox
 
 # Address changes and deletion (cascades, races, caps): both databases.
 pytestmark = pytest.mark.postgres

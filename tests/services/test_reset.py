@@ -20,8 +20,7 @@ from services.reset import (
     reset_code_candidates,
 )
 from storage.models import ResetCode
-from tests.services.conftest import AccountsWorld, outbox
-from tests.services.test_accounts import request
+from tests.services.conftest import AccountsWorld, outbox, request
 
 # Codes' tries counted in one statement, shared codes, limits: both databases.
 pytestmark = pytest.mark.postgres

@@ -12,8 +12,7 @@ from services.human_check import CHOICES, HumanCheckService
 from services.passwords import PasswordHasher
 from services.reset import ResetPolicy, ResetService
 from services.signin import SignInService
-from tests.services.conftest import AccountsWorld, outbox
-from tests.services.test_accounts import mailed_code, request
+from tests.services.conftest import AccountsWorld, mailed_code, outbox, request
 
 
 def events(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -12,8 +12,7 @@ from services.accounts import ConfirmStatus
 from services.passwords import PasswordHasher
 from services.signin import SignInService, SignInStatus
 from storage.models import Account
-from tests.services.conftest import AccountsWorld, outbox
-from tests.services.test_accounts import mailed_code
+from tests.services.conftest import AccountsWorld, mailed_code, outbox
 
 # Sign-in's counters and locks are counted by the database: both databases.
 pytestmark = pytest.mark.postgres
