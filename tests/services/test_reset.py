@@ -200,6 +200,19 @@ async def mailed_reset(accounts: AccountsWorld) -> str:
     return match.group(1)
 
 
+async def test_a_code_for_an_address_without_an_account_is_never_right(
+    accounts: AccountsWorld,
+) -> None:
+    """Its code is mailed to nobody; were it guessed, it would still open nothing."""
+    service = reset_service(accounts)
+    await service.request(email="nadie@example.mx", chat_id=2, user_id=2, language="es")
+    async with accounts.sessions() as session, session.begin():
+        [row] = (await session.scalars(select(ResetCode))).all()
+        row.code_hash = await PasswordHasher().hash("ABCDEFG2")
+    guessed = await service.check_code(email="nadie@example.mx", chat_id=2, text="ABCD-EFG2")
+    assert guessed == CodeCheck(CodeStatus.WRONG, tries_left=4)
+
+
 async def test_wrong_codes_in_another_chat_do_not_spend_the_owners_code(
     accounts: AccountsWorld,
 ) -> None:
