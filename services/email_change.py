@@ -54,9 +54,9 @@ class ChangeRequest:
 
 class ChangeStatus(StrEnum):
     CHANGED = "changed"
-    WRONG = "wrong"
-    NO_TRIES = "no-tries"
-    EXPIRED = "expired"  # expired, used, or no longer possible
+    WRONG = CodeStatus.WRONG.value
+    NO_TRIES = CodeStatus.NO_TRIES.value
+    EXPIRED = CodeStatus.EXPIRED.value  # expired, used, or no longer possible
     SIGNED_OUT = "signed-out"
 
 
@@ -165,7 +165,7 @@ class EmailChangeService:
         if check.status is CodeStatus.VERIFIED:
             assert check.code_id is not None
             return await self._apply(check.code_id, chat_id, user_id, account_id)
-        return ChangeCheck(ChangeStatus(check.status.value), tries_left=check.tries_left)
+        return ChangeCheck(ChangeStatus(check.status), tries_left=check.tries_left)
 
     async def _apply(
         self, change_id: int, chat_id: int, user_id: int, account_id: int
