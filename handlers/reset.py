@@ -33,7 +33,7 @@ from handlers.passwords import (
     take_new_password,
 )
 from services.human_check import TapResult
-from services.reset import CodeStatus
+from services.one_time_codes import CodeStatus
 from services.validation import Invalid, parse_email, suggest_email
 
 FLOW = "reset"

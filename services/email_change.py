@@ -24,16 +24,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from mail import templates
 from mail.outbox import Outbox
 from services import mail_allowance, ratelimit, security
+from services.one_time_codes import CodeKind, CodeStatus, OneTimeCodes
 from services.passwords import PasswordHasher
-from services.reset import new_reset_code, reset_code_candidates
 from services.signin import signed_in_account
 from storage import repositories
 from storage.models import Account, EmailChange, utcnow
 
 logger = logging.getLogger(__name__)
 
-CODE_TTL = timedelta(minutes=30)
-CODE_TRIES = 5
+EMAIL_CHANGE_CODE = CodeKind(
+    model=EmailChange, ttl=timedelta(minutes=30), wrong_event="email-change-code-wrong"
+)
 # How long after the password was typed again it allows the change (or a deletion).
 REAUTH_WINDOW = timedelta(minutes=15)
 
@@ -53,9 +54,9 @@ class ChangeRequest:
 
 class ChangeStatus(StrEnum):
     CHANGED = "changed"
-    WRONG = "wrong"
-    NO_TRIES = "no-tries"
-    EXPIRED = "expired"  # expired, used, or no longer possible
+    WRONG = CodeStatus.WRONG.value
+    NO_TRIES = CodeStatus.NO_TRIES.value
+    EXPIRED = CodeStatus.EXPIRED.value  # expired, used, or no longer possible
     SIGNED_OUT = "signed-out"
 
 
@@ -79,7 +80,7 @@ class EmailChangeService:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
-        self._passwords = passwords
+        self._codes = OneTimeCodes(EMAIL_CHANGE_CODE, sessions=sessions, passwords=passwords)
         self._outbox = outbox
         self._mail_ready = mail_ready
         self._idle_timeout = idle_timeout
@@ -107,11 +108,10 @@ class EmailChangeService:
                 return ChangeRequest(RequestStatus.LIMITED, admission.wait)
             language = account.language
         # Hashed outside any transaction (it takes a while), whoever holds the address.
-        code = new_reset_code()
-        code_hash = await self._passwords.hash(code.replace("-", ""))
+        code, code_hash = await self._codes.new()
         # The code's mail expires with the request: a deletion of the account finds the
         # mail still queued by its recipient and this expiry (storage/repositories/erasure.py).
-        expires_at = now + CODE_TTL
+        expires_at = now + EMAIL_CHANGE_CODE.ttl
         async with self._sessions() as session, session.begin():
             holder = await repositories.get_account_by_email(session=session, email=new_email)
             await repositories.add_email_change(
@@ -137,7 +137,7 @@ class EmailChangeService:
                     language=language,
                     email=new_email,
                     code=code,
-                    ttl_minutes=int(CODE_TTL.total_seconds() // 60),
+                    ttl_minutes=int(EMAIL_CHANGE_CODE.ttl.total_seconds() // 60),
                 )
             # Held to the inbox's overall cap: the new address may be anybody's.
             if await mail_allowance.take(
@@ -159,25 +159,13 @@ class EmailChangeService:
         """Check the first code-shaped part of `text` against this chat's pending change;
         every try is counted, the fifth wrong one spends the code; the right one changes
         the address."""
-        now = self._now()
-        candidates = reset_code_candidates(text)
-        async with self._sessions() as session, session.begin():
-            row = await repositories.latest_email_change(
-                session=session, account_id=account_id, chat_id=chat_id
-            )
-            if row is None or row.expires_at <= now:
-                return ChangeCheck(ChangeStatus.EXPIRED)
-            tries = await repositories.count_email_change_try(
-                session=session, change_id=row.id, most=CODE_TRIES
-            )
-        if tries is None:
-            return ChangeCheck(ChangeStatus.NO_TRIES, tries_left=0)
-        if await self._passwords.verify(row.code_hash, candidates[0] if candidates else ""):
-            return await self._apply(row.id, chat_id, user_id, account_id)
-        security.event("email-change-code-wrong", user_id=user_id, account_id=account_id)
-        tries_left = CODE_TRIES - tries
-        status = ChangeStatus.NO_TRIES if tries_left <= 0 else ChangeStatus.WRONG
-        return ChangeCheck(status, tries_left=tries_left)
+        check = await self._codes.check(
+            text=text, now=self._now(), user_id=user_id, account_id=account_id, chat_id=chat_id
+        )
+        if check.status is CodeStatus.VERIFIED:
+            assert check.code_id is not None
+            return await self._apply(check.code_id, chat_id, user_id, account_id)
+        return ChangeCheck(ChangeStatus(check.status), tries_left=check.tries_left)
 
     async def _apply(
         self, change_id: int, chat_id: int, user_id: int, account_id: int
@@ -188,8 +176,8 @@ class EmailChangeService:
                 account = await self._account(session, chat_id, account_id, now)
                 if account is None:
                     return ChangeCheck(ChangeStatus.SIGNED_OUT)
-                change = await repositories.claim_email_change(
-                    session=session, change_id=change_id, now=now
+                change = await repositories.claim_code(
+                    session=session, model=EmailChange, code_id=change_id, now=now
                 )
                 if change is None or change.account_id != account_id:
                     return ChangeCheck(ChangeStatus.EXPIRED)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services import ratelimit
 from storage import repositories
-from storage.models import utcnow
+from storage.models import EmailChange, ResetCode, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +36,12 @@ class Housekeeping:
         async with self._sessions() as session, session.begin():
             removed = await ratelimit.prune(session=session, before=now - KEEP_RATE_EVENTS)
             removed += await repositories.delete_human_checks_before(session=session, before=spent)
-            removed += await repositories.delete_reset_codes_expired_before(
-                session=session, before=spent
+            removed += await repositories.delete_codes_expired_before(
+                session=session, model=ResetCode, before=spent
             )
             # Kept as long as the mail they sent, for a deletion of the account to find.
-            removed += await repositories.delete_email_changes_expired_before(
-                session=session, before=now - KEEP_SENT_MAIL
+            removed += await repositories.delete_codes_expired_before(
+                session=session, model=EmailChange, before=now - KEEP_SENT_MAIL
             )
             removed += await repositories.delete_spent_confirmation_codes(
                 session=session, before=spent

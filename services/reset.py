@@ -10,7 +10,7 @@ Strangers cannot flood the inbox: while a code mailed at a stranger's request is
 (unexpired, unused), a request from any chat but the account's own known chats mails
 nothing new and its row shares that code, so that the code already in the inbox works in
 that chat too (the owner on a new phone is a stranger to the bot): however many Telegram
-accounts ask, the inbox gets at most one code per CODE_TTL from them. Each row keeps its
+accounts ask, the inbox gets at most one code per RESET_CODE.ttl from them. Each row keeps its
 own tries, so sharing gives a guesser no better odds than a code of its own would. A code
 asked in one of the account's own chats, or one that was never mailed, is shared with
 nobody. Every request is held to its requester's allowance for the inbox."""
@@ -18,60 +18,24 @@ nobody. Every request is held to its requester's allowance for the inbox."""
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mail import templates
 from mail.outbox import Outbox
 from services import funnel, mail_allowance, ratelimit, security
+from services.one_time_codes import CodeCheck, CodeKind, CodeStatus, OneTimeCodes
 from services.passwords import PasswordHasher
 from storage import repositories
 from storage.models import Account, ResetCode, utcnow
 
 logger = logging.getLogger(__name__)
 
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L look-alikes
-CODE_TTL = timedelta(minutes=15)
+RESET_CODE = CodeKind(model=ResetCode, ttl=timedelta(minutes=15), wrong_event="reset-code-wrong")
 VERIFIED_WINDOW = timedelta(minutes=15)  # from typing the code to choosing the password
-CODE_TRIES = 5
-_CANDIDATE = re.compile(rf"(?<![A-Z0-9])([{ALPHABET}]{{4}})[\s-]?([{ALPHABET}]{{4}})(?![A-Z0-9])")
-
-
-def new_reset_code() -> str:
-    """Eight characters of ALPHABET, at least one a digit, so that no word of eight letters
-    ("pregunta", "whatsapp") is ever taken for a code (a loss of under 4 bits of 40)."""
-    while True:
-        raw = "".join(secrets.choice(ALPHABET) for _ in range(8))
-        if any(character.isdigit() for character in raw):
-            return f"{raw[:4]}-{raw[4:]}"
-
-
-def reset_code_candidates(text: str) -> list[str]:
-    """Codes in what a person typed: with or without the dash, any case, among words;
-    only those with a digit, as every code has one, so that words are never a try."""
-    found = [a + b for a, b in _CANDIDATE.findall(text.upper())]
-    shaped = [code for code in found if any(character.isdigit() for character in code)]
-    return list(dict.fromkeys(shaped))[:3]
-
-
-class CodeStatus(StrEnum):
-    VERIFIED = "verified"
-    WRONG = "wrong"
-    EXPIRED = "expired"
-    NO_TRIES = "no-tries"
-
-
-@dataclass(frozen=True, slots=True)
-class CodeCheck:
-    status: CodeStatus
-    code_id: int | None = None
-    tries_left: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +61,7 @@ class ResetService:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
-        self._passwords = passwords
+        self._codes = OneTimeCodes(RESET_CODE, sessions=sessions, passwords=passwords)
         self._policy = policy
         self._outbox = outbox
         self._mail_ready = mail_ready
@@ -124,8 +88,7 @@ class ResetService:
             account = await repositories.get_account_by_email(session=session, email=email)
         # Hashed outside any transaction (it takes a while), for every request alike, even
         # one that ends up sharing a pending code.
-        code = new_reset_code()
-        code_hash = await self._passwords.hash(code.replace("-", ""))
+        code, code_hash = await self._codes.new()
         account_id = account.id if account else None
         async with self._sessions() as session, session.begin():
             # One request at a time per address decides whether a code is pending.
@@ -150,7 +113,7 @@ class ResetService:
                     email=email,
                     code_hash=shared.code_hash if shared else code_hash,
                     created_at=now,
-                    expires_at=shared.expires_at if shared else now + CODE_TTL,
+                    expires_at=shared.expires_at if shared else now + RESET_CODE.ttl,
                     shareable=shared is not None or (mailed and not known),
                 ),
             )
@@ -195,38 +158,30 @@ class ResetService:
             session=session,
             recipient=email,
             content=content,
-            expires_at=self._now() + CODE_TTL if account else None,
+            expires_at=self._now() + RESET_CODE.ttl if account else None,
         )
         return True
 
     async def check_code(self, *, email: str, chat_id: int, text: str) -> CodeCheck:
         """Check the first code-shaped part of `text` against this chat's latest code for
         the address; every try is counted, and the fifth wrong one spends the code."""
-        now = self._now()
-        candidates = reset_code_candidates(text)
-        async with self._sessions() as session, session.begin():
-            row = await repositories.latest_reset_code(
-                session=session, chat_id=chat_id, email=email
-            )
-            if row is None or row.expires_at <= now:
-                return CodeCheck(CodeStatus.EXPIRED)
-            tries = await repositories.count_reset_try(
-                session=session, code_id=row.id, most=CODE_TRIES
-            )
-        if tries is None:
-            return CodeCheck(CodeStatus.NO_TRIES, tries_left=0)
-        matches = await self._passwords.verify(row.code_hash, candidates[0] if candidates else "")
-        if matches and row.account_id is not None:
+        check = await self._codes.check(
+            text=text,
+            now=self._now(),
+            user_id=chat_id,
+            # A code for an address without an account was never mailed: never right.
+            usable=lambda row: row.account_id is not None,
+            chat_id=chat_id,
+            email=email,
+        )
+        if check.status is CodeStatus.VERIFIED:
             async with self._sessions() as session, session.begin():
-                if await repositories.mark_reset_verified(
-                    session=session, code_id=row.id, now=self._now()
+                assert check.code_id is not None
+                if not await repositories.mark_reset_verified(
+                    session=session, code_id=check.code_id, now=self._now()
                 ):
-                    return CodeCheck(CodeStatus.VERIFIED, code_id=row.id)
-            return CodeCheck(CodeStatus.EXPIRED)
-        security.event("reset-code-wrong", user_id=chat_id, account_id=row.account_id)
-        tries_left = CODE_TRIES - tries
-        status = CodeStatus.NO_TRIES if tries_left <= 0 else CodeStatus.WRONG
-        return CodeCheck(status, tries_left=tries_left)
+                    return CodeCheck(CodeStatus.EXPIRED)
+        return check
 
     async def identity(self, *, code_id: int, chat_id: int) -> Identity | None:
         """Whose password this chat's verified code may change (for the password policy)."""

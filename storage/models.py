@@ -4,7 +4,7 @@ conversation state, pending changes of an account's address and the issuer's CSD
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -271,6 +271,11 @@ class EmailChange(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_email_changes_account_id", "account_id"),)
+
+
+# The tables of one-time codes typed in the chat (services/one_time_codes.py): each row has
+# the code's hash, its expiry, the tries counted, when it was used and the account it is for.
+OneTimeCodeRow = TypeVar("OneTimeCodeRow", ResetCode, EmailChange)
 
 
 class Csd(Base):

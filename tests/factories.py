@@ -14,6 +14,7 @@ from chat.texts import Catalog
 from emulator import Person
 from emulator.markup import parse_html
 from emulator.world import Message
+from services.passwords import PasswordHasher
 from storage.crypto import SecretBox
 from storage.db import create_engine, create_session_factory
 from storage.models import (
@@ -50,6 +51,23 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+class CountingHasher(PasswordHasher):
+    """The real hasher, counting the work done: what would tell two paths apart by time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hashes = 0
+        self.verifies = 0
+
+    async def hash(self, password: str) -> str:
+        self.hashes += 1
+        return await super().hash(password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        self.verifies += 1
+        return await super().verify(password_hash, password)
 
 
 def text_part(message: EmailMessage) -> str:

@@ -10,8 +10,8 @@ from chat.context import BotContext, chat_id, pressed, typed, user_id
 from chat.reasons import say_reason
 from handlers.account.steps import Step, draft, finish, session_over, verified_at
 from handlers.passwords import not_a_secret
+from services import one_time_codes
 from services.email_change import ChangeStatus, RequestStatus
-from services.reset import reset_code_candidates
 from services.validation import Invalid, parse_email, suggest_email
 
 
@@ -84,7 +84,7 @@ async def receive_code(update: Update, context: BotContext) -> Step | int:
     """Check the code: only something shaped like one counts as a try; the right one
     changes the address."""
     text = typed(update)
-    if not reset_code_candidates(text):
+    if not one_time_codes.candidates(text):
         await ask_again(update, context, "account.not-a-code")
         return Step.CODE
     check = await context.services.email_change.confirm(

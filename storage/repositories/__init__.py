@@ -43,16 +43,18 @@ from storage.repositories.csds import (
 )
 from storage.repositories.email_changes import (
     add_email_change,
-    claim_email_change,
-    count_email_change_try,
-    delete_email_changes_expired_before,
-    latest_email_change,
     void_email_changes,
 )
 from storage.repositories.erasure import email_change_requests, erase_account
 from storage.repositories.funnel import (
     add_funnel_event,
     count_funnel_events,
+)
+from storage.repositories.one_time_codes import (
+    claim_code,
+    count_code_try,
+    delete_codes_expired_before,
+    latest_unused_code,
 )
 from storage.repositories.outbox import (
     OutboxFigures,
@@ -76,10 +78,7 @@ from storage.repositories.ratelimits import (
 from storage.repositories.resets import (
     add_reset_code,
     claim_reset_code,
-    count_reset_try,
-    delete_reset_codes_expired_before,
     delete_unused_reset_codes,
-    latest_reset_code,
     mark_reset_verified,
     pending_reset_code,
     verified_reset_code,
@@ -113,23 +112,21 @@ __all__ = [
     "add_reset_code",
     "add_support_request",
     "bind_chat",
+    "claim_code",
     "claim_confirmation_code",
     "claim_csd_reminder",
-    "claim_email_change",
     "claim_reset_code",
-    "count_email_change_try",
+    "count_code_try",
     "count_funnel_events",
     "count_open_support_requests",
-    "count_reset_try",
     "csds_to_remind",
+    "delete_codes_expired_before",
     "delete_csd",
-    "delete_email_changes_expired_before",
     "delete_human_checks_before",
     "delete_outbox_sent_before",
     "delete_rate_events",
     "delete_rate_events_before",
     "delete_rate_events_by_key",
-    "delete_reset_codes_expired_before",
     "delete_spent_confirmation_codes",
     "delete_unused_codes",
     "delete_unused_reset_codes",
@@ -147,8 +144,7 @@ __all__ = [
     "give_up_outbox_message",
     "has_company",
     "is_known_chat",
-    "latest_email_change",
-    "latest_reset_code",
+    "latest_unused_code",
     "load_chat_data",
     "load_conversation_states",
     "lock_keys",

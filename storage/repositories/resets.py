@@ -1,14 +1,17 @@
-"""Password-reset codes: one live code per chat, tries counted in the database."""
+"""Password-reset codes: one live code per chat, shared with strangers while pending,
+verified before the new password is chosen (what all codes share:
+storage/repositories/one_time_codes.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ResetCode
 from storage.repositories._rows import affected
+from storage.repositories.one_time_codes import claim_code
 
 
 async def add_reset_code(*, session: AsyncSession, code: ResetCode) -> None:
@@ -38,27 +41,6 @@ async def pending_reset_code(
     )
 
 
-async def latest_reset_code(*, session: AsyncSession, chat_id: int, email: str) -> ResetCode | None:
-    return await session.scalar(
-        select(ResetCode)
-        .where(ResetCode.chat_id == chat_id, ResetCode.email == email, ResetCode.used_at.is_(None))
-        .order_by(ResetCode.id.desc())
-        .limit(1)
-    )
-
-
-async def count_reset_try(*, session: AsyncSession, code_id: int, most: int) -> int | None:
-    """Count one try of the code, unless it has had `most` already (then None): one
-    statement, so that simultaneous tries cannot pass the cap. Returns the tries so far."""
-    result = await session.execute(
-        update(ResetCode)
-        .where(ResetCode.id == code_id, ResetCode.attempts < most)
-        .values(attempts=ResetCode.attempts + 1)
-        .returning(ResetCode.attempts)
-    )
-    return result.scalar_one_or_none()
-
-
 async def mark_reset_verified(*, session: AsyncSession, code_id: int, now: datetime) -> bool:
     result = await session.execute(
         update(ResetCode)
@@ -68,6 +50,15 @@ async def mark_reset_verified(*, session: AsyncSession, code_id: int, now: datet
     return affected(result) == 1
 
 
+def _verified_in(chat_id: int, verified_since: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A code of an account, verified in this chat since `verified_since`."""
+    return (
+        ResetCode.chat_id == chat_id,
+        ResetCode.account_id.is_not(None),
+        ResetCode.verified_at >= verified_since,
+    )
+
+
 async def verified_reset_code(
     *, session: AsyncSession, code_id: int, chat_id: int, verified_since: datetime
 ) -> ResetCode | None:
@@ -75,10 +66,8 @@ async def verified_reset_code(
     return await session.scalar(
         select(ResetCode).where(
             ResetCode.id == code_id,
-            ResetCode.chat_id == chat_id,
-            ResetCode.account_id.is_not(None),
             ResetCode.used_at.is_(None),
-            ResetCode.verified_at >= verified_since,
+            *_verified_in(chat_id, verified_since),
         )
     )
 
@@ -88,28 +77,17 @@ async def claim_reset_code(
 ) -> int | None:
     """Use the chat's verified code once; the account it is for, or None when the code is
     not good for it (unverified, used, verified too long ago, another chat's)."""
-    result = await session.execute(
-        update(ResetCode)
-        .where(
-            ResetCode.id == code_id,
-            ResetCode.chat_id == chat_id,
-            ResetCode.account_id.is_not(None),
-            ResetCode.used_at.is_(None),
-            ResetCode.verified_at >= verified_since,
-        )
-        .values(used_at=now)
-        .returning(ResetCode.account_id)
+    row = await claim_code(
+        session=session,
+        model=ResetCode,
+        code_id=code_id,
+        now=now,
+        where=_verified_in(chat_id, verified_since),
     )
-    return result.scalar_one_or_none()
+    return row.account_id if row else None
 
 
 async def delete_unused_reset_codes(*, session: AsyncSession, account_id: int) -> None:
     await session.execute(
         delete(ResetCode).where(ResetCode.account_id == account_id, ResetCode.used_at.is_(None))
     )
-
-
-async def delete_reset_codes_expired_before(*, session: AsyncSession, before: datetime) -> int:
-    """Forget codes that expired before `before`; how many were removed."""
-    result = await session.execute(delete(ResetCode).where(ResetCode.expires_at < before))
-    return affected(result)

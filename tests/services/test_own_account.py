@@ -93,22 +93,37 @@ async def request(world: World, account: int, email: str, chat: int = 1, user: i
     )
 
 
-async def test_simultaneous_tries_of_a_code_cannot_pass_its_five(world: World) -> None:
+async def test_a_change_code_takes_five_tries(world: World) -> None:
     account = await world.account("ana@example.mx", chat=1)
     assert (await request(world, account, "nueva@example.mx")).status is RequestStatus.SENT
-    checks = await asyncio.gather(
-        *(
-            world.changes.confirm(chat_id=1, user_id=1, account_id=account, text="ZZZZ-ZZZ2")
-            for _ in range(8)
-        )
-    )
-    statuses = [check.status for check in checks]
-    assert statuses.count(ChangeStatus.WRONG) == 4  # tries 1 to 4; the fifth spends it
-    assert statuses.count(ChangeStatus.NO_TRIES) == 4
+    checks = [
+        await world.changes.confirm(chat_id=1, user_id=1, account_id=account, text="ZZZZ-ZZZ2")
+        for _ in range(5)
+    ]
+    assert [(check.status, check.tries_left) for check in checks] == [
+        (ChangeStatus.WRONG, 4),
+        (ChangeStatus.WRONG, 3),
+        (ChangeStatus.WRONG, 2),
+        (ChangeStatus.WRONG, 1),
+        (ChangeStatus.NO_TRIES, 0),
+    ]
     code = CODE.search((await outbox(world.accounts))[-1].text_body)
     assert code
     late = await world.changes.confirm(chat_id=1, user_id=1, account_id=account, text=code[1])
     assert late.status is ChangeStatus.NO_TRIES  # even the right code, once spent
+
+
+async def test_a_change_code_expires_after_thirty_minutes(world: World) -> None:
+    account = await world.account("ana@example.mx", chat=1)
+    for minutes, status in ((29, ChangeStatus.CHANGED), (30, ChangeStatus.EXPIRED)):
+        new_email = f"n{minutes}@example.mx"
+        await request(world, account, new_email)
+        code = CODE.search((await outbox(world.accounts))[-1].text_body)
+        assert code
+        world.clock.advance(minutes=minutes, seconds=59)
+        check = await world.changes.confirm(chat_id=1, user_id=1, account_id=account, text=code[1])
+        assert check.status is status
+        world.clock.advance(hours=1)  # past the hourly limit of requests
 
 
 async def test_three_requests_an_hour_per_account(world: World) -> None:
