@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -280,3 +282,14 @@ async def said_before_help(person: Person, message: Message) -> list[Message]:
     chat = person.messages
     between = chat[chat.index(message) + 1 : chat.index(helped)]
     return [m for m in between if m.from_bot and not m.deleted]
+
+
+async def outbox_when(
+    database_url: str, holds: Callable[[list[OutboxMessage]], bool], timeout: float = 15
+) -> list[OutboxMessage]:
+    """The outbox's rows once `holds` is true of them (read again every 50 ms)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not holds(rows := await outbox_rows(database_url)):
+        assert asyncio.get_running_loop().time() < deadline, f"never so: {rows}"
+        await asyncio.sleep(0.05)
+    return rows
