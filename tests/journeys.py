@@ -385,3 +385,9 @@ async def csd_replacement(person: Person, cer: bytes, key: bytes) -> Message:
     await person.send_document("nuevo.cer", cer)
     await person.send_document("nuevo.key", key)
     return await person.expect("¿Lo reemplazo")
+
+
+async def sat_csd_files(person: Person) -> Message:
+    """/csd and SAT's test files, up to the question of the key's password (returned)."""
+    await csd_files(person, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
+    return await person.expect("contraseña de tu clave privada")

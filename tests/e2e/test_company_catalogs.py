@@ -42,6 +42,15 @@ async def at_postal_code(bot: Harness, smtp, rfc: str = RFC_MORAL) -> Person:  #
     return ana
 
 
+async def place_refused(ana: Person, postal_code: str, place: str) -> Message:
+    """The postal code typed, the `place` proposed for it refused («No»), and the street
+    given: the colonia's question (returned); estado and municipio are asked after it."""
+    await ana.send(postal_code)
+    await ana.expect(place)
+    await ana.press("No")
+    return await journeys.company(ana, command=None, since="calle", until="colonia", **PATITO)
+
+
 async def to_colonia(ana: Person, postal_code: str) -> Message:
     """From the postal code, asked, to the colonia's question (returned), the place accepted."""
     await ana.send(postal_code)
@@ -98,10 +107,7 @@ async def test_06600_with_jalisco_is_refused_naming_its_estado_and_municipio(
     bot: Harness, smtp
 ) -> None:
     ana = await at_postal_code(bot, smtp)
-    await ana.send("06600")
-    await ana.expect("Cuauhtémoc, Ciudad de México")
-    await ana.press("No")
-    colonias = await journeys.company(ana, command=None, since="calle", until="colonia", **PATITO)
+    colonias = await place_refused(ana, "06600", "Cuauhtémoc, Ciudad de México")
     await ana.press("Juárez", colonias)
     await ana.expect("estado")
     await ana.send("Jalisco")
@@ -122,9 +128,7 @@ async def test_06600_with_jalisco_is_refused_naming_its_estado_and_municipio(
 
 async def test_estado_aliases_are_read_end_to_end(bot: Harness, smtp) -> None:
     ana = await at_postal_code(bot, smtp)
-    await ana.send("64000")
-    await ana.press("No")
-    colonias = await journeys.company(ana, command=None, since="calle", until="colonia", **PATITO)
+    colonias = await place_refused(ana, "64000", "Nuevo León")
     await ana.press("Monterrey Centro", colonias)
     await ana.expect("estado")
     await ana.send("Q. Roo")  # read as Quintana Roo, which 64000 is not in
@@ -204,10 +208,7 @@ async def test_a_new_municipio_for_a_postal_code_of_another_is_refused_naming_it
     bot: Harness, smtp
 ) -> None:
     ana = await at_postal_code(bot, smtp)
-    await ana.send("80000")
-    await ana.expect("Culiacán, Sinaloa")
-    await ana.press("No")
-    colonias = await journeys.company(ana, command=None, since="calle", until="colonia", **PATITO)
+    colonias = await place_refused(ana, "80000", "Culiacán, Sinaloa")
     await journeys.answer(ana, colonias, journeys.Type("Centro"))
     await ana.expect("estado")
     await ana.send("Sinaloa")

@@ -307,8 +307,7 @@ async def test_a_restart_between_the_files_and_the_password_keeps_the_step(
     the same step, deleted, and the CSD stored."""
     ana = bot.person()
     await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.csd_files(ana, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
-    await ana.expect("contraseña de tu clave privada")
+    await journeys.sat_csd_files(ana)
     await bot.stop()
     await bot.start()
     typed = await ana.send(SAT_PASSWORD)

@@ -325,8 +325,7 @@ async def wrong_until_locked(person: Person, tries: int) -> Message:
 async def test_too_many_wrong_passwords_lock_and_say_how_long(bot: Harness, smtp) -> None:
     ana = bot.person()
     await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.csd_files(ana, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
-    await ana.expect("contraseña de tu clave privada")
+    await journeys.sat_csd_files(ana)
     answer = await wrong_until_locked(ana, 10)
     assert "min" in answer.text and "/csd" in answer.text
     typed = await ana.send(SAT_PASSWORD)  # the right one, now that the flow has ended
@@ -352,8 +351,7 @@ async def test_people_signed_in_to_one_account_share_its_allowance_of_key_passwo
         assert "entraste como" in (await journeys.sign_in(person, "kemper@example.mx")).text
 
     async def guess(person: Person) -> list[str]:
-        await journeys.csd_files(person, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
-        await person.expect("contraseña de tu clave privada")
+        await journeys.sat_csd_files(person)
         answers = []
         for attempt in range(5):
             await person.send(f"equivocada {attempt}")
@@ -371,8 +369,7 @@ async def test_people_signed_in_to_one_account_share_its_allowance_of_key_passwo
 async def test_the_csd_password_lock_also_blocks_sign_in(bot: Harness, smtp) -> None:
     ana = bot.person()
     await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.csd_files(ana, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
-    await ana.expect("contraseña de tu clave privada")
+    await journeys.sat_csd_files(ana)
     await wrong_until_locked(ana, 25)
     await ana.send("/salir")
     await ana.expect("Cerraste la sesión")

@@ -13,7 +13,7 @@ import pytest
 from tests import journeys
 from tests.e2e.conftest import Harness
 from tests.factories import all_rows_text, csd_rows
-from tests.sat_certs import SAT_CSD_SERIAL, SAT_PASSWORD, make_csd, sat_file
+from tests.sat_certs import SAT_CSD_SERIAL, SAT_PASSWORD, make_csd
 
 
 async def serials(bot: Harness) -> list[str]:
@@ -77,8 +77,7 @@ async def test_cancel_at_the_password_and_replacement_steps_forgets_the_files(
 ) -> None:
     ana = bot.person()
     await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.csd_files(ana, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
-    await ana.expect("contraseña de tu clave privada")
+    await journeys.sat_csd_files(ana)
     await ana.send("/cancelar")
     await ana.expect("lo dejamos aquí")
     await journeys.open_csd(ana)  # both files asked again: nothing kept
@@ -108,8 +107,7 @@ async def test_two_chats_of_one_account_storing_at_once_keep_one_csd(bot: Harnes
     laptop = bot.person()
     assert "entraste" in (await journeys.sign_in(laptop, "kemper@example.mx")).text.lower()
     other = make_csd()
-    await journeys.csd_files(ana, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
-    await ana.expect("contraseña de tu clave privada")
+    await journeys.sat_csd_files(ana)
     await journeys.csd_files(laptop, other.cer, other.key)
     await laptop.expect("contraseña de tu clave privada")
     await asyncio.gather(ana.send(SAT_PASSWORD), laptop.send(other.password))
