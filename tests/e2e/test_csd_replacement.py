@@ -10,10 +10,30 @@ import dataclasses
 
 import pytest
 
+from emulator import Person
+from emulator.world import Message
 from tests import journeys
+from tests.conftest import Mailbox
 from tests.e2e.conftest import Harness
 from tests.factories import all_rows_text, csd_rows
 from tests.sat_certs import SAT_CSD_SERIAL, SAT_PASSWORD, make_csd
+
+
+async def with_sat_csd(bot: Harness, mailbox: Mailbox) -> Person:
+    """A person whose account has SAT's test CSD stored."""
+    ana = bot.person()
+    await journeys.sat_csd_account(ana, mailbox)
+    await journeys.sat_csd(ana)
+    return ana
+
+
+async def asked_to_delete(ana: Person) -> Message:
+    """/csd's «Eliminar»: the question, which names the stored CSD (returned)."""
+    await ana.send("/csd")
+    await ana.press("Eliminar", await ana.expect("Este es tu"))
+    question = await ana.expect("¿Elimino tu CSD")
+    assert SAT_CSD_SERIAL in question.text
+    return question
 
 
 async def serials(bot: Harness) -> list[str]:
@@ -23,9 +43,7 @@ async def serials(bot: Harness) -> list[str]:
 async def test_a_new_csd_replaces_the_stored_one_after_showing_both_serials(
     bot: Harness, smtp
 ) -> None:
-    ana = bot.person()
-    await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.sat_csd(ana)
+    ana = await with_sat_csd(bot, smtp.mailbox)
     renewed = make_csd()
     await ana.send("/csd")
     await ana.press("Reemplazar", await ana.expect("Este es tu"))
@@ -44,9 +62,7 @@ async def test_a_new_csd_replaces_the_stored_one_after_showing_both_serials(
 
 
 async def test_keeping_the_stored_one_changes_nothing(bot: Harness, smtp) -> None:
-    ana = bot.person()
-    await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.sat_csd(ana)
+    ana = await with_sat_csd(bot, smtp.mailbox)
     renewed = make_csd()
     question = await journeys.csd_replacement(ana, renewed.cer, renewed.key)
     await ana.press("No, conservar el actual", question)
@@ -56,13 +72,8 @@ async def test_keeping_the_stored_one_changes_nothing(bot: Harness, smtp) -> Non
 
 @pytest.mark.postgres
 async def test_deleting_the_csd_asks_first(bot: Harness, smtp) -> None:
-    ana = bot.person()
-    await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.sat_csd(ana)
-    await ana.send("/csd")
-    await ana.press("Eliminar", await ana.expect("Este es tu"))
-    question = await ana.expect("¿Elimino tu CSD")
-    assert SAT_CSD_SERIAL in question.text
+    ana = await with_sat_csd(bot, smtp.mailbox)
+    question = await asked_to_delete(ana)
     assert len(await csd_rows(bot.settings.database_url)) == 1  # not before the answer
     await ana.press("Sí, eliminarlo", question)
     await ana.expect("Eliminé tu CSD")
@@ -134,13 +145,8 @@ async def replaced_on_the_laptop(bot: Harness) -> str:
 async def test_delete_confirmed_after_another_chat_replaced_it_deletes_nothing_unseen(
     bot: Harness, smtp
 ) -> None:
-    ana = bot.person()
-    await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.sat_csd(ana)
-    await ana.send("/csd")
-    await ana.press("Eliminar", await ana.expect("Este es tu"))
-    question = await ana.expect("¿Elimino tu CSD")
-    assert SAT_CSD_SERIAL in question.text
+    ana = await with_sat_csd(bot, smtp.mailbox)
+    question = await asked_to_delete(ana)
     laptops = await replaced_on_the_laptop(bot)
     # Back on the phone, the old question is answered.
     await ana.press("Sí, eliminarlo", question)
@@ -152,9 +158,7 @@ async def test_delete_confirmed_after_another_chat_replaced_it_deletes_nothing_u
 async def test_replace_agreed_after_another_chat_replaced_it_asks_again(bot: Harness, smtp) -> None:
     """«Sí, reemplazarlo» agrees to replace the CSD the question named; one stored from
     another chat since is named and asked about before anything is replaced."""
-    ana = bot.person()
-    await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.sat_csd(ana)
+    ana = await with_sat_csd(bot, smtp.mailbox)
     phone_new = make_csd()
     question = await journeys.csd_replacement(ana, phone_new.cer, phone_new.key)
     assert SAT_CSD_SERIAL in question.text
@@ -177,9 +181,7 @@ async def test_a_csd_stored_elsewhere_after_the_replacement_was_agreed_is_not_re
 ) -> None:
     """Agreed, then another chat stores a CSD before the password arrives: the password
     replaces nothing; the question names the new one first."""
-    ana = bot.person()
-    await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.sat_csd(ana)
+    ana = await with_sat_csd(bot, smtp.mailbox)
     phone_new = make_csd()
     await ana.press(
         "Sí, reemplazarlo", await journeys.csd_replacement(ana, phone_new.cer, phone_new.key)
@@ -197,9 +199,7 @@ async def test_a_csd_stored_elsewhere_after_the_replacement_was_agreed_is_not_re
 async def test_delete_pressed_twice_and_old_buttons_after_switching_account(
     bot: Harness, smtp, database_url: str
 ) -> None:
-    ana = bot.person()
-    await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.sat_csd(ana)
+    ana = await with_sat_csd(bot, smtp.mailbox)
     await ana.send("/csd")
     stored = await ana.expect("Este es tu")
     stored_before = dataclasses.replace(stored)  # as a second device still shows it
