@@ -10,9 +10,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from emulator import Person
+from emulator.world import Message
+from tests import journeys
 
 PASSWORD = "tres tristes tigres tragan trigo"
 # The code as the email shows it: five groups of 8 (pasted with its spaces, it works).
+COMPANY_SUMMARY = "Revisa los datos de tu empresa"
 CODE = re.compile(r"(?:Código de confirmación|Confirmation code): ([0-9a-f]{8}(?: [0-9a-f]{8}){4})")
 
 
@@ -43,8 +46,9 @@ async def act(
     action: Awaitable[object],
     expect: str | None,
     hashes: bool = False,
-) -> None:
-    """Do one thing as the person, time the first reply, then wait for `expect`."""
+) -> Message:
+    """Do one thing as the person, time the first reply, then wait for `expect`; the reply
+    that says it (the first one without `expect`)."""
     if run.pause:
         await asyncio.sleep(random.uniform(0, 2 * run.pause))
     loop = asyncio.get_running_loop()
@@ -53,7 +57,8 @@ async def act(
     first = await person.reply(timeout=120)
     run.samples.append(Sample(started - run.began, loop.time() - started, step, hashes))
     if expect and expect.casefold() not in (first.text or "").casefold():
-        await person.expect(expect, timeout=120)
+        return await person.expect(expect, timeout=120)
+    return first
 
 
 async def onboard(run: Run, person: Person, number: int, mailbox: Inbox) -> None:
@@ -74,28 +79,23 @@ async def onboard(run: Run, person: Person, number: int, mailbox: Inbox) -> None
     assert found is not None, f"no confirmation code in {message!r}"
     code = found.group(1)
     await act(run, person, "code", person.send(code), "Felicidades")
-    company = [
-        ("/empresa", lambda: person.send("/empresa"), "datos fiscales"),
-        ("start form", lambda: person.press("Capturar datos"), "razón social"),
-        ("razón social", lambda: person.send(f"Comercial {number}"), "régimen"),
-        ("régimen", lambda: person.press("601 ·"), "código postal"),
-        ("postal code", lambda: person.send("06600"), "¿Es correcto?"),
-        ("place", lambda: person.press("Sí, es correcto"), "calle"),
-        ("street", lambda: person.send("Insurgentes Sur"), "número exterior"),
-        ("number", lambda: person.send("123"), "número interior"),
-        ("interior", lambda: person.press("Omitir"), "colonia"),
-        ("colonia", lambda: person.press("Juárez"), "teléfono"),
-        ("phone", lambda: person.send("5512345678"), "correo de contacto"),
-        ("contact", lambda: person.press("Usar"), "lugar de expedición"),
-        ("lugar", lambda: person.press("Desde mi domicilio fiscal"), "Revisa los datos"),
-        ("save", lambda: person.press("Guardar"), "guardados"),
-    ]
-    for step, action, expect in company:
-        await act(run, person, step, action(), expect)
+    # The company form as the tests walk it (tests/journeys.py), each person's razón social
+    # their own; a step is named for its question.
+    questions = journeys.with_answers(
+        journeys.COMPANY, razon_social=f"Comercial {number}, S.A. de C.V."
+    )
+    asked = await act(run, person, "/empresa", person.send("/empresa"), questions[0].asks)
+    for question, following in zip(questions, [*questions[1:], None], strict=True):
+        expect = following.asks if following else COMPANY_SUMMARY
+        action = journeys.answer(person, asked, question.answer)
+        asked = await act(run, person, question.name, action, expect)
+    await act(run, person, "save", person.press("Guardar", message=asked), "guardados")
     run.finished += 1
 
 
-ECHO_STEPS = 21  # as many updates as a person sends the bot
+SIGN_UP_STEPS = 7  # /registro, four answers, «Crear cuenta», the code
+# As many updates as a person sends the bot: sign-up, /empresa, the form, «Guardar».
+ECHO_STEPS = SIGN_UP_STEPS + 1 + len(journeys.COMPANY) + 1
 
 
 async def echo(run: Run, person: Person, number: int) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from sqlalchemy import select, text, update
 
@@ -14,6 +17,8 @@ from chat.texts import Catalog
 from emulator import Person
 from emulator.markup import parse_html
 from emulator.world import Message
+from services import Services
+from services.company import CompanyData
 from services.passwords import PasswordHasher
 from storage.crypto import SecretBox
 from storage.db import create_engine, create_session_factory
@@ -229,6 +234,9 @@ def said_to(person: Person, message: Message) -> list[Message]:
     return said
 
 
+# Rows read as another process would, and what the bot said
+
+
 async def companies_in(database_url: str) -> list[Company]:
     """Every saved company, read as another process would."""
     engine = create_engine(database_url)
@@ -277,6 +285,83 @@ async def stored_chat_data(database_url: str, key: bytes) -> str:
         await engine.dispose()
 
 
+async def csd_rows(database_url: str) -> list[dict[str, Any]]:
+    """The csds table, column by column."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            result = await session.execute(text("SELECT * FROM csds"))
+            return [dict(row._mapping) for row in result]
+    finally:
+        await engine.dispose()
+
+
+async def all_rows_text(database_url: str) -> str:
+    """Every row of every table, as text."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            found = []
+            for table in Base.metadata.sorted_tables:
+                result = await session.execute(text(f"SELECT * FROM {table.name}"))
+                found.extend(repr(tuple(row)) for row in result)
+            return "\n".join(found)
+    finally:
+        await engine.dispose()
+
+
+async def move_csd_expiry(database_url: str, valid_until: datetime) -> None:
+    """Every stored CSD now ends at `valid_until`."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            await session.execute(text("UPDATE csds SET valid_until = :v"), {"v": valid_until})
+    finally:
+        await engine.dispose()
+
+
 async def newest_code(mailbox: Mailbox, count: int) -> str:
     """The confirmation code of the `count`-th email, once it has come."""
     return code_from_email((await mailbox.wait(count))[count - 1])
+
+
+async def save_company(services: Services, account_id: int, razon_social: str) -> None:
+    """Company data stored straight through the service (Mexico City's 06600)."""
+    data = CompanyData(
+        razon_social=razon_social,
+        regimen_fiscal="601",
+        codigo_postal="06600",
+        calle="Insurgentes Sur",
+        numero_exterior="1",
+        colonia="Juárez",
+        estado="Ciudad de México",
+        municipio="Cuauhtémoc",
+        telefono="5555555555",
+        correo_contacto="kemper@example.mx",
+        lugar_expedicion="06600",
+    )
+    await services.companies.save(account_id, data)
+
+
+HELP_OPENS = "Esto es lo que puedo hacer"
+
+
+async def said_before_help(person: Person, message: Message) -> list[Message]:
+    """All the bot said after `message`, known complete: /ayuda is sent and its answer
+    read (the bot answers a chat's updates in order). Its messages, not deleted."""
+    await person.send("/ayuda")
+    helped = await person.expect(HELP_OPENS)
+    chat = person.messages
+    between = chat[chat.index(message) + 1 : chat.index(helped)]
+    return [m for m in between if m.from_bot and not m.deleted]
+
+
+async def outbox_when(
+    database_url: str, holds: Callable[[list[OutboxMessage]], bool], timeout: float = 15
+) -> list[OutboxMessage]:
+    """The outbox's rows once `holds` is true of them (read again every 50 ms)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not holds(rows := await outbox_rows(database_url)):
+        assert asyncio.get_running_loop().time() < deadline, f"never so: {rows}"
+        await asyncio.sleep(0.05)
+    return rows

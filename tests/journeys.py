@@ -34,6 +34,7 @@ from tests.factories import (
     label,
     text_part,
 )
+from tests.sat_certs import SAT_CSD_RFC, SAT_PASSWORD, sat_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,6 +386,39 @@ async def csd(person: Person, cer: bytes, key: bytes, password: str) -> tuple[Me
     await person.expect("contraseña de tu clave privada")
     typed = await person.send(password)
     return typed, await person.reply()
+
+
+async def open_csd(person: Person) -> Message:
+    """/csd with no CSD stored: the question that asks for both files."""
+    await person.send("/csd")
+    return await person.expect("Envíame como archivos")
+
+
+async def sat_csd_account(
+    person: Person, mailbox: Mailbox, email: str = "kemper@example.mx"
+) -> Message:
+    """A confirmed account with the RFC of SAT's test CSD; the chat stays signed in."""
+    return await confirmed(person, mailbox, email, SAT_CSD_RFC)
+
+
+async def sat_csd(person: Person, password: str = SAT_PASSWORD) -> tuple[Message, Message]:
+    """`csd` with SAT's test CSD (tests/sat_certs.py): (password message, bot's answer)."""
+    return await csd(person, sat_file("eku_csd.cer"), sat_file("eku_csd.key"), password)
+
+
+async def csd_replacement(person: Person, cer: bytes, key: bytes) -> Message:
+    """/csd with one stored, «Reemplazar» and the new files: the question «¿Lo reemplazo?»."""
+    await person.send("/csd")
+    await person.press("Reemplazar", await person.expect("Este es tu"))
+    await person.send_document("nuevo.cer", cer)
+    await person.send_document("nuevo.key", key)
+    return await person.expect("¿Lo reemplazo")
+
+
+async def sat_csd_files(person: Person) -> Message:
+    """/csd and SAT's test files, up to the question of the key's password (returned)."""
+    await csd_files(person, sat_file("eku_csd.cer"), sat_file("eku_csd.key"))
+    return await person.expect("contraseña de tu clave privada")
 
 
 # Support (/soporte)

@@ -153,3 +153,14 @@ async def bot(harness: Harness, smtp: SmtpServer) -> AsyncIterator[Harness]:
     """The bot running in this process, with SMTP up."""
     await harness.start()
     yield harness
+
+
+async def all_updates_taken(harness: Harness, timeout: float = 10) -> None:
+    """Until the bot has fetched every update pushed so far: Telegram forgets an update
+    once the next getUpdates acknowledges it. Stopping the bot then finishes them all."""
+    account = harness.emulator.bot(TOKEN)
+    for _ in range(int(timeout / 0.02)):
+        if not account.updates:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"updates never taken: {account.updates}")

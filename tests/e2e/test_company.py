@@ -1,42 +1,34 @@
-"""Signing in and the company's fiscal data, through the emulator."""
+"""Signing in, and the company's fiscal data (/empresa): the whole form for a persona moral
+and a física, values refused and asked again, a field changed from the summary, the data
+shown to another chat, skipping, and a restart mid-form."""
 
 from __future__ import annotations
 
 import signal
 
-from sqlalchemy import select
+import pytest
 
-from storage.db import create_engine, create_session_factory
-from storage.models import Company
+from emulator import Person
+from emulator.world import Message
+from tests import journeys
 from tests.e2e.conftest import Harness
-from tests.factories import (
-    PASSWORD,
-    RFC_FISICA,
-    RFC_MORAL,
-    confirmed_account,
-    sign_in,
-    sign_up,
-)
+from tests.factories import PASSWORD, RFC_FISICA, RFC_MORAL, companies_in
 
 
-async def companies_in(database_url: str) -> list[Company]:
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            return list((await session.scalars(select(Company))).all())
-    finally:
-        await engine.dispose()
+def said(person: Person, fragment: str) -> Message:
+    """The bot's first message in this chat that contains `fragment`."""
+    return next(m for m in person.bot_messages() if fragment in (m.text or ""))
 
 
 async def test_sign_in_right_and_wrong(bot: Harness, smtp) -> None:
-    await confirmed_account(bot.person(), smtp.mailbox, "ana@example.mx")
+    await journeys.confirmed(bot.person(), smtp.mailbox, "ana@example.mx")
     phone = bot.person()
-    wrong = await sign_in(phone, "ana@example.mx", "no es mi contraseña")
+    wrong = await journeys.sign_in(phone, "ana@example.mx", "no es mi contraseña")
     assert wrong.text.startswith("Correo o contraseña incorrectos. Revisa ambos")
     assert "Entrar" in wrong.button_texts()[0]  # the flow ended: its advice works at once
-    unknown = await sign_in(phone, "nadie@example.mx", PASSWORD)
+    unknown = await journeys.sign_in(phone, "nadie@example.mx", PASSWORD)
     assert unknown.text == wrong.text
-    right = await sign_in(phone, "ana@example.mx")
+    right = await journeys.sign_in(phone, "ana@example.mx")
     assert "entraste como ana@example.mx" in right.text
     typed = [
         m for m in phone.messages if not m.from_bot and m.text in (PASSWORD, "no es mi contraseña")
@@ -51,53 +43,27 @@ async def test_sign_in_right_and_wrong(bot: Harness, smtp) -> None:
 async def test_unconfirmed_account_answers_as_a_wrong_password_and_says_how_to_confirm(
     bot: Harness, smtp
 ) -> None:
-    await sign_up(bot.person(), "ana@example.mx")
-    answer = await sign_in(bot.person(), "ana@example.mx")
+    await journeys.sign_up(bot.person(), "ana@example.mx")
+    answer = await journeys.sign_in(bot.person(), "ana@example.mx")
     assert "aún no está confirmada" in answer.text and "/reenviar" in answer.text
 
 
-async def fill_moral_form(person) -> None:  # type: ignore[no-untyped-def]
-    intro = await person.expect("datos fiscales de tu empresa")
-    assert "timbrar XML" in intro.text
-    await person.press("Capturar datos")
-    assert RFC_MORAL in (await person.expect("Tu RFC es")).text
-    await person.expect("razón social")
-    await person.send("Empresa Patito, S.A. de C.V.")
-    offer = await person.expect("sin el régimen capital")
-    assert "EMPRESA PATITO" in offer.text
-    await person.press("Sí, sin el régimen capital")
-    regimes = await person.expect("régimen fiscal")
-    codes = [b.split(" ")[0] for b in regimes.button_texts()]
-    assert codes[0] == "601" and "603" in codes and "605" not in codes and "612" not in codes
-    await person.press("601 ·")
-    await person.expect("código postal")
-    await person.send("06600")
-    place = await person.expect("Cuauhtémoc, Ciudad de México")
-    assert "¿Es correcto?" in place.text
-    await person.press("Sí, es correcto")
-    await person.expect("calle")
-    await person.send("Av. Insurgentes Sur")
-    await person.expect("número exterior")
-    await person.send("123")
-    await person.expect("número interior")
-    await person.press("Omitir")
-    colonias = await person.expect("colonia")
-    assert colonias.button_texts() == ["Juárez", "✏️ Otra"]
-    await person.press("Juárez")
-    await person.expect("teléfono")
-    await person.send("55 1234-5678")
-    await person.expect("correo de contacto")
-    await person.press("Usar empresa@example.mx")
-    await person.expect("lugar de expedición")
-    await person.press("Desde mi domicilio fiscal (06600)")
-
-
+@pytest.mark.postgres
 async def test_whole_form_for_a_persona_moral(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
-    await ana.send("/empresa")
-    await fill_moral_form(ana)
-    summary = await ana.expect("Revisa los datos de tu empresa")
+    await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    regimes = await journeys.company(ana, until="regimen")
+    codes = [b.split(" ")[0] for b in regimes.button_texts()]
+    assert codes[0] == "601" and "603" in codes and "605" not in codes and "612" not in codes
+    await journeys.answer(ana, regimes, journeys.Press("601 ·"))
+    colonias = await journeys.company(ana, command=None, since="codigo_postal", until="colonia")
+    assert colonias.button_texts() == ["Juárez", "✏️ Otra"]
+    await journeys.answer(ana, colonias, "Juárez")
+    summary = await journeys.company(ana, command=None, since="telefono")
+    assert "timbrar XML" in said(ana, "datos fiscales de tu empresa").text
+    assert RFC_MORAL in said(ana, "Tu RFC es").text
+    assert "EMPRESA PATITO" in said(ana, "sin el régimen capital").text
+    assert "Cuauhtémoc, Ciudad de México" in said(ana, "¿Es correcto?").text
     for shown in (
         "Razón social: EMPRESA PATITO",
         "Régimen fiscal: 601 · General de Ley Personas Morales",
@@ -124,10 +90,8 @@ async def test_persona_fisica_gets_its_regimes_and_bad_values_are_asked_again(
     bot: Harness, smtp
 ) -> None:
     juan = bot.person()
-    await confirmed_account(juan, smtp.mailbox, "juan@example.mx", RFC_FISICA)
-    await juan.send("/empresa")
-    await juan.press("Capturar datos")
-    asked = await juan.expect("tu nombre completo")
+    await journeys.confirmed(juan, smtp.mailbox, "juan@example.mx", RFC_FISICA)
+    asked = await journeys.company(juan, "fisica", until="razon_social")
     assert "razón social" not in asked.text and "Constancia de Situación Fiscal" in asked.text
     await juan.send("juan pérez, s.a.")  # a persona física is not offered the suffix drop
     regimes = await juan.expect("régimen fiscal")
@@ -177,10 +141,8 @@ async def test_persona_fisica_gets_its_regimes_and_bad_values_are_asked_again(
 
 async def test_one_field_changed_from_the_summary(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
-    await ana.send("/empresa")
-    await fill_moral_form(ana)
-    await ana.expect("Revisa los datos")
+    await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await journeys.company(ana)
     await ana.press("Teléfono")
     await ana.expect("teléfono")
     await ana.send("8112345678")
@@ -196,11 +158,8 @@ async def test_empresa_without_sign_in_asks_for_it_and_shows_stored_data(
     bot: Harness, smtp
 ) -> None:
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
-    await ana.send("/empresa")
-    await fill_moral_form(ana)
-    await ana.press("Guardar")
-    await ana.expect("guardados")
+    await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await journeys.company(ana, save=True)
 
     laptop = bot.person()
     await laptop.send("/empresa")
@@ -216,38 +175,32 @@ async def test_empresa_without_sign_in_asks_for_it_and_shows_stored_data(
 
 async def test_skipping_says_how_to_come_back(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "ana@example.mx")
-    await ana.send("/empresa")
-    await ana.press("Omitir por ahora")
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
+    await ana.press("Omitir por ahora", await journeys.company(ana, until="start"))
     assert "/empresa" in (await ana.expect("lo dejamos para después")).text
     assert await companies_in(bot.settings.database_url) == []
 
 
+@pytest.mark.postgres
 async def test_restart_mid_form_resumes_at_the_same_field(harness: Harness, smtp) -> None:
     await harness.spawn()
     ana = harness.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
-    await ana.send("/empresa")
-    await ana.press("Capturar datos")
-    await ana.expect("razón social")
-    await ana.send("Empresa Patito")
-    await ana.press("601 ·")
-    await ana.send("64000")
-    await ana.press("Sí, es correcto")
-    await ana.expect("calle")
+    await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    monterrey: dict[str, journeys.Answer | None] = {
+        "razon_social": "Empresa Patito",
+        "capital": None,
+        "codigo_postal": "64000",
+        "numero_exterior": "10",
+        "colonia": journeys.Type("Centro"),
+        "telefono": "8180001234",
+    }
+    await journeys.company(ana, until="calle", **monterrey)
 
     assert await harness.terminate(signal.SIGTERM) == 0
     await harness.spawn()
 
     await ana.send("Morelos")
-    await ana.expect("número exterior")
-    await ana.send("10")
-    await ana.press("Omitir")
-    await ana.send("Centro")
-    await ana.send("8180001234")
-    await ana.press("Usar empresa@example.mx")
-    await ana.press("Desde mi domicilio fiscal")
-    summary = await ana.expect("Revisa los datos")
+    summary = await journeys.company(ana, command=None, since="numero_exterior", **monterrey)
     assert "Monterrey" in summary.text and "Nuevo León" in summary.text
     assert "EMPRESA PATITO" in summary.text
 
@@ -258,37 +211,25 @@ async def test_hidden_characters_are_refused_and_the_form_still_completes(
     """NUL, a right-to-left override or a zero-width space get the reason and the same
     question; a line break is just a space. Nothing hidden reaches the database."""
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
-    await ana.send("/empresa")
-    await ana.press("Capturar datos")
-    await ana.expect("Tu RFC es")
-    await ana.expect("razón social")
+    await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await journeys.company(ana, until="razon_social")
     for typed in ("Empresa\x00 Patito", "\u202eotitaP aserpmE", "Empresa\u200b Patito"):
         await ana.send(typed)
         assert "caracteres invisibles" in (await ana.reply()).text, repr(typed)
         await ana.expect("razón social")
     await ana.send("Empresa Patito")
-    await ana.press("601 ·")
-    await ana.send("06600")
-    await ana.press("Sí, es correcto")
-    await ana.expect("calle")
+    await journeys.company(ana, command=None, since="regimen", until="calle")
     await ana.send("Av. Insurgentes\x00")
     assert "caracteres invisibles" in (await ana.reply()).text
     await ana.expect("calle")
     await ana.send("Av. Insurgentes\nSur")
-    await ana.expect("número exterior")
-    await ana.send("123")
-    await ana.press("Omitir")
-    await ana.send("Roma Norte")
-    await ana.expect("teléfono")
-    await ana.send("55 1234-5678")
-    await ana.expect("correo de contacto")
+    roma = journeys.Type("Roma Norte")
+    await journeys.company(ana, command=None, since="numero_exterior", until="correo", colonia=roma)
     await ana.send("conta\u202e@example.mx")
     assert "caracteres invisibles" in (await ana.reply()).text
     await ana.expect("correo de contacto")
     await ana.send("conta@example.mx")
-    await ana.press("Desde mi domicilio fiscal")
-    summary = await ana.expect("Revisa los datos")
+    summary = await journeys.company(ana, command=None, since="lugar")
     assert "Calle: Av. Insurgentes Sur" in summary.text
     await ana.press("Guardar")
     await ana.expect("guardados")
@@ -299,10 +240,8 @@ async def test_hidden_characters_are_refused_and_the_form_still_completes(
 
 async def test_persona_fisica_refused_name_is_called_its_name(bot: Harness, smtp) -> None:
     juan = bot.person()
-    await confirmed_account(juan, smtp.mailbox, "juan@example.mx", RFC_FISICA)
-    await juan.send("/empresa")
-    await juan.press("Capturar datos")
-    await juan.expect("tu nombre completo")
+    await journeys.confirmed(juan, smtp.mailbox, "juan@example.mx", RFC_FISICA)
+    await journeys.company(juan, "fisica", until="razon_social")
     await juan.send("...")
     refused = await juan.reply()
     assert "razón social" not in refused.text

@@ -7,61 +7,71 @@ from __future__ import annotations
 
 import signal
 
+import pytest
 from sqlalchemy import select
 
 from chat import keyboards
 from emulator import Person
+from emulator.world import Message
 from storage import repositories
 from storage.db import create_engine, create_session_factory
 from storage.models import Account
+from tests import journeys
 from tests.e2e.conftest import Harness
-from tests.e2e.test_company import companies_in
-from tests.factories import RFC_FISICA, RFC_MORAL, confirmed_account
+from tests.factories import RFC_FISICA, RFC_MORAL, companies_in
+
+# The answers of these tests where they differ from the journey's: a name without the
+# régimen capital's suffix (so no question about it), full-width digits (stored as 123).
+PATITO: dict[str, journeys.Answer | None] = {
+    "razon_social": "Empresa Patito",
+    "capital": None,
+    "calle": "Insurgentes Sur",
+    "numero_exterior": "１２３",
+    "telefono": "+52 1 55 1234 5678",
+}
+PATITO_FISICA = {k: v for k, v in PATITO.items() if k != "capital"}  # not asked of her
 
 
 async def at_postal_code(bot: Harness, smtp, rfc: str = RFC_MORAL) -> Person:  # type: ignore[no-untyped-def]
     """A signed-in person whose form waits for the postal code."""
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", rfc)
-    await ana.send("/empresa")
-    await ana.press("Capturar datos")
-    await ana.expect("razón social" if rfc == RFC_MORAL else "tu nombre completo")
-    await ana.send("Empresa Patito")
-    await ana.press("601 ·" if rfc == RFC_MORAL else "612 ·")
-    await ana.expect("código postal")
+    await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", rfc)
+    persona: journeys.Persona = "moral" if rfc == RFC_MORAL else "fisica"
+    answers = PATITO if persona == "moral" else PATITO_FISICA
+    await journeys.company(ana, persona, until="codigo_postal", **answers)
     return ana
 
 
-async def to_colonia(ana: Person, postal_code: str) -> None:
-    """From the postal code to the colonia's question, the proposed place accepted."""
+async def place_refused(ana: Person, postal_code: str, place: str) -> Message:
+    """The postal code typed, the `place` proposed for it refused («No»), and the street
+    given: the colonia's question (returned); estado and municipio are asked after it."""
     await ana.send(postal_code)
-    await ana.press("Sí, es correcto")
-    await ana.expect("calle")
-    await ana.send("Insurgentes Sur")
-    await ana.expect("número exterior")
-    await ana.send("１２３")  # full-width digits: stored as 123
-    await ana.press("Omitir")
+    await ana.expect(place)
+    await ana.press("No")
+    return await journeys.company(ana, command=None, since="calle", until="colonia", **PATITO)
 
 
-async def to_summary(ana: Person) -> None:
-    """From the phone to the summary, issuing from the domicilio's postal code."""
-    await ana.expect("teléfono")
-    await ana.send("+52 1 55 1234 5678")
-    await ana.press("Usar empresa@example.mx")
-    await ana.press("Desde mi domicilio fiscal")
+async def to_colonia(ana: Person, postal_code: str) -> Message:
+    """From the postal code, asked, to the colonia's question (returned), the place accepted."""
+    await ana.send(postal_code)
+    return await journeys.company(ana, command=None, since="place", until="colonia", **PATITO)
+
+
+async def to_summary(ana: Person) -> Message:
+    """From the phone to the summary (returned), issuing from the domicilio's postal code."""
+    return await journeys.company(ana, command=None, since="telefono", **PATITO)
 
 
 async def test_regime_609_is_refused_for_a_persona_moral(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
-    await ana.send("/empresa")
-    await ana.press("Capturar datos")
-    await ana.expect("exactamente como aparece en tu Constancia de Situación Fiscal")
+    await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    asked = await journeys.company(ana, until="razon_social")
+    assert "exactamente como aparece en tu Constancia de Situación Fiscal" in asked.text
     await ana.send("Empresa Patito | Hermanos")
     assert "«|»" in (await ana.reply()).text
-    await ana.expect("razón social")
-    await ana.send("Empresa Patito")
-    regimes = await ana.expect("régimen fiscal")
+    regimes = await journeys.company(
+        ana, command=None, since="razon_social", until="regimen", **PATITO
+    )
     assert not any(b.startswith(("609", "628", "629", "630")) for b in regimes.button_texts())
     await ana.send("609")
     assert "ya no está vigente" in (await ana.reply()).text
@@ -81,15 +91,10 @@ async def test_postal_code_00000_is_refused_and_foreign_digits_are_read_as_ascii
     await ana.send("٠٦٦٠٠")  # Arabic-Indic digits
     await ana.expect("06600 corresponde a Cuauhtémoc, Ciudad de México")
     await ana.press("Sí, es correcto")
-    await ana.send("Insurgentes Sur")
-    await ana.send("１２３")
-    await ana.press("Omitir")
-    await ana.press("Juárez")
-    await ana.expect("teléfono")
+    await journeys.company(ana, command=None, since="calle", until="telefono", **PATITO)
     await ana.send("0000000000")
     assert "no parece un teléfono real" in (await ana.reply()).text
-    await to_summary(ana)
-    summary = await ana.expect("Revisa los datos")
+    summary = await to_summary(ana)
     assert "Número exterior: 123" in summary.text and "Teléfono: 5512345678" in summary.text
     await ana.press("Guardar")
     await ana.expect("guardados")
@@ -102,13 +107,8 @@ async def test_06600_with_jalisco_is_refused_naming_its_estado_and_municipio(
     bot: Harness, smtp
 ) -> None:
     ana = await at_postal_code(bot, smtp)
-    await ana.send("06600")
-    await ana.expect("Cuauhtémoc, Ciudad de México")
-    await ana.press("No")
-    await ana.send("Insurgentes Sur")
-    await ana.send("123")
-    await ana.press("Omitir")
-    await ana.press("Juárez")
+    colonias = await place_refused(ana, "06600", "Cuauhtémoc, Ciudad de México")
+    await ana.press("Juárez", colonias)
     await ana.expect("estado")
     await ana.send("Jalisco")
     refusal = await ana.reply()
@@ -121,28 +121,22 @@ async def test_06600_with_jalisco_is_refused_naming_its_estado_and_municipio(
     assert "06600 es del municipio Cuauhtémoc" in (await ana.reply()).text
     await ana.expect("municipio")
     await ana.press("Cuauhtémoc")
-    await to_summary(ana)
-    summary = await ana.expect("Revisa los datos")
+    summary = await to_summary(ana)
     assert "Estado: Ciudad de México" in summary.text
     assert "Municipio o alcaldía: Cuauhtémoc" in summary.text
 
 
 async def test_estado_aliases_are_read_end_to_end(bot: Harness, smtp) -> None:
     ana = await at_postal_code(bot, smtp)
-    await ana.send("64000")
-    await ana.press("No")
-    await ana.send("Morelos")
-    await ana.send("10")
-    await ana.press("Omitir")
-    await ana.press("Monterrey Centro")
+    colonias = await place_refused(ana, "64000", "Nuevo León")
+    await ana.press("Monterrey Centro", colonias)
     await ana.expect("estado")
     await ana.send("Q. Roo")  # read as Quintana Roo, which 64000 is not in
     assert "64000 es de Nuevo León" in (await ana.reply()).text
     await ana.send("NL")
     await ana.expect("municipio o alcaldía de Nuevo León")
     await ana.send("monterrey")
-    await to_summary(ana)
-    summary = await ana.expect("Revisa los datos")
+    summary = await to_summary(ana)
     assert (
         "Estado: Nuevo León" in summary.text and "Municipio o alcaldía: Monterrey" in summary.text
     )
@@ -155,10 +149,10 @@ async def test_a_postal_code_without_municipio_asks_it_from_buttons_and_a_branch
     await juan.send("01001")  # SAT gives it an estado, no municipio and no colonias
     await juan.expect("01001 corresponde a Ciudad de México")
     await juan.press("Sí, es correcto")
-    await juan.send("Reforma")
-    await juan.send("S/N")
-    await juan.press("Omitir")
-    await juan.expect("no registra colonias para el código postal 01001")
+    asked = await journeys.company(
+        juan, "fisica", command=None, since="calle", until="colonia", **PATITO_FISICA
+    )
+    assert "no registra colonias para el código postal 01001" in asked.text
     await juan.send("Centro")
     first = await juan.expect("municipio o alcaldía de Ciudad de México")
     assert len(first.button_texts()) == keyboards.PAGE_SIZE + 1  # eight and «Más»
@@ -200,12 +194,9 @@ async def test_a_postal_code_sat_moved_in_2026_proposes_its_new_municipio_and_ke
     await ana.send("80450")  # Culiacán's until SAT created ElDorado in January 2026
     await ana.expect("80450 corresponde a ElDorado, Sinaloa")
     await ana.press("Sí, es correcto")
-    await ana.send("Insurgentes Sur")
-    await ana.send("123")
-    await ana.press("Omitir")
-    await ana.press("Aviación")
-    await to_summary(ana)
-    summary = await ana.expect("Revisa los datos")
+    summary = await journeys.company(
+        ana, command=None, since="calle", **PATITO | {"colonia": "Aviación"}
+    )
     assert "Municipio o alcaldía: ElDorado" in summary.text
     await ana.press("Guardar")
     await ana.expect("guardados")
@@ -217,13 +208,8 @@ async def test_a_new_municipio_for_a_postal_code_of_another_is_refused_naming_it
     bot: Harness, smtp
 ) -> None:
     ana = await at_postal_code(bot, smtp)
-    await ana.send("80000")
-    await ana.expect("Culiacán, Sinaloa")
-    await ana.press("No")
-    await ana.send("Obregón")
-    await ana.send("1")
-    await ana.press("Omitir")
-    await ana.send("Centro")
+    colonias = await place_refused(ana, "80000", "Culiacán, Sinaloa")
+    await journeys.answer(ana, colonias, journeys.Type("Centro"))
     await ana.expect("estado")
     await ana.send("Sinaloa")
     await ana.expect("municipio o alcaldía de Sinaloa")
@@ -231,8 +217,7 @@ async def test_a_new_municipio_for_a_postal_code_of_another_is_refused_naming_it
     assert "80000 es del municipio Culiacán" in (await ana.reply()).text
     await ana.expect("municipio")
     await ana.send("culiacan")
-    await to_summary(ana)
-    summary = await ana.expect("Revisa los datos")
+    summary = await to_summary(ana)
     assert "Municipio o alcaldía: Culiacán" in summary.text
 
 
@@ -240,8 +225,7 @@ async def test_colonias_come_in_pages_and_a_stale_or_forged_page_does_no_harm(
     bot: Harness, smtp
 ) -> None:
     ana = await at_postal_code(bot, smtp)
-    await to_colonia(ana, "09800")  # eleven colonias in Iztapalapa
-    first = await ana.expect("colonia")
+    first = await to_colonia(ana, "09800")  # eleven colonias in Iztapalapa
     assert first.button_texts()[0] == "Barrio San Antonio Culhuacán"
     assert first.button_texts()[-2:] == ["Más ▶️", "✏️ Otra"]
     assert "San Simón Culhuacán" not in first.button_texts()
@@ -257,8 +241,7 @@ async def test_colonias_come_in_pages_and_a_stale_or_forged_page_does_no_harm(
     await ana.press("◀️ Anteriores")  # the last page, shown on the same message
     await ana.press("Más ▶️")
     await ana.press("San Simón Culhuacán")
-    await to_summary(ana)
-    summary = await ana.expect("Revisa los datos")
+    summary = await to_summary(ana)
     assert "Colonia: San Simón Culhuacán" in summary.text
     await ana.press("Guardar")
     await ana.expect("guardados")
@@ -275,8 +258,7 @@ async def test_otra_colonia_typed_and_the_new_fields_changed_from_the_summary(
     await ana.press("Otra")
     await ana.expect("Escribe el nombre de tu colonia")
     await ana.send("Colonia Que SAT No Lista")
-    await to_summary(ana)
-    summary = await ana.expect("Revisa los datos")
+    summary = await to_summary(ana)
     assert "Colonia: Colonia Que SAT No Lista" in summary.text
     await ana.press("✏️ Colonia")
     await ana.expect("Elige tu colonia")
@@ -295,15 +277,18 @@ async def test_otra_colonia_typed_and_the_new_fields_changed_from_the_summary(
     assert company.lugar_expedicion == "44100"
 
 
+async def at_summary_in_06600(bot: Harness, smtp) -> Person:  # type: ignore[no-untyped-def]
+    ana = bot.person()
+    await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    await journeys.company(ana, **PATITO)
+    await ana.press("✏️ C.P.")
+    return ana
+
+
 async def test_a_new_postal_code_from_the_summary_asks_its_street_place_colonia_and_lugar_again(
     bot: Harness, smtp
 ) -> None:
-    ana = await at_postal_code(bot, smtp)
-    await to_colonia(ana, "06600")
-    await ana.press("Juárez")
-    await to_summary(ana)
-    await ana.expect("Revisa los datos")
-    await ana.press("✏️ C.P.")
+    ana = await at_summary_in_06600(bot, smtp)
     await ana.send("64000")
     await ana.press("Sí, es correcto")
     await ana.expect("calle")  # the old street was in the old postal code
@@ -330,12 +315,7 @@ async def test_a_new_postal_code_from_the_summary_asks_its_street_place_colonia_
 
 
 async def test_the_same_postal_code_typed_again_keeps_the_street(bot: Harness, smtp) -> None:
-    ana = await at_postal_code(bot, smtp)
-    await to_colonia(ana, "06600")
-    await ana.press("Juárez")
-    await to_summary(ana)
-    await ana.expect("Revisa los datos")
-    await ana.press("✏️ C.P.")
+    ana = await at_summary_in_06600(bot, smtp)
     await ana.send("06600")
     await ana.press("Sí, es correcto")
     await ana.press("Juárez")
@@ -343,29 +323,42 @@ async def test_the_same_postal_code_typed_again_keeps_the_street(bot: Harness, s
     assert "Calle: Insurgentes Sur" in summary.text and "Número exterior: 123" in summary.text
 
 
+@pytest.mark.postgres
 async def test_restart_in_the_middle_of_the_colonias_keeps_the_page_and_the_draft(
     harness: Harness, smtp
 ) -> None:
     await harness.spawn()
     ana = await at_postal_code(harness, smtp)
     await to_colonia(ana, "09800")
-    await ana.expect("colonia")
 
     assert await harness.terminate(signal.SIGTERM) == 0
     await harness.spawn()
 
     await ana.press("Más")  # a button sent before the restart still means the same
     await ana.press("San Simón Culhuacán")
-    await to_summary(ana)
-    summary = await ana.expect("Revisa los datos")
+    summary = await to_summary(ana)
     assert "Colonia: San Simón Culhuacán" in summary.text and "EMPRESA PATITO" in summary.text
+
+
+async def saved_before_a_migration(bot: Harness, smtp, values: dict[str, str]) -> Person:  # type: ignore[no-untyped-def]
+    """A confirmed account whose company was saved by an older version: `values` only."""
+    ana = bot.person()
+    await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
+    engine = create_engine(bot.settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            [account] = (await session.scalars(select(Account))).all()
+            await repositories.save_company(session=session, account_id=account.id, values=values)
+    finally:
+        await engine.dispose()
+    await ana.send("/empresa")
+    await ana.expect("ahora pide el SAT")
+    return ana
 
 
 async def test_data_saved_before_the_lugar_de_expedicion_asks_it_at_the_next_empresa(
     bot: Harness, smtp
 ) -> None:
-    ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
     old = {
         "razon_social": "EMPRESA PATITO",
         "regimen_fiscal": "601",
@@ -378,15 +371,7 @@ async def test_data_saved_before_the_lugar_de_expedicion_asks_it_at_the_next_emp
         "telefono": "5512345678",
         "correo_contacto": "empresa@example.mx",
     }  # as saved before migration 0008: no colonia_clave, no lugar_expedicion
-    engine = create_engine(bot.settings.database_url)
-    try:
-        async with create_session_factory(engine)() as session, session.begin():
-            [account] = (await session.scalars(select(Account))).all()
-            await repositories.save_company(session=session, account_id=account.id, values=old)
-    finally:
-        await engine.dispose()
-    await ana.send("/empresa")
-    await ana.expect("ahora pide el SAT")
+    ana = await saved_before_a_migration(bot, smtp, old)
     await ana.expect("lugar de expedición")
     await ana.press("Desde mi domicilio fiscal (06600)")
     summary = await ana.expect("Revisa los datos")
@@ -403,8 +388,6 @@ async def test_data_saved_with_a_municipio_its_postal_code_lacks_asks_it_at_the_
 ) -> None:
     """Until SAT's 2026 postal codes were shipped, any new municipio of the estado was taken:
     22000 (Tijuana) with San Quintín has no SAT code to find, so it is asked again."""
-    ana = bot.person()
-    await confirmed_account(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
     old = {
         "razon_social": "EMPRESA PATITO",
         "regimen_fiscal": "601",
@@ -418,15 +401,7 @@ async def test_data_saved_with_a_municipio_its_postal_code_lacks_asks_it_at_the_
         "correo_contacto": "empresa@example.mx",
         "lugar_expedicion": "22000",
     }  # as saved before migration 0010: no municipio_clave
-    engine = create_engine(bot.settings.database_url)
-    try:
-        async with create_session_factory(engine)() as session, session.begin():
-            [account] = (await session.scalars(select(Account))).all()
-            await repositories.save_company(session=session, account_id=account.id, values=old)
-    finally:
-        await engine.dispose()
-    await ana.send("/empresa")
-    await ana.expect("ahora pide el SAT")
+    ana = await saved_before_a_migration(bot, smtp, old)
     await ana.expect("municipio o alcaldía de Baja California")
     await ana.send("San Quintín")
     assert "22000 es del municipio Tijuana" in (await ana.reply()).text

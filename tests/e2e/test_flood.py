@@ -7,25 +7,18 @@ import asyncio
 
 from emulator import FloodLimits, Person
 from emulator.flood import FloodControl
+from tests import journeys
 from tests.conftest import Mailbox
 from tests.e2e.conftest import Harness
-from tests.factories import code_from_email, sign_up
+from tests.factories import code_from_email
 
 PEOPLE = 40
 
 
-async def email_to(mailbox: Mailbox, address: str, timeout: float = 60) -> str:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not mailbox.to(address):
-        assert asyncio.get_running_loop().time() < deadline, f"no email to {address}"
-        await asyncio.sleep(0.05)
-    return code_from_email(mailbox.to(address)[0])
-
-
 async def sign_up_and_confirm(person: Person, mailbox: Mailbox, number: int) -> int:
     email = f"persona{number}@example.mx"
-    await sign_up(person, email)
-    await person.send(await email_to(mailbox, email))
+    await journeys.sign_up(person, email)
+    await person.send(code_from_email(await mailbox.next_to(email, timeout=60)))
     await person.expect("Felicidades")
     return number
 

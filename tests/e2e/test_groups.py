@@ -16,7 +16,7 @@ from emulator.markup import command_entities
 from emulator.world import ApiError, bad_gateway, bad_request, migrated, now
 from storage.db import create_engine, create_session_factory
 from storage.models import ChatDataRow, ConversationState
-from tests.e2e.conftest import TOKEN, Harness
+from tests.e2e.conftest import TOKEN, Harness, all_updates_taken
 
 
 async def stored_for(database_url: str, chat_id: int) -> list[object]:
@@ -39,13 +39,14 @@ async def test_added_to_a_group_it_says_once_where_to_find_it_and_leaves(
     group = bot.group(kind=kind)
     await group.add_bot(by=ana)
     await group.wait_left()
-    await asyncio.sleep(0.5)  # the service message of the joining was on its way too
+    await ana.send("/start")  # the private chat works as before
+    await ana.expect("Hola, Ana")
+    # The service message of the joining was on its way too: stopping finishes it.
+    await all_updates_taken(bot)
+    await bot.stop()  # persistence flushed
     [said] = group.bot_messages()
     assert "solo atiendo en un chat privado" in said.text
     assert f"https://t.me/{bot.bot_username}" in said.text
-    await ana.send("/start")  # the private chat works as before
-    await ana.expect("Hola, Ana")
-    await bot.stop()  # persistence flushed
     assert await stored_for(bot.settings.database_url, group.id) == []
 
 
@@ -55,12 +56,12 @@ async def test_messages_in_a_group_get_one_answer_in_the_senders_language(bot: H
     await group.send(bruce, "/start")
     await group.send(bruce, "/registro")
     await group.wait_left()
-    await asyncio.sleep(0.5)
+    await all_updates_taken(bot)
+    await bot.stop()  # the second message answered, if at all
     [said] = group.bot_messages()
     assert "I only work in a private chat" in said.text
     assert f"https://t.me/{bot.bot_username}" in said.text
     assert "email" not in said.text  # no flow ran
-    await bot.stop()
     assert await stored_for(bot.settings.database_url, group.id) == []
 
 
@@ -91,10 +92,10 @@ async def test_buttons_and_edits_from_a_group_are_ignored(bot: Harness) -> None:
         await asyncio.sleep(0.05)
     answer = group.callback_answer(query)
     assert answer is not None and answer["text"] is None  # the button stops spinning
-    await asyncio.sleep(0.5)
+    await all_updates_taken(bot)
+    await bot.stop()  # the edit handled too
     assert group.bot_messages() == [menu] and menu.buttons and menu.edit_date is None
     assert group.bot_is_member  # ignored: nothing was said to it
-    await bot.stop()
     assert await stored_for(bot.settings.database_url, group.id) == []
 
 

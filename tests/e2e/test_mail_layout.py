@@ -4,9 +4,10 @@ foot), and with Reply-To only when MAIL_REPLY_TO is set."""
 
 from __future__ import annotations
 
+from tests import journeys
 from tests.conftest import SmtpServer
 from tests.e2e.conftest import Harness
-from tests.factories import code_from_email, html_part, sign_up, text_part
+from tests.factories import code_from_email, html_part, text_part
 from tests.mail.reading import read_html
 
 NOTICE = "https://timbres.example/aviso-de-privacidad"
@@ -25,7 +26,7 @@ async def test_the_confirmation_email_carries_the_operator_support_notice_and_re
     )
     await harness.start()
     ana = harness.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
 
     [email] = await smtp.mailbox.wait(1)
     assert email["From"] == "Timbres del Norte <facturacion@example.mx>"
@@ -50,7 +51,7 @@ async def test_without_reply_to_the_email_neither_sets_it_nor_asks_for_a_reply(
     bot: Harness, smtp: SmtpServer
 ) -> None:
     ana = bot.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
 
     [email] = await smtp.mailbox.wait(1)
     assert email["Reply-To"] is None

@@ -6,13 +6,39 @@ import asyncio
 import signal
 
 import pytest
+from sqlalchemy import select
 
+from storage.db import create_engine, create_session_factory
+from storage.models import ConversationState
+from tests import journeys
 from tests.conftest import SmtpServer
 from tests.e2e.conftest import Harness
-from tests.factories import PASSWORD, RFC_FISICA, accounts_in, code_from_email, sign_up
+from tests.factories import PASSWORD, RFC_FISICA, accounts_in, code_from_email, outbox_when
 
 # Restarts and kills: what survives is what the database kept.
 pytestmark = pytest.mark.postgres
+
+NOTHING = object()
+
+
+async def step_stored(
+    harness: Harness, chat_id: int, *, after: object = NOTHING, timeout: float = 3
+) -> object:
+    """The conversation step stored for `chat_id`, once there is one other than `after`
+    (the persistence writes what changed at most a second after it did)."""
+    engine = create_engine(harness.settings.database_url)
+    deadline = asyncio.get_running_loop().time() + timeout
+    try:
+        while True:
+            async with create_session_factory(engine)() as session:
+                rows = (await session.scalars(select(ConversationState))).all()
+            steps = [row.state for row in rows if str(chat_id) in row.key]
+            if steps and steps != after:
+                return steps
+            assert asyncio.get_running_loop().time() < deadline, f"still {steps}"
+            await asyncio.sleep(0.05)
+    finally:
+        await engine.dispose()
 
 
 async def test_sigterm_mid_sign_up_resumes_at_the_same_step(
@@ -49,9 +75,10 @@ async def test_hard_kill_a_second_after_the_reply_loses_nothing(
     ana = harness.person()
     await ana.send("/registro")
     await ana.expect("correo electrónico")
+    asking_email = await step_stored(harness, ana.chat.id)
     await ana.send("ana@example.mx")
     await ana.expect("RFC")
-    await asyncio.sleep(1.5)
+    await step_stored(harness, ana.chat.id, after=asking_email)  # within the second
 
     assert await harness.terminate(signal.SIGKILL) == -signal.SIGKILL
     await harness.spawn()
@@ -63,15 +90,16 @@ async def test_hard_kill_a_second_after_the_reply_loses_nothing(
 async def test_mail_waits_for_smtp_to_come_back(harness: Harness, smtp_server: SmtpServer) -> None:
     await harness.start()  # SMTP is down
     ana = harness.person()
-    await sign_up(ana, "ana@example.mx")
-    await asyncio.sleep(1.5)
-    assert smtp_server.mailbox.messages == []
+    await journeys.sign_up(ana, "ana@example.mx")
+    database_url = harness.settings.database_url
+    [failed] = await outbox_when(database_url, lambda rows: bool(rows and rows[0].last_error))
+    assert failed.sent_at is None and smtp_server.mailbox.messages == []
 
     smtp_server.start()
     [email] = await smtp_server.mailbox.wait(1, timeout=15)
     assert email["To"] == "ana@example.mx"
-    await asyncio.sleep(1)
-    assert len(smtp_server.mailbox.messages) == 1
+    await outbox_when(database_url, lambda rows: rows[0].sent_at is not None)
+    assert len(smtp_server.mailbox.messages) == 1  # marked sent: never sent again
 
 
 async def test_mail_survives_a_restart_while_smtp_is_down(
@@ -79,7 +107,7 @@ async def test_mail_survives_a_restart_while_smtp_is_down(
 ) -> None:
     await harness.spawn()  # SMTP is down
     ana = harness.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     assert await harness.terminate(signal.SIGTERM) == 0
     assert smtp_server.mailbox.messages == []
 
@@ -88,7 +116,7 @@ async def test_mail_survives_a_restart_while_smtp_is_down(
     [email] = await smtp_server.mailbox.wait(1, timeout=15)
     await ana.send(code_from_email(email))
     await ana.expect("Felicidades")
-    await asyncio.sleep(1)
+    await outbox_when(harness.settings.database_url, lambda rows: rows[0].sent_at is not None)
     assert len(smtp_server.mailbox.messages) == 1
     [account] = await accounts_in(harness.settings.database_url)
     assert account.confirmed
@@ -100,7 +128,7 @@ async def test_debug_log_holds_no_password_code_or_token(
     harness.log_level = "DEBUG"
     await harness.spawn()
     ana = harness.person()
-    await sign_up(ana, "ana@example.mx")
+    await journeys.sign_up(ana, "ana@example.mx")
     code = code_from_email((await smtp.mailbox.wait(1))[0])
     await ana.send(code)
     await ana.expect("Felicidades")
