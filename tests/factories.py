@@ -93,49 +93,6 @@ def code_from_email(message: EmailMessage) -> str:
     return match.group(1).replace(" ", "")
 
 
-async def fill_sign_up(
-    person: Person, email: str, rfc: str = RFC_FISICA, password: str = PASSWORD
-) -> Message:
-    """Sign-up as a person types it, up to the summary (returned)."""
-    await person.send("/registro")
-    await person.expect("correo electrónico")
-    await person.send(email)
-    await person.expect("RFC")
-    await person.send(rfc)
-    await person.expect("contraseña")
-    await person.send(password)
-    await person.expect("otra vez")
-    await person.send(password)
-    return await person.expect("Revisa tus datos")
-
-
-async def sign_up(
-    person: Person, email: str, rfc: str = RFC_FISICA, password: str = PASSWORD
-) -> None:
-    """The whole sign-up, up to the bot's "created" answer."""
-    await fill_sign_up(person, email, rfc, password)
-    await person.press("Crear cuenta")
-    await person.expect("creada con éxito")
-
-
-async def sign_up_in_english(
-    person: Person, email: str, rfc: str = RFC_FISICA, password: str = PASSWORD
-) -> Message:
-    """The whole sign-up in English, up to the bot's "created" answer (returned)."""
-    await person.send("/signup")
-    await person.expect("email address")
-    await person.send(email)
-    await person.expect("RFC")
-    await person.send(rfc)
-    await person.expect("Choose a password")
-    await person.send(password)
-    await person.expect("again")
-    await person.send(password)
-    await person.expect("Check your details")
-    await person.press("Create account")
-    return await person.expect("created successfully")
-
-
 async def accounts_in(database_url: str) -> list[Account]:
     """Every account row, read with a fresh engine as another process would."""
     engine = create_engine(database_url)
@@ -168,25 +125,6 @@ async def chat_account(database_url: str, chat_id: int) -> int | None:
         await engine.dispose()
 
 
-async def confirmed_account(person: Person, mailbox, email: str, rfc: str = RFC_FISICA) -> None:  # type: ignore[no-untyped-def]
-    """Sign up and confirm with the emailed code; the chat ends up signed in."""
-    before = len(mailbox.messages)
-    await sign_up(person, email, rfc)
-    [message] = (await mailbox.wait(before + 1))[before:]
-    await person.send(code_from_email(message))
-    await person.expect("Felicidades")
-
-
-async def sign_in(person: Person, email: str, password: str = PASSWORD) -> Message:
-    """/entrar with the given credentials; returns the bot's verdict."""
-    await person.send("/entrar")
-    await person.expect("correo electrónico")
-    await person.send(email)
-    await person.expect("contraseña")
-    await person.send(password)
-    return await person.reply()
-
-
 def shown(language: str, key: str, **values: object) -> str:
     """A catalog's text as the person reads it (its HTML rendered)."""
     return parse_html(CATALOG.text(language, key, **values))[0]
@@ -200,26 +138,6 @@ def label(language: str, key: str, **values: object) -> str:
 async def expect_text(person: Person, language: str, key: str, **values: object) -> Message:
     """The bot's next message that says `key` (recognised by its opening words)."""
     return await person.expect(shown(language, key, **values)[:40])
-
-
-async def confirmed_account_in(  # type: ignore[no-untyped-def]
-    person: Person, mailbox, language: str, email: str, rfc: str = RFC_FISICA
-) -> None:
-    """`confirmed_account` in the person's language (Telegram's, "es" or "en")."""
-    before = len(mailbox.messages)
-    await person.send("/registro")
-    await expect_text(person, language, "signup.ask-email")
-    await person.send(email)
-    await expect_text(person, language, "signup.ask-rfc")
-    await person.send(rfc)
-    await expect_text(person, language, "signup.ask-password")
-    await person.send(PASSWORD)
-    await expect_text(person, language, "signup.ask-password-again")
-    await person.send(PASSWORD)
-    await person.press(label(language, "signup.button-create"))
-    [message] = (await mailbox.wait(before + 1))[before:]
-    await person.send(code_from_email(message))
-    await expect_text(person, language, "confirm.confirmed")
 
 
 def said_to(person: Person, message: Message) -> list[Message]:

@@ -32,6 +32,7 @@ from tests.factories import (
     code_from_email,
     expect_text,
     label,
+    shown,
     text_part,
 )
 from tests.sat_certs import SAT_CSD_RFC, SAT_PASSWORD, sat_file
@@ -106,6 +107,22 @@ def first_line(language: str, key: str) -> str:
     return CATALOG.languages[language][key].split("\n")[0]
 
 
+def sign_up_questions(
+    email: str, rfc: str, password: str, repeat: str, language: str = "es"
+) -> list[Question]:
+    """/registro's questions in `language`, each recognised by its catalog text."""
+
+    def asks(key: str) -> str:
+        return shown(language, key)[:40]
+
+    return [
+        Question("email", asks("signup.ask-email"), Type(email)),
+        Question("rfc", asks("signup.ask-rfc"), Type(rfc)),
+        Question("password", asks("signup.ask-password"), Type(password)),
+        Question("password_again", asks("signup.ask-password-again"), Type(repeat)),
+    ]
+
+
 async def sign_up(
     person: Person,
     email: str,
@@ -115,18 +132,23 @@ async def sign_up(
     repeat: str | None = None,
     create: bool = True,
     language: str = "es",
+    command: str | None = "/registro",
+    since: str | None = None,
+    until: str | None = None,
 ) -> Message:
     """/registro as a person types it, in `language` (Telegram's, "es" or "en"): up to
-    the bot's «creada con éxito» (returned), or with `create=False` up to the summary."""
-    await person.send("/registro")
-    await expect_text(person, language, "signup.ask-email")
-    await person.send(email)
-    await expect_text(person, language, "signup.ask-rfc")
-    await person.send(rfc)
-    await expect_text(person, language, "signup.ask-password")
-    await person.send(password)
-    await expect_text(person, language, "signup.ask-password-again")
-    await person.send(password if repeat is None else repeat)
+    the bot's «creada con éxito» (returned), or with `create=False` up to the summary.
+    With `until` (email, rfc, password, password_again), up to that question (returned,
+    unanswered); with `command=None` the sign-up is under way: the walk begins at the
+    question named `since` (default: the first)."""
+    if command is not None:
+        await person.send(command)
+    questions = sign_up_questions(
+        email, rfc, password, password if repeat is None else repeat, language
+    )
+    asked = await walk(person, questions, {}, since=since, until=until)
+    if asked is not None:
+        return asked
     summary = await person.expect(first_line(language, "signup.summary"))
     if not create:
         return summary
