@@ -31,8 +31,12 @@ class Person:
         first_name: str = "Ana",
         language_code: str | None = "es",
         user_id: int | None = None,
+        patience: float = 10,
     ) -> None:
         self.emulator = emulator
+        # How long this person waits for an answer before giving up (NoReply), unless a
+        # wait says otherwise: a crowd behind flood control waits longer.
+        self.patience = patience
         self.bot: BotAccount = emulator.bot(token)
         self.user = User(
             id=user_id or next(_user_ids),
@@ -98,7 +102,7 @@ class Person:
         await self.bot.push_update({"edited_message": message.to_api()})
 
     async def press(
-        self, button_text: str, message: Message | None = None, timeout: float = 10
+        self, button_text: str, message: Message | None = None, timeout: float | None = None
     ) -> str:
         """Press the inline button whose text contains `button_text` on `message`, or on
         the newest bot message that has (or, within `timeout`, gets) such a button.
@@ -163,7 +167,8 @@ class Person:
                 return message
         return None
 
-    async def _wait(self, predicate: Callable[[], T | None], timeout: float, what: str) -> T:
+    async def _wait(self, predicate: Callable[[], T | None], timeout: float | None, what: str) -> T:
+        timeout = self.patience if timeout is None else timeout
         async with self.chat.changed:
             try:
                 found = await asyncio.wait_for(self.chat.changed.wait_for(predicate), timeout)
@@ -178,7 +183,7 @@ class Person:
                     f"waited {timeout}s for {what}; last messages:\n{transcript}"
                 ) from None
 
-    async def reply(self, timeout: float = 10) -> Message:
+    async def reply(self, timeout: float | None = None) -> Message:
         """The next message the bot sends after those already read."""
 
         def next_bot_message() -> Message | None:
@@ -190,7 +195,7 @@ class Person:
 
         return await self._wait(next_bot_message, timeout, "a reply")
 
-    async def expect(self, fragment: str, timeout: float = 10) -> Message:
+    async def expect(self, fragment: str, timeout: float | None = None) -> Message:
         """Read replies until one contains `fragment` (case-insensitive); returns it."""
 
         def matching() -> Message | None:
@@ -203,7 +208,7 @@ class Person:
 
         return await self._wait(matching, timeout, f"a reply containing {fragment!r}")
 
-    async def wait_deleted(self, message: Message, timeout: float = 10) -> None:
+    async def wait_deleted(self, message: Message, timeout: float | None = None) -> None:
         await self._wait(lambda: message.deleted, timeout, f"message {message.message_id} deleted")
 
     async def quiet(self, seconds: float = 0.3) -> list[Message]:

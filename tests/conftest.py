@@ -154,7 +154,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     """A database for one test: a SQLite file, or on PostgreSQL (see above)."""
     if request.param == "sqlite":
         path = tmp_path / "bot.sqlite3"
-        shutil.copyfile(await _migrated_sqlite(), path)
+        shutil.copy(await _migrated_sqlite(), path)  # its owner-only mode too
         yield f"sqlite+aiosqlite:///{path}"
         return
     async with postgres_database() as url:
