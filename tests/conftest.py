@@ -18,9 +18,10 @@ import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from emulator import BotApiEmulator
-from storage.db import create_engine, migrate
+from storage.db import create_engine, create_session_factory, migrate
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -159,6 +160,15 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         return
     async with postgres_database() as url:
         yield url
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the test's database, migrated."""
+    engine = create_engine(database_url)
+    await migrate(engine)
+    yield create_session_factory(engine)
+    await engine.dispose()
 
 
 def free_port() -> int:

@@ -261,6 +261,28 @@ async def company(
     return await person.expect("guardados")
 
 
+async def stored_company(person: Person) -> Message:
+    """/empresa with the company saved: its data «que tenemos guardados», a button a field."""
+    await person.send("/empresa")
+    return await person.expect("tenemos guardados")
+
+
+async def change_field(
+    person: Person, field: str, value: str, message: Message | None = None
+) -> Message:
+    """The button of `field` («Teléfono») pressed on `message` (default: the latest) and
+    `value` given to its question; returns the summary, unsaved."""
+    await person.press(field, message)
+    await person.expect(field)
+    await person.send(value)
+    return await person.expect("Revisa los datos de tu empresa")
+
+
+async def change_company(person: Person, field: str, value: str) -> Message:
+    """/empresa with the company saved and `field` changed to `value`: the summary, unsaved."""
+    return await change_field(person, field, value, await stored_company(person))
+
+
 def with_answers(questions: list[Question], **answers: Answer) -> list[Question]:
     """The table with some usual answers changed (for the benchmark's people)."""
     return [replace(q, answer=answers.get(q.name, q.answer)) for q in questions]
@@ -428,6 +450,15 @@ async def sat_csd(person: Person, password: str = SAT_PASSWORD) -> tuple[Message
     return await csd(person, sat_file("eku_csd.cer"), sat_file("eku_csd.key"), password)
 
 
+async def sat_certificate_sent(person: Person, mailbox: Mailbox) -> Message:
+    """`sat_csd_account`, /csd and SAT's test certificate alone: the question for the key
+    (returned), unanswered."""
+    await sat_csd_account(person, mailbox)
+    await open_csd(person)
+    await person.send_document("CSD.cer", sat_file("eku_csd.cer"))
+    return await person.expect("clave privada (.key)")
+
+
 async def csd_replacement(person: Person, cer: bytes, key: bytes) -> Message:
     """/csd with one stored, «Reemplazar» and the new files: the question «¿Lo reemplazo?»."""
     await person.send("/csd")
@@ -446,13 +477,29 @@ async def sat_csd_files(person: Person) -> Message:
 # Support (/soporte)
 
 
-async def write_problem(
-    person: Person, problem: str, *, asked: str = "en un solo mensaje"
+# /soporte's command, its button for writing the problem and words of its question.
+SUPPORT = {
+    "es": ("/soporte", "Escribir mi problema aquí", "en un solo mensaje"),
+    "en": ("/support", "Write my problem here", "in one message"),
+}
+
+
+async def problem_asked(
+    person: Person, *, asked: str | None = None, contact: str | None = None, language: str = "es"
 ) -> Message:
+    """/soporte (in `language`), its first answer showing `contact` if given, and «Escribir mi
+    problema aquí»: the question for the problem (recognised by `asked`), unanswered."""
+    command, button, question = SUPPORT[language]
+    await person.send(command)
+    if contact is not None:
+        await person.expect(contact)
+    await person.press(button)
+    return await person.expect(asked or question)
+
+
+async def write_problem(person: Person, problem: str, *, asked: str | None = None) -> Message:
     """/soporte, «Escribir mi problema aquí» (its question recognised by `asked`) and the
     problem typed; returns the bot's «Recibimos tu mensaje»."""
-    await person.send("/soporte")
-    await person.press("Escribir mi problema aquí")
-    await person.expect(asked)
+    await problem_asked(person, asked=asked)
     await person.send(problem)
     return await person.expect("Recibimos tu mensaje")

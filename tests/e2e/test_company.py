@@ -142,11 +142,9 @@ async def test_persona_fisica_gets_its_regimes_and_bad_values_are_asked_again(
 async def test_one_field_changed_from_the_summary(bot: Harness, smtp) -> None:
     ana = bot.person()
     await journeys.confirmed(ana, smtp.mailbox, "empresa@example.mx", RFC_MORAL)
-    await journeys.company(ana)
-    await ana.press("Teléfono")
-    await ana.expect("teléfono")
-    await ana.send("8112345678")
-    summary = await ana.expect("Revisa los datos")
+    summary = await journeys.change_field(
+        ana, "Teléfono", "8112345678", await journeys.company(ana)
+    )
     assert "Teléfono: 8112345678" in summary.text and "Calle: Av. Insurgentes Sur" in summary.text
     await ana.press("Guardar")
     await ana.expect("guardados")

@@ -272,10 +272,7 @@ async def test_csd_signs_in_first_when_needed(bot: Harness, smtp) -> None:
 
 async def test_help_repeats_the_question_and_cancel_drops_the_files(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.open_csd(ana)
-    await ana.send_document("CSD.cer", sat_file("eku_csd.cer"))
-    await ana.expect("clave privada (.key)")
+    await journeys.sat_certificate_sent(ana, smtp.mailbox)
     await ana.send("/ayuda")
     await ana.expect("/csd")
     await ana.expect("clave privada (.key)")
@@ -287,10 +284,7 @@ async def test_help_repeats_the_question_and_cancel_drops_the_files(bot: Harness
 @pytest.mark.postgres
 async def test_a_restart_between_the_files_keeps_the_first(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.open_csd(ana)
-    await ana.send_document("CSD.cer", sat_file("eku_csd.cer"))
-    await ana.expect("clave privada (.key)")
+    await journeys.sat_certificate_sent(ana, smtp.mailbox)
     await bot.stop()
     await bot.start()
     await ana.send_document("CSD.key", sat_file("eku_csd.key"))

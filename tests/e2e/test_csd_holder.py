@@ -101,11 +101,7 @@ async def test_saving_the_company_with_a_csd_on_file_does_not_ask_for_one(
     ana = bot.person()
     await with_company(bot, ana, smtp.mailbox, "ESCUELA KEMPER URGATE")
     await journeys.sat_csd(ana)
-    await ana.send("/empresa")
-    await ana.press("Teléfono", await ana.expect("tenemos guardados"))
-    await ana.expect("teléfono")
-    await ana.send("55 5241 7000")
-    await ana.press("Guardar", await ana.expect("Revisa los datos de tu empresa"))
+    await ana.press("Guardar", await journeys.change_company(ana, "Teléfono", "55 5241 7000"))
     saved = await ana.expect("Datos de la empresa guardados")
     assert "falta tu Certificado" not in saved.text, saved.text
 
@@ -116,11 +112,7 @@ async def test_a_razon_social_changed_after_the_csd_is_compared_with_its_holder(
     ana = bot.person()
     await with_company(bot, ana, smtp.mailbox, "ESCUELA KEMPER URGATE")
     await journeys.sat_csd(ana)
-    await ana.send("/empresa")
-    await ana.press("Razón social", await ana.expect("tenemos guardados"))
-    await ana.expect("razón social")
-    await ana.send("OTRA EMPRESA")
-    summary = await ana.expect("Revisa los datos de tu empresa")
+    summary = await journeys.change_company(ana, "Razón social", "OTRA EMPRESA")
     await ana.press("Guardar", summary)
     said = [summary, *await said_before_help(ana, summary)]
     assert any(SAT_CSD_HOLDER in (m.text or "") for m in said), [m.text for m in said]

@@ -16,10 +16,7 @@ from tests.sat_certs import SAT_PASSWORD, make_csd, sat_file
 
 async def test_a_key_sent_with_its_password_as_caption_is_deleted(bot: Harness, smtp) -> None:
     ana = bot.person()
-    await journeys.sat_csd_account(ana, smtp.mailbox)
-    await journeys.open_csd(ana)
-    await ana.send_document("CSD.cer", sat_file("eku_csd.cer"))
-    await ana.expect("Recibí el certificado")
+    await journeys.sat_certificate_sent(ana, smtp.mailbox)
     sent = await ana.send_document(
         "CSD.key", sat_file("eku_csd.key"), caption=f"contraseña: {SAT_PASSWORD}"
     )

@@ -46,20 +46,15 @@ async def test_sigterm_mid_sign_up_resumes_at_the_same_step(
 ) -> None:
     await harness.spawn()
     ana = harness.person()
-    await ana.send("/registro")
-    await ana.expect("correo electrónico")
-    await ana.send("ana@example.mx")
-    await ana.expect("RFC")
-    await ana.send(RFC_FISICA)
-    await ana.expect("Elige una contraseña")
+    await journeys.sign_up(ana, "ana@example.mx", until="password")
 
     assert await harness.terminate(signal.SIGTERM) == 0
     await harness.spawn()
 
     await ana.send(PASSWORD)
-    await ana.expect("otra vez")
-    await ana.send(PASSWORD)
-    summary = await ana.expect("Revisa tus datos")
+    summary = await journeys.sign_up(
+        ana, "ana@example.mx", command=None, since="password_again", create=False
+    )
     assert "ana@example.mx" in summary.text and RFC_FISICA in summary.text
     await ana.press("Crear cuenta")
     await ana.expect("creada con éxito")

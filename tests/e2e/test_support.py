@@ -67,10 +67,7 @@ async def test_a_signed_in_person_is_answered_at_the_accounts_address(bot: Harne
 
 async def test_english_speakers_write_their_problem_in_english(bot: Harness, smtp) -> None:
     bruce = bot.person(language_code="en")
-    await bruce.send("/support")
-    await bruce.expect(SUPPORT_CONTACT)
-    await bruce.press("Write my problem here")
-    await bruce.expect("in one message")
+    await journeys.problem_asked(bruce, contact=SUPPORT_CONTACT, language="en")
     await bruce.send("   ")
     await bruce.expect("Your message is empty")
     await bruce.send("The code never arrives")
@@ -84,9 +81,7 @@ async def test_an_empty_a_too_long_or_a_garbled_problem_is_refused_and_asked_aga
     bot: Harness, smtp
 ) -> None:
     ana = bot.person()
-    await ana.send("/soporte")
-    await ana.press("Escribir mi problema aquí")
-    await ana.expect("en un solo mensaje")
+    await journeys.problem_asked(ana)
     await ana.send("x" * 2001)
     refused = await ana.expect("2001 caracteres")
     assert "2000" in refused.text
@@ -167,10 +162,7 @@ async def test_a_problem_about_the_missing_confirmation_email_is_stored_while_it
     ana = bot.person()
     await journeys.sign_up(ana, "ana@example.mx")
     await smtp.mailbox.wait(1)
-    await ana.send("/soporte")
-    await ana.expect(SUPPORT_CONTACT)
-    await ana.press("Escribir mi problema aquí")
-    await ana.expect("en un solo mensaje")
+    await journeys.problem_asked(ana, contact=SUPPORT_CONTACT)
     await ana.send("No me llegó el correo de confirmación, ya revisé spam")
     await ana.expect("Recibimos tu mensaje")
     assert len(await support_rows(bot.settings.database_url)) == 1
@@ -207,9 +199,7 @@ async def test_the_accounts_password_sent_as_a_problem_is_not_mailed(bot: Harnes
     ana = bot.person()
     await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
     before = len(smtp.mailbox.messages)
-    await ana.send("/soporte")
-    await ana.press("Escribir mi problema aquí")
-    await ana.expect("te responderemos a ana@example.mx")
+    await journeys.problem_asked(ana, asked="te responderemos a ana@example.mx")
     sent = await ana.send(PASSWORD)
     await ana.reply()
     await ana.wait_deleted(sent)

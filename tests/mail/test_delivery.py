@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import stat
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email import policy
 from pathlib import Path
@@ -20,7 +20,6 @@ from mail.outbox import Outbox
 from mail.templates import confirmation_email, reset_code_email, signup_attempt_email
 from mail.transports import FileTransport, SmtpTransport
 from storage.crypto import SecretBox, new_key
-from storage.db import create_engine, create_session_factory, migrate
 from storage.models import OutboxMessage, utcnow
 from tests.conftest import SmtpServer
 from tests.factories import Clock, html_part, text_part
@@ -30,14 +29,6 @@ from tests.mail.reading import read_html
 pytestmark = pytest.mark.postgres
 
 OUTBOX = Outbox(sender="f@example.mx", box=SecretBox([new_key()]))
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    yield create_session_factory(engine)
-    await engine.dispose()
 
 
 async def put_confirmation(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,7 +15,6 @@ from mail.outbox import Outbox
 from services.accounts import AccountPolicy, AccountService
 from services.models import SignupRequest
 from storage.crypto import SecretBox, new_key
-from storage.db import create_engine, create_session_factory, migrate
 from storage.models import OutboxMessage
 from tests.factories import GROUPED_CODE, Clock
 
@@ -61,14 +59,6 @@ HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
 def request(email: str = "ana@example.mx", rfc: str = "GODE561231GR8") -> SignupRequest:
     """A sign-up as the chat hands it to the service (the password already hashed)."""
     return SignupRequest(email=email, rfc=rfc, password_hash=HASH)
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    yield create_session_factory(engine)
-    await engine.dispose()
 
 
 @pytest.fixture

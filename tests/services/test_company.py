@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -13,6 +13,7 @@ from services.funnel import FunnelService, Milestone
 from services.passwords import PasswordHasher
 from services.signin import SignInService
 from storage import repositories
+from storage.models import Account
 from tests.factories import Clock
 
 VALUES = {
@@ -48,40 +49,41 @@ def test_company_data_refuses_hidden_characters_and_foreign_digits() -> None:
             CompanyData(**{**VALUES, name: bad})
 
 
+async def add_account(
+    session: AsyncSession,
+    email: str = "a@example.mx",
+    rfc: str = "MAB9307148T4",
+    now: datetime | None = None,
+) -> Account:
+    return await repositories.add_account(
+        session=session, email=email, rfc=rfc, password_hash="h", language="es", now=now
+    )
+
+
+async def saved_before(
+    sessions: async_sessionmaker[AsyncSession], values: dict[str, object]
+) -> int:
+    """An account whose company row an older version saved with `values`; its id."""
+    async with sessions() as session, session.begin():
+        account = await add_account(session)
+        await repositories.save_company(session=session, account_id=account.id, values=values)
+    return account.id
+
+
 async def test_a_row_saved_before_the_rules_still_opens(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    async with sessions() as session, session.begin():
-        account = await repositories.add_account(
-            session=session,
-            email="a@example.mx",
-            rfc="MAB9307148T4",
-            password_hash="h",
-            language="es",
-        )
-        await repositories.save_company(
-            session=session,
-            account_id=account.id,
-            values={**VALUES, "razon_social": "\u202eEMPRESA PATITO"},
-        )
-    found = await CompanyService(sessions=sessions).get(account.id)
+    account_id = await saved_before(sessions, {**VALUES, "razon_social": "\u202eEMPRESA PATITO"})
+    found = await CompanyService(sessions=sessions).get(account_id)
     assert found is not None and found.razon_social == "\u202eEMPRESA PATITO"
 
 
 async def test_a_row_saved_before_the_lugar_de_expedicion_opens_with_it_to_ask(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    async with sessions() as session, session.begin():
-        account = await repositories.add_account(
-            session=session,
-            email="a@example.mx",
-            rfc="MAB9307148T4",
-            password_hash="h",
-            language="es",
-        )
-        old = {k: v for k, v in VALUES.items() if k not in ("lugar_expedicion", "colonia_clave")}
-        await repositories.save_company(session=session, account_id=account.id, values=old)
-    found = await CompanyService(sessions=sessions).get(account.id)
+    old = {k: v for k, v in VALUES.items() if k not in ("lugar_expedicion", "colonia_clave")}
+    account_id = await saved_before(sessions, old)
+    found = await CompanyService(sessions=sessions).get(account_id)
     assert found is not None and found.lugar_expedicion is None and found.colonia_clave is None
     assert missing_values(found.model_dump()) == {"lugar_expedicion"}
 
@@ -90,17 +92,8 @@ async def saved_before_the_municipios_code(
     sessions: async_sessionmaker[AsyncSession], **values: str
 ) -> int:
     """An account whose company row was saved without the municipio's SAT code."""
-    async with sessions() as session, session.begin():
-        account = await repositories.add_account(
-            session=session,
-            email="a@example.mx",
-            rfc="MAB9307148T4",
-            password_hash="h",
-            language="es",
-        )
-        old = {k: v for k, v in VALUES.items() if k != "municipio_clave"} | values
-        await repositories.save_company(session=session, account_id=account.id, values=old)
-    return account.id
+    old = {k: v for k, v in VALUES.items() if k != "municipio_clave"} | values
+    return await saved_before(sessions, old)
 
 
 @pytest.mark.parametrize(
@@ -170,14 +163,7 @@ def test_a_draft_begun_before_the_municipios_code_was_kept_asks_the_municipio_ag
 async def signed_in_chat(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:
     """An account, with chat 7 signed in to it now; its id."""
     async with sessions() as session, session.begin():
-        account = await repositories.add_account(
-            session=session,
-            email="a@example.mx",
-            rfc="MAB9307148T4",
-            password_hash="h",
-            language="es",
-            now=clock.now - timedelta(days=1),
-        )
+        account = await add_account(session, now=clock.now - timedelta(days=1))
         await repositories.bind_chat(
             session=session, chat_id=7, account_id=account.id, now=clock.now
         )
@@ -217,13 +203,7 @@ async def test_save_for_chat_saves_nothing_once_the_chat_has_left_the_account(
         if leave == "signed-out":
             await repositories.unbind_chat(session=session, chat_id=7)
         elif leave == "other-account":
-            other = await repositories.add_account(
-                session=session,
-                email="b@example.mx",
-                rfc="GODE561231GR8",
-                password_hash="h",
-                language="es",
-            )
+            other = await add_account(session, "b@example.mx", "GODE561231GR8")
             await repositories.bind_chat(
                 session=session, chat_id=7, account_id=other.id, now=clock.now
             )

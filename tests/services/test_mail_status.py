@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.mail_status import MailStatusService, describe_age
 from storage import repositories
-from storage.db import create_engine, create_session_factory, migrate
 from storage.models import OutboxMessage, utcnow
 from tests.factories import Clock
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    yield create_session_factory(engine)
-    await engine.dispose()
 
 
 def message(n: int, **fields: object) -> OutboxMessage:

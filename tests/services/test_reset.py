@@ -19,6 +19,27 @@ from tests.services.conftest import AccountsWorld, outbox, request
 pytestmark = pytest.mark.postgres
 
 
+def reset_service(
+    accounts: AccountsWorld,
+    hasher: PasswordHasher | None = None,
+    policy: ResetPolicy | None = None,
+) -> ResetService:
+    return ResetService(
+        sessions=accounts.sessions,
+        passwords=hasher or PasswordHasher(),
+        policy=policy or ResetPolicy(),
+        outbox=accounts.outbox,
+        mail_ready=lambda: None,
+        clock=accounts.clock,
+    )
+
+
+async def mailed_reset(accounts: AccountsWorld) -> str:
+    match = re.search(r"Código: (\S+)", (await outbox(accounts))[-1].text_body)
+    assert match
+    return match.group(1)
+
+
 async def test_challenge_is_single_use_and_expires(accounts: AccountsWorld) -> None:
     checks = HumanCheckService(sessions=accounts.sessions, clock=accounts.clock)
     challenge = await checks.new_challenge(user_id=7)
@@ -66,14 +87,7 @@ async def test_three_wrong_taps_in_a_row_lock_for_ten_minutes(accounts: Accounts
 
 async def test_unknown_address_can_be_told_by_email_when_set(accounts: AccountsWorld) -> None:
     for notify, expected in ((False, 0), (True, 1)):
-        service = ResetService(
-            sessions=accounts.sessions,
-            passwords=PasswordHasher(),
-            policy=ResetPolicy(notify_unknown=notify),
-            outbox=accounts.outbox,
-            mail_ready=lambda: None,
-            clock=accounts.clock,
-        )
+        service = reset_service(accounts, policy=ResetPolicy(notify_unknown=notify))
         before = len(await outbox(accounts))
         assert (
             await service.request(
@@ -90,16 +104,9 @@ async def test_unknown_address_can_be_told_by_email_when_set(accounts: AccountsW
 
 async def test_code_expires_after_fifteen_minutes(accounts: AccountsWorld) -> None:
     await accounts.service.register(request(), user_id=1)
-    service = ResetService(
-        sessions=accounts.sessions,
-        passwords=PasswordHasher(),
-        policy=ResetPolicy(),
-        outbox=accounts.outbox,
-        mail_ready=lambda: None,
-        clock=accounts.clock,
-    )
+    service = reset_service(accounts)
     await service.request(email="ana@example.mx", chat_id=1, user_id=1, language="es")
-    code = re.search(r"Código: (\S+)", (await outbox(accounts))[-1].text_body).group(1)  # type: ignore[union-attr]
+    code = await mailed_reset(accounts)
     accounts.clock.advance(minutes=14, seconds=59)
     assert (
         await service.check_code(email="ana@example.mx", chat_id=1, text=code)
@@ -126,14 +133,7 @@ async def test_a_reset_code_takes_five_tries(accounts: AccountsWorld) -> None:
 
 
 async def test_ten_requests_per_telegram_user_an_hour(accounts: AccountsWorld) -> None:
-    service = ResetService(
-        sessions=accounts.sessions,
-        passwords=PasswordHasher(),
-        policy=ResetPolicy(),
-        outbox=accounts.outbox,
-        mail_ready=lambda: None,
-        clock=accounts.clock,
-    )
+    service = reset_service(accounts)
     for number in range(10):
         assert (
             await service.request(
@@ -168,17 +168,6 @@ async def test_housekeeping_forgets_old_rows_and_keeps_recent_ones(accounts: Acc
         assert await session.scalar(select(func.count()).select_from(RateEvent)) == 0
 
 
-def reset_service(accounts: AccountsWorld, hasher: PasswordHasher | None = None) -> ResetService:
-    return ResetService(
-        sessions=accounts.sessions,
-        passwords=hasher or PasswordHasher(),
-        policy=ResetPolicy(),
-        outbox=accounts.outbox,
-        mail_ready=lambda: None,
-        clock=accounts.clock,
-    )
-
-
 async def test_known_and_unknown_addresses_do_the_same_work_and_answer_alike(
     accounts: AccountsWorld,
 ) -> None:
@@ -195,12 +184,6 @@ async def test_known_and_unknown_addresses_do_the_same_work_and_answer_alike(
     for chat, email in ((1, "ana@example.mx"), (2, "nadie@example.mx")):
         late = await reset_service(accounts).check_code(email=email, chat_id=chat, text="ABCD-EFG2")
         assert late == CodeCheck(CodeStatus.EXPIRED)
-
-
-async def mailed_reset(accounts: AccountsWorld) -> str:
-    match = re.search(r"Código: (\S+)", (await outbox(accounts))[-1].text_body)
-    assert match
-    return match.group(1)
 
 
 async def test_a_code_for_an_address_without_an_account_is_never_right(
@@ -320,14 +303,7 @@ async def test_a_request_does_as_many_database_round_trips_for_a_known_or_unknow
     accounts: AccountsWorld,
 ) -> None:
     await accounts.service.register(request(), user_id=1)
-    service = ResetService(
-        sessions=accounts.sessions,
-        passwords=PasswordHasher(),
-        policy=ResetPolicy(),
-        outbox=accounts.outbox,
-        mail_ready=lambda: None,
-        clock=accounts.clock,
-    )
+    service = reset_service(accounts)
     engine = accounts.sessions.kw["bind"].sync_engine
     statements: list[str] = []
 
