@@ -182,6 +182,9 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        # Each message's To, read once: many people waiting for their email look it up
+        # every few milliseconds, and parsing headers again each time costs seconds.
+        self.addressed: list[str] = []
         self.peers: list[tuple[str, int]] = []  # the client's address for each message
         self.refused: set[str] = set()  # recipients this server turns away (550)
         self.deferred: set[str] = set()  # recipients it asks to try later (450)
@@ -202,6 +205,7 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append(message)  # type: ignore[arg-type]
+        self.addressed.append(str(message["To"]))
         self.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
@@ -225,15 +229,14 @@ class Mailbox:
         """The first email to `address` among those received after the first `after`."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            found = [m for m in self.messages[after:] if m["To"] == address]
-            if found:
-                return found[0]
+            if address in self.addressed[after:]:
+                return self.messages[self.addressed.index(address, after)]
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"no email to {address} after the first {after}")
             await asyncio.sleep(0.02)
 
     def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
+        return [m for m, to in zip(self.messages, self.addressed, strict=False) if to == address]
 
 
 class SmtpServer:

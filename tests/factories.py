@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.persistence import SEALED
 from chat.texts import Catalog
@@ -93,36 +95,36 @@ def code_from_email(message: EmailMessage) -> str:
     return match.group(1).replace(" ", "")
 
 
-async def accounts_in(database_url: str) -> list[Account]:
-    """Every account row, read with a fresh engine as another process would."""
+@asynccontextmanager
+async def database(database_url: str) -> AsyncIterator[AsyncSession]:
+    """A session on the bot's database, opened apart from the bot, as another process
+    would (and closed with its engine)."""
     engine = create_engine(database_url)
     try:
         async with create_session_factory(engine)() as session:
-            return list((await session.scalars(select(Account).order_by(Account.id))).all())
+            yield session
     finally:
         await engine.dispose()
+
+
+async def accounts_in(database_url: str) -> list[Account]:
+    """Every account row, read with a fresh engine as another process would."""
+    async with database(database_url) as session:
+        return list((await session.scalars(select(Account).order_by(Account.id))).all())
 
 
 async def outbox_rows(database_url: str) -> list[OutboxMessage]:
     """Every email the bot has queued, read as another process would."""
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            query = select(OutboxMessage).order_by(OutboxMessage.id)
-            return list((await session.scalars(query)).all())
-    finally:
-        await engine.dispose()
+    async with database(database_url) as session:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        return list((await session.scalars(query)).all())
 
 
 async def chat_account(database_url: str, chat_id: int) -> int | None:
     """The account a chat is signed in to, if any."""
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            bound = await session.get(ChatSession, chat_id)
-            return bound.account_id if bound else None
-    finally:
-        await engine.dispose()
+    async with database(database_url) as session:
+        bound = await session.get(ChatSession, chat_id)
+        return bound.account_id if bound else None
 
 
 def shown(language: str, key: str, **values: object) -> str:
@@ -157,12 +159,8 @@ def said_to(person: Person, message: Message) -> list[Message]:
 
 async def companies_in(database_url: str) -> list[Company]:
     """Every saved company, read as another process would."""
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            return list((await session.scalars(select(Company))).all())
-    finally:
-        await engine.dispose()
+    async with database(database_url) as session:
+        return list((await session.scalars(select(Company))).all())
 
 
 async def shift_back(database_url: str, model: type, column: str, minutes: int) -> None:
@@ -205,37 +203,25 @@ async def stored_chat_data(database_url: str, key: bytes) -> str:
 
 async def csd_rows(database_url: str) -> list[dict[str, Any]]:
     """The csds table, column by column."""
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            result = await session.execute(text("SELECT * FROM csds"))
-            return [dict(row._mapping) for row in result]
-    finally:
-        await engine.dispose()
+    async with database(database_url) as session:
+        result = await session.execute(text("SELECT * FROM csds"))
+        return [dict(row._mapping) for row in result]
 
 
 async def all_rows_text(database_url: str) -> str:
     """Every row of every table, as text."""
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            found = []
-            for table in Base.metadata.sorted_tables:
-                result = await session.execute(text(f"SELECT * FROM {table.name}"))
-                found.extend(repr(tuple(row)) for row in result)
-            return "\n".join(found)
-    finally:
-        await engine.dispose()
+    async with database(database_url) as session:
+        found = []
+        for table in Base.metadata.sorted_tables:
+            result = await session.execute(text(f"SELECT * FROM {table.name}"))
+            found.extend(repr(tuple(row)) for row in result)
+        return "\n".join(found)
 
 
 async def move_csd_expiry(database_url: str, valid_until: datetime) -> None:
     """Every stored CSD now ends at `valid_until`."""
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session, session.begin():
-            await session.execute(text("UPDATE csds SET valid_until = :v"), {"v": valid_until})
-    finally:
-        await engine.dispose()
+    async with database(database_url) as session, session.begin():
+        await session.execute(text("UPDATE csds SET valid_until = :v"), {"v": valid_until})
 
 
 async def newest_code(mailbox: Mailbox, count: int) -> str:

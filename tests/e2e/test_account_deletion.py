@@ -9,7 +9,6 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from storage.db import create_engine, create_session_factory
 from storage.models import (
     Account,
     ChatSession,
@@ -31,6 +30,7 @@ from tests.factories import (
     chat_account,
     code_from_email,
     companies_in,
+    database,
     stored_chat_data,
     tables_naming,
 )
@@ -40,54 +40,44 @@ DELETED = "Eliminamos tu cuenta"
 
 async def rows_naming(database_url: str, account_id: int, email: str) -> dict[str, int]:
     """How many rows of each table still name the account or its address."""
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
+    async with database(database_url) as session:
 
-            async def count(query) -> int:  # type: ignore[no-untyped-def]
-                return await session.scalar(select(func.count()).select_from(query.subquery()))
+        async def count(query) -> int:  # type: ignore[no-untyped-def]
+            return await session.scalar(select(func.count()).select_from(query.subquery()))
 
-            return {
-                "accounts": await count(
-                    select(Account).where((Account.id == account_id) | (Account.email == email))
-                ),
-                "companies": await count(select(Company).where(Company.account_id == account_id)),
-                "confirmation_codes": await count(
-                    select(ConfirmationCode).where(ConfirmationCode.account_id == account_id)
-                ),
-                "email_changes": await count(
-                    select(EmailChange).where(EmailChange.account_id == account_id)
-                ),
-                "reset_codes": await count(
-                    select(ResetCode).where(
-                        (ResetCode.account_id == account_id) | (ResetCode.email == email)
-                    )
-                ),
-                "chat_sessions": await count(
-                    select(ChatSession).where(ChatSession.account_id == account_id)
-                ),
-                "known_chats": await count(
-                    select(KnownChat).where(KnownChat.account_id == account_id)
-                ),
-                "rate_events": await count(
-                    select(RateEvent).where(
-                        RateEvent.key.contains(email)
-                        | RateEvent.key.contains(f"known-chat:{account_id}:")
-                    )
-                ),
-            }
-    finally:
-        await engine.dispose()
+        return {
+            "accounts": await count(
+                select(Account).where((Account.id == account_id) | (Account.email == email))
+            ),
+            "companies": await count(select(Company).where(Company.account_id == account_id)),
+            "confirmation_codes": await count(
+                select(ConfirmationCode).where(ConfirmationCode.account_id == account_id)
+            ),
+            "email_changes": await count(
+                select(EmailChange).where(EmailChange.account_id == account_id)
+            ),
+            "reset_codes": await count(
+                select(ResetCode).where(
+                    (ResetCode.account_id == account_id) | (ResetCode.email == email)
+                )
+            ),
+            "chat_sessions": await count(
+                select(ChatSession).where(ChatSession.account_id == account_id)
+            ),
+            "known_chats": await count(select(KnownChat).where(KnownChat.account_id == account_id)),
+            "rate_events": await count(
+                select(RateEvent).where(
+                    RateEvent.key.contains(email)
+                    | RateEvent.key.contains(f"known-chat:{account_id}:")
+                )
+            ),
+        }
 
 
 async def outbox_to(database_url: str, email: str) -> list[OutboxMessage]:
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            query = select(OutboxMessage).where(OutboxMessage.recipient == email)
-            return list((await session.scalars(query)).all())
-    finally:
-        await engine.dispose()
+    async with database(database_url) as session:
+        query = select(OutboxMessage).where(OutboxMessage.recipient == email)
+        return list((await session.scalars(query)).all())
 
 
 # What a deletion erases

@@ -14,20 +14,16 @@ from chat import keyboards
 from emulator.flood import TooManyRequests
 from emulator.markup import command_entities
 from emulator.world import ApiError, bad_gateway, bad_request, migrated, now
-from storage.db import create_engine, create_session_factory
 from storage.models import ChatDataRow, ConversationState
 from tests.e2e.conftest import TOKEN, Harness, all_updates_taken
+from tests.factories import database
 
 
 async def stored_for(database_url: str, chat_id: int) -> list[object]:
     """Chat data and conversation steps kept for `chat_id`."""
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            chats = (await session.scalars(select(ChatDataRow.chat_id))).all()
-            steps = (await session.scalars(select(ConversationState.key))).all()
-    finally:
-        await engine.dispose()
+    async with database(database_url) as session:
+        chats = (await session.scalars(select(ChatDataRow.chat_id))).all()
+        steps = (await session.scalars(select(ConversationState.key))).all()
     return [c for c in chats if c == chat_id] + [k for k in steps if str(chat_id) in k]
 
 

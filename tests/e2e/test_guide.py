@@ -9,7 +9,6 @@ import json
 from sqlalchemy import func, select
 
 from emulator import Person
-from storage.db import create_engine, create_session_factory
 from storage.models import RateEvent
 from tests import journeys
 from tests.e2e.conftest import TOKEN, Harness
@@ -19,6 +18,7 @@ from tests.factories import (
     accounts_in,
     chat_account,
     companies_in,
+    database,
     newest_code,
 )
 
@@ -28,13 +28,9 @@ SIGNED_IN_BUTTONS = {"🏢 Datos de la empresa", "👤 Mi cuenta", "🚪 Salir"}
 
 async def wrong_code_tries(database_url: str) -> int:
     """The wrong confirmation codes counted against chats (rows of the rate limiter)."""
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            query = select(func.count()).where(RateEvent.key.startswith("confirm-wrong-chat:"))
-            return int(await session.scalar(query) or 0)
-    finally:
-        await engine.dispose()
+    async with database(database_url) as session:
+        query = select(func.count()).where(RateEvent.key.startswith("confirm-wrong-chat:"))
+        return int(await session.scalar(query) or 0)
 
 
 # After confirming: the company data, or later

@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlalchemy import text, update
 
 from mail.identity import PRIVACY_NOTICE_VERSION
-from storage.db import create_engine, create_session_factory
 from storage.models import Account, utcnow
 from tests import journeys
 from tests.e2e.conftest import Harness
@@ -17,6 +16,7 @@ from tests.factories import (
     RFC_MORAL,
     accounts_in,
     companies_in,
+    database,
 )
 from tests.sat_certs import SAT_CSD_RFC, SAT_PASSWORD, sat_file
 
@@ -113,14 +113,10 @@ async def restart_with(harness: Harness, **settings: object) -> Harness:
 
 async def forget_acceptance(database_url: str) -> None:
     """As accounts made before the acceptance was recorded."""
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session, session.begin():
-            await session.execute(
-                update(Account).values(privacy_version=None, privacy_accepted_at=None)
-            )
-    finally:
-        await engine.dispose()
+    async with database(database_url) as session, session.begin():
+        await session.execute(
+            update(Account).values(privacy_version=None, privacy_accepted_at=None)
+        )
 
 
 async def test_a_new_notice_is_asked_once_and_saving_waits_for_it_keeping_the_form(
@@ -206,12 +202,8 @@ async def test_an_account_without_a_recorded_acceptance_is_asked_in_english(
 
 
 async def csds_in(database_url: str) -> int:
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            return len((await session.execute(text("SELECT * FROM csds"))).all())
-    finally:
-        await engine.dispose()
+    async with database(database_url) as session:
+        return len((await session.execute(text("SELECT * FROM csds"))).all())
 
 
 async def test_a_csd_upload_under_way_when_the_notice_changes_waits_for_it(

@@ -7,23 +7,18 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from storage.db import create_engine, create_session_factory
 from storage.models import SupportRequest
 from tests import journeys
 from tests.e2e.conftest import SUPPORT_CONTACT, Harness
-from tests.factories import PASSWORD, text_part
+from tests.factories import PASSWORD, database, text_part
 
 ADMIN_ID = 555_000_222
 PROBLEM = "Cambié de celular y no me llega el código; mi teléfono es 81 1234 5678."
 
 
 async def support_rows(database_url: str) -> list[SupportRequest]:
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            return list((await session.scalars(select(SupportRequest))).all())
-    finally:
-        await engine.dispose()
+    async with database(database_url) as session:
+        return list((await session.scalars(select(SupportRequest))).all())
 
 
 async def start_with_admin(harness: Harness) -> Harness:
