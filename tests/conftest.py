@@ -81,15 +81,20 @@ async def _drop(name: str) -> None:
     _all_databases.discard(name)
 
 
-@contextlib.asynccontextmanager
-async def postgres_database() -> AsyncIterator[str]:
-    """A PostgreSQL database for one test, with no rows in it (perhaps already migrated:
-    the bot migrates at every start, which then has nothing to do)."""
+async def require_postgres() -> None:
+    """Skip the test when PostgreSQL does not answer (fail it, with REQUIRE_POSTGRES=1)."""
     if not await _check_postgres():
         reason = f"PostgreSQL not reachable at {POSTGRES_URL} (set TEST_POSTGRES_URL)"
         if REQUIRE_POSTGRES:
             pytest.fail(f"{reason}, and REQUIRE_POSTGRES=1")
         pytest.skip(reason)
+
+
+@contextlib.asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A PostgreSQL database for one test, with no rows in it (perhaps already migrated:
+    the bot migrates at every start, which then has nothing to do)."""
+    await require_postgres()
     if _spare_databases:
         name = _spare_databases.pop()
     else:

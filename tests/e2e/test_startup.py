@@ -17,7 +17,13 @@ from pydantic import SecretStr
 
 from bot.settings import Settings
 from emulator import BotApiEmulator
-from tests.conftest import POSTGRES_URL, SmtpServer, free_port, postgres_database
+from tests.conftest import (
+    POSTGRES_URL,
+    SmtpServer,
+    free_port,
+    postgres_database,
+    require_postgres,
+)
 from tests.e2e.conftest import ROOT, Harness, make_settings
 
 WEBHOOK_SECRET = "Zq3-webhook_secret-of-43-characters-xY7wK2p"
@@ -72,6 +78,7 @@ async def test_an_unreachable_database_is_retried_until_sigterm(harness: Harness
 
 
 async def test_a_database_that_does_not_exist_stops_the_start_at_once(harness: Harness) -> None:
+    await require_postgres()
     process = await spawn(
         harness, DATABASE_URL=POSTGRES_URL.rsplit("/", 1)[0] + "/no_such_database_here"
     )
