@@ -113,27 +113,23 @@ async def test_persona_fisica_gets_its_regimes_and_bad_values_are_asked_again(
     await juan.expect("corresponde a Ciudad de México")
     await juan.press("No")
     await juan.expect("calle")
-    await juan.send("Reforma")
-    await juan.send("S/N")
-    await juan.expect("número interior")
-    await juan.send("Depto 4")
-    await juan.expect("no registra colonias para el código postal 01001")
-    await juan.send("Centro")
-    await juan.expect("estado")
-    await juan.send("Narnia")
-    assert "No reconozco ese estado" in (await juan.reply()).text
-    await juan.expect("estado")
-    await juan.send("cdmx")
-    await juan.expect("municipio")
-    await juan.send("Cuauhtémoc")
-    await juan.expect("teléfono")
-    await juan.send("12345")
-    assert "10 dígitos" in (await juan.reply()).text
-    await juan.expect("teléfono")
-    await juan.send("+52 55 9876 5432")
-    await juan.expect("correo de contacto")
-    await juan.send("contabilidad@example.mx")
-    await juan.expect("lugar de expedición")
+    # What is typed, then what the bot says, in order: a refused value gets its reason
+    # and the same question again.
+    for typed, *said in (
+        ("Reforma", "número exterior"),
+        ("S/N", "número interior"),
+        ("Depto 4", "no registra colonias para el código postal 01001"),
+        ("Centro", "estado"),
+        ("Narnia", "No reconozco ese estado", "estado"),
+        ("cdmx", "municipio"),
+        ("Cuauhtémoc", "teléfono"),
+        ("12345", "10 dígitos", "teléfono"),
+        ("+52 55 9876 5432", "correo de contacto"),
+        ("contabilidad@example.mx", "lugar de expedición"),
+    ):
+        await juan.send(typed)
+        for words in said:
+            await juan.expect(words)
     await juan.press("Desde mi domicilio fiscal")
     summary = await juan.expect("Revisa los datos")
     assert "JUAN PÉREZ, S.A." in summary.text and "612 · Personas Físicas" in summary.text
