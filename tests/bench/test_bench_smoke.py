@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_small_benchmark_reports_its_figures(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "bench", "--people", "3", "--pause", "0", "--parked", "50"]
+    command = [sys.executable, "-m", "bench", "--people", "2", "--pause", "0", "--parked", "10"]
     process = subprocess.run(
         [*command, "--out", str(tmp_path)],
         cwd=ROOT,
@@ -29,8 +29,8 @@ def test_small_benchmark_reports_its_figures(tmp_path: Path) -> None:
     result = json.loads(report.read_text())
     for side in ("bot", "echo", "echo_aiohttp"):
         figures = result[side]
-        assert figures["finished"] == figures["people"] == 3
-        assert figures["updates"] == 3 * ECHO_STEPS
+        assert figures["finished"] == figures["people"] == 2
+        assert figures["updates"] == 2 * ECHO_STEPS
         for key in (
             "updates_per_second",
             "first_reply_p95",
@@ -41,7 +41,7 @@ def test_small_benchmark_reports_its_figures(tmp_path: Path) -> None:
     assert 0 < result["bot"]["hashing_cpu_seconds"] < result["bot"]["cpu_seconds"]
     assert result["password_hash_seconds"] > 0
     assert result["event_loop"]["longest_callback_seconds"] > 0
-    assert result["parked"]["conversations"] == 50 and result["parked"]["restart_seconds"] > 0
+    assert result["parked"]["conversations"] == 10 and result["parked"]["restart_seconds"] > 0
     for label in ("updates/s", "first reply p95", "CPU s/update", "peak RSS", "bot/echo"):
         assert label in printed
 

@@ -135,6 +135,17 @@ def make_settings(emulator: BotApiEmulator, database_url: str, smtp: SmtpServer)
     )
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with 1 MiB and one pass for the bots these tests start in this process:
+    they walk flows, not the hash's cost, and OWASP's 19 MiB twice over, at the low
+    priority the bot gives hashing, would make every sign-up wait on a busy machine. The
+    parameters themselves are pinned by tests/services/test_passwords.py, the cost
+    measured by the benchmark; a bot started as its own process (`spawn`) keeps them."""
+    monkeypatch.setattr("services.passwords.OWASP_MEMORY_KIB", 1024)
+    monkeypatch.setattr("services.passwords.OWASP_TIME_COST", 1)
+
+
 @pytest.fixture
 async def harness(
     emulator: BotApiEmulator, database_url: str, smtp_server: SmtpServer, tmp_path: Path
