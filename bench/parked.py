@@ -3,51 +3,37 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 from bench.procs import ROOT, BotProcess
-from bot.persistence import SEALED
 from emulator import BotApiEmulator, Person
-from storage import repositories
+from services.chats import ChatRecords
 from storage.crypto import SecretBox
 from storage.db import create_engine, create_session_factory
-from storage.models import utcnow
 
 FIRST_ID = 50_000_000
 PASSWORD_STEP = 4  # handlers.signup.Step.PASSWORD
+BATCH = 5000
 
 
 async def park(database_url: str, key: str, count: int) -> None:
-    """`count` chats in the middle of sign-up, waiting for their password, as the bot's
-    own persistence stores them (sealed with the bot's key)."""
-    box = SecretBox.from_setting(key)
+    """`count` chats in the middle of sign-up, waiting for their password, written through
+    the bot's own records (sealed with the bot's key)."""
     engine = create_engine(database_url)
-    sessions = create_session_factory(engine)
-    for start in range(0, count, 1000):
-        ids = range(FIRST_ID + start, FIRST_ID + min(count, start + 1000))
-        states = {("signup", json.dumps([i, i])): PASSWORD_STEP for i in ids}
-        chats = {
-            i: {
-                SEALED: box.seal(
-                    json.dumps(
-                        {
-                            "flow": "signup",
-                            "prompt": {
-                                "key": "signup.ask-password",
-                                "keyboard": None,
-                                "values": {},
-                            },
-                            "signup": {"email": f"parked{i}@example.mx", "rfc": "MAB9307148T4"},
-                        }
-                    )
-                )
+    records = ChatRecords(create_session_factory(engine), SecretBox.from_setting(key))
+    for start in range(0, count, BATCH):
+        ids = range(FIRST_ID + start, FIRST_ID + min(count, start + BATCH))
+        await records.store(
+            {
+                i: {
+                    "flow": "signup",
+                    "step": PASSWORD_STEP,
+                    "prompt": {"key": "signup.ask-password", "keyboard": None, "values": {}},
+                    "signup": {"email": f"parked{i}@example.mx", "rfc": "MAB9307148T4"},
+                }
+                for i in ids
             }
-            for i in ids
-        }
-        async with sessions() as session, session.begin():
-            await repositories.save_conversation_states(session=session, changes=states)
-            await repositories.save_chat_data(session=session, changes=chats, now=utcnow())
+        )
     await engine.dispose()
 
 

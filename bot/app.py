@@ -1,14 +1,11 @@
-"""build_application(): the PTB Application with its persistence, context and handlers."""
+"""build_application(): the PTB Application with its per-chat processor, context and handlers."""
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from telegram.ext import Application, ContextTypes
-from telegram.warnings import PTBUserWarning
 
-from bot.persistence import DatabasePersistence
 from bot.processor import PerChatUpdateProcessor
 from bot.ratelimit import FloodControl
 from bot.settings import Settings
@@ -16,7 +13,6 @@ from bot.transport import AiohttpRequest
 from chat.common import chosen_command_handlers, command, sign_out
 from chat.context import BotContext, install
 from chat.errors import on_error
-from chat.state import ChatData
 from chat.texts import Catalog
 from chat.typed import typed_press_handlers
 from handlers.account import build_account_conversation
@@ -40,17 +36,12 @@ from services import Services
 
 POLL_TIMEOUT_SECONDS = 10
 
-# Flows are tracked per chat and user on purpose (per_message=False): a person answers
-# buttons and typed questions in one conversation.
-warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
-
 
 def build_application(
     settings: Settings,
     *,
     token: str,
     services: Services,
-    persistence: DatabasePersistence,
     catalog: Catalog,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     application = (
@@ -58,12 +49,11 @@ def build_application(
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)
-        .persistence(persistence)
-        .context_types(ContextTypes(context=BotContext, chat_data=ChatData))
+        .context_types(ContextTypes(context=BotContext))
         .request(AiohttpRequest(settings.telegram_connection_pool_size))
         # A long poll may take POLL_TIMEOUT_SECONDS before the read timeout starts to count.
         .get_updates_request(AiohttpRequest(1))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(services.chats))
         .rate_limiter(FloodControl())
         .build()
     )

@@ -1,37 +1,41 @@
 """Updates of different chats run concurrently; updates of one chat run one at a time, in
-order, so that a conversation never sees two of its messages at once."""
+order, each with the chat's record read from the database before it and written back
+after it (services.chats), so that a flow never sees two of its messages at once and the
+chat's state lives nowhere but in the database."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from chat.context import holding
+from chat.state import ChatData
+from services.chats import ChatRecords
+
+# Updates in hand at once (each holds its chat, and on PostgreSQL a connection).
+MAX_CONCURRENT_UPDATES = 32
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(
+        self, records: ChatRecords, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES
+    ) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
+        self._records = records
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             await coroutine
             return
-        lock = self._locks.setdefault(chat.id, asyncio.Lock())
-        self._waiting[chat.id] = self._waiting.get(chat.id, 0) + 1
-        try:
-            async with lock:
+        async with self._records.held(chat.id) as held:
+            data = ChatData.from_json(held.data) if held.data is not None else ChatData()
+            with holding(data):
                 await coroutine
-        finally:
-            self._waiting[chat.id] -= 1
-            if not self._waiting[chat.id]:  # forget idle chats: memory stays flat
-                del self._waiting[chat.id]
-                del self._locks[chat.id]
+            held.data = None if data == ChatData() else data.to_json()
 
     async def initialize(self) -> None:
         return None

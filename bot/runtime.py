@@ -19,7 +19,7 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot.app import POLL_TIMEOUT_SECONDS, build_application
 from bot.loopwatch import LoopWatch
-from bot.persistence import DatabasePersistence
+from bot.processor import MAX_CONCURRENT_UPDATES
 from bot.settings import Settings
 from bot.startup import (
     bot_api_unreachable,
@@ -38,7 +38,13 @@ from mail.transports import FileTransport, SmtpTransport, Transport
 from services import build_services
 from services.validation import common_passwords
 from storage.crypto import SecretBox
-from storage.db import create_engine, create_session_factory, migrate, ping
+from storage.db import (
+    create_engine,
+    create_session_factory,
+    migrate,
+    ping,
+    shares_database,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +94,12 @@ class BotRuntime:
         )
         self.engine = create_engine(settings.database_url)
         sessions = self.sessions = create_session_factory(self.engine)
+        # PostgreSQL: each update in hand holds its chat's lock on a connection of this pool.
+        self.lock_engine = (
+            create_engine(settings.database_url, pool_size=MAX_CONCURRENT_UPDATES)
+            if shares_database(settings.database_url)
+            else None
+        )
         self.delivery = MailDelivery(
             sessions=sessions,
             transport=build_transport(settings),
@@ -106,6 +118,7 @@ class BotRuntime:
             admins=frozenset(settings.admin_telegram_ids),
             operator=settings.operator,
             box=box,
+            lock_sessions=create_session_factory(self.lock_engine) if self.lock_engine else None,
         )
         self.catalog = Catalog.load(constants={"operator": settings.operator_name})
         watch_file = os.environ.get("BOT_LOOP_WATCH_FILE")  # set by the benchmark only
@@ -117,7 +130,6 @@ class BotRuntime:
             settings,
             token=token,
             services=self.services,
-            persistence=DatabasePersistence(sessions, box),
             catalog=self.catalog,
         )
 
@@ -255,7 +267,7 @@ class BotRuntime:
             )
 
     async def stop(self) -> None:
-        """Finish the update in hand, stop mail after its current message, persist, close."""
+        """Finish the updates in hand, stop mail after its current message, close."""
         application = self.application
         if self._webhook is not None:
             await self._webhook.stop()
@@ -276,7 +288,10 @@ class BotRuntime:
         # A start stopped before the Bot API answered leaves the bot's HTTP sessions open,
         # and the Application's shutdown (of an Application never initialized) skips them.
         await application.bot.shutdown()
+        await self.services.chats.settle()
         await self.engine.dispose()
+        if self.lock_engine is not None:
+            await self.lock_engine.dispose()
         logger.info("bot stopped")
 
     async def run_until_signalled(self) -> None:

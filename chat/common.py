@@ -16,7 +16,6 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -24,12 +23,12 @@ from telegram.ext import (
 
 from chat import keyboards
 from chat.context import BotContext, Callback, Handler, chat_id, typed
+from chat.flow import END
 from chat.secrets import SECRET_PROMPTS, forget_secret, note_secret, secret_recent
 from chat.texts import DEFAULT_LANGUAGE, Html
 
 logger = logging.getLogger(__name__)
 
-END = ConversationHandler.END
 
 # The bot's commands, Spanish name first, in the order of the command menu; they are
 # never taken as a typed value (not even as a password).

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, cast
 
 from telegram import CallbackQuery, Update
@@ -15,8 +17,27 @@ from services import Services
 _SERVICES = "services"
 _CATALOG = "catalog"
 
+# The record of the chat whose update is in hand, read from the database for the update
+# (bot.processor) and written back after it: every handler of the update sees this one.
+_HELD: ContextVar[ChatData | None] = ContextVar("held_chat", default=None)
 
-class BotContext(CallbackContext[ExtBot[None], dict[str, Any], ChatData, dict[str, Any]]):
+
+def held_chat() -> ChatData | None:
+    """The record of the update's chat (None for an update without a chat)."""
+    return _HELD.get()
+
+
+@contextmanager
+def holding(chat: ChatData) -> Iterator[ChatData]:
+    """Make `chat` the record the update's handlers read and change."""
+    token = _HELD.set(chat)
+    try:
+        yield chat
+    finally:
+        _HELD.reset(token)
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):
     @property
     def services(self) -> Services:
         return cast(Services, self.bot_data[_SERVICES])
@@ -27,14 +48,16 @@ class BotContext(CallbackContext[ExtBot[None], dict[str, Any], ChatData, dict[st
 
     @property
     def chat(self) -> ChatData:
-        data = self.chat_data
+        """The chat's record: its flow and step, drafts, last question, language."""
+        data = held_chat()
         if data is None:
             raise RuntimeError("no chat for this update")
         return data
 
     def language(self, update: object) -> str:
-        if self.chat_data is not None and self.chat_data.language:
-            return self.chat_data.language
+        data = held_chat()
+        if data is not None and data.language:
+            return data.language
         user = update.effective_user if isinstance(update, Update) else None
         return self.catalog.language_for(user.language_code if user else None)
 
@@ -48,7 +71,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[str, Any], ChatData, dict[st
 
 Handler = BaseHandler[Update, BotContext, Any]
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
-App = Application[Any, BotContext, Any, ChatData, Any, Any]
+App = Application[Any, BotContext, Any, Any, Any, Any]
 
 
 def chat_id(update: Update) -> int:

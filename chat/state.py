@@ -1,4 +1,5 @@
-"""What a chat has told the bot so far, kept by the persistence between restarts.
+"""The chat's record: where it is and what it has told the bot so far, read from the
+database for each of its updates and written back after it (services.chats).
 
 Plain dataclasses with JSON round-trips; no password is ever kept here (only its hash)."""
 
@@ -55,7 +56,7 @@ class AccountDraft:
 @dataclass
 class CsdDraft:
     """The CSD being sent (/csd): its files as they arrive, in any order, until the key's
-    password is checked. The chat's data is sealed at rest (bot.persistence), so the
+    password is checked. The chat's data is sealed at rest (services.chats), so the
     certificate and the key (still encrypted with its password) wait here between steps
     and across restarts; the password itself is never kept."""
 
@@ -73,7 +74,8 @@ class CsdDraft:
 @dataclass
 class ChatData:
     language: str | None = None
-    flow: str | None = None  # the conversation this chat is in, if any
+    flow: str | None = None  # the flow this chat is in, if any (chat.flow.Flow's name)
+    step: int | None = None  # and its step there
     prompt: dict[str, Any] | None = None  # the last question: catalog key, keyboard, values
     # A question with buttons asked outside any flow (chat.common.offer), as `prompt`: the
     # chat's next update answers it or leaves it behind (chat.typed).

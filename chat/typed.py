@@ -18,7 +18,7 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from chat import keyboards
 from chat.common import TYPED_TEXT
-from chat.context import BotContext, Handler
+from chat.context import BotContext, Handler, held_chat
 from chat.secrets import SECRET_PROMPTS
 from chat.state import ChatData
 
@@ -103,7 +103,7 @@ def open_question(chat: ChatData | None) -> OpenQuestion | None:
 async def press_typed(update: Update, context: BotContext) -> None:
     """Typed text naming a button of the question in hand: handled as that press (the
     update dispatched again as a button's), and nothing else."""
-    question = open_question(context.chat_data)
+    question = open_question(held_chat())
     message = update.message
     if question is None or message is None or message.text is None:
         return

@@ -1,1 +1,1 @@
-"""Thin PTB callbacks and one ConversationHandler per flow. No SQL, no SMTP."""
+"""Thin PTB callbacks and one Flow (chat.flow) per flow. No SQL, no SMTP."""

@@ -10,7 +10,6 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
@@ -32,6 +31,7 @@ from chat.common import (
     switch_to_command,
 )
 from chat.context import BotContext, Handler, chat_id, typed, user_id
+from chat.flow import Flow
 from chat.missing_mail import CODE_PROMPTS, MESSAGE_PROMPTS, says_mail_missing
 from chat.reasons import say_reason
 from chat.secrets import SECRET_PROMPTS
@@ -231,10 +231,9 @@ def switch_handlers() -> list[Handler]:
     ]
 
 
-def build_confirm_conversation() -> ConversationHandler[BotContext]:
-    return ConversationHandler(
-        name=CONFIRM_FLOW,
-        persistent=True,
+def build_confirm_conversation() -> Flow:
+    return Flow(
+        CONFIRM_FLOW,
         entry_points=[
             command("confirm", start_confirm),
             CallbackQueryHandler(start_confirm, pattern=f"^{keyboards.MENU_CONFIRM}$"),
@@ -251,10 +250,9 @@ def build_confirm_conversation() -> ConversationHandler[BotContext]:
     )
 
 
-def build_resend_conversation() -> ConversationHandler[BotContext]:
-    return ConversationHandler(
-        name=RESEND_FLOW,
-        persistent=True,
+def build_resend_conversation() -> Flow:
+    return Flow(
+        RESEND_FLOW,
         entry_points=[
             command("resend", start_resend),
             CallbackQueryHandler(start_resend, pattern=f"^{keyboards.MENU_RESEND}$"),

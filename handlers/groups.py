@@ -76,9 +76,6 @@ async def leave(update: Update, context: BotContext) -> None:
     except TelegramError as error:
         # Still in the chat: its next message brings another try. Until then it is ignored.
         logger.warning("could not leave %s %s: %s", chat.type, chat.id, error)
-    finally:
-        # PTB made chat data for this update; drop it, so that nothing of the chat is stored.
-        context.application.drop_chat_data(chat.id)
     raise ApplicationHandlerStop
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from chat import keyboards
 from chat.common import (
@@ -21,6 +21,7 @@ from chat.common import (
     say,
 )
 from chat.context import BotContext, chat_id, pressed, typed, user_id
+from chat.flow import Flow
 from chat.reasons import say_reason
 from chat.secrets import forget_secret
 from chat.state import ResetDraft
@@ -188,10 +189,9 @@ async def receive_password_again(update: Update, context: BotContext) -> Step | 
     return finish(context)
 
 
-def build_reset_conversation() -> ConversationHandler[BotContext]:
-    return ConversationHandler(
-        name=FLOW,
-        persistent=True,
+def build_reset_conversation() -> Flow:
+    return Flow(
+        FLOW,
         entry_points=[
             command("reset", start_reset),
             CallbackQueryHandler(start_reset, pattern=f"^{keyboards.MENU_RESET}$"),

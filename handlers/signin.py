@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from enum import IntEnum
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler
+from telegram.ext import CallbackQueryHandler
 
 from chat import keyboards
 from chat.common import (
@@ -20,6 +20,7 @@ from chat.common import (
     say,
 )
 from chat.context import BotContext, Handler, chat_id, typed, user_id
+from chat.flow import Flow
 from chat.reasons import say_reason
 from chat.secrets import forget_secret
 from handlers.passwords import not_a_secret, read_secret, secret_step
@@ -141,7 +142,7 @@ class SignInFirst:
             return await self.go_on(update, context, result.account)
         return end_flow(context)
 
-    def states(self) -> dict[object, list[Handler]]:
+    def states(self) -> dict[int, list[Handler]]:
         return {
             LOGIN_EMAIL: secret_step(self.receive_email),
             LOGIN_PASSWORD: secret_step(self.receive_password),
@@ -166,10 +167,9 @@ async def receive_password(update: Update, context: BotContext) -> Step | int:
     return end_flow(context)
 
 
-def build_signin_conversation() -> ConversationHandler[BotContext]:
-    return ConversationHandler(
-        name=FLOW,
-        persistent=True,
+def build_signin_conversation() -> Flow:
+    return Flow(
+        FLOW,
         entry_points=[
             command("signin", start_signin),
             CallbackQueryHandler(start_signin, pattern=f"^{keyboards.MENU_SIGNIN}$"),

@@ -9,7 +9,6 @@ from enum import IntEnum
 from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
-    ConversationHandler,
     MessageHandler,
 )
 
@@ -28,6 +27,7 @@ from chat.common import (
     say_privacy_short,
 )
 from chat.context import BotContext, Handler, pressed, typed, user_id
+from chat.flow import END, Flow
 from chat.reasons import say_reason
 from chat.state import SignupDraft
 from handlers.human_check import send_challenge, take_tap, tap_handler
@@ -262,7 +262,7 @@ async def create_account(update: Update, context: BotContext) -> Step | int:
     context.chat.signup_email = request.email
     end_flow(context)
     await say(update, context, "signup.created", keyboard="after-signup")
-    return ConversationHandler.END
+    return END
 
 
 async def fix_field(update: Update, context: BotContext) -> Step:
@@ -283,13 +283,12 @@ async def cancel_from_summary(update: Update, context: BotContext) -> int:
     return await cancel(update, context)
 
 
-def build_signup_conversation(*extra_fallbacks: Handler) -> ConversationHandler[BotContext]:
+def build_signup_conversation(*extra_fallbacks: Handler) -> Flow:
     fixes = (keyboards.SIGNUP_FIX_EMAIL, keyboards.SIGNUP_FIX_RFC, keyboards.SIGNUP_FIX_PASSWORD)
     fix = "^(" + "|".join(fixes) + ")$"
     email_choice = f"^({keyboards.EMAIL_SUGGESTED}|{keyboards.EMAIL_AS_TYPED})$"
-    return ConversationHandler(
-        name=FLOW,
-        persistent=True,
+    return Flow(
+        FLOW,
         entry_points=[
             command("signup", start_signup),
             CallbackQueryHandler(start_signup, pattern=f"^{keyboards.MENU_SIGNUP}$"),

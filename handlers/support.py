@@ -9,7 +9,7 @@ from datetime import timedelta
 from enum import IntEnum
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, MessageHandler
 
 from chat import keyboards
 from chat.common import (
@@ -23,6 +23,7 @@ from chat.common import (
     say,
 )
 from chat.context import BotContext, chat_id, typed, user_id
+from chat.flow import Flow
 from chat.reasons import say_reason
 from services.support import SUPPORT_TEXT_MAX_LENGTH, parse_support_text
 from services.validation import Invalid
@@ -118,10 +119,9 @@ async def receive_message(update: Update, context: BotContext) -> Step | int:
     return end_flow(context)
 
 
-def build_support_conversation() -> ConversationHandler[BotContext]:
-    return ConversationHandler(
-        name=FLOW,
-        persistent=True,
+def build_support_conversation() -> Flow:
+    return Flow(
+        FLOW,
         entry_points=[
             CallbackQueryHandler(start_writing, pattern=f"^{keyboards.SUPPORT_WRITE}$"),
         ],

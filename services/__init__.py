@@ -12,6 +12,7 @@ from mail.identity import BotLinks, Operator
 from mail.outbox import Outbox
 from services.accounts import AccountPolicy, AccountService
 from services.catalogs import SatCatalogs
+from services.chats import ChatRecords
 from services.company import CompanyService
 from services.csd import CsdService
 from services.email_change import EmailChangeService
@@ -42,6 +43,7 @@ class Services:
     email_change: EmailChangeService
     csd: CsdService
     support: SupportService
+    chats: ChatRecords
     human_check_on_signup: bool = False
     admins: frozenset[int] = frozenset()
     catalogs: SatCatalogs = field(default_factory=SatCatalogs)
@@ -61,6 +63,7 @@ def build_services(
     admins: frozenset[int] = frozenset(),
     operator: Operator | None = None,
     box: SecretBox,
+    lock_sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> Services:
     links = outbox.links
     passwords = PasswordHasher()
@@ -107,6 +110,7 @@ def build_services(
             contact=(operator or Operator()).support_contact,
             passwords=passwords,
         ),
+        chats=ChatRecords(sessions, box, lock_sessions=lock_sessions),
         human_check_on_signup=human_check_on_signup,
         admins=admins,
         catalogs=catalogs,

@@ -31,14 +31,23 @@ def create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
-def create_engine(database_url: str) -> AsyncEngine:
+def shares_database(database_url: str) -> bool:
+    """Whether several processes may use the database at once (PostgreSQL, not SQLite)."""
+    return make_url(database_url).get_backend_name() != "sqlite"
+
+
+def create_engine(database_url: str, *, pool_size: int | None = None) -> AsyncEngine:
     """An async engine; for SQLite, a WAL-mode file with a busy timeout and foreign keys.
+    `pool_size` (PostgreSQL): that many connections at most, instead of SQLAlchemy's 5+10.
 
     Both kinds hide a statement's parameters from errors and logs: they hold what people
     typed (fiscal data, emails), and an error is logged whole."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+        sized: dict[str, Any] = (
+            {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
+        )
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **sized)
     if url.database and url.database != ":memory:":
         create_private_file(Path(url.database))
     # The driver's own transaction handling is turned off so that every transaction can

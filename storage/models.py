@@ -148,23 +148,16 @@ class RateEvent(Base):
     __table_args__ = (Index("ix_rate_events_key_at", "key", "at"),)
 
 
-class ConversationState(Base):
-    """The step a chat is on in one named conversation."""
-
-    __tablename__ = "conversation_states"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    state: Mapped[object] = mapped_column(JSON)
-
-
 class ChatDataRow(Base):
-    """What a chat has typed so far (drafts), as JSON."""
+    """A chat's record: its flow and step, drafts and last question, sealed, as JSON."""
 
     __tablename__ = "chat_data"
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The steps PTB's conversations kept before the step moved into `data` (migration
+    # 0013), by flow name: read once, when the chat's next update finds no step in `data`.
+    steps: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 

@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.persistence import SEALED
 from chat.texts import Catalog
 from emulator import Person
 from emulator.markup import parse_html
 from emulator.world import Message
 from services import Services
+from services.chats import SEALED
 from services.company import CompanyData
 from services.passwords import PasswordHasher
 from storage.crypto import SecretBox

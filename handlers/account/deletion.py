@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 
 from chat.common import ask, ask_again, close_buttons, delete_quietly, leave_flow, say
@@ -50,7 +52,7 @@ async def receive_delete_word(update: Update, context: BotContext) -> Step | int
     # another chat's memory (the chat that signed up keeps it for /reenviar).
     leave_flow(context)
     context.chat.signup_email = None
-    forget_account(context, deleted, account_id)
+    await forget_account(update, context, deleted, account_id)
     await say(update, context, "account.deleted")
     return finish(context)
 
@@ -59,40 +61,46 @@ def delete_word(update: Update, context: BotContext) -> str:
     return str(context.text(update, "account.delete-word"))
 
 
-def forget_account(context: BotContext, email: str, account_id: int) -> None:
-    """Every chat that remembers `email` outside a flow forgets it, and every draft another
-    chat holds for the account loses the account's data (a CSD's files and name, the
-    company form, a new address), with the question in hand, which may show it; each chat
-    is written back to the database at once (the chats of this process: another process
-    keeps its own until that chat writes again). A flow left open there ends kindly at its
-    next message, and its question asked again says that the session ended."""
-    address = email.casefold()
-    remembering = []
-    for chat, data in context.application.chat_data.items():
-        held = False
-        if (data.signup_email or "").casefold() == address:
-            data.signup_email = None
-            held = True
-        if (data.login_email or "").casefold() == address and data.flow is None:
-            data.login_email = None
-            held = True
-        if data.csd is not None and data.csd.account_id == account_id:
-            # Kept as an empty draft, so that a step of /csd still open there ends cleanly.
-            data.csd.certificate = data.csd.key = data.csd.new_name = None
-            held = _ended(data, CSD_FLOW, "csd.session-ended-files-gone")
-        if data.company is not None and data.company.account_id == account_id:
-            # Dropped: the form ends at its next message (company.flow.ends_if_draft_gone).
-            data.company = None
-            held = _ended(data, COMPANY_FLOW, "company.session-ended-data-gone")
-        if data.account is not None and data.account.account_id == account_id:
-            # Kept without the new address, so that a step of /cuenta still open there
-            # finds the session gone and ends cleanly.
-            data.account.new_email = data.account.typed_email = None
-            data.account.suggested_email = None
-            held = _ended(data, ACCOUNT_FLOW, "account.start-again")
-        if held:
-            remembering.append(chat)
-    context.application.mark_data_for_update_persistence(chat_ids=remembering)
+async def forget_account(update: Update, context: BotContext, email: str, account_id: int) -> None:
+    """Every other chat that remembers `email` outside a flow forgets it, and every draft
+    another chat holds for the account loses the account's data (a CSD's files and name,
+    the company form, a new address), with the question in hand, which may show it; each
+    chat's record is written again in the database. A flow left open there ends kindly at
+    its next message, and its question asked again says that the session ended."""
+
+    def forget(record: dict[str, Any]) -> dict[str, Any] | None:
+        data = ChatData.from_json(record)
+        if not _forget(data, email.casefold(), account_id):
+            return record
+        return None if data == ChatData() else data.to_json()
+
+    await context.services.chats.rewrite_each(forget, skip=chat_id(update))
+
+
+def _forget(data: ChatData, address: str, account_id: int) -> bool:
+    """Take the account out of one chat's record; whether anything was."""
+    held = False
+    if (data.signup_email or "").casefold() == address:
+        data.signup_email = None
+        held = True
+    if (data.login_email or "").casefold() == address and data.flow is None:
+        data.login_email = None
+        held = True
+    if data.csd is not None and data.csd.account_id == account_id:
+        # Kept as an empty draft, so that a step of /csd still open there ends cleanly.
+        data.csd.certificate = data.csd.key = data.csd.new_name = None
+        held = _ended(data, CSD_FLOW, "csd.session-ended-files-gone")
+    if data.company is not None and data.company.account_id == account_id:
+        # Dropped: the form ends at its next message (company.flow.ends_if_draft_gone).
+        data.company = None
+        held = _ended(data, COMPANY_FLOW, "company.session-ended-data-gone")
+    if data.account is not None and data.account.account_id == account_id:
+        # Kept without the new address, so that a step of /cuenta still open there
+        # finds the session gone and ends cleanly.
+        data.account.new_email = data.account.typed_email = None
+        data.account.suggested_email = None
+        held = _ended(data, ACCOUNT_FLOW, "account.start-again")
+    return held
 
 
 def _ended(data: ChatData, flow: str, key: str) -> bool:

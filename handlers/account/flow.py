@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, MessageHandler
 
 from chat import keyboards
 from chat.common import (
@@ -26,6 +26,7 @@ from chat.common import (
     say,
 )
 from chat.context import BotContext, chat_id, pressed, user_id
+from chat.flow import Flow
 from handlers.account.change import choose_new_email, receive_code, receive_new_email
 from handlers.account.deletion import confirm_delete, keep, receive_delete_word
 from handlers.account.password import receive_new_password, receive_new_password_again
@@ -163,10 +164,9 @@ async def use_email_for_contact(update: Update, context: BotContext) -> int:
     return end_flow(context)
 
 
-def build_account_conversation() -> ConversationHandler[BotContext]:
-    return ConversationHandler(
-        name=FLOW,
-        persistent=True,
+def build_account_conversation() -> Flow:
+    return Flow(
+        FLOW,
         entry_points=[
             command("account", start_account),
             button(start_account, keyboards.MENU_ACCOUNT),

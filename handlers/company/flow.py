@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, MessageHandler
 
 from chat import keyboards
 from chat.common import (
@@ -24,6 +24,7 @@ from chat.common import (
     say,
 )
 from chat.context import BotContext, Handler, chat_id, pressed
+from chat.flow import Flow
 from chat.state import CompanyDraft
 from handlers.company.fields import (
     FORM_FIELDS,
@@ -265,10 +266,9 @@ def typed(step: Step) -> MessageHandler[BotContext, Any]:
 SIGN_IN_FIRST = SignInFirst("signin.first-sign-in", open_company)
 
 
-def build_company_conversation() -> ConversationHandler[BotContext]:
-    return ConversationHandler(
-        name=FLOW,
-        persistent=True,
+def build_company_conversation() -> Flow:
+    return Flow(
+        FLOW,
         entry_points=[
             command("company", start_company),
             button(start_company, keyboards.MENU_COMPANY),

@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import ConversationHandler, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
 from chat import keyboards
 from chat.common import (
@@ -28,6 +28,7 @@ from chat.common import (
     say,
 )
 from chat.context import BotContext, chat_id, pressed
+from chat.flow import Flow
 from chat.state import CsdDraft
 from handlers.csd.checks import (
     after_files,
@@ -193,10 +194,9 @@ def file_step() -> list[Any]:
     ]
 
 
-def build_csd_conversation() -> ConversationHandler[BotContext]:
-    return ConversationHandler(
-        name=FLOW,
-        persistent=True,
+def build_csd_conversation() -> Flow:
+    return Flow(
+        FLOW,
         entry_points=[
             command("csd", start_csd),
             button(start_csd, keyboards.MENU_CSD),

@@ -9,6 +9,14 @@ from storage.repositories.accounts import (
     get_account,
     get_account_by_email,
 )
+from storage.repositories.chats import (
+    chats_after,
+    count_chats,
+    lock_chat,
+    read_chat,
+    write_chat,
+    write_chats,
+)
 from storage.repositories.checks import (
     add_human_check,
     delete_human_checks_before,
@@ -27,12 +35,6 @@ from storage.repositories.companies import (
     has_company,
     save_company,
     set_company_contact_email,
-)
-from storage.repositories.conversations import (
-    load_chat_data,
-    load_conversation_states,
-    save_chat_data,
-    save_conversation_states,
 )
 from storage.repositories.csds import (
     claim_csd_reminder,
@@ -112,10 +114,12 @@ __all__ = [
     "add_reset_code",
     "add_support_request",
     "bind_chat",
+    "chats_after",
     "claim_code",
     "claim_confirmation_code",
     "claim_csd_reminder",
     "claim_reset_code",
+    "count_chats",
     "count_code_try",
     "count_funnel_events",
     "count_open_support_requests",
@@ -145,8 +149,7 @@ __all__ = [
     "has_company",
     "is_known_chat",
     "latest_unused_code",
-    "load_chat_data",
-    "load_conversation_states",
+    "lock_chat",
     "lock_keys",
     "mark_outbox_failed",
     "mark_outbox_sent",
@@ -157,9 +160,8 @@ __all__ = [
     "outbox_figures",
     "pending_reset_code",
     "rate_events_since",
-    "save_chat_data",
+    "read_chat",
     "save_company",
-    "save_conversation_states",
     "save_csd",
     "set_company_contact_email",
     "sign_out_account",
@@ -167,4 +169,6 @@ __all__ = [
     "unbind_chat",
     "verified_reset_code",
     "void_email_changes",
+    "write_chat",
+    "write_chats",
 ]

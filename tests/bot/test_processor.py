@@ -1,12 +1,17 @@
-"""One chat's updates in order, different chats at once."""
+"""One chat's updates in order, each with the chat's record read before it and written
+after it; different chats at once."""
 
 from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Chat, Message, Update
 
 from bot.processor import PerChatUpdateProcessor
+from chat.context import held_chat
+from services.chats import ChatRecords
+from storage.crypto import SecretBox, new_key
 
 
 def update_for(chat_id: int, update_id: int) -> Update:
@@ -14,12 +19,18 @@ def update_for(chat_id: int, update_id: int) -> Update:
     return Update(update_id, message=Message(update_id, None, chat))  # type: ignore[arg-type]
 
 
-async def test_one_chat_in_order_and_chats_concurrently() -> None:
-    processor = PerChatUpdateProcessor()
+async def test_one_chat_in_order_and_chats_concurrently(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    records = ChatRecords(sessions, SecretBox([new_key()]))
+    processor = PerChatUpdateProcessor(records)
     log: list[str] = []
 
     async def work(name: str, delay: float) -> None:
-        log.append(f"{name} start")
+        chat = held_chat()
+        assert chat is not None
+        log.append(f"{name} start at {chat.step}")
+        chat.flow, chat.step = "signup", (chat.step or 0) + 1
         await asyncio.sleep(delay)
         log.append(f"{name} end")
 
@@ -28,6 +39,8 @@ async def test_one_chat_in_order_and_chats_concurrently() -> None:
         processor.process_update(update_for(1, 2), work("a2", 0.0)),
         processor.process_update(update_for(2, 3), work("b1", 0.0)),
     )
-    assert log.index("a1 end") < log.index("a2 start")  # same chat: one after the other
+    assert log.index("a1 end") < log.index("a2 start at 1")  # same chat: one after the other
     assert log.index("b1 end") < log.index("a1 end")  # another chat did not wait
-    assert processor._locks == {}  # nothing kept for idle chats
+    async with records.held(1) as held:
+        assert held.data is not None and held.data["step"] == 2  # both updates' steps
+    assert records._locks == {}  # nothing kept for idle chats

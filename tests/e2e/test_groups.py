@@ -14,17 +14,16 @@ from chat import keyboards
 from emulator.flood import TooManyRequests
 from emulator.markup import command_entities
 from emulator.world import ApiError, bad_gateway, bad_request, migrated, now
-from storage.models import ChatDataRow, ConversationState
+from storage.models import ChatDataRow
 from tests.e2e.conftest import TOKEN, Harness, all_updates_taken
 from tests.factories import database
 
 
 async def stored_for(database_url: str, chat_id: int) -> list[object]:
-    """Chat data and conversation steps kept for `chat_id`."""
+    """What is kept of `chat_id` (a record)."""
     async with database(database_url) as session:
         chats = (await session.scalars(select(ChatDataRow.chat_id))).all()
-        steps = (await session.scalars(select(ConversationState.key))).all()
-    return [c for c in chats if c == chat_id] + [k for k in steps if str(chat_id) in k]
+    return [c for c in chats if c == chat_id]
 
 
 @pytest.mark.parametrize("kind", ["group", "supergroup", "channel"])
@@ -39,7 +38,7 @@ async def test_added_to_a_group_it_says_once_where_to_find_it_and_leaves(
     await ana.expect("Hola, Ana")
     # The service message of the joining was on its way too: stopping finishes it.
     await all_updates_taken(bot)
-    await bot.stop()  # persistence flushed
+    await bot.stop()
     [said] = group.bot_messages()
     assert "solo atiendo en un chat privado" in said.text
     assert f"https://t.me/{bot.bot_username}" in said.text

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from chat.state import ChatData
 from emulator import Person
 from storage.db import create_engine, create_session_factory
 from storage.models import ChatDataRow
@@ -53,13 +54,16 @@ async def test_a_hex_password_at_sign_in_is_deleted(bot: Harness, smtp):
     await ana.wait_deleted(typed)  # it stays in the chat, under "Primero terminemos ..."
 
 
-def age_the_secret_question(bot: Harness, person: Person, minutes: float) -> None:
+async def age_the_secret_question(bot: Harness, person: Person, minutes: float) -> None:
     """Move back the moment the bot last asked this chat for a secret (or read one)."""
     assert bot.runtime is not None
-    chat = bot.runtime.application.chat_data[person.chat.id]
-    assert chat.secret_asked_at is not None
-    asked = datetime.fromisoformat(chat.secret_asked_at) - timedelta(minutes=minutes)
-    chat.secret_asked_at = asked.isoformat()
+    async with bot.runtime.services.chats.held(person.chat.id) as held:
+        assert held.data is not None
+        chat = ChatData.from_json(held.data)
+        assert chat.secret_asked_at is not None
+        asked = datetime.fromisoformat(chat.secret_asked_at) - timedelta(minutes=minutes)
+        chat.secret_asked_at = asked.isoformat()
+        held.data = chat.to_json()
 
 
 async def test_a_password_typed_after_cancelling_its_question_is_deleted_for_a_while(
@@ -76,11 +80,11 @@ async def test_a_password_typed_after_cancelling_its_question_is_deleted_for_a_w
     assert "No estoy seguro" in note.text and note.button_texts()  # the menu, as ever
     await ana.send("/ayuda")  # commands work as ever, and are not deleted
     await ana.expect("/csd")
-    age_the_secret_question(bot, ana, minutes=9)
+    await age_the_secret_question(bot, ana, minutes=9)
     typed = await ana.send("otra vez " + PASSWORD)
     await ana.wait_deleted(typed)
     await ana.expect("Borré tu mensaje")
-    age_the_secret_question(bot, ana, minutes=11)
+    await age_the_secret_question(bot, ana, minutes=11)
     hello = await ana.send("hola")
     assert (await ana.reply()).text.startswith("No estoy seguro")
     assert not hello.deleted
@@ -154,7 +158,7 @@ async def test_drafts_are_sealed_at_rest(harness: Harness, smtp):
     await harness.start()
     ana = harness.person()
     await journeys.sign_up(ana, "ana@example.mx", create=False)
-    await harness.stop()  # persistence writes everything at shutdown
+    await harness.stop()
     engine = create_engine(harness.settings.database_url)
     try:
         async with create_session_factory(engine)() as session:

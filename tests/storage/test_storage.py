@@ -1,9 +1,7 @@
-"""Schema, constraints and the conversation-state store, on SQLite and PostgreSQL."""
+"""Schema, constraints and migrations, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -14,11 +12,8 @@ from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.persistence import DatabasePersistence
-from chat.state import ChatData, SignupDraft
 from services.company import CompanyService
 from storage import repositories
-from storage.crypto import SecretBox, new_key
 from storage.db import alembic_config, create_engine, create_session_factory, migrate
 from storage.models import Account
 
@@ -45,7 +40,6 @@ async def test_migrations_create_every_table_and_run_twice(engine: AsyncEngine) 
         "chat_sessions",
         "outbox",
         "rate_events",
-        "conversation_states",
         "chat_data",
         "companies",
         "csds",
@@ -140,81 +134,3 @@ async def test_datetimes_come_back_aware_in_utc(engine: AsyncEngine) -> None:
     assert stored is not None and stored.confirmed_at == moment
     assert stored.confirmed_at.tzinfo is not None
     assert stored.confirmed_at.utcoffset() == UTC.utcoffset(None)
-
-
-BOX = SecretBox([new_key()])
-
-
-async def test_persistence_keeps_steps_and_drafts_across_instances(engine: AsyncEngine) -> None:
-    sessions = create_session_factory(engine)
-    first = DatabasePersistence(sessions, BOX)
-    draft = ChatData(flow="signup", signup=SignupDraft(email="ana@example.mx", rfc="GODE561231GR8"))
-    await first.update_conversation("signup", (42, 42), 4)
-    await first.update_conversation("signup", (43, 43), 2)
-    await first.update_chat_data(42, draft)
-    await first.update_conversation("signup", (43, 43), None)  # that one ended
-
-    second = DatabasePersistence(sessions, BOX)
-    assert await second.get_conversations("signup") == {(42, 42): 4}
-    loaded = (await second.get_chat_data())[42]
-    assert loaded == draft and isinstance(loaded.signup, SignupDraft)
-
-    async with sessions() as session:
-        [row] = await repositories.load_chat_data(session=session)
-    assert "ana@example.mx" not in json.dumps(row.data)  # sealed at rest
-
-    await second.drop_chat_data(42)
-    assert await DatabasePersistence(sessions, BOX).get_chat_data() == {}
-
-
-async def test_drafts_sealed_with_a_key_no_longer_given_are_dropped_not_fatal(
-    engine: AsyncEngine,
-) -> None:
-    sessions = create_session_factory(engine)
-    old_key, new = new_key(), new_key()
-    written = DatabasePersistence(sessions, SecretBox([old_key]))
-    await written.update_chat_data(7, ChatData(flow="signup"))
-    await written.update_chat_data(8, ChatData(flow="reset"))
-    assert await DatabasePersistence(sessions, SecretBox([new])).get_chat_data() == {}
-    rotating = DatabasePersistence(sessions, SecretBox([new, old_key]))
-    assert set(await rotating.get_chat_data()) == {7, 8}
-
-
-async def test_persistence_writes_many_changes_at_once(engine: AsyncEngine) -> None:
-    """Changes that pile up while a write is under way go out together, new rows and
-    changed rows alike, and the ended conversations among them are removed."""
-    sessions = create_session_factory(engine)
-    persistence = DatabasePersistence(sessions, BOX)
-    chats = range(1, 31)
-    await asyncio.gather(
-        *(persistence.update_conversation("signup", (chat, chat), 1) for chat in chats),
-        *(persistence.update_chat_data(chat, ChatData(flow="signup")) for chat in chats),
-    )
-    await asyncio.gather(
-        *(persistence.update_conversation("signup", (chat, chat), 2) for chat in chats[:20]),
-        *(persistence.update_conversation("signup", (chat, chat), None) for chat in chats[20:]),
-        *(persistence.update_chat_data(chat, ChatData()) for chat in chats[:10]),
-        *(persistence.drop_chat_data(chat) for chat in chats[10:15]),
-    )
-
-    reloaded = DatabasePersistence(sessions, BOX)
-    assert await reloaded.get_conversations("signup") == {(c, c): 2 for c in chats[:20]}
-    data = await reloaded.get_chat_data()
-    assert sorted(data) == [*chats[:10], *chats[15:]]
-    assert {data[c].flow for c in chats[:10]} == {None}
-    assert {data[c].flow for c in chats[15:]} == {"signup"}
-
-
-async def test_persistence_keeps_unwritten_changes_when_the_database_fails(
-    engine: AsyncEngine,
-) -> None:
-    class Unreachable:
-        def __call__(self):  # type: ignore[no-untyped-def]
-            raise OSError("database unreachable")
-
-    persistence = DatabasePersistence(Unreachable(), BOX)  # type: ignore[arg-type]
-    with pytest.raises(OSError):
-        await persistence.update_conversation("signup", (1, 1), 3)
-    persistence._sessions = create_session_factory(engine)
-    await persistence.flush()
-    assert await persistence.get_conversations("signup") == {(1, 1): 3}

@@ -1,0 +1,92 @@
+"""Each chat's record (sealed JSON: flow, step, drafts), one row per chat, read and written
+one chat at a time under the chat's lock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChatDataRow
+
+# Advisory locks share one number space per database: the chats' take their own class
+# (the two-integer form), so that they never collide with a lock taken for anything else.
+CHAT_LOCK_CLASS = 1_213_419_873
+
+
+async def lock_chat(*, session: AsyncSession, chat_id: int) -> None:
+    """Hold the chat until the session's transaction ends (PostgreSQL; SQLite has one
+    process, whose own lock is enough). A chat id is a 64-bit number: its two halves are
+    folded into the lock's 32-bit key, two chats rarely sharing one (they then wait)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = (chat_id ^ (chat_id >> 32)) & 0xFFFFFFFF
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:class, :key)"),
+        {"class": CHAT_LOCK_CLASS, "key": key - (1 << 32) if key >= 1 << 31 else key},
+    )
+
+
+async def read_chat(*, session: AsyncSession, chat_id: int) -> ChatDataRow | None:
+    row: ChatDataRow | None = await session.get(ChatDataRow, chat_id, populate_existing=True)
+    return row
+
+
+async def write_chat(
+    *, session: AsyncSession, chat_id: int, data: dict[str, Any] | None, now: datetime
+) -> None:
+    """Store the chat's record; None drops it (a chat with nothing to keep has no row)."""
+    table = cast(Table, ChatDataRow.__table__)
+    if data is None:
+        await session.execute(delete(table).where(table.c.chat_id == chat_id))
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(chat_id=chat_id, data=data, steps=None, updated_at=now)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["chat_id"],
+            set_={"data": statement.excluded.data, "steps": None, "updated_at": now},
+        )
+    )
+
+
+async def write_chats(
+    *, session: AsyncSession, records: dict[int, dict[str, Any]], now: datetime
+) -> None:
+    """Store many chats' records at once: one statement with many parameter sets."""
+    if not records:
+        return
+    table = cast(Table, ChatDataRow.__table__)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["chat_id"],
+            set_={
+                "data": statement.excluded.data,
+                "steps": None,
+                "updated_at": statement.excluded.updated_at,
+            },
+        ),
+        [{"chat_id": c, "data": d, "steps": None, "updated_at": now} for c, d in records.items()],
+    )
+
+
+async def chats_after(
+    *, session: AsyncSession, chat_id: int | None, limit: int
+) -> Sequence[ChatDataRow]:
+    """The chats' records in order of chat, after `chat_id` (a page of a walk through all)."""
+    query = select(ChatDataRow).order_by(ChatDataRow.chat_id).limit(limit)
+    if chat_id is not None:
+        query = query.where(ChatDataRow.chat_id > chat_id)
+    return (await session.scalars(query)).all()
+
+
+async def count_chats(*, session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(ChatDataRow)) or 0)
