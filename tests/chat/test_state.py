@@ -1,4 +1,4 @@
-"""Chat state read back from what the persistence stored."""
+"""A chat's record read back from what was stored."""
 
 from __future__ import annotations
 
