@@ -1,1 +1,1 @@
-"""Composition root: settings, the application, texts, keyboards, the per-chat processor, local mode."""
+"""Composition root: settings, the application, the per-chat processor, local mode."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
+from bot.dispatch import ChatApplication
 from bot.processor import PerChatUpdateProcessor
 from bot.ratelimit import FloodControl
 from bot.settings import Settings
@@ -46,6 +47,7 @@ def build_application(
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     application = (
         Application.builder()
+        .application_class(ChatApplication)
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)

@@ -5,6 +5,7 @@ chat's state lives nowhere but in the database."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
@@ -17,21 +18,34 @@ from services.chats import ChatRecords
 
 # Updates in hand at once (each holds its chat, and on PostgreSQL a connection).
 MAX_CONCURRENT_UPDATES = 32
+WAITING_AT_MOST = 4096
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(
         self, records: ChatRecords, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES
     ) -> None:
-        super().__init__(max_concurrent_updates)
+        # PTB's own bound counts the updates waiting for their chat's turn as well: it is only
+        # a backstop here, the places that count are `_slots`.
+        super().__init__(WAITING_AT_MOST)
         self._records = records
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for the chat's turn, then for a place among the updates in hand (a chat's
+        queued updates take no place, so one chat that sends many messages at once never
+        holds up the others), then run the update with its chat's record, read before and
+        written after it."""
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
-        async with self._records.held(chat.id) as held:
+        async with (
+            self._records.turn(chat.id),
+            self._slots,
+            self._records.record(chat.id) as held,
+        ):
             data = ChatData.from_json(held.data) if held.data is not None else ChatData()
             with holding(data):
                 await coroutine

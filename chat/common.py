@@ -274,7 +274,7 @@ def chosen_command_handlers() -> list[Handler]:
 
 
 def end_flow(context: BotContext) -> int:
-    context.chat.flow = None
+    context.chat.flow = context.chat.step = None
     context.chat.prompt = None
     return END
 

@@ -31,6 +31,7 @@ SEALED = "sealed"
 PAGE = 500
 
 Record = dict[str, Any]
+Change = Callable[[Record], Record | None]
 
 
 @dataclass
@@ -39,7 +40,7 @@ class HeldRecord:
     chat with none); set it to what to store (None: nothing to keep)."""
 
     chat_id: int
-    data: Record | None
+    data: Record | None = field(repr=False)  # drafts: never in a log line or a traceback
     stored: Record | None = field(default=None, repr=False)
 
     @property
@@ -69,54 +70,83 @@ class ChatRecords:
     async def held(self, chat_id: int) -> AsyncIterator[HeldRecord]:
         """The chat's record, for one update: nobody else holds the chat meanwhile, and what
         `data` holds at the end is written back (not if the update was cancelled)."""
-        async with self._in_process(chat_id):
-            if self._lock_sessions is not None:
-                async with self._lock_sessions() as session, session.begin():
-                    await repositories.lock_chat(session=session, chat_id=chat_id)
-                    held = self._open(
-                        chat_id, await repositories.read_chat(session=session, chat_id=chat_id)
-                    )
-                    yield held
-                    if held.changed:
-                        await self._write(session, held)
-                logger.debug("chat %s: update over", chat_id)
-                return
-            async with self._sessions() as session:
-                held = self._open(
-                    chat_id, await repositories.read_chat(session=session, chat_id=chat_id)
-                )
+        async with self.turn(chat_id), self.record(chat_id) as held:
             yield held
-            if held.changed:
-                async with self._sessions() as session, session.begin():
+
+    @asynccontextmanager
+    async def turn(self, chat_id: int) -> AsyncIterator[None]:
+        """The chat's turn in this process: its updates one at a time, in order. Taken
+        before anything else an update needs, so that a chat's queued updates hold nothing
+        (no database connection, no place among the updates in hand)."""
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        self._users[chat_id] = self._users.get(chat_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[chat_id] -= 1
+            if not self._users[chat_id]:  # forget idle chats: memory stays flat
+                del self._users[chat_id]
+                del self._locks[chat_id]
+
+    @asynccontextmanager
+    async def record(self, chat_id: int) -> AsyncIterator[HeldRecord]:
+        """The chat's record, read and then written back, within the chat's turn: on
+        PostgreSQL in one transaction holding the chat's lock, for other processes."""
+        if self._lock_sessions is not None:
+            async with self._lock_sessions() as session, session.begin():
+                await repositories.lock_chat(session=session, chat_id=chat_id)
+                row = await repositories.read_chat(session=session, chat_id=chat_id)
+                held = self._open(chat_id, row)
+                yield held
+                if held.changed:
                     await self._write(session, held)
             logger.debug("chat %s: update over", chat_id)
+            return
+        async with self._sessions() as session:
+            held = self._open(
+                chat_id, await repositories.read_chat(session=session, chat_id=chat_id)
+            )
+        yield held
+        if held.changed:
+            async with self._sessions() as session, session.begin():
+                await self._write(session, held)
+        logger.debug("chat %s: update over", chat_id)
 
-    async def rewrite_each(self, change: Callable[[Record], Record | None], *, skip: int) -> None:
-        """Apply `change` to every stored record but chat `skip`'s (the one in hand): the
-        records are read a page at a time, and those that `change` changes are written
-        again under their chat's lock, re-read there. A chat with an update in hand gets
-        it once that update is over, in a task of its own (so that two chats doing this
-        at once never wait for each other). For what concerns every chat at once (an
-        account deleted), not for the path of an update."""
+    async def rewrite_each(self, change: Change, *, skip: int) -> None:
+        """Apply `change` to every stored record but chat `skip`'s (the one whose update is
+        in hand): for what concerns every chat at once (an account deleted), not for the
+        path of an update. The records are read a page at a time; one that `change`
+        changes is written again under its chat's lock, re-read there. Never waiting for a
+        chat while this update holds its own (two chats doing this at once would wait for
+        each other): a chat held elsewhere just now gets it from a task of its own, once
+        that chat's update is over."""
         later: list[int] = []
         after: int | None = None
         while True:
             async with self._sessions() as session:
                 page = await repositories.chats_after(session=session, chat_id=after, limit=PAGE)
             for row in page:
-                held = self._open(row.chat_id, row)
-                if row.chat_id == skip or held.data is None or change(held.data) == held.stored:
+                if row.chat_id == skip:
                     continue
-                lock = self._locks.get(row.chat_id)
-                if lock is not None and lock.locked():
+                if self._busy(row.chat_id):
                     later.append(row.chat_id)
-                else:
-                    await self._rewrite(row.chat_id, change)
+                    continue
+                held = self._open(row.chat_id, row)
+                if held.data is None or change(held.data) == held.stored:
+                    continue
+                try:
+                    if not await self._rewrite(row.chat_id, change, wait=False):
+                        later.append(row.chat_id)
+                except Exception:
+                    logger.exception("chat %s: its record could not be rewritten", row.chat_id)
+                    later.append(row.chat_id)
             if len(page) < PAGE:
                 break
             after = page[-1].chat_id
+            await asyncio.sleep(0)  # a long walk lets other updates through between pages
         if later:
-            task = asyncio.create_task(self._rewrite_all(later, change), name="chat-rewrite")
+            task = asyncio.create_task(self._rewrite_later(later, change), name="chat-rewrite")
             self._later.add(task)
             task.add_done_callback(self._later.discard)
 
@@ -125,16 +155,39 @@ class ChatRecords:
         if self._later:
             await asyncio.gather(*self._later, return_exceptions=True)
 
-    async def _rewrite_all(
-        self, chat_ids: list[int], change: Callable[[Record], Record | None]
-    ) -> None:
-        for chat_id in chat_ids:
-            await self._rewrite(chat_id, change)
+    def _busy(self, chat_id: int) -> bool:
+        lock = self._locks.get(chat_id)
+        return lock is not None and lock.locked()
 
-    async def _rewrite(self, chat_id: int, change: Callable[[Record], Record | None]) -> None:
-        async with self.held(chat_id) as held:
-            if held.data is not None:
-                held.data = change(held.data)
+    async def _rewrite_later(self, chat_ids: list[int], change: Change) -> None:
+        for chat_id in chat_ids:
+            try:
+                await self._rewrite(chat_id, change, wait=True)
+            except Exception:
+                logger.exception("chat %s: its record could not be rewritten", chat_id)
+
+    async def _rewrite(self, chat_id: int, change: Change, *, wait: bool) -> bool:
+        """Rewrite one chat's record under its lock; without `wait`, only if the chat is
+        free now. Whether it was done."""
+        if not wait and self._busy(chat_id):
+            return False
+        async with self.turn(chat_id):
+            if self._lock_sessions is None:
+                async with self.record(chat_id) as held:
+                    if held.data is not None:
+                        held.data = change(held.data)
+                return True
+            async with self._lock_sessions() as session, session.begin():
+                if not await repositories.lock_chat(session=session, chat_id=chat_id, wait=wait):
+                    return False  # another process has an update of the chat in hand
+                held = self._open(
+                    chat_id, await repositories.read_chat(session=session, chat_id=chat_id)
+                )
+                if held.data is not None:
+                    held.data = change(held.data)
+                if held.changed:
+                    await self._write(session, held)
+            return True
 
     async def count(self) -> int:
         async with self._sessions() as session:
@@ -151,32 +204,21 @@ class ChatRecords:
                     session=session, chat_id=chat_id, data=sealed, now=now
                 )
 
-    @asynccontextmanager
-    async def _in_process(self, chat_id: int) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(chat_id, asyncio.Lock())
-        self._users[chat_id] = self._users.get(chat_id, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[chat_id] -= 1
-            if not self._users[chat_id]:  # forget idle chats: memory stays flat
-                del self._users[chat_id]
-                del self._locks[chat_id]
-
     def _open(self, chat_id: int, row: ChatDataRow | None) -> HeldRecord:
         if row is None:
             return HeldRecord(chat_id, None)
         try:
             # Read twice: one copy to change, one to tell whether it changed.
-            text = self._box.open(row.data[SEALED]) if SEALED in row.data else json.dumps(row.data)
+            sealed = SEALED in row.data
+            text = self._box.open(row.data[SEALED]) if sealed else json.dumps(row.data)
         except UnreadableSecret:
             # Sealed with a key no longer given: the chat starts afresh rather than the bot
             # failing on each of its updates.
             logger.warning("chat %s: its record was sealed with another key; dropped", chat_id)
             return HeldRecord(chat_id, None, stored={})
         data: Record = json.loads(text)
-        stored: Record = json.loads(text)
+        # A record stored before sealing existed counts as changed: sealed at its next write.
+        stored: Record = json.loads(text) if sealed else {}
         flow = data.get("flow")
         if row.steps and flow in row.steps and data.get("step") is None:
             data["step"] = row.steps[flow]  # kept by PTB's conversations before 0013

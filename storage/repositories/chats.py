@@ -13,22 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatDataRow
 
-# Advisory locks share one number space per database: the chats' take their own class
-# (the two-integer form), so that they never collide with a lock taken for anything else.
-CHAT_LOCK_CLASS = 1_213_419_873
 
-
-async def lock_chat(*, session: AsyncSession, chat_id: int) -> None:
+async def lock_chat(*, session: AsyncSession, chat_id: int, wait: bool = True) -> bool:
     """Hold the chat until the session's transaction ends (PostgreSQL; SQLite has one
-    process, whose own lock is enough). A chat id is a 64-bit number: its two halves are
-    folded into the lock's 32-bit key, two chats rarely sharing one (they then wait)."""
+    process, whose own lock is enough); with `wait=False`, only if nobody holds it now.
+    Whether it is held. The key is the chat's id in the advisory locks' 64-bit space, which
+    is apart from their two-32-bit-numbers space (where other locks may go)."""
     if session.get_bind().dialect.name != "postgresql":
-        return
-    key = (chat_id ^ (chat_id >> 32)) & 0xFFFFFFFF
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:class, :key)"),
-        {"class": CHAT_LOCK_CLASS, "key": key - (1 << 32) if key >= 1 << 31 else key},
-    )
+        return True
+    if wait:
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": chat_id})
+        return True
+    taken = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": chat_id})
+    return bool(taken)
 
 
 async def read_chat(*, session: AsyncSession, chat_id: int) -> ChatDataRow | None:

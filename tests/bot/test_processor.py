@@ -44,3 +44,31 @@ async def test_one_chat_in_order_and_chats_concurrently(
     async with records.held(1) as held:
         assert held.data is not None and held.data["step"] == 2  # both updates' steps
     assert records._locks == {}  # nothing kept for idle chats
+
+
+async def test_a_chat_with_many_updates_waiting_does_not_hold_up_another(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Two places for updates in hand; one chat sends four messages while its first is
+    slow: its waiting ones take no place, and another chat's update goes through."""
+    processor = PerChatUpdateProcessor(ChatRecords(sessions, SecretBox([new_key()])), 2)
+    slow = asyncio.Event()
+    done: list[str] = []
+
+    async def work(name: str, until: asyncio.Event | None = None) -> None:
+        if until is not None:
+            await until.wait()
+        done.append(name)
+
+    waiting = [
+        asyncio.create_task(processor.process_update(update_for(1, 1), work("a1", slow))),
+        *(
+            asyncio.create_task(processor.process_update(update_for(1, n), work(f"a{n}")))
+            for n in (2, 3, 4)
+        ),
+    ]
+    await asyncio.wait_for(processor.process_update(update_for(2, 5), work("b1")), timeout=5)
+    assert done == ["b1"]
+    slow.set()
+    await asyncio.gather(*waiting)
+    assert done == ["b1", "a1", "a2", "a3", "a4"]

@@ -188,3 +188,32 @@ async def test_steps_kept_by_ptb_before_0013_are_taken_up(engine: AsyncEngine) -
         assert (held.data["flow"], held.data["step"]) == ("company", 14)
     async with records_of(engine).held(77) as held:  # written back with its step
         assert held.data is not None and held.data["step"] == 14
+
+
+async def test_two_chats_rewriting_each_other_at_once_both_finish(engine: AsyncEngine) -> None:
+    """Two chats each delete an account the other's record mentions, at the same moment,
+    each from its own update (on PostgreSQL from two processes): neither waits for the
+    other's chat while holding its own, so both finish, and each record is rewritten once
+    its update is over."""
+    first = records_of(engine)
+    second = records_of(engine) if engine.dialect.name == "postgresql" else first
+    await first.store({1: {"signup_email": "b@example.mx"}, 2: {"signup_email": "a@example.mx"}})
+    both_inside = asyncio.Barrier(2)
+
+    async def delete(records: ChatRecords, chat: int, email: str) -> None:
+        def forget(record: dict[str, Any]) -> dict[str, Any] | None:
+            return None if record.get("signup_email") == email else record
+
+        async with records.held(chat):
+            await both_inside.wait()
+            await records.rewrite_each(forget, skip=chat)
+
+    await asyncio.wait_for(
+        asyncio.gather(
+            delete(first, 1, "a@example.mx"), delete(second, 2, "b@example.mx")
+        ),
+        timeout=10,
+    )
+    await first.settle()
+    await second.settle()
+    assert await stored_rows(engine) == {}
