@@ -209,9 +209,7 @@ async def test_two_chats_rewriting_each_other_at_once_both_finish(engine: AsyncE
             await records.rewrite_each(forget, skip=chat)
 
     await asyncio.wait_for(
-        asyncio.gather(
-            delete(first, 1, "a@example.mx"), delete(second, 2, "b@example.mx")
-        ),
+        asyncio.gather(delete(first, 1, "a@example.mx"), delete(second, 2, "b@example.mx")),
         timeout=10,
     )
     await first.settle()
