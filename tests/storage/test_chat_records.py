@@ -215,3 +215,14 @@ async def test_two_chats_rewriting_each_other_at_once_both_finish(engine: AsyncE
     await first.settle()
     await second.settle()
     assert await stored_rows(engine) == {}
+
+
+async def test_a_record_stored_before_sealing_is_sealed_when_next_read(
+    engine: AsyncEngine,
+) -> None:
+    async with create_session_factory(engine)() as session, session.begin():
+        session.add(ChatDataRow(chat_id=9, data={"signup_email": "ana@example.mx"}))
+    async with records_of(engine).held(9) as held:
+        assert held.data == {"signup_email": "ana@example.mx"}
+    [stored] = (await stored_rows(engine)).values()
+    assert list(stored) == [SEALED] and "ana@example.mx" not in json.dumps(stored)

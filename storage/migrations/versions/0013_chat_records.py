@@ -34,8 +34,13 @@ def upgrade() -> None:
     ):
         if isinstance(state, int):
             steps.setdefault(int(json.loads(key)[0]), {})[name] = state
-    for chat_id, by_flow in steps.items():
-        connection.execute(chats.update().where(chats.c.chat_id == chat_id).values(steps=by_flow))
+    if steps:  # one statement with many parameter sets
+        statement = (
+            chats.update()
+            .where(chats.c.chat_id == sa.bindparam("chat"))
+            .values(steps=sa.bindparam("by_flow"))
+        )
+        connection.execute(statement, [{"chat": c, "by_flow": s} for c, s in steps.items()])
     op.drop_table("conversation_states")
 
 
@@ -44,6 +49,6 @@ def downgrade() -> None:
         "conversation_states",
         sa.Column("name", sa.String(64), primary_key=True),
         sa.Column("key", sa.String(128), primary_key=True),
-        sa.Column("state", sa.JSON()),
+        sa.Column("state", sa.JSON(), nullable=False),
     )
     op.drop_column("chat_data", "steps")
