@@ -19,12 +19,10 @@ from chat.common import (
     TYPED_TEXT,
     ask,
     ask_again,
-    awaits_confirmation,
     begin_flow,
     close_buttons,
     command,
     end_flow,
-    flow_fallbacks,
     format_wait,
     offer,
     say,
@@ -34,7 +32,12 @@ from chat.context import BotContext, Handler, chat_id, typed, user_id
 from chat.flow import Flow
 from chat.missing_mail import CODE_PROMPTS, MESSAGE_PROMPTS, says_mail_missing
 from chat.reasons import say_reason
+from chat.registry import FlowSpec
 from chat.secrets import SECRET_PROMPTS
+from handlers.basics import (
+    awaits_confirmation,
+    flow_fallbacks,
+)
 from services.accounts import ConfirmResult, ConfirmStatus
 from services.codes import DEEP_LINK_PREFIX, code_from_payload, looks_like_code
 from services.validation import Invalid, parse_email
@@ -286,3 +289,27 @@ async def missing_mail(update: Update, context: BotContext) -> None:
 def missing_mail_handlers() -> list[Handler]:
     """Before the flows (their own group): «no me llegó» wherever it is typed."""
     return [MessageHandler(TYPED_TEXT, missing_mail)]
+
+
+# After the flows that await a secret: a password of hexadecimal characters must reach
+# them, not be taken for a pasted confirmation code.
+CONFIRM = FlowSpec(
+    CONFIRM_FLOW,
+    ("confirmar", "confirm"),
+    menu=20,
+    starts_flow=True,
+    build=lambda: [build_confirm_conversation()],
+    order=80,
+)
+RESEND = FlowSpec(
+    RESEND_FLOW,
+    ("reenviar", "resend"),
+    menu=30,
+    starts_flow=True,
+    build=lambda: [build_resend_conversation()],
+    order=81,
+)
+# The email's link, and the answer to «¿Cambiamos de cuenta?»: no command of their own.
+CONFIRM_LINK = FlowSpec(
+    "confirm-link", build=lambda: [deep_link_handler(), *switch_handlers()], order=85
+)

@@ -16,15 +16,18 @@ from chat.common import (
     close_buttons,
     command,
     end_flow,
-    flow_fallbacks,
     format_wait,
     say,
 )
 from chat.context import BotContext, chat_id, pressed, typed, user_id
 from chat.flow import Flow
 from chat.reasons import say_reason
+from chat.registry import FlowSpec
 from chat.secrets import forget_secret
 from chat.state import ResetDraft
+from handlers.basics import (
+    flow_fallbacks,
+)
 from handlers.human_check import send_challenge, take_tap, tap_handler
 from handlers.passwords import (
     not_a_secret,
@@ -215,3 +218,13 @@ def build_reset_conversation() -> Flow:
         },
         fallbacks=flow_fallbacks(),
     )
+
+
+RESET = FlowSpec(
+    FLOW,
+    ("recuperar", "reset"),
+    menu=90,
+    starts_flow=True,
+    build=lambda: [build_reset_conversation()],
+    order=60,
+)

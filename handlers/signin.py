@@ -15,14 +15,17 @@ from chat.common import (
     begin_flow,
     command,
     end_flow,
-    flow_fallbacks,
     format_wait,
     say,
 )
 from chat.context import BotContext, Handler, chat_id, typed, user_id
 from chat.flow import Flow
 from chat.reasons import say_reason
+from chat.registry import FlowSpec
 from chat.secrets import forget_secret
+from handlers.basics import (
+    flow_fallbacks,
+)
 from handlers.passwords import not_a_secret, read_secret, secret_step
 from services.signin import AccountInfo, SignInResult, SignInStatus
 from services.validation import Invalid, parse_email
@@ -180,3 +183,13 @@ def build_signin_conversation() -> Flow:
         },
         fallbacks=flow_fallbacks(),
     )
+
+
+SIGNIN = FlowSpec(
+    FLOW,
+    ("entrar", "login"),
+    menu=40,
+    starts_flow=True,
+    build=lambda: [build_signin_conversation()],
+    order=20,
+)

@@ -17,19 +17,23 @@ from chat.common import (
     TYPED_TEXT,
     ask,
     begin_flow,
-    cancel,
     close_buttons,
     command,
     end_flow,
-    flow_fallbacks,
     format_wait,
     say,
-    say_privacy_short,
 )
 from chat.context import BotContext, Handler, pressed, typed, user_id
 from chat.flow import END, Flow
 from chat.reasons import say_reason
+from chat.registry import FlowSpec
 from chat.state import SignupDraft
+from handlers.basics import (
+    cancel,
+    flow_fallbacks,
+    say_privacy_short,
+)
+from handlers.confirm import deep_link_handler
 from handlers.human_check import send_challenge, take_tap, tap_handler
 from handlers.passwords import same_password, secret_step, take_new_password
 from services.accounts import RegisterOutcome
@@ -316,3 +320,15 @@ def build_signup_conversation(*extra_fallbacks: Handler) -> Flow:
         },
         fallbacks=flow_fallbacks(*extra_fallbacks),
     )
+
+
+# After the flows that await a secret come the confirmation's (see their order): a password
+# of hexadecimal characters must reach its flow, not be taken for a pasted code.
+SIGNUP = FlowSpec(
+    FLOW,
+    ("registro", "signup"),
+    menu=10,
+    starts_flow=True,
+    build=lambda: [build_signup_conversation(deep_link_handler())],
+    order=10,
+)

@@ -18,13 +18,16 @@ from chat.common import (
     begin_flow,
     delete_quietly,
     end_flow,
-    flow_fallbacks,
     format_wait,
     say,
 )
 from chat.context import BotContext, chat_id, typed, user_id
 from chat.flow import Flow
 from chat.reasons import say_reason
+from chat.registry import FlowSpec
+from handlers.basics import (
+    flow_fallbacks,
+)
 from services.support import SUPPORT_TEXT_MAX_LENGTH, parse_support_text
 from services.validation import Invalid
 
@@ -128,3 +131,9 @@ def build_support_conversation() -> Flow:
         states={Step.MESSAGE: [MessageHandler(TYPED_TEXT, receive_message)]},
         fallbacks=flow_fallbacks(),
     )
+
+
+# /soporte answers everywhere (handlers.basics.show_support); its button starts the flow.
+SUPPORT = FlowSpec(
+    FLOW, ("soporte", "support"), menu=120, build=lambda: [build_support_conversation()], order=70
+)

@@ -22,15 +22,18 @@ from chat.common import (
     button_account,
     command,
     end_flow,
-    flow_fallbacks,
     say,
 )
 from chat.context import BotContext, chat_id, pressed, user_id
 from chat.flow import Flow
+from chat.registry import FlowSpec
 from handlers.account.change import choose_new_email, receive_code, receive_new_email
 from handlers.account.deletion import confirm_delete, keep, receive_delete_word
 from handlers.account.password import receive_new_password, receive_new_password_again
 from handlers.account.steps import FLOW, Step, begin_change, receive_password, session_over
+from handlers.basics import (
+    flow_fallbacks,
+)
 from handlers.csd.steps import local_date
 from handlers.passwords import secret_step
 from handlers.signin import SignInFirst
@@ -198,3 +201,13 @@ def build_account_conversation() -> Flow:
         },
         fallbacks=flow_fallbacks(),
     )
+
+
+ACCOUNT = FlowSpec(
+    FLOW,
+    ("cuenta", "account"),
+    menu=70,
+    starts_flow=True,
+    build=lambda: [build_account_conversation()],
+    order=40,
+)

@@ -20,12 +20,15 @@ from chat.common import (
     close_buttons,
     command,
     end_flow,
-    flow_fallbacks,
     say,
 )
 from chat.context import BotContext, Handler, chat_id, pressed
 from chat.flow import Flow
+from chat.registry import FlowSpec
 from chat.state import CompanyDraft
+from handlers.basics import (
+    flow_fallbacks,
+)
 from handlers.company.fields import (
     FORM_FIELDS,
     advance,
@@ -327,3 +330,13 @@ def form_states() -> dict[Step, list[Handler]]:
             button(cancel_form, keyboards.COMPANY_CANCEL),
         ],
     }
+
+
+COMPANY = FlowSpec(
+    FLOW,
+    ("empresa", "company"),
+    menu=50,
+    starts_flow=True,
+    build=lambda: [build_company_conversation()],
+    order=30,
+)

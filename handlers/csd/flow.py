@@ -24,12 +24,15 @@ from chat.common import (
     button_account,
     close_buttons,
     command,
-    flow_fallbacks,
     say,
 )
 from chat.context import BotContext, chat_id, pressed
 from chat.flow import Flow
+from chat.registry import FlowSpec
 from chat.state import CsdDraft
+from handlers.basics import (
+    flow_fallbacks,
+)
 from handlers.csd.checks import (
     after_files,
     agree_to_replace,
@@ -230,3 +233,13 @@ def build_csd_conversation() -> Flow:
         },
         fallbacks=flow_fallbacks(),
     )
+
+
+CSD = FlowSpec(
+    FLOW,
+    ("csd", "certificate"),
+    menu=60,
+    starts_flow=True,
+    build=lambda: [build_csd_conversation()],
+    order=50,
+)

@@ -11,10 +11,10 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from chat.common import COMMANDS
 from chat.keyboards import COMPANY_FIELDS
 from chat.reasons import REASONS
 from chat.texts import Catalog
+from handlers import register_flows
 from mail import templates
 from mail.templates import catalogs as mail_catalogs
 from services.funnel import Milestone
@@ -32,7 +32,8 @@ SECTIONS = {key.split(".")[0] for key in CATALOG}
 # or None where only the prefix can be checked (a catalog key beginning with it counts as
 # used).
 BUILT: dict[str, Callable[[], set[str]] | None] = {
-    "commands.": lambda: {f"commands.{names[0]}" for names in COMMANDS.values()},
+    "commands.": lambda: {f"commands.{spec.commands[0]}" for spec in register_flows().menu()},
+    "help.command.": lambda: {f"help.command.{spec.name}" for spec in register_flows().help()},
     "stats.": lambda: {f"stats.{milestone.value}" for milestone in Milestone},
     "signup.person-": lambda: {f"signup.person-{person.value}" for person in PersonType},
     "check.symbol.": lambda: {f"check.symbol.{name}" for name in SYMBOLS},
