@@ -287,12 +287,7 @@ def format_wait(update: Update, context: BotContext, wait: timedelta | None) -> 
 def leave_flow(context: BotContext) -> bool:
     """End whatever flow the chat is in and drop every draft; whether it was in one."""
     in_flow = context.chat.flow is not None
-    context.chat.signup = None
-    context.chat.login_email = None
-    context.chat.company = None
-    context.chat.reset = None
-    context.chat.account = None
-    context.chat.csd = None
+    context.chat.drafts.clear()
     context.chat.leave_for = None
     end_flow(context)
     return in_flow

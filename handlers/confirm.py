@@ -38,6 +38,7 @@ from handlers.basics import (
     awaits_confirmation,
     flow_fallbacks,
 )
+from handlers.signup import SignupDraft
 from services.accounts import ConfirmResult, ConfirmStatus
 from services.codes import DEEP_LINK_PREFIX, code_from_payload, looks_like_code
 from services.validation import Invalid, parse_email
@@ -100,7 +101,7 @@ async def confirm_link(update: Update, context: BotContext) -> int:
     code = code_from_payload(payload) or ""
     if not await offer_switch(update, context, code):
         await check_code(update, context, code)
-    context.chat.signup = None
+    context.chat.drop(SignupDraft)
     return end_flow(context)
 
 

@@ -3,7 +3,9 @@ new password typed twice. Diagram: reset.mmd."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
+from typing import ClassVar
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
@@ -24,7 +26,7 @@ from chat.flow import Flow
 from chat.reasons import say_reason
 from chat.registry import FlowSpec
 from chat.secrets import forget_secret
-from chat.state import ResetDraft
+from chat.state import Draft
 from handlers.basics import (
     flow_fallbacks,
 )
@@ -40,6 +42,17 @@ from services.human_check import TapResult
 from services.one_time_codes import CodeStatus
 from services.validation import Invalid, parse_email, suggest_email
 
+
+@dataclass
+class ResetDraft(Draft):
+    KEY: ClassVar[str] = "reset"
+    email: str | None = None
+    code_id: int | None = None
+    password_hash: str | None = None
+    typed_email: str | None = None  # an address with a likely typo, awaiting a choice
+    suggested_email: str | None = None  # its correction, offered with a button
+
+
 FLOW = "reset"
 
 
@@ -53,20 +66,22 @@ class Step(IntEnum):
 
 
 def draft(context: BotContext) -> ResetDraft:
-    if context.chat.reset is None:
-        context.chat.reset = ResetDraft()
-    return context.chat.reset
+    current = context.chat.draft(ResetDraft)
+    if current is None:
+        current = ResetDraft()
+        context.chat.keep(current)
+    return current
 
 
 def finish(context: BotContext) -> int:
-    context.chat.reset = None
+    context.chat.drop(ResetDraft)
     return end_flow(context)
 
 
 @begin_flow(FLOW)
 async def start_reset(update: Update, context: BotContext) -> Step | int:
     """Begin with the human check (the portal's CAPTCHA)."""
-    context.chat.reset = ResetDraft()
+    context.chat.keep(ResetDraft())
     await say(update, context, "reset.intro")
     return Step.CHECK if await send_challenge(update, context) else finish(context)
 

@@ -4,7 +4,9 @@ signed-in people (/empresa, /cuenta, /csd) through `SignInFirst`."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any, ClassVar
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
@@ -23,6 +25,7 @@ from chat.flow import Flow
 from chat.reasons import say_reason
 from chat.registry import FlowSpec
 from chat.secrets import forget_secret
+from chat.state import Draft
 from handlers.basics import (
     flow_fallbacks,
 )
@@ -31,6 +34,19 @@ from services.signin import AccountInfo, SignInResult, SignInStatus
 from services.validation import Invalid, parse_email
 
 FLOW = "signin"
+
+
+@dataclass
+class SigninDraft(Draft):
+    """The address typed at sign-in, until the password is checked."""
+
+    KEY: ClassVar[str] = "login_email"  # stored as a bare address before it was a draft
+
+    email: str
+
+    @classmethod
+    def decode(cls, stored: Any) -> SigninDraft:
+        return cls(email=stored) if isinstance(stored, str) else super().decode(stored)
 
 
 class Step(IntEnum):
@@ -59,7 +75,7 @@ async def take_login_email(update: Update, context: BotContext) -> bool | None:
     if wait is not None:
         await say(update, context, "signin.locked", wait=format_wait(update, context, wait))
         return None
-    context.chat.login_email = email
+    context.chat.keep(SigninDraft(email))
     await ask(update, context, "signin.ask-password")
     return True
 
@@ -74,8 +90,9 @@ async def take_login_password(
     password, deleted = await read_secret(update, context)
     if not deleted:
         await say(update, context, "signup.password-not-deleted")
+    typed_email = context.chat.draft(SigninDraft)
     result = await context.services.signin.sign_in(
-        email=context.chat.login_email or "",
+        email=typed_email.email if typed_email else "",
         password=password,
         chat_id=chat_id(update),
         user_id=user_id(update),
@@ -83,10 +100,10 @@ async def take_login_password(
     if result.status is SignInStatus.WRONG:
         # The flow ends, so that what the answer suggests works at once: pasting the
         # confirmation code, /reenviar, the email's link, /recuperar, or /entrar again.
-        context.chat.login_email = None
+        context.chat.drop(SigninDraft)
         await say(update, context, "signin.wrong", keyboard="after-wrong-sign-in")
         return result
-    context.chat.login_email = None
+    context.chat.drop(SigninDraft)
     if result.status is SignInStatus.LOCKED:
         await say(
             update, context, "signin.locked", wait=format_wait(update, context, result.retry_after)

@@ -4,7 +4,9 @@ The diagram is in signup.mmd."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import IntEnum
+from typing import ClassVar
 
 from telegram import Update
 from telegram.ext import (
@@ -27,13 +29,12 @@ from chat.context import BotContext, Handler, pressed, typed, user_id
 from chat.flow import END, Flow
 from chat.reasons import say_reason
 from chat.registry import FlowSpec
-from chat.state import SignupDraft
+from chat.state import Draft
 from handlers.basics import (
     cancel,
     flow_fallbacks,
     say_privacy_short,
 )
-from handlers.confirm import deep_link_handler
 from handlers.human_check import send_challenge, take_tap, tap_handler
 from handlers.passwords import same_password, secret_step, take_new_password
 from services.accounts import RegisterOutcome
@@ -46,6 +47,19 @@ from services.validation import (
     person_type_of,
     suggest_email,
 )
+
+
+@dataclass
+class SignupDraft(Draft):
+    KEY: ClassVar[str] = "signup"
+    email: str | None = None
+    rfc: str | None = None
+    unverified_rfc: str | None = None  # an RFC whose check digit failed, awaiting "yes"
+    password_hash: str | None = None
+    returning_to_summary: bool = False
+    typed_email: str | None = None  # an address with a likely typo, awaiting a choice
+    suggested_email: str | None = None  # its correction, offered with a button
+
 
 FLOW = "signup"
 
@@ -62,9 +76,11 @@ class Step(IntEnum):
 
 
 def draft(context: BotContext) -> SignupDraft:
-    if context.chat.signup is None:
-        context.chat.signup = SignupDraft()
-    return context.chat.signup
+    current = context.chat.draft(SignupDraft)
+    if current is None:
+        current = SignupDraft()
+        context.chat.keep(current)
+    return current
 
 
 @begin_flow(FLOW)
@@ -74,11 +90,11 @@ async def start_signup(update: Update, context: BotContext) -> Step | int:
     if wait is not None:
         await say(update, context, "signup.wait", wait=format_wait(update, context, wait))
         return end_flow(context)
-    context.chat.signup = SignupDraft()
+    context.chat.keep(SignupDraft())
     if context.services.human_check_on_signup:
         step: Step | int = Step.CHECK
         if not await send_challenge(update, context):
-            context.chat.signup = None
+            context.chat.drop(SignupDraft)
             step = end_flow(context)
     else:
         step = await introduce(update, context)
@@ -100,7 +116,7 @@ async def tap(update: Update, context: BotContext) -> Step | int:
     if result is TapResult.PASSED:
         return await introduce(update, context)
     if result is TapResult.LOCKED:
-        context.chat.signup = None
+        context.chat.drop(SignupDraft)
         return end_flow(context)
     return Step.CHECK
 
@@ -262,7 +278,7 @@ async def create_account(update: Update, context: BotContext) -> Step | int:
             update, context, "signup.wait", wait=format_wait(update, context, result.retry_after)
         )
         return await show_summary(update, context)
-    context.chat.signup = None
+    context.chat.drop(SignupDraft)
     context.chat.signup_email = request.email
     end_flow(context)
     await say(update, context, "signup.created", keyboard="after-signup")
@@ -329,6 +345,13 @@ SIGNUP = FlowSpec(
     ("registro", "signup"),
     menu=10,
     starts_flow=True,
-    build=lambda: [build_signup_conversation(deep_link_handler())],
+    build=lambda: build_signup(),
     order=10,
 )
+
+
+def build_signup() -> list[Handler]:
+    """The sign-up, which the email's link (handlers.confirm) also ends."""
+    from handlers.confirm import deep_link_handler  # confirm imports this module's draft
+
+    return [build_signup_conversation(deep_link_handler())]

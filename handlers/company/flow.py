@@ -25,7 +25,6 @@ from chat.common import (
 from chat.context import BotContext, Handler, chat_id, pressed
 from chat.flow import Flow
 from chat.registry import FlowSpec
-from chat.state import CompanyDraft
 from handlers.basics import (
     flow_fallbacks,
 )
@@ -47,7 +46,7 @@ from handlers.company.fields import (
     same_place_of_issue,
     use_account_email,
 )
-from handlers.company.form import Step, draft, person_text, shown_values
+from handlers.company.form import CompanyDraft, Step, draft, person_text, shown_values
 from handlers.privacy import may_store
 from handlers.signin import SignInFirst
 from services.company import FIELDS, STORED, CompanyData, missing_values
@@ -86,7 +85,7 @@ async def open_company(
 ) -> Step | int:
     """The draft of this account, else the stored data, else the intro (or, when the
     person already chose to start, the form itself)."""
-    current = context.chat.company
+    current = context.chat.draft(CompanyDraft)
     if current is not None and current.account_id == account.id and current.values:
         return await advance(update, context)  # what was typed before is not lost
     stored = await context.services.companies.get(account.id)
@@ -97,13 +96,12 @@ async def open_company(
             return await show_stored(update, context, account, stored)
         for name in missing:  # saved before the field was asked: ask it now
             values.pop(name)
-        context.chat.company = CompanyDraft(
-            account_id=account.id, rfc=account.rfc, email=account.email
+        context.chat.keep(
+            CompanyDraft(account_id=account.id, rfc=account.rfc, email=account.email, values=values)
         )
-        context.chat.company.values = values
         await say(update, context, "company.sat.stored-incomplete")
         return await advance(update, context)
-    context.chat.company = CompanyDraft(account_id=account.id, rfc=account.rfc, email=account.email)
+    context.chat.keep(CompanyDraft(account_id=account.id, rfc=account.rfc, email=account.email))
     if not intro:
         return await first_field(update, context)
     await ask(update, context, "company.intro", keyboard="company-intro")
@@ -115,7 +113,7 @@ async def show_stored(
 ) -> int:
     """Only looking: the stored data, with a button per field to change it. The flow
     ends here, so that any command works next; a field's button opens the form again."""
-    context.chat.company = None
+    context.chat.drop(CompanyDraft)
     values = shown_values(update, context, stored.model_dump())
     await say(
         update, context, "company.stored", keyboard="company-stored", rfc=account.rfc, **values
@@ -132,11 +130,13 @@ async def edit_stored(update: Update, context: BotContext) -> Step | int:
     if isinstance(account, int):
         return account
     stored = await context.services.companies.get(account.id)
-    context.chat.company = CompanyDraft(
-        account_id=account.id,
-        rfc=account.rfc,
-        email=account.email,
-        values=stored.model_dump() if stored else {},
+    context.chat.keep(
+        CompanyDraft(
+            account_id=account.id,
+            rfc=account.rfc,
+            email=account.email,
+            values=stored.model_dump() if stored else {},
+        )
     )
     name = (pressed(update).data or "").removeprefix(keyboards.COMPANY_EDIT)
     if name not in FIELDS:
@@ -166,7 +166,7 @@ async def first_field(update: Update, context: BotContext) -> Step:
 async def skip(update: Update, context: BotContext) -> int:
     """The guide's note: those who only stamp XML made elsewhere need none of this."""
     await close_buttons(update)
-    context.chat.company = None
+    context.chat.drop(CompanyDraft)
     await say(update, context, "company.skipped")
     return end_flow(context)
 
@@ -196,7 +196,7 @@ async def save(update: Update, context: BotContext) -> int | None:
         return end_flow(context)
     await query.edit_message_reply_markup(None)
     saved = draft(context)
-    context.chat.company = None
+    context.chat.drop(CompanyDraft)
     csd = await context.services.csd.current(account_id=saved.account_id)
     if csd is None:
         await say(update, context, "company.saved", keyboard="after-company")
@@ -231,7 +231,7 @@ async def save_for_chat(update: Update, context: BotContext, current: CompanyDra
 async def cancel_form(update: Update, context: BotContext) -> int:
     """Leave without saving; what was stored stays as it was."""
     await close_buttons(update)
-    context.chat.company = None
+    context.chat.drop(CompanyDraft)
     await say(update, context, "company.cancelled")
     return end_flow(context)
 
@@ -240,7 +240,9 @@ def draft_gone(context: BotContext) -> bool:
     """Whether the form's draft was dropped under it (its account was deleted from another
     chat: handlers.account.deletion.forget_account); the sign-in first may run without one."""
     prompt = context.chat.prompt or {}
-    return context.chat.company is None and not str(prompt.get("key", "")).startswith("signin.")
+    return context.chat.draft(CompanyDraft) is None and not str(prompt.get("key", "")).startswith(
+        "signin."
+    )
 
 
 def ends_if_draft_gone(handlers: list[Handler]) -> list[Handler]:

@@ -29,7 +29,6 @@ from chat.common import (
 from chat.context import BotContext, chat_id, pressed
 from chat.flow import Flow
 from chat.registry import FlowSpec
-from chat.state import CsdDraft
 from handlers.basics import (
     flow_fallbacks,
 )
@@ -41,7 +40,7 @@ from handlers.csd.checks import (
     receive_password,
     use_certificate_name,
 )
-from handlers.csd.steps import FLOW, Step, finish, local_date
+from handlers.csd.steps import FLOW, CsdDraft, Step, finish, local_date
 from handlers.csd.upload import (
     ask_files,
     receive_document,
@@ -79,7 +78,7 @@ async def open_csd(update: Update, context: BotContext, account: AccountInfo) ->
         logger.error("/csd: DATA_ENCRYPTION_KEY is not set, so no CSD can be stored")
         await say(update, context, "csd.unavailable")
         return finish(context)
-    current = context.chat.csd
+    current = context.chat.draft(CsdDraft)
     if (
         current is not None
         and current.account_id == account.id
@@ -88,7 +87,7 @@ async def open_csd(update: Update, context: BotContext, account: AccountInfo) ->
         return await after_files(update, context)
     stored = await context.services.csd.current(account_id=account.id)
     if stored is not None:
-        context.chat.csd = None
+        context.chat.drop(CsdDraft)
         await say(
             update,
             context,
@@ -113,7 +112,7 @@ async def begin_upload(update: Update, context: BotContext, account: AccountInfo
     accepted: until then nothing is asked)."""
     if not await may_store(update, context):
         return finish(context)
-    context.chat.csd = CsdDraft(account_id=account.id, rfc=account.rfc)
+    context.chat.keep(CsdDraft(account_id=account.id, rfc=account.rfc))
     await say(update, context, "csd.intro")
     return await ask_files(update, context)
 
@@ -161,7 +160,7 @@ async def start_delete(update: Update, context: BotContext) -> Step | int:
     if stored is None:
         await say(update, context, "csd.nothing-to-delete")
         return finish(context)
-    context.chat.csd = CsdDraft(account_id=account.id, rfc=account.rfc, asked_about=stored.serial)
+    context.chat.keep(CsdDraft(account_id=account.id, rfc=account.rfc, asked_about=stored.serial))
     await ask(update, context, "csd.confirm-delete", keyboard="csd-delete", serial=stored.serial)
     return Step.CONFIRM_DELETE
 
@@ -169,7 +168,7 @@ async def start_delete(update: Update, context: BotContext) -> Step | int:
 async def confirm_delete(update: Update, context: BotContext) -> int:
     """«Sí, eliminarlo»: the CSD, its key and its password go."""
     await close_buttons(update)
-    current = context.chat.csd
+    current = context.chat.draft(CsdDraft)
     account = await context.services.signin.current_account(chat_id(update))
     if current is None or account is None or account.id != current.account_id:
         await say(update, context, "csd.first-sign-in")
