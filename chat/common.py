@@ -20,7 +20,6 @@ from telegram.ext import (
     filters,
 )
 
-from chat import keyboards
 from chat.context import BotContext, Callback, Handler, typed
 from chat.flow import END
 from chat.registry import registered
@@ -64,7 +63,7 @@ async def say(
     def t(name: str, **text_values: Any) -> str:
         return context.label(update, name, **text_values)
 
-    markup = keyboards.KEYBOARDS[keyboard](t, values) if keyboard else None
+    markup = registered().keyboards[keyboard](t, values) if keyboard else None
     chat = update.effective_chat
     assert chat is not None
     return await chat.send_message(
@@ -125,7 +124,7 @@ async def show_buttons(
 
     await query.answer()
     with contextlib.suppress(BadRequest):  # pressed twice: the page is already shown
-        await query.edit_message_reply_markup(keyboards.KEYBOARDS[keyboard](t, values))
+        await query.edit_message_reply_markup(registered().keyboards[keyboard](t, values))
 
 
 def prompt_text(update: Update, context: BotContext) -> Html:

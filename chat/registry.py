@@ -12,16 +12,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from chat.keyboards import Builder
 
 if TYPE_CHECKING:
-    from telegram import InlineKeyboardMarkup
-
     from chat.context import Handler
-
-Text = Callable[..., str]
-Values = dict[str, Any]
-Builder = Callable[[Text, Values], "InlineKeyboardMarkup"]
 
 # What Telegram takes as a command's name (BotCommand: 1-32 of a-z, 0-9 and _).
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
@@ -29,7 +25,7 @@ COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 NOT_LISTED = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FlowSpec:
     """A command, and the flow it starts if any, as it registers itself.
 
@@ -41,7 +37,8 @@ class FlowSpec:
     another flow, it asks whether to leave that one. `build` makes its handlers when the
     application is built, `order` places them among the other specs' (lower first).
     `keyboards` are its inline keyboards by name; `affirmative` and `negative` the data of
-    its buttons a typed «sí» or «no» presses (chat.typed)."""
+    its buttons a typed «sí» or «no» presses, `tap_only` its keyboards that typed text
+    never presses (chat.typed). A spec with no command only brings keyboards or handlers."""
 
     name: str
     commands: tuple[str, ...] = ()
@@ -53,6 +50,7 @@ class FlowSpec:
     keyboards: Mapping[str, Builder] = field(default_factory=lambda: MappingProxyType({}))
     affirmative: frozenset[str] = frozenset()
     negative: frozenset[str] = frozenset()
+    tap_only: frozenset[str] = frozenset()
 
 
 class Registry:
@@ -81,6 +79,7 @@ class Registry:
                 self.keyboards[name] = builder
         self.affirmative = frozenset().union(*(spec.affirmative for spec in self.specs))
         self.negative = frozenset().union(*(spec.negative for spec in self.specs))
+        self.tap_only = frozenset().union(*(spec.tap_only for spec in self.specs))
 
     def menu(self) -> list[FlowSpec]:
         """The commands of the command menu, in its order."""

@@ -5,10 +5,9 @@ flow ends its table with. Their commands register here, with /start's."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from chat import keyboards
 from chat.common import (
     FLOW_COMMAND,
     ask_again,
@@ -23,22 +22,55 @@ from chat.common import (
 )
 from chat.context import BotContext, Handler, chat_id
 from chat.flow import END
+from chat.keyboards import Text, Values, rows
 from chat.registry import FlowSpec, local_name, registered
 from chat.texts import DEFAULT_LANGUAGE, Html
 
+MENU_HELP = "menu:help"
+MENU_SIGNOUT = "menu:signout"
+LANGUAGE = "lang:"  # + catalog language
+LEAVE_YES = "leave:yes"
+LEAVE_NO = "leave:no"
+
+
+def languages(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """Each catalog's language, named in itself (`choices`: language -> name)."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(name, callback_data=LANGUAGE + code)
+                for code, name in (values or {}).get("choices", {}).items()
+            ]
+        ]
+    )
+
+
+def leave_flow_buttons(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """«¿Dejamos lo que estábamos haciendo?»"""
+    return rows(t, [[("common.leave.button-yes", LEAVE_YES), ("common.leave.button-no", LEAVE_NO)]])
+
+
 # The commands that answer everywhere, in the command menu's order (/start's is in
 # handlers.start; each flow's beside it).
-SIGN_OUT = FlowSpec(
+SIGN_OUT_COMMAND = FlowSpec(
     "signout",
     ("salir", "logout"),
     menu=80,
     build=lambda: [command("signout", sign_out)],
     order=90,
 )
-LANGUAGE = FlowSpec("language", ("idioma", "language"), menu=100)
-PRIVACY = FlowSpec("privacy", ("privacidad", "privacy"), menu=110)
-CANCEL = FlowSpec("cancel", ("cancelar", "cancel"), menu=130)
-HELP = FlowSpec("help", ("ayuda", "help"), menu=140)
+LANGUAGE_COMMAND = FlowSpec(
+    "language", ("idioma", "language"), menu=100, keyboards={"languages": languages}
+)
+CANCEL_COMMAND = FlowSpec("cancel", ("cancelar", "cancel"), menu=130)
+HELP_COMMAND = FlowSpec("help", ("ayuda", "help"), menu=140)
+# «¿Dejamos lo que estábamos haciendo?» (chat.common.offer_to_leave)
+LEAVING = FlowSpec(
+    "leave-flow",
+    keyboards={"leave-flow": leave_flow_buttons},
+    affirmative=frozenset({LEAVE_YES}),
+    negative=frozenset({LEAVE_NO}),
+)
 
 
 def help_lines(update: Update, context: BotContext) -> Html:
@@ -77,8 +109,8 @@ async def stay_in_flow(update: Update, context: BotContext) -> None:
 def leave_handlers() -> list[Handler]:
     """The answers to «¿Dejamos lo que estábamos haciendo?»."""
     return [
-        CallbackQueryHandler(leave_for_command, pattern=f"^{keyboards.LEAVE_YES}$"),
-        CallbackQueryHandler(stay_in_flow, pattern=f"^{keyboards.LEAVE_NO}$"),
+        CallbackQueryHandler(leave_for_command, pattern=f"^{LEAVE_YES}$"),
+        CallbackQueryHandler(stay_in_flow, pattern=f"^{LEAVE_NO}$"),
     ]
 
 
@@ -181,7 +213,7 @@ async def set_language(update: Update, context: BotContext) -> None:
     """Remember the chosen language; inside a flow, ask its question again in it."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    language = query.data.removeprefix(keyboards.LANGUAGE)
+    language = query.data.removeprefix(LANGUAGE)
     await query.answer()
     if language in context.catalog.languages:
         context.chat.language = language
@@ -193,7 +225,7 @@ async def set_language(update: Update, context: BotContext) -> None:
 def language_handlers() -> list[Handler]:
     return [
         command("language", choose_language),
-        CallbackQueryHandler(set_language, pattern=f"^{keyboards.LANGUAGE}"),
+        CallbackQueryHandler(set_language, pattern=f"^{LANGUAGE}"),
     ]
 
 
@@ -203,7 +235,7 @@ def flow_fallbacks(*extra: Handler) -> list[Handler]:
     return [
         command("cancel", cancel),
         command("signout", sign_out),
-        CallbackQueryHandler(sign_out, pattern=f"^{keyboards.MENU_SIGNOUT}$"),
+        CallbackQueryHandler(sign_out, pattern=f"^{MENU_SIGNOUT}$"),
         command("help", show_help),
         command("privacy", show_privacy),
         command("support", show_support),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from telegram import Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -14,7 +14,6 @@ from telegram.ext import (
     filters,
 )
 
-from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
     ask,
@@ -30,6 +29,7 @@ from chat.common import (
 )
 from chat.context import BotContext, Handler, chat_id, typed, user_id
 from chat.flow import Flow
+from chat.keyboards import Text, Values
 from chat.missing_mail import CODE_PROMPTS, MESSAGE_PROMPTS, says_mail_missing
 from chat.reasons import say_reason
 from chat.registry import FlowSpec
@@ -42,6 +42,31 @@ from handlers.signup import SignupDraft
 from services.accounts import ConfirmResult, ConfirmStatus
 from services.codes import DEEP_LINK_PREFIX, code_from_payload, looks_like_code
 from services.validation import Invalid, parse_email
+
+MENU_CONFIRM = "menu:confirm"
+MENU_RESEND = "menu:resend"
+SWITCH_ACCOUNT = "switch:yes"
+SWITCH_STAY = "switch:stay"
+
+
+def switch_account_buttons(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    new = (values or {}).get("new", "")
+    current = (values or {}).get("current", "")
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("confirm.switch.button-yes", new=new), callback_data=SWITCH_ACCOUNT
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    t("confirm.switch.button-stay", current=current), callback_data=SWITCH_STAY
+                )
+            ],
+        ]
+    )
+
 
 CONFIRM_FLOW = "confirm"
 RESEND_FLOW = "resend"
@@ -230,8 +255,8 @@ def deep_link_handler() -> CommandHandler[BotContext, int]:
 def switch_handlers() -> list[Handler]:
     """The answers to «switch accounts?», asked outside any flow."""
     return [
-        CallbackQueryHandler(switch_account, pattern=f"^{keyboards.SWITCH_ACCOUNT}$"),
-        CallbackQueryHandler(stay_in_account, pattern=f"^{keyboards.SWITCH_STAY}$"),
+        CallbackQueryHandler(switch_account, pattern=f"^{SWITCH_ACCOUNT}$"),
+        CallbackQueryHandler(stay_in_account, pattern=f"^{SWITCH_STAY}$"),
     ]
 
 
@@ -240,7 +265,7 @@ def build_confirm_conversation() -> Flow:
         CONFIRM_FLOW,
         entry_points=[
             command("confirm", start_confirm),
-            CallbackQueryHandler(start_confirm, pattern=f"^{keyboards.MENU_CONFIRM}$"),
+            CallbackQueryHandler(start_confirm, pattern=f"^{MENU_CONFIRM}$"),
             MessageHandler(PASTED_CODE, confirm_pasted),
         ],
         states={
@@ -259,7 +284,7 @@ def build_resend_conversation() -> Flow:
         RESEND_FLOW,
         entry_points=[
             command("resend", start_resend),
-            CallbackQueryHandler(start_resend, pattern=f"^{keyboards.MENU_RESEND}$"),
+            CallbackQueryHandler(start_resend, pattern=f"^{MENU_RESEND}$"),
         ],
         states={Step.RESEND_EMAIL: [MessageHandler(TYPED_TEXT, receive_resend_email)]},
         fallbacks=flow_fallbacks(deep_link_handler()),
@@ -312,5 +337,8 @@ RESEND = FlowSpec(
 )
 # The email's link, and the answer to «¿Cambiamos de cuenta?»: no command of their own.
 CONFIRM_LINK = FlowSpec(
-    "confirm-link", build=lambda: [deep_link_handler(), *switch_handlers()], order=85
+    "confirm-link",
+    build=lambda: [deep_link_handler(), *switch_handlers()],
+    order=85,
+    keyboards={"switch-account": switch_account_buttons},
 )

@@ -10,7 +10,6 @@ from typing import ClassVar
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
     ask,
@@ -30,6 +29,7 @@ from chat.state import Draft
 from handlers.basics import (
     flow_fallbacks,
 )
+from handlers.email_typo import EMAIL_AS_TYPED, EMAIL_SUGGESTED
 from handlers.human_check import send_challenge, take_tap, tap_handler
 from handlers.passwords import (
     not_a_secret,
@@ -41,6 +41,8 @@ from handlers.passwords import (
 from services.human_check import TapResult
 from services.one_time_codes import CodeStatus
 from services.validation import Invalid, parse_email, suggest_email
+
+MENU_RESET = "menu:reset"
 
 
 @dataclass
@@ -120,7 +122,7 @@ async def choose_email(update: Update, context: BotContext) -> Step | int:
     await close_buttons(update)
     current = draft(context)
     chosen = current.suggested_email
-    if query.data == keyboards.EMAIL_AS_TYPED:
+    if query.data == EMAIL_AS_TYPED:
         chosen = current.typed_email
     current.typed_email = current.suggested_email = None
     if chosen is None:
@@ -212,7 +214,7 @@ def build_reset_conversation() -> Flow:
         FLOW,
         entry_points=[
             command("reset", start_reset),
-            CallbackQueryHandler(start_reset, pattern=f"^{keyboards.MENU_RESET}$"),
+            CallbackQueryHandler(start_reset, pattern=f"^{MENU_RESET}$"),
         ],
         states={
             Step.CHECK: [tap_handler(tap)],
@@ -220,7 +222,7 @@ def build_reset_conversation() -> Flow:
             Step.EMAIL_TYPO: [
                 CallbackQueryHandler(
                     choose_email,
-                    pattern=f"^({keyboards.EMAIL_SUGGESTED}|{keyboards.EMAIL_AS_TYPED})$",
+                    pattern=f"^({EMAIL_SUGGESTED}|{EMAIL_AS_TYPED})$",
                 ),
                 MessageHandler(TYPED_TEXT, receive_email),
             ],

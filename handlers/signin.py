@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from chat import keyboards
 from chat.common import (
     ask,
     begin_flow,
@@ -32,6 +31,8 @@ from handlers.basics import (
 from handlers.passwords import not_a_secret, read_secret, secret_step
 from services.signin import AccountInfo, SignInResult, SignInStatus
 from services.validation import Invalid, parse_email
+
+MENU_SIGNIN = "menu:signin"
 
 FLOW = "signin"
 
@@ -192,7 +193,7 @@ def build_signin_conversation() -> Flow:
         FLOW,
         entry_points=[
             command("signin", start_signin),
-            CallbackQueryHandler(start_signin, pattern=f"^{keyboards.MENU_SIGNIN}$"),
+            CallbackQueryHandler(start_signin, pattern=f"^{MENU_SIGNIN}$"),
         ],
         states={
             Step.EMAIL: secret_step(receive_email),

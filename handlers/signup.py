@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     MessageHandler,
 )
 
-from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
     ask,
@@ -27,6 +26,7 @@ from chat.common import (
 )
 from chat.context import BotContext, Handler, pressed, typed, user_id
 from chat.flow import END, Flow
+from chat.keyboards import Text, Values, rows
 from chat.reasons import say_reason
 from chat.registry import FlowSpec
 from chat.state import Draft
@@ -35,6 +35,7 @@ from handlers.basics import (
     flow_fallbacks,
     say_privacy_short,
 )
+from handlers.email_typo import EMAIL_AS_TYPED, EMAIL_SUGGESTED
 from handlers.human_check import send_challenge, take_tap, tap_handler
 from handlers.passwords import same_password, secret_step, take_new_password
 from services.accounts import RegisterOutcome
@@ -47,6 +48,34 @@ from services.validation import (
     person_type_of,
     suggest_email,
 )
+
+MENU_SIGNUP = "menu:signup"
+SIGNUP_CREATE = "signup:create"
+SIGNUP_FIX_EMAIL = "signup:fix-email"
+SIGNUP_FIX_RFC = "signup:fix-rfc"
+SIGNUP_FIX_PASSWORD = "signup:fix-password"
+SIGNUP_CANCEL = "signup:cancel"
+RFC_YES = "rfc:yes"
+RFC_RETYPE = "rfc:retype"
+
+
+def rfc_check(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return rows(t, [[("signup.rfc-check-yes", RFC_YES), ("signup.rfc-check-retype", RFC_RETYPE)]])
+
+
+def signup_summary(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return rows(
+        t,
+        [
+            [("signup.button-create", SIGNUP_CREATE)],
+            [
+                ("signup.button-fix-email", SIGNUP_FIX_EMAIL),
+                ("signup.button-fix-rfc", SIGNUP_FIX_RFC),
+            ],
+            [("signup.button-fix-password", SIGNUP_FIX_PASSWORD)],
+            [("signup.button-cancel", SIGNUP_CANCEL)],
+        ],
+    )
 
 
 @dataclass
@@ -157,7 +186,7 @@ async def choose_email(update: Update, context: BotContext) -> Step:
     await close_buttons(update)
     current = draft(context)
     chosen = current.suggested_email
-    if query.data == keyboards.EMAIL_AS_TYPED:
+    if query.data == EMAIL_AS_TYPED:
         chosen = current.typed_email
     current.email = chosen or current.email
     current.typed_email = current.suggested_email = None
@@ -290,9 +319,9 @@ async def fix_field(update: Update, context: BotContext) -> Step:
     query = pressed(update)
     await close_buttons(update)
     draft(context).returning_to_summary = True
-    if query.data == keyboards.SIGNUP_FIX_EMAIL:
+    if query.data == SIGNUP_FIX_EMAIL:
         return await ask_email(update, context)
-    if query.data == keyboards.SIGNUP_FIX_RFC:
+    if query.data == SIGNUP_FIX_RFC:
         return await ask_rfc(update, context)
     draft(context).password_hash = None
     return await ask_password(update, context)
@@ -304,14 +333,14 @@ async def cancel_from_summary(update: Update, context: BotContext) -> int:
 
 
 def build_signup_conversation(*extra_fallbacks: Handler) -> Flow:
-    fixes = (keyboards.SIGNUP_FIX_EMAIL, keyboards.SIGNUP_FIX_RFC, keyboards.SIGNUP_FIX_PASSWORD)
+    fixes = (SIGNUP_FIX_EMAIL, SIGNUP_FIX_RFC, SIGNUP_FIX_PASSWORD)
     fix = "^(" + "|".join(fixes) + ")$"
-    email_choice = f"^({keyboards.EMAIL_SUGGESTED}|{keyboards.EMAIL_AS_TYPED})$"
+    email_choice = f"^({EMAIL_SUGGESTED}|{EMAIL_AS_TYPED})$"
     return Flow(
         FLOW,
         entry_points=[
             command("signup", start_signup),
-            CallbackQueryHandler(start_signup, pattern=f"^{keyboards.MENU_SIGNUP}$"),
+            CallbackQueryHandler(start_signup, pattern=f"^{MENU_SIGNUP}$"),
         ],
         states={
             Step.CHECK: [tap_handler(tap)],
@@ -322,16 +351,16 @@ def build_signup_conversation(*extra_fallbacks: Handler) -> Flow:
             ],
             Step.RFC: [MessageHandler(TYPED_TEXT, receive_rfc)],
             Step.RFC_CHECK: [
-                CallbackQueryHandler(accept_unverified_rfc, pattern=f"^{keyboards.RFC_YES}$"),
-                CallbackQueryHandler(retype_rfc, pattern=f"^{keyboards.RFC_RETYPE}$"),
+                CallbackQueryHandler(accept_unverified_rfc, pattern=f"^{RFC_YES}$"),
+                CallbackQueryHandler(retype_rfc, pattern=f"^{RFC_RETYPE}$"),
                 MessageHandler(TYPED_TEXT, receive_rfc),
             ],
             Step.PASSWORD: secret_step(receive_password),
             Step.PASSWORD_AGAIN: secret_step(receive_password_again),
             Step.SUMMARY: [
-                CallbackQueryHandler(create_account, pattern=f"^{keyboards.SIGNUP_CREATE}$"),
+                CallbackQueryHandler(create_account, pattern=f"^{SIGNUP_CREATE}$"),
                 CallbackQueryHandler(fix_field, pattern=fix),
-                CallbackQueryHandler(cancel_from_summary, pattern=f"^{keyboards.SIGNUP_CANCEL}$"),
+                CallbackQueryHandler(cancel_from_summary, pattern=f"^{SIGNUP_CANCEL}$"),
             ],
         },
         fallbacks=flow_fallbacks(*extra_fallbacks),
@@ -347,6 +376,9 @@ SIGNUP = FlowSpec(
     starts_flow=True,
     build=lambda: build_signup(),
     order=10,
+    keyboards={"rfc-check": rfc_check, "signup-summary": signup_summary},
+    affirmative=frozenset({RFC_YES}),
+    negative=frozenset({RFC_RETYPE}),
 )
 
 

@@ -14,7 +14,6 @@ from telegram.ext import (
     filters,
 )
 
-from chat import keyboards
 from chat.common import (
     ask_again,
     close_buttons,
@@ -27,6 +26,9 @@ from chat.missing_mail import says_mail_missing
 from chat.registry import FlowSpec, registered
 from chat.secrets import secret_recent
 from handlers.basics import (
+    LEAVE_YES,
+    MENU_HELP,
+    MENU_SIGNOUT,
     awaits_confirmation,
     cancel,
     language_handlers,
@@ -39,6 +41,7 @@ from handlers.basics import (
     stale_button,
 )
 from handlers.groups import outside_private_chats
+from handlers.menus import NEXT_LATER
 from handlers.passwords import awaits_secret, not_a_secret
 from handlers.support import typed_after_offer
 
@@ -158,11 +161,11 @@ def idle_handlers() -> list[Handler]:
         command("support", show_support),
         command("cancel", cancel),
         *language_handlers(),
-        CallbackQueryHandler(show_help, pattern=f"^{keyboards.MENU_HELP}$"),
-        CallbackQueryHandler(later, pattern=f"^{keyboards.NEXT_LATER}$"),
-        CallbackQueryHandler(sign_out, pattern=f"^{keyboards.MENU_SIGNOUT}$"),
+        CallbackQueryHandler(show_help, pattern=f"^{MENU_HELP}$"),
+        CallbackQueryHandler(later, pattern=f"^{NEXT_LATER}$"),
+        CallbackQueryHandler(sign_out, pattern=f"^{MENU_SIGNOUT}$"),
         # «Sí, dejarlo» once the flow has ended all the same: the command chosen still runs.
-        CallbackQueryHandler(leave_for_command, pattern=f"^{keyboards.LEAVE_YES}$"),
+        CallbackQueryHandler(leave_for_command, pattern=f"^{LEAVE_YES}$"),
         CallbackQueryHandler(stale_button),
         MessageHandler(filters.ALL, idle),
     ]

@@ -8,10 +8,9 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import IntEnum
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler
 
-from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
     ask,
@@ -23,6 +22,7 @@ from chat.common import (
 )
 from chat.context import BotContext, chat_id, typed, user_id
 from chat.flow import Flow
+from chat.keyboards import Text, Values, rows
 from chat.reasons import say_reason
 from chat.registry import FlowSpec
 from handlers.basics import (
@@ -30,6 +30,30 @@ from handlers.basics import (
 )
 from services.support import SUPPORT_TEXT_MAX_LENGTH, parse_support_text
 from services.validation import Invalid
+
+# /soporte: write the problem here; an admin marks a request handled (its number after).
+SUPPORT_WRITE = "support:write"
+SUPPORT_HANDLED = "support:handled:"
+
+
+def support_write(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return rows(t, [[("support.button-write", SUPPORT_WRITE)]])
+
+
+def support_handled(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """A button per open request shown (`numbers`), to mark it handled."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("support.button-handled", number=number),
+                    callback_data=f"{SUPPORT_HANDLED}{number}",
+                )
+            ]
+            for number in (values or {}).get("numbers", [])
+        ]
+    )
+
 
 FLOW = "support"
 
@@ -126,7 +150,7 @@ def build_support_conversation() -> Flow:
     return Flow(
         FLOW,
         entry_points=[
-            CallbackQueryHandler(start_writing, pattern=f"^{keyboards.SUPPORT_WRITE}$"),
+            CallbackQueryHandler(start_writing, pattern=f"^{SUPPORT_WRITE}$"),
         ],
         states={Step.MESSAGE: [MessageHandler(TYPED_TEXT, receive_message)]},
         fallbacks=flow_fallbacks(),
@@ -135,5 +159,10 @@ def build_support_conversation() -> Flow:
 
 # /soporte answers everywhere (handlers.basics.show_support); its button starts the flow.
 SUPPORT = FlowSpec(
-    FLOW, ("soporte", "support"), menu=120, build=lambda: [build_support_conversation()], order=70
+    FLOW,
+    ("soporte", "support"),
+    menu=120,
+    build=lambda: [build_support_conversation()],
+    order=70,
+    keyboards={"support-write": support_write, "support-handled": support_handled},
 )

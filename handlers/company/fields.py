@@ -12,11 +12,11 @@ from typing import Any
 import annotated_types
 from telegram import Update
 
-from chat import keyboards
 from chat.common import ask, close_buttons, say, show_buttons
 from chat.context import BotContext, pressed, typed
 from chat.reasons import REASONS, reason_key, say_reason
 from handlers.company.form import Step, draft, person_of, person_text, show_summary
+from handlers.company.keyboards import COLONIA, COMPANY_YES, MUNICIPIO, OTHER, PAGE, REGIME, page_of
 from services import company_fields as check
 from services.catalogs import PostalCode
 from services.company import CompanyData, unanswered
@@ -182,14 +182,14 @@ def colonia_choices(update: Update, context: BotContext, page: int = 0) -> dict[
     """The postal code's colonias from SAT's c_Colonia, a page of buttons at a time."""
     code = draft(context).values.get("codigo_postal") or ""
     found = [(c.code, c.name) for c in context.services.catalogs.colonias_of(code)]
-    return {"code": code, **keyboards.page_of(code, found, page)}
+    return {"code": code, **page_of(code, found, page)}
 
 
 def municipio_choices(update: Update, context: BotContext, page: int = 0) -> dict[str, Any]:
     """The municipios of the postal code's estado, a page of buttons at a time."""
     place = postal_code_of(context)
     found = context.services.catalogs.municipalities_of(place.state_code)
-    return {"state": place.state, **keyboards.page_of(place.state_code, found, page)}
+    return {"state": place.state, **page_of(place.state_code, found, page)}
 
 
 def domicile_postal_code(update: Update, context: BotContext) -> dict[str, Any]:
@@ -222,7 +222,7 @@ async def decide_capital(update: Update, context: BotContext) -> Step:
     query = pressed(update)
     await close_buttons(update)
     current = draft(context)
-    if query.data == keyboards.COMPANY_YES and current.suggested_name:
+    if query.data == COMPANY_YES and current.suggested_name:
         current.values["razon_social"] = current.suggested_name
     current.suggested_name = None
     return await advance(update, context)
@@ -232,7 +232,7 @@ async def choose_regime(update: Update, context: BotContext) -> Step:
     """A régimen tapped: read as if its code were typed."""
     query = pressed(update)
     await close_buttons(update)
-    code = (query.data or "").removeprefix(keyboards.REGIME)
+    code = (query.data or "").removeprefix(REGIME)
     return await take(update, context, field_at(Step.REGIMEN), code)
 
 
@@ -292,7 +292,7 @@ async def decide_place(update: Update, context: BotContext) -> Step:
     await close_buttons(update)
     current = draft(context)
     proposal, current.proposed_place = current.proposed_place or {}, None
-    if query.data == keyboards.COMPANY_YES:
+    if query.data == COMPANY_YES:
         for name, value in proposal.items():
             if value:
                 current.values[name] = value
@@ -320,9 +320,9 @@ def pressed_choice(update: Update, prefix: str) -> tuple[str, str]:
 
 
 def page_number(choice: str) -> int | None:
-    digits = choice.removeprefix(keyboards.PAGE)
+    digits = choice.removeprefix(PAGE)
     # isascii: "²".isdigit() holds, and int("²") fails (a forged button must not crash).
-    wanted = choice.startswith(keyboards.PAGE) and digits.isascii() and digits.isdigit()
+    wanted = choice.startswith(PAGE) and digits.isascii() and digits.isdigit()
     return int(digits) if wanted else None
 
 
@@ -330,7 +330,7 @@ async def choose_colonia(update: Update, context: BotContext) -> Step:
     """A colonia tapped (kept with its SAT code), another page, or «Otra» to type one."""
     current = draft(context)
     field = field_at(Step.COLONIA)
-    scope, choice = pressed_choice(update, keyboards.COLONIA)
+    scope, choice = pressed_choice(update, COLONIA)
     postal_code = current.values.get("codigo_postal")
     page = page_number(choice)
     if scope == postal_code and page is not None:
@@ -338,7 +338,7 @@ async def choose_colonia(update: Update, context: BotContext) -> Step:
         await show_buttons(update, context, field.prompt, keyboard="colonias", **details)
         return field.step
     await close_buttons(update)
-    if scope == postal_code and choice == keyboards.OTHER:
+    if scope == postal_code and choice == OTHER:
         await ask(update, context, "company.sat.colonia-other")
         return field.step
     found = context.services.catalogs.colonia(scope, choice) if scope == postal_code else None
@@ -368,7 +368,7 @@ async def take_municipio(update: Update, context: BotContext, text: str) -> Step
 async def choose_municipio(update: Update, context: BotContext) -> Step:
     """A municipio tapped (read as if typed: it must fit the postal code), or another page."""
     field = field_at(Step.MUNICIPIO)
-    scope, choice = pressed_choice(update, keyboards.MUNICIPIO)
+    scope, choice = pressed_choice(update, MUNICIPIO)
     state = postal_code_of(context).state_code
     page = page_number(choice)
     if scope == state and page is not None:

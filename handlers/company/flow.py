@@ -11,7 +11,6 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, MessageHandler
 
-from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
     ask,
@@ -28,6 +27,7 @@ from chat.registry import FlowSpec
 from handlers.basics import (
     flow_fallbacks,
 )
+from handlers.company import keyboards as company_keyboards
 from handlers.company.fields import (
     FORM_FIELDS,
     advance,
@@ -47,6 +47,24 @@ from handlers.company.fields import (
     use_account_email,
 )
 from handlers.company.form import CompanyDraft, Step, draft, person_text, shown_values
+from handlers.company.keyboards import (
+    COLONIA,
+    COMPANY_CANCEL,
+    COMPANY_EDIT,
+    COMPANY_LUGAR_OTHER,
+    COMPANY_LUGAR_SAME,
+    COMPANY_NO,
+    COMPANY_OMIT,
+    COMPANY_SAVE,
+    COMPANY_SKIP,
+    COMPANY_START,
+    COMPANY_USE_EMAIL,
+    COMPANY_YES,
+    MENU_COMPANY,
+    MUNICIPIO,
+    NEXT_COMPANY,
+    REGIME,
+)
 from handlers.privacy import may_store
 from handlers.signin import SignInFirst
 from services.company import FIELDS, STORED, CompanyData, missing_values
@@ -54,8 +72,6 @@ from services.csd_files import holder_matches
 from services.signin import AccountInfo
 
 FLOW = "company"
-
-
 # Entering: sign in first if needed, then the stored data, a draft, or the intro
 
 
@@ -138,7 +154,7 @@ async def edit_stored(update: Update, context: BotContext) -> Step | int:
             values=stored.model_dump() if stored else {},
         )
     )
-    name = (pressed(update).data or "").removeprefix(keyboards.COMPANY_EDIT)
+    name = (pressed(update).data or "").removeprefix(COMPANY_EDIT)
     if name not in FIELDS:
         return await advance(update, context)
     return await ask_field(update, context, field_named(name))
@@ -178,7 +194,7 @@ async def edit_field(update: Update, context: BotContext) -> Step:
     """Ask the field tapped again; its answer leads back to the summary."""
     query = pressed(update)
     await close_buttons(update)
-    name = (query.data or "").removeprefix(keyboards.COMPANY_EDIT)
+    name = (query.data or "").removeprefix(COMPANY_EDIT)
     return await ask_field(update, context, field_named(name))
 
 
@@ -276,9 +292,9 @@ def build_company_conversation() -> Flow:
         FLOW,
         entry_points=[
             command("company", start_company),
-            button(start_company, keyboards.MENU_COMPANY),
-            button(start_company_now, keyboards.NEXT_COMPANY),
-            CallbackQueryHandler(edit_stored, pattern=f"^{keyboards.COMPANY_EDIT}"),
+            button(start_company, MENU_COMPANY),
+            button(start_company_now, NEXT_COMPANY),
+            CallbackQueryHandler(edit_stored, pattern=f"^{COMPANY_EDIT}"),
         ],
         states={
             **SIGN_IN_FIRST.states(),
@@ -290,46 +306,46 @@ def build_company_conversation() -> Flow:
 
 def form_states() -> dict[Step, list[Handler]]:
     """The form's steps, each with its draft."""
-    yes_or_no = f"({keyboards.COMPANY_YES}|{keyboards.COMPANY_NO})"
+    yes_or_no = f"({COMPANY_YES}|{COMPANY_NO})"
     return {
         Step.INTRO: [
-            button(begin_form, keyboards.COMPANY_START),
-            button(skip, keyboards.COMPANY_SKIP),
+            button(begin_form, COMPANY_START),
+            button(skip, COMPANY_SKIP),
         ],
         # A field asked without buttons takes typed text alone: its row is all it needs.
         **{field.step: [typed(field.step)] for field in FORM_FIELDS if not field.keyboard},
         Step.CAPITAL: [button(decide_capital, yes_or_no), typed(Step.RAZON_SOCIAL)],
         Step.REGIMEN: [
-            CallbackQueryHandler(choose_regime, pattern=f"^{keyboards.REGIME}"),
+            CallbackQueryHandler(choose_regime, pattern=f"^{REGIME}"),
             typed(Step.REGIMEN),
         ],
         Step.PLACE: [button(decide_place, yes_or_no), typed(Step.CODIGO_POSTAL)],
         Step.NUMERO_INTERIOR: [
-            button(omit_interior, keyboards.COMPANY_OMIT),
+            button(omit_interior, COMPANY_OMIT),
             typed(Step.NUMERO_INTERIOR),
         ],
         Step.COLONIA: [
-            CallbackQueryHandler(choose_colonia, pattern=f"^{keyboards.COLONIA}"),
+            CallbackQueryHandler(choose_colonia, pattern=f"^{COLONIA}"),
             typed(Step.COLONIA),
         ],
         Step.MUNICIPIO: [
-            CallbackQueryHandler(choose_municipio, pattern=f"^{keyboards.MUNICIPIO}"),
+            CallbackQueryHandler(choose_municipio, pattern=f"^{MUNICIPIO}"),
             typed(Step.MUNICIPIO),
         ],
         Step.LUGAR: [
-            button(same_place_of_issue, keyboards.COMPANY_LUGAR_SAME),
-            button(other_place_of_issue, keyboards.COMPANY_LUGAR_OTHER),
+            button(same_place_of_issue, COMPANY_LUGAR_SAME),
+            button(other_place_of_issue, COMPANY_LUGAR_OTHER),
             typed(Step.LUGAR),
         ],
         Step.LUGAR_CP: [MessageHandler(TYPED_TEXT, receive_branch_postal_code)],
         Step.CORREO: [
-            button(use_account_email, keyboards.COMPANY_USE_EMAIL),
+            button(use_account_email, COMPANY_USE_EMAIL),
             typed(Step.CORREO),
         ],
         Step.SUMMARY: [
-            button(save, keyboards.COMPANY_SAVE),
-            CallbackQueryHandler(edit_field, pattern=f"^{keyboards.COMPANY_EDIT}"),
-            button(cancel_form, keyboards.COMPANY_CANCEL),
+            button(save, COMPANY_SAVE),
+            CallbackQueryHandler(edit_field, pattern=f"^{COMPANY_EDIT}"),
+            button(cancel_form, COMPANY_CANCEL),
         ],
     }
 
@@ -341,4 +357,7 @@ COMPANY = FlowSpec(
     starts_flow=True,
     build=lambda: [build_company_conversation()],
     order=30,
+    keyboards=company_keyboards.KEYBOARDS,
+    affirmative=company_keyboards.AFFIRMATIVE,
+    negative=company_keyboards.NEGATIVE,
 )

@@ -14,7 +14,6 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import MessageHandler, filters
 
-from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
     account_button,
@@ -32,6 +31,7 @@ from chat.registry import FlowSpec
 from handlers.basics import (
     flow_fallbacks,
 )
+from handlers.csd import keyboards as csd_keyboards
 from handlers.csd.checks import (
     after_files,
     agree_to_replace,
@@ -39,6 +39,16 @@ from handlers.csd.checks import (
     keep_stored,
     receive_password,
     use_certificate_name,
+)
+from handlers.csd.keyboards import (
+    CSD_DELETE,
+    CSD_DELETE_YES,
+    CSD_KEEP,
+    CSD_KEEP_NAME,
+    CSD_REPLACE,
+    CSD_REPLACE_YES,
+    CSD_USE_NAME,
+    MENU_CSD,
 )
 from handlers.csd.steps import FLOW, CsdDraft, Step, finish, local_date
 from handlers.csd.upload import (
@@ -201,16 +211,16 @@ def build_csd_conversation() -> Flow:
         FLOW,
         entry_points=[
             command("csd", start_csd),
-            button(start_csd, keyboards.MENU_CSD),
-            account_button(start_replace, keyboards.CSD_REPLACE),
-            account_button(start_delete, keyboards.CSD_DELETE),
+            button(start_csd, MENU_CSD),
+            account_button(start_replace, CSD_REPLACE),
+            account_button(start_delete, CSD_DELETE),
         ],
         states={
             **SIGN_IN_FIRST.states(),
             Step.FILES: file_step(),
             Step.CONFIRM_REPLACE: [
-                button(agree_to_replace, keyboards.CSD_REPLACE_YES),
-                button(keep_stored, keyboards.CSD_KEEP),
+                button(agree_to_replace, CSD_REPLACE_YES),
+                button(keep_stored, CSD_KEEP),
                 MessageHandler(DOCUMENT, receive_document),
                 MessageHandler(TYPED_TEXT, receive_text_at_buttons),
             ],
@@ -220,13 +230,13 @@ def build_csd_conversation() -> Flow:
                 *secret_step(receive_password),
             ],
             Step.NAME: [
-                button(use_certificate_name, keyboards.CSD_USE_NAME),
-                button(keep_name, keyboards.CSD_KEEP_NAME),
+                button(use_certificate_name, CSD_USE_NAME),
+                button(keep_name, CSD_KEEP_NAME),
                 MessageHandler(TYPED_TEXT, receive_text_at_buttons),
             ],
             Step.CONFIRM_DELETE: [
-                button(confirm_delete, keyboards.CSD_DELETE_YES),
-                button(keep_stored, keyboards.CSD_KEEP),
+                button(confirm_delete, CSD_DELETE_YES),
+                button(keep_stored, CSD_KEEP),
                 MessageHandler(TYPED_TEXT, receive_text_at_buttons),
             ],
         },
@@ -241,4 +251,7 @@ CSD = FlowSpec(
     starts_flow=True,
     build=lambda: [build_csd_conversation()],
     order=50,
+    keyboards=csd_keyboards.KEYBOARDS,
+    affirmative=csd_keyboards.AFFIRMATIVE,
+    negative=csd_keyboards.NEGATIVE,
 )

@@ -11,12 +11,12 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from chat.keyboards import COMPANY_FIELDS
 from chat.reasons import REASONS
 from chat.texts import Catalog
 from handlers import register_flows
 from mail import templates
 from mail.templates import catalogs as mail_catalogs
+from services.company import FIELDS as COMPANY_FIELDS
 from services.funnel import Milestone
 from services.human_check import SYMBOLS
 from services.validation import PersonType
