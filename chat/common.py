@@ -23,7 +23,7 @@ from telegram.ext import (
 from chat.context import BotContext, Callback, Handler, typed
 from chat.flow import END
 from chat.registry import registered
-from chat.secrets import SECRET_PROMPTS, forget_secret, note_secret, secret_recent
+from chat.secrets import forget_secret, note_secret, secret_recent
 from chat.texts import Html
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def remember(context: BotContext, key: str, *, keyboard: str | None = None, **va
     """Make `key` the question in hand without saying it (a reason says it next, through
     its {prompt}). A question that asks for a secret is noted (chat.secrets)."""
     context.chat.prompt = {"key": key, "keyboard": keyboard, "values": values}
-    if key in SECRET_PROMPTS:
+    if key in registered().secret_prompts:
         note_secret(context)
     else:
         forget_secret(context)

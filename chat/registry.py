@@ -38,7 +38,10 @@ class FlowSpec:
     application is built, `order` places them among the other specs' (lower first).
     `keyboards` are its inline keyboards by name; `affirmative` and `negative` the data of
     its buttons a typed «sí» or «no» presses, `tap_only` its keyboards that typed text
-    never presses (chat.typed). A spec with no command only brings keyboards or handlers."""
+    never presses (chat.typed). `reasons` are the catalog keys that say the services'
+    reasons for refusing a value (chat.reasons), `secret_prompts` the questions whose
+    answer is a secret or may be one (chat.secrets). A spec with no command only brings
+    what it declares."""
 
     name: str
     commands: tuple[str, ...] = ()
@@ -51,6 +54,8 @@ class FlowSpec:
     affirmative: frozenset[str] = frozenset()
     negative: frozenset[str] = frozenset()
     tap_only: frozenset[str] = frozenset()
+    reasons: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    secret_prompts: frozenset[str] = frozenset()
 
 
 class Registry:
@@ -80,6 +85,13 @@ class Registry:
         self.affirmative = frozenset().union(*(spec.affirmative for spec in self.specs))
         self.negative = frozenset().union(*(spec.negative for spec in self.specs))
         self.tap_only = frozenset().union(*(spec.tap_only for spec in self.specs))
+        self.secret_prompts = frozenset().union(*(spec.secret_prompts for spec in self.specs))
+        self.reasons: dict[str, str] = {}
+        for spec in self.specs:
+            for reason, key in spec.reasons.items():
+                if reason in self.reasons:
+                    raise ValueError(f"reason {reason} registered twice")
+                self.reasons[reason] = key
 
     def menu(self) -> list[FlowSpec]:
         """The commands of the command menu, in its order."""

@@ -20,7 +20,6 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 from chat.common import TYPED_TEXT
 from chat.context import BotContext, Handler, held_chat
 from chat.registry import registered
-from chat.secrets import SECRET_PROMPTS
 from chat.state import ChatData
 
 YES = frozenset({"si", "yes", "ok", "okay", "correcto", "correct"})
@@ -94,7 +93,7 @@ def open_question(chat: ChatData | None) -> OpenQuestion | None:
     offered, chat.offer = chat.offer, None
     chat.answering = offered["key"] if offered else None
     prompt = offered or (chat.prompt if chat.flow is not None else None)
-    if not prompt or prompt["key"] in SECRET_PROMPTS:
+    if not prompt or prompt["key"] in registered().secret_prompts:
         return None
     keyboard = prompt.get("keyboard")
     if not keyboard or keyboard in registered().tap_only:

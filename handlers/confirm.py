@@ -30,10 +30,9 @@ from chat.common import (
 from chat.context import BotContext, Handler, chat_id, typed, user_id
 from chat.flow import Flow
 from chat.keyboards import Text, Values
-from chat.missing_mail import CODE_PROMPTS, MESSAGE_PROMPTS, says_mail_missing
+from chat.missing_mail import says_mail_missing
 from chat.reasons import say_reason
-from chat.registry import FlowSpec
-from chat.secrets import SECRET_PROMPTS
+from chat.registry import FlowSpec, registered
 from handlers.basics import (
     awaits_confirmation,
     flow_fallbacks,
@@ -68,7 +67,18 @@ def switch_account_buttons(t: Text, values: Values | None = None) -> InlineKeybo
     )
 
 
+# The questions whose own help answers «no me llegó» (the code went by email), and those
+# that take any message as it is (a problem written for /soporte may say just that).
+CODE_PROMPTS = frozenset({"confirm.ask-code", "account.ask-code", "reset.ask-code"})
+MESSAGE_PROMPTS = frozenset({"support.ask", "support.ask-signed-in"})
 CONFIRM_FLOW = "confirm"
+
+
+def own_answer_prompts() -> frozenset[str]:
+    """The questions that take «no me llegó» as their own answer (secrets included)."""
+    return CODE_PROMPTS | MESSAGE_PROMPTS | registered().secret_prompts
+
+
 RESEND_FLOW = "resend"
 DEEP_LINK = filters.Regex(rf"^/start(@\w+)?\s+{DEEP_LINK_PREFIX}")
 
@@ -304,7 +314,10 @@ async def missing_mail(update: Update, context: BotContext) -> None:
         or message is None
         or not says_mail_missing(message.text)
         or not awaits_confirmation(context)
-        or (prompt is not None and prompt["key"] in CODE_PROMPTS | MESSAGE_PROMPTS | SECRET_PROMPTS)
+        or (
+            prompt is not None
+            and prompt["key"] in CODE_PROMPTS | MESSAGE_PROMPTS | registered().secret_prompts
+        )
     ):
         return
     help_text = context.text(update, "confirm.missing-mail")

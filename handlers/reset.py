@@ -244,4 +244,5 @@ RESET = FlowSpec(
     starts_flow=True,
     build=lambda: [build_reset_conversation()],
     order=60,
+    secret_prompts=frozenset({"reset.ask-code", "reset.ask-password"}),
 )

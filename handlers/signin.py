@@ -210,4 +210,6 @@ SIGNIN = FlowSpec(
     starts_flow=True,
     build=lambda: [build_signin_conversation()],
     order=20,
+    # The correo too: people often type the password first.
+    secret_prompts=frozenset({"signin.ask-email", "signin.ask-password"}),
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from types import MappingProxyType
 from typing import ClassVar
 
 from telegram import InlineKeyboardMarkup, Update
@@ -47,6 +48,32 @@ from services.validation import (
     parse_email,
     person_type_of,
     suggest_email,
+)
+
+# Why a value was refused, by the services' reason code (chat.reasons): an email, RFC or
+# password is refused the same way wherever it is typed (sign-up, sign-in, /reenviar,
+# /recuperar, the company's contact email), in the words first written for the sign-up.
+REASONS = MappingProxyType(
+    {
+        "email.empty": "signup.email.empty",
+        "email.spaces": "signup.email.spaces",
+        "email.no-at": "signup.email.no-at",
+        "email.no-local": "signup.email.no-local",
+        "email.bad-domain": "signup.email.bad-domain",
+        "email.too-long": "signup.email.too-long",
+        "email.invalid": "signup.email.invalid",
+        "email.hidden-characters": "signup.email.hidden-characters",
+        "rfc.empty": "signup.rfc.empty",
+        "rfc.generic": "signup.rfc.generic",
+        "rfc.length": "signup.rfc.length",
+        "rfc.component": "signup.rfc.component",
+        "rfc.format": "signup.rfc.format",
+        "rfc.hidden-characters": "signup.rfc.hidden-characters",
+        "password.too-short": "signup.password.too-short",
+        "password.too-long": "signup.password.too-long",
+        "password.is-identity": "signup.password.is-identity",
+        "password.common": "signup.password.common",
+    }
 )
 
 MENU_SIGNUP = "menu:signup"
@@ -379,6 +406,8 @@ SIGNUP = FlowSpec(
     keyboards={"rfc-check": rfc_check, "signup-summary": signup_summary},
     affirmative=frozenset({RFC_YES}),
     negative=frozenset({RFC_RETYPE}),
+    reasons=REASONS,
+    secret_prompts=frozenset({"signup.ask-password", "signup.ask-password-again"}),
 )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import IntEnum
+from types import MappingProxyType
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler
@@ -30,6 +31,15 @@ from handlers.basics import (
 )
 from services.support import SUPPORT_TEXT_MAX_LENGTH, parse_support_text
 from services.validation import Invalid
+
+# Why a problem written for /soporte was refused, by the services' reason code.
+REASONS = MappingProxyType(
+    {
+        "support.empty": "support.empty",
+        "support.too-long": "support.too-long",
+        "support.hidden-characters": "support.hidden-characters",
+    }
+)
 
 # /soporte: write the problem here; an admin marks a request handled (its number after).
 SUPPORT_WRITE = "support:write"
@@ -165,4 +175,5 @@ SUPPORT = FlowSpec(
     build=lambda: [build_support_conversation()],
     order=70,
     keyboards={"support-write": support_write, "support-handled": support_handled},
+    reasons=REASONS,
 )

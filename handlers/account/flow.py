@@ -224,4 +224,5 @@ ACCOUNT = FlowSpec(
     keyboards=account_keyboards.KEYBOARDS,
     affirmative=account_keyboards.AFFIRMATIVE,
     negative=account_keyboards.NEGATIVE,
+    secret_prompts=frozenset({"account.ask-password", "account.ask-new-password"}),
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import annotated_types
@@ -14,13 +15,46 @@ from telegram import Update
 
 from chat.common import ask, close_buttons, say, show_buttons
 from chat.context import BotContext, pressed, typed
-from chat.reasons import REASONS, reason_key, say_reason
+from chat.reasons import reason_key, say_reason
 from handlers.company.form import Step, draft, person_of, person_text, show_summary
 from handlers.company.keyboards import COLONIA, COMPANY_YES, MUNICIPIO, OTHER, PAGE, REGIME, page_of
 from services import company_fields as check
 from services.catalogs import PostalCode
 from services.company import CompanyData, unanswered
 from services.validation import Invalid, PersonType, parse_email
+
+# Why a value of the form was refused, by the services' reason code (chat.reasons).
+REASONS = MappingProxyType(
+    {
+        "company.razon-social-empty": "company.reason.razon-social-empty",
+        "company.razon-social-too-long": "company.reason.razon-social-too-long",
+        "company.razon-social-invalid": "company.reason.razon-social-invalid",
+        "company.regime-unknown": "company.reason.regime-unknown",
+        "company.regime-not-moral": "company.reason.regime-not-moral",
+        "company.regime-not-fisica": "company.reason.regime-not-fisica",
+        "company.postal-code-format": "company.reason.postal-code-format",
+        "company.postal-code-unknown": "company.reason.postal-code-unknown",
+        "company.calle-empty": "company.reason.calle-empty",
+        "company.calle-too-long": "company.reason.calle-too-long",
+        "company.numero-empty": "company.reason.numero-empty",
+        "company.numero-too-long": "company.reason.numero-too-long",
+        "company.colonia-empty": "company.reason.colonia-empty",
+        "company.colonia-too-long": "company.reason.colonia-too-long",
+        "company.municipio-empty": "company.reason.municipio-empty",
+        "company.municipio-too-long": "company.reason.municipio-too-long",
+        "company.estado-empty": "company.reason.estado-empty",
+        "company.estado-unknown": "company.reason.estado-unknown",
+        "company.phone": "company.reason.phone",
+        "company.hidden-characters": "company.reason.hidden-characters",
+        "company.razon-social-pipe": "company.reason.razon-social-pipe",
+        "company.regime-retired": "company.reason.regime-retired",
+        "company.postal-code-placeholder": "company.reason.postal-code-placeholder",
+        "company.estado-not-of-postal-code": "company.reason.estado-not-of-postal-code",
+        "company.municipio-unknown": "company.reason.municipio-unknown",
+        "company.municipio-not-of-postal-code": "company.reason.municipio-not-of-postal-code",
+        "company.phone-filler": "company.reason.phone-filler",
+    }
+)
 
 Parser = Callable[[str, BotContext], str]
 Receiver = Callable[[Update, BotContext], Coroutine[Any, Any, Step]]
@@ -123,7 +157,7 @@ def words(field: str, reason: str | None = None) -> Parser:
     longest = longest_text(field)
     for refusal in check.text_refusals(reason):
         if refusal not in REASONS:
-            raise KeyError(f"{refusal!r} has no text in chat/reasons.py")
+            raise KeyError(f"{refusal!r} has no text in REASONS")
     return lambda text, _: check.clean_text(text, reason=reason, longest=longest)
 
 

@@ -30,6 +30,7 @@ from handlers.basics import (
 from handlers.company import keyboards as company_keyboards
 from handlers.company.fields import (
     FORM_FIELDS,
+    REASONS,
     advance,
     ask_field,
     choose_colonia,
@@ -358,6 +359,7 @@ COMPANY = FlowSpec(
     build=lambda: [build_company_conversation()],
     order=30,
     keyboards=company_keyboards.KEYBOARDS,
+    reasons=REASONS,
     affirmative=company_keyboards.AFFIRMATIVE,
     negative=company_keyboards.NEGATIVE,
 )

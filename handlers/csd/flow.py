@@ -254,4 +254,5 @@ CSD = FlowSpec(
     keyboards=csd_keyboards.KEYBOARDS,
     affirmative=csd_keyboards.AFFIRMATIVE,
     negative=csd_keyboards.NEGATIVE,
+    secret_prompts=frozenset({"csd.ask-password"}),
 )
