@@ -30,13 +30,13 @@ from chat.common import (
 from chat.context import BotContext, Handler, chat_id, typed, user_id
 from chat.flow import Flow
 from chat.keyboards import Text, Values
-from chat.missing_mail import says_mail_missing
 from chat.reasons import say_reason
 from chat.registry import FlowSpec, registered
 from handlers.basics import (
     awaits_confirmation,
     flow_fallbacks,
 )
+from handlers.missing_mail import says_mail_missing
 from handlers.signup import SignupDraft
 from services.accounts import ConfirmResult, ConfirmStatus
 from services.codes import DEEP_LINK_PREFIX, code_from_payload, looks_like_code

@@ -22,7 +22,6 @@ from chat.common import (
     say,
 )
 from chat.context import BotContext, Handler, chat_id
-from chat.missing_mail import says_mail_missing
 from chat.registry import FlowSpec, registered
 from chat.secrets import secret_recent
 from handlers.basics import (
@@ -42,6 +41,7 @@ from handlers.basics import (
 )
 from handlers.groups import outside_private_chats
 from handlers.menus import NEXT_LATER
+from handlers.missing_mail import says_mail_missing
 from handlers.passwords import awaits_secret, not_a_secret
 from handlers.support import typed_after_offer
 

@@ -68,7 +68,7 @@ class FormField:
     name: str  # the CompanyData attribute it fills
     step: Step  # the step that waits for its answer
     prompt: str  # the question's catalog key
-    keyboard: str | None = None  # the question's buttons (chat/keyboards.py), answered in flow.py
+    keyboard: str | None = None  # the question's buttons (keyboards.py), answered in flow.py
     parse: Parser | None = None  # typed text to the value kept, or Invalid with the reason
     receive: Receiver | None = None  # instead of parse: an answer that leads to one more question
     details: Details | None = None  # the values the question and its buttons show
