@@ -16,6 +16,16 @@ class Draft:
     `KEY`, the name it is stored under in the chat's record (unique among the flows')."""
 
     KEY: ClassVar[str]
+    _KINDS: ClassVar[dict[str, str]] = {}  # each KEY taken, and by which draft
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A draft's KEY is its own: neither another draft's nor a field of the record."""
+        super().__init_subclass__(**kwargs)
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        if cls.KEY in {f.name for f in fields(ChatData)} or (
+            Draft._KINDS.setdefault(cls.KEY, name) != name
+        ):
+            raise TypeError(f"draft {name}: its KEY {cls.KEY!r} is taken")
 
     @classmethod
     def decode(cls: type[D], stored: Any) -> D:

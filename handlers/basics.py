@@ -1,7 +1,8 @@
 """The commands and buttons that answer everywhere, inside a flow or not: /cancelar,
 /salir, /ayuda (its list made from the registered commands), /privacidad, /soporte,
 /idioma, «¿Dejamos lo que estábamos haciendo?», a stale button; and the fallbacks every
-flow ends its table with. Their commands register here, with /start's."""
+flow ends its table with. Their commands register here (/start's in handlers.start,
+/privacidad's and /soporte's beside what they start)."""
 
 from __future__ import annotations
 
@@ -50,8 +51,7 @@ def leave_flow_buttons(t: Text, values: Values | None = None) -> InlineKeyboardM
     return rows(t, [[("common.leave.button-yes", LEAVE_YES), ("common.leave.button-no", LEAVE_NO)]])
 
 
-# The commands that answer everywhere, in the command menu's order (/start's is in
-# handlers.start; each flow's beside it).
+# The commands that answer everywhere, by their place in the command menu.
 SIGN_OUT_COMMAND = FlowSpec(
     "signout",
     ("salir", "logout"),

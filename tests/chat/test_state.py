@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from chat.state import ChatData
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pytest
+
+from chat.state import ChatData, Draft
 from handlers.company.form import CompanyDraft
 from handlers.signin import SigninDraft
 from handlers.signup import SignupDraft
@@ -53,3 +58,17 @@ def test_a_record_stored_before_drafts_were_the_flows_own_reads_back_the_same() 
     again = ChatData.from_json(chat.to_json())
     assert again == chat and again.to_json()["login_email"] == {"email": "ana@example.mx"}
     assert {"company", "csd"}.isdisjoint(chat.to_json())
+
+
+def test_a_draft_cannot_take_another_drafts_key_or_a_field_of_the_record() -> None:
+    with pytest.raises(TypeError, match="'company' is taken"):
+
+        @dataclass
+        class OtherCompany(Draft):
+            KEY: ClassVar[str] = "company"
+
+    with pytest.raises(TypeError, match="'language' is taken"):
+
+        @dataclass
+        class Language(Draft):
+            KEY: ClassVar[str] = "language"
