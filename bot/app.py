@@ -11,28 +11,16 @@ from bot.processor import PerChatUpdateProcessor
 from bot.ratelimit import FloodControl
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
-from chat.common import chosen_command_handlers, command, sign_out
+from chat.common import chosen_command_handlers
 from chat.context import BotContext, install
 from chat.errors import on_error
 from chat.texts import Catalog
 from chat.typed import typed_press_handlers
-from handlers.account import build_account_conversation
+from handlers import register_flows
 from handlers.admin import admin_handlers
-from handlers.company import build_company_conversation
-from handlers.confirm import (
-    build_confirm_conversation,
-    build_resend_conversation,
-    deep_link_handler,
-    missing_mail_handlers,
-    switch_handlers,
-)
-from handlers.csd import build_csd_conversation
+from handlers.confirm import missing_mail_handlers
 from handlers.privacy import privacy_handlers
-from handlers.reset import build_reset_conversation
-from handlers.signin import build_signin_conversation
-from handlers.signup import build_signup_conversation
 from handlers.start import guard_handlers, idle_handlers, log_handlers
-from handlers.support import build_support_conversation
 from services import Services
 
 POLL_TIMEOUT_SECONDS = 10
@@ -60,6 +48,7 @@ def build_application(
         .build()
     )
     install(application, services=services, catalog=catalog)
+    flows = register_flows()
     application.add_handlers(log_handlers(), group=-5)
     application.add_handlers(guard_handlers(), group=-4)
     application.add_handlers(typed_press_handlers(), group=-3)
@@ -67,20 +56,8 @@ def build_application(
     application.add_handlers(missing_mail_handlers(), group=-1)
     application.add_handlers(
         [
-            build_signup_conversation(deep_link_handler()),
-            build_signin_conversation(),
-            build_company_conversation(),
-            build_account_conversation(),
-            build_csd_conversation(),
-            build_reset_conversation(),
-            build_support_conversation(),
-            # After the flows that await a secret: a password of hexadecimal characters
-            # must reach them, not be taken for a pasted confirmation code.
-            build_confirm_conversation(),
-            build_resend_conversation(),
-            deep_link_handler(),
-            *switch_handlers(),
-            command("signout", sign_out),
+            # Each registered command's and flow's, in their order (chat.registry).
+            *flows.handlers(),
             *admin_handlers(),
             *idle_handlers(),
         ]

@@ -29,7 +29,7 @@ from bot.startup import (
     until_reachable,
 )
 from bot.webhook import WebhookServer
-from chat.common import COMMANDS, local_name
+from chat.registry import local_name, registered
 from chat.texts import DEFAULT_LANGUAGE, Catalog
 from mail.delivery import MailDelivery
 from mail.identity import BotLinks
@@ -257,8 +257,11 @@ class BotRuntime:
             code = None if language == DEFAULT_LANGUAGE else language
             text = self.catalog.text
             commands = [
-                BotCommand(local_name(names, language), text(language, f"commands.{names[0]}"))
-                for names in COMMANDS.values()
+                BotCommand(
+                    local_name(spec.commands, language),
+                    text(language, f"commands.{spec.commands[0]}"),
+                )
+                for spec in registered().menu()
             ]
             await bot.set_my_commands(commands, language_code=code)
             await bot.set_my_description(text(language, "bot.description"), language_code=code)

@@ -1,11 +1,11 @@
 """What every flow shares: speaking from the catalog, asking (and asking again), the flow
-guard, /cancelar, /ayuda and the answer to anything unexpected."""
+guard, leaving a flow for another and the answer to anything unexpected. The commands
+every flow answers (/cancelar, /ayuda, /idioma…) are handlers (handlers.basics)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,49 +16,39 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     TypeHandler,
     filters,
 )
 
-from chat import keyboards
-from chat.context import BotContext, Callback, Handler, chat_id, typed
+from chat.context import BotContext, Callback, Handler, typed
 from chat.flow import END
-from chat.secrets import SECRET_PROMPTS, forget_secret, note_secret, secret_recent
-from chat.texts import DEFAULT_LANGUAGE, Html
+from chat.registry import registered
+from chat.secrets import forget_secret, note_secret, secret_recent
+from chat.texts import Html
 
 logger = logging.getLogger(__name__)
 
 
-# The bot's commands, Spanish name first, in the order of the command menu; they are
-# never taken as a typed value (not even as a password).
-COMMANDS = {
-    "start": ("start",),
-    "signup": ("registro", "signup"),
-    "confirm": ("confirmar", "confirm"),
-    "resend": ("reenviar", "resend"),
-    "signin": ("entrar", "login"),
-    "company": ("empresa", "company"),
-    "csd": ("csd", "certificate"),
-    "account": ("cuenta", "account"),
-    "signout": ("salir", "logout"),
-    "reset": ("recuperar", "reset"),
-    "language": ("idioma", "language"),
-    "privacy": ("privacidad", "privacy"),
-    "support": ("soporte", "support"),
-    "cancel": ("cancelar", "cancel"),
-    "help": ("ayuda", "help"),
-}
-KNOWN_COMMAND_PATTERN = re.compile(
-    r"^/(" + "|".join(name for names in COMMANDS.values() for name in names) + r")(@\w+)?(\s|$)"
-)
-KNOWN_COMMAND = filters.Regex(KNOWN_COMMAND_PATTERN)
-# The commands that start a flow (each flow is named as its command's key): typed inside
-# another flow, they ask whether to leave it. The others answer everywhere.
-FLOW_COMMANDS = ("signup", "confirm", "resend", "signin", "company", "csd", "account", "reset")
-FLOW_COMMAND_PATTERN = re.compile(
-    r"^/(" + "|".join(name for key in FLOW_COMMANDS for name in COMMANDS[key]) + r")(@\w+)?(\s|$)"
-)
+class _Command(filters.MessageFilter):
+    """A message that begins with one of the registered commands (chat.registry), any of
+    them or (`flows`) one that starts a flow; read when a message comes, so that the
+    filter holds whatever flows the application registered."""
+
+    def __init__(self, *, flows: bool) -> None:
+        super().__init__(name="FLOW_COMMAND" if flows else "KNOWN_COMMAND")
+        self.flows = flows
+
+    def filter(self, message: Message) -> bool:
+        flows = registered()
+        pattern = flows.flow_command if self.flows else flows.known_command
+        return bool(message.text and pattern.match(message.text))
+
+
+# The bot's commands are never taken as a typed value (not even as a password).
+KNOWN_COMMAND = _Command(flows=False)
+# The commands that start a flow: typed inside another flow, they ask whether to leave it.
+# The others answer everywhere.
+FLOW_COMMAND = _Command(flows=True)
 
 # A value typed at a step («no me llegó» while the chat's sign-up waits is answered before
 # the flows see it: handlers/confirm.missing_mail_handlers).
@@ -73,7 +63,7 @@ async def say(
     def t(name: str, **text_values: Any) -> str:
         return context.label(update, name, **text_values)
 
-    markup = keyboards.KEYBOARDS[keyboard](t, values) if keyboard else None
+    markup = registered().keyboards[keyboard](t, values) if keyboard else None
     chat = update.effective_chat
     assert chat is not None
     return await chat.send_message(
@@ -112,7 +102,7 @@ def remember(context: BotContext, key: str, *, keyboard: str | None = None, **va
     """Make `key` the question in hand without saying it (a reason says it next, through
     its {prompt}). A question that asks for a secret is noted (chat.secrets)."""
     context.chat.prompt = {"key": key, "keyboard": keyboard, "values": values}
-    if key in SECRET_PROMPTS:
+    if key in registered().secret_prompts:
         note_secret(context)
     else:
         forget_secret(context)
@@ -134,7 +124,7 @@ async def show_buttons(
 
     await query.answer()
     with contextlib.suppress(BadRequest):  # pressed twice: the page is already shown
-        await query.edit_message_reply_markup(keyboards.KEYBOARDS[keyboard](t, values))
+        await query.edit_message_reply_markup(registered().keyboards[keyboard](t, values))
 
 
 def prompt_text(update: Update, context: BotContext) -> Html:
@@ -189,9 +179,9 @@ def as_command(update: Update, name: str) -> str:
     flow's command followed by the text (a code pasted without one), else (a button) the
     command alone."""
     text = typed(update) if update.message else ""
-    if FLOW_COMMAND_PATTERN.match(text):
+    if registered().flow_command.match(text):
         return text
-    return " ".join(part for part in ("/" + COMMANDS[name][0], text) if part)
+    return " ".join(part for part in ("/" + registered().names(name)[0], text) if part)
 
 
 async def offer_to_leave(update: Update, context: BotContext, command_text: str) -> None:
@@ -206,30 +196,12 @@ async def other_flow_command(update: Update, context: BotContext) -> None:
     """Inside a flow, a command that starts another: ask whether to leave (the flow's own
     command gets the usual hint and the same question)."""
     text = typed(update)
-    match = FLOW_COMMAND_PATTERN.match(text)
-    key = next((k for k in FLOW_COMMANDS if match and match.group(1) in COMMANDS[k]), None)
+    match = registered().flow_command.match(text)
+    key = registered().flow_of_command(match.group(1)) if match else None
     if key is None or key == context.chat.flow:
         await unexpected(update, context)
         return
     await offer_to_leave(update, context, text)
-
-
-async def leave_for_command(update: Update, context: BotContext) -> int | None:
-    """«Sí, dejarlo»: end the flow in hand, its drafts dropped as /cancelar drops them,
-    and have the command run once it has ended."""
-    command_text, context.chat.leave_for = context.chat.leave_for, None
-    if command_text is None:
-        await stale_button(update, context)
-        return None
-    await close_buttons(update)
-    return switch_to_command(context, command_text)
-
-
-async def stay_in_flow(update: Update, context: BotContext) -> None:
-    """«No, seguir»: nothing dropped; the question in hand again."""
-    await close_buttons(update)
-    context.chat.leave_for = None
-    await ask_again(update, context, "common.leave.stayed")
 
 
 def switch_to_command(context: BotContext, command_text: str) -> int:
@@ -260,14 +232,6 @@ async def run_chosen_command(update: Update, context: BotContext) -> None:
     await context.application.process_update(Update(update.update_id, message=message))
 
 
-def leave_handlers() -> list[Handler]:
-    """The answers to «¿Dejamos lo que estábamos haciendo?»."""
-    return [
-        CallbackQueryHandler(leave_for_command, pattern=f"^{keyboards.LEAVE_YES}$"),
-        CallbackQueryHandler(stay_in_flow, pattern=f"^{keyboards.LEAVE_NO}$"),
-    ]
-
-
 def chosen_command_handlers() -> list[Handler]:
     """Run after the flows (their own, later group): the command a flow ended for."""
     return [TypeHandler(Update, run_chosen_command)]
@@ -296,7 +260,7 @@ async def delete_late_secret(update: Update, context: BotContext) -> str | None:
     the note to say returned (a catalog key with a {prompt}); otherwise None."""
     message = update.effective_message
     text = (message.text or message.caption) if message else None
-    if not text or KNOWN_COMMAND_PATTERN.match(text) or not secret_recent(context):
+    if not text or registered().known_command.match(text) or not secret_recent(context):
         return None
     deleted = await delete_quietly(message)
     return "common.secret-deleted" if deleted else "common.secret-not-deleted"
@@ -322,76 +286,10 @@ def format_wait(update: Update, context: BotContext, wait: timedelta | None) -> 
 def leave_flow(context: BotContext) -> bool:
     """End whatever flow the chat is in and drop every draft; whether it was in one."""
     in_flow = context.chat.flow is not None
-    context.chat.signup = None
-    context.chat.login_email = None
-    context.chat.company = None
-    context.chat.reset = None
-    context.chat.account = None
-    context.chat.csd = None
+    context.chat.drafts.clear()
     context.chat.leave_for = None
     end_flow(context)
     return in_flow
-
-
-async def cancel(update: Update, context: BotContext) -> int:
-    """Leave whatever flow the chat is in; drafts are dropped."""
-    in_flow = leave_flow(context)
-    await say(update, context, "common.cancelled" if in_flow else "common.nothing-to-cancel")
-    return END
-
-
-async def sign_out(update: Update, context: BotContext) -> int:
-    """/salir (or its button): close this chat's session; inside a flow, leave it too
-    (drafts dropped), as on a shared computer one would expect."""
-    if update.callback_query:
-        await close_buttons(update)
-    signed_out = await context.services.signin.sign_out(chat_id(update))
-    for_flow = leave_flow(context)
-    await say(update, context, "signin.signed-out" if signed_out else "signin.not-signed-in")
-    if for_flow and not signed_out:
-        await say(update, context, "common.cancelled")
-    return END
-
-
-async def show_help(update: Update, context: BotContext) -> None:
-    """The list of commands; inside a flow, followed by the question in hand."""
-    if update.callback_query:
-        await update.callback_query.answer()
-    await say(update, context, "help.text")
-    if context.chat.flow is not None:
-        await ask_again(update, context, "help.still-waiting")
-
-
-async def show_privacy(update: Update, context: BotContext) -> None:
-    """/privacidad: the aviso de privacidad; inside a flow, then the question in hand."""
-    operator = context.services.operator
-    await say(update, context, "privacy.notice", version=operator.privacy_notice_version)
-    if operator.privacy_notice_url:
-        await say(update, context, "privacy.full-notice", url=operator.privacy_notice_url)
-    if context.chat.flow is not None:
-        await ask_again(update, context, "help.still-waiting")
-
-
-async def say_privacy_short(update: Update, context: BotContext) -> None:
-    """The short aviso de privacidad, with the full notice's link when there is one."""
-    url = context.services.operator.privacy_notice_url
-    if url:
-        await say(update, context, "privacy.short-link", url=url)
-    else:
-        await say(update, context, "privacy.short")
-
-
-async def show_support(update: Update, context: BotContext) -> None:
-    """/soporte: how to reach a person, and a button to write the problem here (see
-    handlers/support.py); inside a flow, the contact, then the question in hand."""
-    # SUPPORT_CONTACT is required to serve Telegram, and local mode sets one.
-    contact = context.services.operator.support_contact or ""
-    if context.chat.flow is None:
-        # An offer: a problem typed next instead of tapping is taken (handlers.support).
-        await offer(update, context, "support.contact", keyboard="support-write", contact=contact)
-        return
-    await say(update, context, "support.contact-in-flow", contact=contact)
-    await ask_again(update, context, "help.still-waiting")
 
 
 async def unexpected(update: Update, context: BotContext) -> None:
@@ -401,33 +299,9 @@ async def unexpected(update: Update, context: BotContext) -> None:
     await ask_again(update, context, "common.unexpected" if typed else "common.not-text")
 
 
-async def stale_button(update: Update, context: BotContext) -> None:
-    """A button of an earlier question: say so, and ask the question in hand again."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer(context.text(update, "common.unexpected-button"))
-    if context.chat.flow is not None:
-        await ask_again(update, context, "help.still-waiting")
-    else:
-        await say(update, context, "common.idle", keyboard=await menu_for(update, context))
-
-
-async def menu_for(update: Update, context: BotContext) -> str:
-    """The menu that fits the chat: what a signed-in person can do; confirming first while
-    this chat's sign-up waits for its code; else making or using an account."""
-    if await context.services.signin.current_account(chat_id(update)) is not None:
-        return "signed-in"
-    return "menu-pending" if awaits_confirmation(context) else "menu"
-
-
-def awaits_confirmation(context: BotContext) -> bool:
-    """Whether this chat signed up and has not confirmed since. Known from the chat alone,
-    the same for any address (it says nothing of other people's accounts)."""
-    return context.chat.signup_email is not None
-
-
 def command(key: str, callback: Callback, **kwargs: Any) -> CommandHandler[BotContext, Any]:
-    return CommandHandler(COMMANDS[key], callback, **kwargs)
+    """The command registered as `key` (chat.registry), by any of its names."""
+    return CommandHandler(registered().names(key), callback, **kwargs)
 
 
 def button(callback: Callback, data: str) -> CallbackQueryHandler[BotContext, Any]:
@@ -447,57 +321,3 @@ def button_account(update: Update) -> int | None:
     query = update.callback_query
     suffix = ((query.data if query else None) or "").rpartition(":")[2]
     return int(suffix) if suffix.isdigit() else None
-
-
-def local_name(names: tuple[str, ...], language: str) -> str:
-    """A command's name as a language's menu shows it: the English alias in English, the
-    Spanish name otherwise (each works in every language)."""
-    return names[-1] if language == "en" else names[0]
-
-
-async def choose_language(update: Update, context: BotContext) -> None:
-    """/idioma: offer the catalogs' languages as buttons."""
-    catalog = context.catalog
-    # The default language first, as people of this service mostly read it.
-    ordered = sorted(catalog.languages, key=lambda language: language != DEFAULT_LANGUAGE)
-    choices = {language: catalog.text(language, "language.name") for language in ordered}
-    await say(update, context, "language.ask", keyboard="languages", choices=choices)
-
-
-async def set_language(update: Update, context: BotContext) -> None:
-    """Remember the chosen language; inside a flow, ask its question again in it."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    language = query.data.removeprefix(keyboards.LANGUAGE)
-    await query.answer()
-    if language in context.catalog.languages:
-        context.chat.language = language
-    await say(update, context, "language.set")
-    if context.chat.flow is not None:
-        await ask_again(update, context, "help.still-waiting")
-
-
-def language_handlers() -> list[Handler]:
-    return [
-        command("language", choose_language),
-        CallbackQueryHandler(set_language, pattern=f"^{keyboards.LANGUAGE}"),
-    ]
-
-
-def flow_fallbacks(*extra: Handler) -> list[Handler]:
-    """Fallbacks of every flow: /cancelar, /ayuda, /idioma, the flow's own extras, then the
-    rest."""
-    return [
-        command("cancel", cancel),
-        command("signout", sign_out),
-        CallbackQueryHandler(sign_out, pattern=f"^{keyboards.MENU_SIGNOUT}$"),
-        command("help", show_help),
-        command("privacy", show_privacy),
-        command("support", show_support),
-        *language_handlers(),
-        *leave_handlers(),
-        *extra,
-        MessageHandler(filters.Regex(FLOW_COMMAND_PATTERN), other_flow_command),
-        MessageHandler(filters.ALL, unexpected),
-        CallbackQueryHandler(stale_button),
-    ]

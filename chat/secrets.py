@@ -1,28 +1,13 @@
 """When the bot last asked for a secret (or read one), kept in the chat's state: for a while
 after, a message no flow takes may still be one (typed after a lock, /cancelar or a
-timeout closed its question), so it is deleted all the same (chat.common.delete_late_secret)."""
+timeout closed its question), so it is deleted all the same (chat.common.delete_late_secret).
+The questions whose answer is a secret are each flow's `secret_prompts` (chat.registry)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from chat.context import BotContext
-
-# The questions whose answer is a secret, or may be one typed too soon (the correo of a
-# sign-in, where people often type the password first).
-SECRET_PROMPTS = frozenset(
-    {
-        "signin.ask-email",
-        "signin.ask-password",
-        "signup.ask-password",
-        "signup.ask-password-again",
-        "reset.ask-code",
-        "reset.ask-password",
-        "account.ask-password",
-        "account.ask-new-password",
-        "csd.ask-password",
-    }
-)
 
 # How long after its question a stray message is taken for a possible secret: the
 # natural next step after «intenta de nuevo en 15 min» is typing the password again.

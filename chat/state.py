@@ -1,77 +1,46 @@
 """The chat's record: where it is and what it has told the bot so far, read from the
 database for each of its updates and written back after it (services.chats).
 
-Plain dataclasses with JSON round-trips; no password is ever kept here (only its hash)."""
+Plain dataclasses with JSON round-trips; no password is ever kept here (only its hash).
+Each flow's draft is its own dataclass (a `Draft`, written beside the flow), kept in the
+record under the draft's `KEY`: the record knows no flow."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 
-@dataclass
-class SignupDraft:
-    email: str | None = None
-    rfc: str | None = None
-    unverified_rfc: str | None = None  # an RFC whose check digit failed, awaiting "yes"
-    password_hash: str | None = None
-    returning_to_summary: bool = False
-    typed_email: str | None = None  # an address with a likely typo, awaiting a choice
-    suggested_email: str | None = None  # its correction, offered with a button
+class Draft:
+    """What a flow has been told so far, until it ends. A subclass is a dataclass with a
+    `KEY`, the name it is stored under in the chat's record (unique among the flows')."""
+
+    KEY: ClassVar[str]
+    _KINDS: ClassVar[dict[str, str]] = {}  # each KEY taken, and by which draft
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A draft's KEY is its own: neither another draft's nor a field of the record."""
+        super().__init_subclass__(**kwargs)
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        if cls.KEY in {f.name for f in fields(ChatData)} or (
+            Draft._KINDS.setdefault(cls.KEY, name) != name
+        ):
+            raise TypeError(f"draft {name}: its KEY {cls.KEY!r} is taken")
+
+    @classmethod
+    def decode(cls: type[D], stored: Any) -> D:
+        """The draft again from what the record stored: its fields, those no longer
+        known dropped (a draft saved before a field went away still loads)."""
+        if not isinstance(stored, dict):
+            raise TypeError(f"draft {cls.KEY}: {type(stored).__name__} stored")
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{name: value for name, value in stored.items() if name in known})
 
 
-@dataclass
-class CompanyDraft:
-    account_id: int
-    rfc: str
-    email: str
-    values: dict[str, str | None] = field(default_factory=dict)
-    proposed_place: dict[str, str | None] | None = None  # from the postal code, to confirm
-    suggested_name: str | None = None  # razón social without its régimen capital
+D = TypeVar("D", bound=Draft)
 
 
-@dataclass
-class ResetDraft:
-    email: str | None = None
-    code_id: int | None = None
-    password_hash: str | None = None
-    typed_email: str | None = None  # an address with a likely typo, awaiting a choice
-    suggested_email: str | None = None  # its correction, offered with a button
-
-
-@dataclass
-class AccountDraft:
-    """A change of the account in hand (/cuenta): its address, its password, or its
-    deletion."""
-
-    account_id: int
-    action: str  # "email", "password" or "delete"
-    verified_at: str | None = None  # when the password was typed again (ISO 8601, UTC)
-    new_email: str | None = None
-    typed_email: str | None = None  # a new address with a likely typo, awaiting a choice
-    suggested_email: str | None = None  # its correction, offered with a button
-    password_hash: str | None = None  # the new password's hash, until typed again
-
-
-@dataclass
-class CsdDraft:
-    """The CSD being sent (/csd): its files as they arrive, in any order, until the key's
-    password is checked. The chat's data is sealed at rest (services.chats), so the
-    certificate and the key (still encrypted with its password) wait here between steps
-    and across restarts; the password itself is never kept."""
-
-    account_id: int
-    rfc: str
-    certificate: str | None = None  # the .cer as DER, base64
-    key: str | None = None  # the .key as DER (encrypted PKCS#8), base64
-    replacing: str | None = None  # the stored CSD's serial, once the person agreed to replace
-    # The stored CSD's serial named by the open question («¿Lo reemplazo?», «¿Lo elimino?»):
-    # a press acts on that one only, not on one another chat stored meanwhile.
-    asked_about: str | None = None
-    new_name: str | None = None  # the certificate's name, offered as the razón social
-
-
-@dataclass
+@dataclass(eq=False)
 class ChatData:
     language: str | None = None
     flow: str | None = None  # the flow this chat is in, if any (chat.flow.Flow's name)
@@ -83,13 +52,7 @@ class ChatData:
     # The key of the offer the update in hand came right after (for the update's own
     # handlers: a problem typed after /soporte's offer instead of tapping its button).
     answering: str | None = None
-    signup: SignupDraft | None = None
     signup_email: str | None = None  # the address this chat signed up with (for /reenviar)
-    login_email: str | None = None  # typed at sign-in, until the password is checked
-    company: CompanyDraft | None = None
-    reset: ResetDraft | None = None
-    account: AccountDraft | None = None
-    csd: CsdDraft | None = None
     # "account id:version" of the aviso de privacidad this chat was last asked to accept
     privacy_asked: str | None = None
     # The digest (never the code) of a confirmation code from the email's link, while the
@@ -104,21 +67,42 @@ class ChatData:
     # a message no flow takes is deleted all the same (chat.secrets).
     secret_asked_at: str | None = None
 
+    # The flows' drafts by their KEY: a Draft, or what the record stored until the flow
+    # reads it again (`draft`). Stored beside the fields above, as each was once a field.
+    drafts: dict[str, Any] = field(default_factory=dict)
+
+    def draft(self, kind: type[D]) -> D | None:
+        """The chat's draft of `kind`, if it has one."""
+        held = self.drafts.get(kind.KEY)
+        if held is None or isinstance(held, kind):
+            return held
+        decoded = kind.decode(held)
+        self.drafts[kind.KEY] = decoded
+        return decoded
+
+    def keep(self, draft: Draft) -> None:
+        """Make `draft` the chat's draft of its kind."""
+        self.drafts[draft.KEY] = draft
+
+    def drop(self, kind: type[Draft]) -> None:
+        """Forget the chat's draft of `kind`, if any."""
+        self.drafts.pop(kind.KEY, None)
+
+    def __eq__(self, other: object) -> bool:
+        """The same record, whether its drafts were read again or not."""
+        return isinstance(other, ChatData) and self.to_json() == other.to_json()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)  # the drafts too, each as a dict
+        drafts = data.pop("drafts")
+        return {**data, **drafts}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ChatData:
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"drafts"}
         values = {key: value for key, value in data.items() if key in known}
-        for name, kind in (
-            ("signup", SignupDraft),
-            ("company", CompanyDraft),
-            ("reset", ResetDraft),
-            ("account", AccountDraft),
-            ("csd", CsdDraft),
-        ):
-            if isinstance(values.get(name), dict):
-                known_fields = {f.name for f in fields(kind)}
-                values[name] = kind(**{k: v for k, v in values[name].items() if k in known_fields})
-        return cls(**values)
+        # Any other key is a draft's (what is None was a draft not held, in older records).
+        drafts = {key: value for key, value in data.items() if key not in known}
+        return cls(**values, drafts={k: v for k, v in drafts.items() if v is not None})

@@ -1,7 +1,8 @@
 """Typing instead of tapping: while a question with buttons is open, typed text that
 names one of its buttons counts as that press. Folded (case, accents, punctuation, a
 leading emoji), it is a button's text, or «sí/si/yes/ok/correcto» for the button that
-says yes and «no» for the one that says no (chat.keyboards.AFFIRMATIVE, NEGATIVE).
+says yes and «no» for the one that says no (each flow's `affirmative` and `negative`,
+chat.registry).
 Anything else is the step's typed answer, as always; at a question for a secret, typed
 text is never a press (a password may be «no»)."""
 
@@ -16,10 +17,9 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from chat import keyboards
 from chat.common import TYPED_TEXT
 from chat.context import BotContext, Handler, held_chat
-from chat.secrets import SECRET_PROMPTS
+from chat.registry import registered
 from chat.state import ChatData
 
 YES = frozenset({"si", "yes", "ok", "okay", "correcto", "correct"})
@@ -45,7 +45,8 @@ def typed_choice(markup: InlineKeyboardMarkup, text: str) -> str | None:
     for button in buttons:
         if fold(button.text) == typed:
             return str(button.callback_data)
-    side = keyboards.AFFIRMATIVE if typed in YES else keyboards.NEGATIVE if typed in NO else None
+    flows = registered()
+    side = flows.affirmative if typed in YES else flows.negative if typed in NO else None
     if side is None:
         return None
     for button in buttons:
@@ -92,10 +93,10 @@ def open_question(chat: ChatData | None) -> OpenQuestion | None:
     offered, chat.offer = chat.offer, None
     chat.answering = offered["key"] if offered else None
     prompt = offered or (chat.prompt if chat.flow is not None else None)
-    if not prompt or prompt["key"] in SECRET_PROMPTS:
+    if not prompt or prompt["key"] in registered().secret_prompts:
         return None
     keyboard = prompt.get("keyboard")
-    if not keyboard or keyboard in keyboards.TAP_ONLY:
+    if not keyboard or keyboard in registered().tap_only:
         return None
     return OpenQuestion(keyboard, prompt.get("values", {}), prompt.get("message"))
 
@@ -113,7 +114,7 @@ async def press_typed(update: Update, context: BotContext) -> None:
     def t(name: str, **text_values: Any) -> str:
         return context.label(update, name, **text_values)
 
-    data = typed_choice(keyboards.KEYBOARDS[question.keyboard](t, question.values), message.text)
+    data = typed_choice(registered().keyboards[question.keyboard](t, question.values), message.text)
     if data is None:
         return
     # Pressed on the question's message when it is known, else on the typed one

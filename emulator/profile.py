@@ -4,6 +4,7 @@ and webhook."""
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from emulator.registry import Params, method, text_param
@@ -42,11 +43,15 @@ def _command_scope(params: Params) -> tuple[str, str]:
     return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
 
 
+COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+
+
 @method("setMyCommands")
 async def set_my_commands(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
     commands = params.get("commands") or []
     for command in commands:
-        if not 1 <= len(command.get("command", "")) <= 32 or not command.get("description"):
+        # Telegram takes 1-32 of a-z, 0-9 and _ as a command's name.
+        if not COMMAND_NAME.fullmatch(command.get("command", "")) or not command.get("description"):
             raise bad_request("BOT_COMMAND_INVALID")
     bot.commands[_command_scope(params)] = list(commands)
     return True

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from chat import keyboards
 from chat.common import close_buttons, say
 from chat.context import BotContext, Handler, user_id
 from chat.texts import Html
+from handlers.support import SUPPORT_HANDLED
 from services.funnel import PERIODS, Milestone
 from services.mail_status import describe_age
 
@@ -109,7 +109,7 @@ async def mark_handled(update: Update, context: BotContext) -> None:
         return
     query = update.callback_query
     assert query is not None and query.data is not None
-    number = int(query.data.removeprefix(keyboards.SUPPORT_HANDLED))
+    number = int(query.data.removeprefix(SUPPORT_HANDLED))
     done = await context.services.support.mark_handled(number, admin_id=user_id(update))
     await close_buttons(update)
     key = "support.handled" if done else "support.already-handled"
@@ -120,5 +120,5 @@ def admin_handlers() -> list[Handler]:
     return [
         CommandHandler("stats", stats),
         CommandHandler(SUPPORT_PENDING, support_pending),
-        CallbackQueryHandler(mark_handled, pattern=rf"^{keyboards.SUPPORT_HANDLED}\d+$"),
+        CallbackQueryHandler(mark_handled, pattern=rf"^{SUPPORT_HANDLED}\d+$"),
     ]

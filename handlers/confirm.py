@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from telegram import Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -14,17 +14,14 @@ from telegram.ext import (
     filters,
 )
 
-from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
     ask,
     ask_again,
-    awaits_confirmation,
     begin_flow,
     close_buttons,
     command,
     end_flow,
-    flow_fallbacks,
     format_wait,
     offer,
     say,
@@ -32,14 +29,56 @@ from chat.common import (
 )
 from chat.context import BotContext, Handler, chat_id, typed, user_id
 from chat.flow import Flow
-from chat.missing_mail import CODE_PROMPTS, MESSAGE_PROMPTS, says_mail_missing
+from chat.keyboards import Text, Values
 from chat.reasons import say_reason
-from chat.secrets import SECRET_PROMPTS
+from chat.registry import FlowSpec, registered
+from handlers.basics import (
+    awaits_confirmation,
+    flow_fallbacks,
+)
+from handlers.missing_mail import says_mail_missing
+from handlers.signup import SignupDraft
 from services.accounts import ConfirmResult, ConfirmStatus
 from services.codes import DEEP_LINK_PREFIX, code_from_payload, looks_like_code
 from services.validation import Invalid, parse_email
 
+MENU_CONFIRM = "menu:confirm"
+MENU_RESEND = "menu:resend"
+SWITCH_ACCOUNT = "switch:yes"
+SWITCH_STAY = "switch:stay"
+
+
+def switch_account_buttons(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    new = (values or {}).get("new", "")
+    current = (values or {}).get("current", "")
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("confirm.switch.button-yes", new=new), callback_data=SWITCH_ACCOUNT
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    t("confirm.switch.button-stay", current=current), callback_data=SWITCH_STAY
+                )
+            ],
+        ]
+    )
+
+
+# The questions whose own help answers «no me llegó» (the code went by email), and those
+# that take any message as it is (a problem written for /soporte may say just that).
+CODE_PROMPTS = frozenset({"confirm.ask-code", "account.ask-code", "reset.ask-code"})
+MESSAGE_PROMPTS = frozenset({"support.ask", "support.ask-signed-in"})
 CONFIRM_FLOW = "confirm"
+
+
+def own_answer_prompts() -> frozenset[str]:
+    """The questions that take «no me llegó» as their own answer (secrets included)."""
+    return CODE_PROMPTS | MESSAGE_PROMPTS | registered().secret_prompts
+
+
 RESEND_FLOW = "resend"
 DEEP_LINK = filters.Regex(rf"^/start(@\w+)?\s+{DEEP_LINK_PREFIX}")
 
@@ -97,7 +136,7 @@ async def confirm_link(update: Update, context: BotContext) -> int:
     code = code_from_payload(payload) or ""
     if not await offer_switch(update, context, code):
         await check_code(update, context, code)
-    context.chat.signup = None
+    context.chat.drop(SignupDraft)
     return end_flow(context)
 
 
@@ -226,8 +265,8 @@ def deep_link_handler() -> CommandHandler[BotContext, int]:
 def switch_handlers() -> list[Handler]:
     """The answers to «switch accounts?», asked outside any flow."""
     return [
-        CallbackQueryHandler(switch_account, pattern=f"^{keyboards.SWITCH_ACCOUNT}$"),
-        CallbackQueryHandler(stay_in_account, pattern=f"^{keyboards.SWITCH_STAY}$"),
+        CallbackQueryHandler(switch_account, pattern=f"^{SWITCH_ACCOUNT}$"),
+        CallbackQueryHandler(stay_in_account, pattern=f"^{SWITCH_STAY}$"),
     ]
 
 
@@ -236,7 +275,7 @@ def build_confirm_conversation() -> Flow:
         CONFIRM_FLOW,
         entry_points=[
             command("confirm", start_confirm),
-            CallbackQueryHandler(start_confirm, pattern=f"^{keyboards.MENU_CONFIRM}$"),
+            CallbackQueryHandler(start_confirm, pattern=f"^{MENU_CONFIRM}$"),
             MessageHandler(PASTED_CODE, confirm_pasted),
         ],
         states={
@@ -255,7 +294,7 @@ def build_resend_conversation() -> Flow:
         RESEND_FLOW,
         entry_points=[
             command("resend", start_resend),
-            CallbackQueryHandler(start_resend, pattern=f"^{keyboards.MENU_RESEND}$"),
+            CallbackQueryHandler(start_resend, pattern=f"^{MENU_RESEND}$"),
         ],
         states={Step.RESEND_EMAIL: [MessageHandler(TYPED_TEXT, receive_resend_email)]},
         fallbacks=flow_fallbacks(deep_link_handler()),
@@ -275,7 +314,10 @@ async def missing_mail(update: Update, context: BotContext) -> None:
         or message is None
         or not says_mail_missing(message.text)
         or not awaits_confirmation(context)
-        or (prompt is not None and prompt["key"] in CODE_PROMPTS | MESSAGE_PROMPTS | SECRET_PROMPTS)
+        or (
+            prompt is not None
+            and prompt["key"] in CODE_PROMPTS | MESSAGE_PROMPTS | registered().secret_prompts
+        )
     ):
         return
     help_text = context.text(update, "confirm.missing-mail")
@@ -286,3 +328,30 @@ async def missing_mail(update: Update, context: BotContext) -> None:
 def missing_mail_handlers() -> list[Handler]:
     """Before the flows (their own group): «no me llegó» wherever it is typed."""
     return [MessageHandler(TYPED_TEXT, missing_mail)]
+
+
+# After the flows that await a secret: a password of hexadecimal characters must reach
+# them, not be taken for a pasted confirmation code.
+CONFIRM = FlowSpec(
+    CONFIRM_FLOW,
+    ("confirmar", "confirm"),
+    menu=20,
+    starts_flow=True,
+    build=lambda: [build_confirm_conversation()],
+    order=80,
+)
+RESEND = FlowSpec(
+    RESEND_FLOW,
+    ("reenviar", "resend"),
+    menu=30,
+    starts_flow=True,
+    build=lambda: [build_resend_conversation()],
+    order=81,
+)
+# The email's link, and the answer to «¿Cambiamos de cuenta?»: no command of their own.
+CONFIRM_LINK = FlowSpec(
+    "confirm-link",
+    build=lambda: [deep_link_handler(), *switch_handlers()],
+    order=85,
+    keyboards={"switch-account": switch_account_buttons},
+)

@@ -5,13 +5,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
-from chat import keyboards
 from chat.common import ask, close_buttons, format_wait, say
 from chat.context import BotContext, Callback, pressed, user_id
+from chat.keyboards import Text, Values
+from chat.registry import FlowSpec
 from services.human_check import TapResult
+
+CHECK = "hc:"  # + token + ":" + position, or ":new" for another challenge
+CHECK_NEW = "new"
+
+
+def challenge(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    token = (values or {}).get("token", "")
+    symbols = [
+        InlineKeyboardButton(symbol, callback_data=f"{CHECK}{token}:{position}")
+        for position, symbol in enumerate((values or {}).get("buttons", []))
+    ]
+    return InlineKeyboardMarkup(
+        [
+            *[symbols[i : i + 3] for i in range(0, len(symbols), 3)],
+            [
+                InlineKeyboardButton(
+                    t("check.button-new"), callback_data=f"{CHECK}{token}:{CHECK_NEW}"
+                )
+            ],
+        ]
+    )
 
 
 async def send_challenge(update: Update, context: BotContext) -> bool:
@@ -46,9 +68,9 @@ async def take_tap(update: Update, context: BotContext) -> TapResult | None:
     """A tap on a challenge's button. PASSED or LOCKED end the check; otherwise a new
     challenge is on screen (None)."""
     query = pressed(update)
-    token, _, choice = (query.data or "").removeprefix(keyboards.CHECK).partition(":")
+    token, _, choice = (query.data or "").removeprefix(CHECK).partition(":")
     services = context.services.human_check
-    if choice == keyboards.CHECK_NEW:
+    if choice == CHECK_NEW:
         await close_buttons(update)
         await services.discard(token)
         await send_challenge(update, context)
@@ -74,4 +96,10 @@ async def take_tap(update: Update, context: BotContext) -> TapResult | None:
 
 
 def tap_handler(callback: Callback) -> CallbackQueryHandler[BotContext, Any]:
-    return CallbackQueryHandler(callback, pattern=f"^{keyboards.CHECK}")
+    return CallbackQueryHandler(callback, pattern=f"^{CHECK}")
+
+
+# The human check's buttons are a tap, by design: typed text never presses them.
+HUMAN_CHECK = FlowSpec(
+    "human-check", keyboards={"challenge": challenge}, tap_only=frozenset({"challenge"})
+)

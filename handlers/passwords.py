@@ -10,13 +10,18 @@ from telegram.ext import MessageHandler, filters
 from chat.common import PASSWORD_TEXT, ask, ask_again, delete_quietly, remember, say
 from chat.context import BotContext, Callback, Handler
 from chat.reasons import reason_key
-from chat.secrets import SECRET_PROMPTS, note_secret
+from chat.registry import registered
+from chat.secrets import note_secret
 from services.validation import Invalid, check_password
 
 
 def awaits_secret(context: BotContext) -> bool:
     prompt = context.chat.prompt
-    return context.chat.flow is not None and prompt is not None and prompt["key"] in SECRET_PROMPTS
+    return (
+        context.chat.flow is not None
+        and prompt is not None
+        and prompt["key"] in registered().secret_prompts
+    )
 
 
 def secret_step(receive: Callback) -> list[Handler]:

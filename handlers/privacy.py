@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import contextlib
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, TypeHandler
 
-from chat import keyboards
 from chat.common import ask_again, say
 from chat.context import BotContext, chat_id
+from chat.keyboards import Text, Values, rows
+from chat.registry import FlowSpec
+
+PRIVACY_ACCEPT = "privacy:accept"
+
+
+def privacy_accept(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return rows(t, [[("privacy.button-accept", PRIVACY_ACCEPT)]])
 
 
 async def remind(update: Update, context: BotContext) -> None:
@@ -91,6 +98,16 @@ async def accept(update: Update, context: BotContext) -> None:
 def privacy_handlers() -> list[BaseHandler[Update, BotContext, None]]:
     """After the guard against groups, before the flows (their own group)."""
     return [
-        CallbackQueryHandler(accept, pattern=f"^{keyboards.PRIVACY_ACCEPT}$"),
+        CallbackQueryHandler(accept, pattern=f"^{PRIVACY_ACCEPT}$"),
         TypeHandler(Update, remind),
     ]
+
+
+# /privacidad answers everywhere (handlers.basics.show_privacy); the notice's acceptance
+# is asked before a flow stores data (privacy_handlers).
+PRIVACY = FlowSpec(
+    "privacy",
+    ("privacidad", "privacy"),
+    menu=110,
+    keyboards={"privacy-accept": privacy_accept},
+)

@@ -3,12 +3,13 @@ new password typed twice. Diagram: reset.mmd."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
+from typing import ClassVar
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
     ask,
@@ -16,15 +17,19 @@ from chat.common import (
     close_buttons,
     command,
     end_flow,
-    flow_fallbacks,
     format_wait,
     say,
 )
 from chat.context import BotContext, chat_id, pressed, typed, user_id
 from chat.flow import Flow
 from chat.reasons import say_reason
+from chat.registry import FlowSpec
 from chat.secrets import forget_secret
-from chat.state import ResetDraft
+from chat.state import Draft
+from handlers.basics import (
+    flow_fallbacks,
+)
+from handlers.email_typo import EMAIL_AS_TYPED, EMAIL_SUGGESTED
 from handlers.human_check import send_challenge, take_tap, tap_handler
 from handlers.passwords import (
     not_a_secret,
@@ -36,6 +41,19 @@ from handlers.passwords import (
 from services.human_check import TapResult
 from services.one_time_codes import CodeStatus
 from services.validation import Invalid, parse_email, suggest_email
+
+MENU_RESET = "menu:reset"
+
+
+@dataclass
+class ResetDraft(Draft):
+    KEY: ClassVar[str] = "reset"
+    email: str | None = None
+    code_id: int | None = None
+    password_hash: str | None = None
+    typed_email: str | None = None  # an address with a likely typo, awaiting a choice
+    suggested_email: str | None = None  # its correction, offered with a button
+
 
 FLOW = "reset"
 
@@ -50,20 +68,22 @@ class Step(IntEnum):
 
 
 def draft(context: BotContext) -> ResetDraft:
-    if context.chat.reset is None:
-        context.chat.reset = ResetDraft()
-    return context.chat.reset
+    current = context.chat.draft(ResetDraft)
+    if current is None:
+        current = ResetDraft()
+        context.chat.keep(current)
+    return current
 
 
 def finish(context: BotContext) -> int:
-    context.chat.reset = None
+    context.chat.drop(ResetDraft)
     return end_flow(context)
 
 
 @begin_flow(FLOW)
 async def start_reset(update: Update, context: BotContext) -> Step | int:
     """Begin with the human check (the portal's CAPTCHA)."""
-    context.chat.reset = ResetDraft()
+    context.chat.keep(ResetDraft())
     await say(update, context, "reset.intro")
     return Step.CHECK if await send_challenge(update, context) else finish(context)
 
@@ -102,7 +122,7 @@ async def choose_email(update: Update, context: BotContext) -> Step | int:
     await close_buttons(update)
     current = draft(context)
     chosen = current.suggested_email
-    if query.data == keyboards.EMAIL_AS_TYPED:
+    if query.data == EMAIL_AS_TYPED:
         chosen = current.typed_email
     current.typed_email = current.suggested_email = None
     if chosen is None:
@@ -194,7 +214,7 @@ def build_reset_conversation() -> Flow:
         FLOW,
         entry_points=[
             command("reset", start_reset),
-            CallbackQueryHandler(start_reset, pattern=f"^{keyboards.MENU_RESET}$"),
+            CallbackQueryHandler(start_reset, pattern=f"^{MENU_RESET}$"),
         ],
         states={
             Step.CHECK: [tap_handler(tap)],
@@ -202,7 +222,7 @@ def build_reset_conversation() -> Flow:
             Step.EMAIL_TYPO: [
                 CallbackQueryHandler(
                     choose_email,
-                    pattern=f"^({keyboards.EMAIL_SUGGESTED}|{keyboards.EMAIL_AS_TYPED})$",
+                    pattern=f"^({EMAIL_SUGGESTED}|{EMAIL_AS_TYPED})$",
                 ),
                 MessageHandler(TYPED_TEXT, receive_email),
             ],
@@ -215,3 +235,14 @@ def build_reset_conversation() -> Flow:
         },
         fallbacks=flow_fallbacks(),
     )
+
+
+RESET = FlowSpec(
+    FLOW,
+    ("recuperar", "reset"),
+    menu=90,
+    starts_flow=True,
+    build=lambda: [build_reset_conversation()],
+    order=60,
+    secret_prompts=frozenset({"reset.ask-code", "reset.ask-password"}),
+)

@@ -4,30 +4,50 @@ signed-in people (/empresa, /cuenta, /csd) through `SignInFirst`."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any, ClassVar
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from chat import keyboards
 from chat.common import (
     ask,
     begin_flow,
     command,
     end_flow,
-    flow_fallbacks,
     format_wait,
     say,
 )
 from chat.context import BotContext, Handler, chat_id, typed, user_id
 from chat.flow import Flow
 from chat.reasons import say_reason
+from chat.registry import FlowSpec
 from chat.secrets import forget_secret
+from chat.state import Draft
+from handlers.basics import (
+    flow_fallbacks,
+)
 from handlers.passwords import not_a_secret, read_secret, secret_step
 from services.signin import AccountInfo, SignInResult, SignInStatus
 from services.validation import Invalid, parse_email
 
+MENU_SIGNIN = "menu:signin"
+
 FLOW = "signin"
+
+
+@dataclass
+class SigninDraft(Draft):
+    """The address typed at sign-in, until the password is checked."""
+
+    KEY: ClassVar[str] = "login_email"  # stored as a bare address before it was a draft
+
+    email: str
+
+    @classmethod
+    def decode(cls, stored: Any) -> SigninDraft:
+        return cls(email=stored) if isinstance(stored, str) else super().decode(stored)
 
 
 class Step(IntEnum):
@@ -56,7 +76,7 @@ async def take_login_email(update: Update, context: BotContext) -> bool | None:
     if wait is not None:
         await say(update, context, "signin.locked", wait=format_wait(update, context, wait))
         return None
-    context.chat.login_email = email
+    context.chat.keep(SigninDraft(email))
     await ask(update, context, "signin.ask-password")
     return True
 
@@ -71,8 +91,9 @@ async def take_login_password(
     password, deleted = await read_secret(update, context)
     if not deleted:
         await say(update, context, "signup.password-not-deleted")
+    typed_email = context.chat.draft(SigninDraft)
     result = await context.services.signin.sign_in(
-        email=context.chat.login_email or "",
+        email=typed_email.email if typed_email else "",
         password=password,
         chat_id=chat_id(update),
         user_id=user_id(update),
@@ -80,10 +101,10 @@ async def take_login_password(
     if result.status is SignInStatus.WRONG:
         # The flow ends, so that what the answer suggests works at once: pasting the
         # confirmation code, /reenviar, the email's link, /recuperar, or /entrar again.
-        context.chat.login_email = None
+        context.chat.drop(SigninDraft)
         await say(update, context, "signin.wrong", keyboard="after-wrong-sign-in")
         return result
-    context.chat.login_email = None
+    context.chat.drop(SigninDraft)
     if result.status is SignInStatus.LOCKED:
         await say(
             update, context, "signin.locked", wait=format_wait(update, context, result.retry_after)
@@ -172,7 +193,7 @@ def build_signin_conversation() -> Flow:
         FLOW,
         entry_points=[
             command("signin", start_signin),
-            CallbackQueryHandler(start_signin, pattern=f"^{keyboards.MENU_SIGNIN}$"),
+            CallbackQueryHandler(start_signin, pattern=f"^{MENU_SIGNIN}$"),
         ],
         states={
             Step.EMAIL: secret_step(receive_email),
@@ -180,3 +201,15 @@ def build_signin_conversation() -> Flow:
         },
         fallbacks=flow_fallbacks(),
     )
+
+
+SIGNIN = FlowSpec(
+    FLOW,
+    ("entrar", "login"),
+    menu=40,
+    starts_flow=True,
+    build=lambda: [build_signin_conversation()],
+    order=20,
+    # The correo too: people often type the password first.
+    secret_prompts=frozenset({"signin.ask-email", "signin.ask-password"}),
+)

@@ -4,32 +4,39 @@ The diagram is in signup.mmd."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import IntEnum
+from types import MappingProxyType
+from typing import ClassVar
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     MessageHandler,
 )
 
-from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
     ask,
     begin_flow,
-    cancel,
     close_buttons,
     command,
     end_flow,
-    flow_fallbacks,
     format_wait,
     say,
-    say_privacy_short,
 )
 from chat.context import BotContext, Handler, pressed, typed, user_id
 from chat.flow import END, Flow
+from chat.keyboards import Text, Values, rows
 from chat.reasons import say_reason
-from chat.state import SignupDraft
+from chat.registry import FlowSpec
+from chat.state import Draft
+from handlers.basics import (
+    cancel,
+    flow_fallbacks,
+    say_privacy_short,
+)
+from handlers.email_typo import EMAIL_AS_TYPED, EMAIL_SUGGESTED
 from handlers.human_check import send_challenge, take_tap, tap_handler
 from handlers.passwords import same_password, secret_step, take_new_password
 from services.accounts import RegisterOutcome
@@ -42,6 +49,73 @@ from services.validation import (
     person_type_of,
     suggest_email,
 )
+
+# Why a value was refused, by the services' reason code (chat.reasons): an email, RFC or
+# password is refused the same way wherever it is typed (sign-up, sign-in, /reenviar,
+# /recuperar, the company's contact email), in the words first written for the sign-up.
+REASONS = MappingProxyType(
+    {
+        "email.empty": "signup.email.empty",
+        "email.spaces": "signup.email.spaces",
+        "email.no-at": "signup.email.no-at",
+        "email.no-local": "signup.email.no-local",
+        "email.bad-domain": "signup.email.bad-domain",
+        "email.too-long": "signup.email.too-long",
+        "email.invalid": "signup.email.invalid",
+        "email.hidden-characters": "signup.email.hidden-characters",
+        "rfc.empty": "signup.rfc.empty",
+        "rfc.generic": "signup.rfc.generic",
+        "rfc.length": "signup.rfc.length",
+        "rfc.component": "signup.rfc.component",
+        "rfc.format": "signup.rfc.format",
+        "rfc.hidden-characters": "signup.rfc.hidden-characters",
+        "password.too-short": "signup.password.too-short",
+        "password.too-long": "signup.password.too-long",
+        "password.is-identity": "signup.password.is-identity",
+        "password.common": "signup.password.common",
+    }
+)
+
+MENU_SIGNUP = "menu:signup"
+SIGNUP_CREATE = "signup:create"
+SIGNUP_FIX_EMAIL = "signup:fix-email"
+SIGNUP_FIX_RFC = "signup:fix-rfc"
+SIGNUP_FIX_PASSWORD = "signup:fix-password"
+SIGNUP_CANCEL = "signup:cancel"
+RFC_YES = "rfc:yes"
+RFC_RETYPE = "rfc:retype"
+
+
+def rfc_check(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return rows(t, [[("signup.rfc-check-yes", RFC_YES), ("signup.rfc-check-retype", RFC_RETYPE)]])
+
+
+def signup_summary(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return rows(
+        t,
+        [
+            [("signup.button-create", SIGNUP_CREATE)],
+            [
+                ("signup.button-fix-email", SIGNUP_FIX_EMAIL),
+                ("signup.button-fix-rfc", SIGNUP_FIX_RFC),
+            ],
+            [("signup.button-fix-password", SIGNUP_FIX_PASSWORD)],
+            [("signup.button-cancel", SIGNUP_CANCEL)],
+        ],
+    )
+
+
+@dataclass
+class SignupDraft(Draft):
+    KEY: ClassVar[str] = "signup"
+    email: str | None = None
+    rfc: str | None = None
+    unverified_rfc: str | None = None  # an RFC whose check digit failed, awaiting "yes"
+    password_hash: str | None = None
+    returning_to_summary: bool = False
+    typed_email: str | None = None  # an address with a likely typo, awaiting a choice
+    suggested_email: str | None = None  # its correction, offered with a button
+
 
 FLOW = "signup"
 
@@ -58,9 +132,11 @@ class Step(IntEnum):
 
 
 def draft(context: BotContext) -> SignupDraft:
-    if context.chat.signup is None:
-        context.chat.signup = SignupDraft()
-    return context.chat.signup
+    current = context.chat.draft(SignupDraft)
+    if current is None:
+        current = SignupDraft()
+        context.chat.keep(current)
+    return current
 
 
 @begin_flow(FLOW)
@@ -70,11 +146,11 @@ async def start_signup(update: Update, context: BotContext) -> Step | int:
     if wait is not None:
         await say(update, context, "signup.wait", wait=format_wait(update, context, wait))
         return end_flow(context)
-    context.chat.signup = SignupDraft()
+    context.chat.keep(SignupDraft())
     if context.services.human_check_on_signup:
         step: Step | int = Step.CHECK
         if not await send_challenge(update, context):
-            context.chat.signup = None
+            context.chat.drop(SignupDraft)
             step = end_flow(context)
     else:
         step = await introduce(update, context)
@@ -96,7 +172,7 @@ async def tap(update: Update, context: BotContext) -> Step | int:
     if result is TapResult.PASSED:
         return await introduce(update, context)
     if result is TapResult.LOCKED:
-        context.chat.signup = None
+        context.chat.drop(SignupDraft)
         return end_flow(context)
     return Step.CHECK
 
@@ -137,7 +213,7 @@ async def choose_email(update: Update, context: BotContext) -> Step:
     await close_buttons(update)
     current = draft(context)
     chosen = current.suggested_email
-    if query.data == keyboards.EMAIL_AS_TYPED:
+    if query.data == EMAIL_AS_TYPED:
         chosen = current.typed_email
     current.email = chosen or current.email
     current.typed_email = current.suggested_email = None
@@ -258,7 +334,7 @@ async def create_account(update: Update, context: BotContext) -> Step | int:
             update, context, "signup.wait", wait=format_wait(update, context, result.retry_after)
         )
         return await show_summary(update, context)
-    context.chat.signup = None
+    context.chat.drop(SignupDraft)
     context.chat.signup_email = request.email
     end_flow(context)
     await say(update, context, "signup.created", keyboard="after-signup")
@@ -270,9 +346,9 @@ async def fix_field(update: Update, context: BotContext) -> Step:
     query = pressed(update)
     await close_buttons(update)
     draft(context).returning_to_summary = True
-    if query.data == keyboards.SIGNUP_FIX_EMAIL:
+    if query.data == SIGNUP_FIX_EMAIL:
         return await ask_email(update, context)
-    if query.data == keyboards.SIGNUP_FIX_RFC:
+    if query.data == SIGNUP_FIX_RFC:
         return await ask_rfc(update, context)
     draft(context).password_hash = None
     return await ask_password(update, context)
@@ -284,14 +360,14 @@ async def cancel_from_summary(update: Update, context: BotContext) -> int:
 
 
 def build_signup_conversation(*extra_fallbacks: Handler) -> Flow:
-    fixes = (keyboards.SIGNUP_FIX_EMAIL, keyboards.SIGNUP_FIX_RFC, keyboards.SIGNUP_FIX_PASSWORD)
+    fixes = (SIGNUP_FIX_EMAIL, SIGNUP_FIX_RFC, SIGNUP_FIX_PASSWORD)
     fix = "^(" + "|".join(fixes) + ")$"
-    email_choice = f"^({keyboards.EMAIL_SUGGESTED}|{keyboards.EMAIL_AS_TYPED})$"
+    email_choice = f"^({EMAIL_SUGGESTED}|{EMAIL_AS_TYPED})$"
     return Flow(
         FLOW,
         entry_points=[
             command("signup", start_signup),
-            CallbackQueryHandler(start_signup, pattern=f"^{keyboards.MENU_SIGNUP}$"),
+            CallbackQueryHandler(start_signup, pattern=f"^{MENU_SIGNUP}$"),
         ],
         states={
             Step.CHECK: [tap_handler(tap)],
@@ -302,17 +378,41 @@ def build_signup_conversation(*extra_fallbacks: Handler) -> Flow:
             ],
             Step.RFC: [MessageHandler(TYPED_TEXT, receive_rfc)],
             Step.RFC_CHECK: [
-                CallbackQueryHandler(accept_unverified_rfc, pattern=f"^{keyboards.RFC_YES}$"),
-                CallbackQueryHandler(retype_rfc, pattern=f"^{keyboards.RFC_RETYPE}$"),
+                CallbackQueryHandler(accept_unverified_rfc, pattern=f"^{RFC_YES}$"),
+                CallbackQueryHandler(retype_rfc, pattern=f"^{RFC_RETYPE}$"),
                 MessageHandler(TYPED_TEXT, receive_rfc),
             ],
             Step.PASSWORD: secret_step(receive_password),
             Step.PASSWORD_AGAIN: secret_step(receive_password_again),
             Step.SUMMARY: [
-                CallbackQueryHandler(create_account, pattern=f"^{keyboards.SIGNUP_CREATE}$"),
+                CallbackQueryHandler(create_account, pattern=f"^{SIGNUP_CREATE}$"),
                 CallbackQueryHandler(fix_field, pattern=fix),
-                CallbackQueryHandler(cancel_from_summary, pattern=f"^{keyboards.SIGNUP_CANCEL}$"),
+                CallbackQueryHandler(cancel_from_summary, pattern=f"^{SIGNUP_CANCEL}$"),
             ],
         },
         fallbacks=flow_fallbacks(*extra_fallbacks),
     )
+
+
+# After the flows that await a secret come the confirmation's (see their order): a password
+# of hexadecimal characters must reach its flow, not be taken for a pasted code.
+SIGNUP = FlowSpec(
+    FLOW,
+    ("registro", "signup"),
+    menu=10,
+    starts_flow=True,
+    build=lambda: build_signup(),
+    order=10,
+    keyboards={"rfc-check": rfc_check, "signup-summary": signup_summary},
+    affirmative=frozenset({RFC_YES}),
+    negative=frozenset({RFC_RETYPE}),
+    reasons=REASONS,
+    secret_prompts=frozenset({"signup.ask-password", "signup.ask-password-again"}),
+)
+
+
+def build_signup() -> list[Handler]:
+    """The sign-up, which the email's link (handlers.confirm) also ends."""
+    from handlers.confirm import deep_link_handler  # confirm imports this module's draft
+
+    return [build_signup_conversation(deep_link_handler())]

@@ -14,35 +14,38 @@ from telegram.ext import (
     filters,
 )
 
-from chat import keyboards
 from chat.common import (
-    COMMANDS,
     ask_again,
-    awaits_confirmation,
-    cancel,
     close_buttons,
     command,
     delete_late_secret,
+    say,
+)
+from chat.context import BotContext, Handler, chat_id
+from chat.registry import FlowSpec, registered
+from chat.secrets import secret_recent
+from handlers.basics import (
+    LEAVE_YES,
+    MENU_HELP,
+    MENU_SIGNOUT,
+    awaits_confirmation,
+    cancel,
     language_handlers,
     leave_for_command,
     menu_for,
-    say,
     show_help,
     show_privacy,
     show_support,
     sign_out,
     stale_button,
 )
-from chat.context import BotContext, Handler, chat_id
-from chat.missing_mail import says_mail_missing
-from chat.secrets import secret_recent
 from handlers.groups import outside_private_chats
+from handlers.menus import NEXT_LATER
+from handlers.missing_mail import says_mail_missing
 from handlers.passwords import awaits_secret, not_a_secret
 from handlers.support import typed_after_offer
 
 logger = logging.getLogger(__name__)
-
-KNOWN_COMMAND_NAMES = frozenset(name for names in COMMANDS.values() for name in names)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -108,7 +111,7 @@ def describe(update: Update) -> str:
     if message.text and message.text.startswith("/"):
         # Only known commands are named: a password may begin with "/" too.
         name = message.text.split()[0][1:].split("@")[0].lower()
-        return f"command /{name}" if name in KNOWN_COMMAND_NAMES else "text"
+        return f"command /{name}" if registered().known_command.match(f"/{name}") else "text"
     kinds = ("text", "sticker", "photo", "document", "voice", "video", "contact", "location")
     kind = next((name for name in kinds if getattr(message, name, None)), "message")
     return f"edited {kind}" if update.edited_message else kind
@@ -158,11 +161,14 @@ def idle_handlers() -> list[Handler]:
         command("support", show_support),
         command("cancel", cancel),
         *language_handlers(),
-        CallbackQueryHandler(show_help, pattern=f"^{keyboards.MENU_HELP}$"),
-        CallbackQueryHandler(later, pattern=f"^{keyboards.NEXT_LATER}$"),
-        CallbackQueryHandler(sign_out, pattern=f"^{keyboards.MENU_SIGNOUT}$"),
+        CallbackQueryHandler(show_help, pattern=f"^{MENU_HELP}$"),
+        CallbackQueryHandler(later, pattern=f"^{NEXT_LATER}$"),
+        CallbackQueryHandler(sign_out, pattern=f"^{MENU_SIGNOUT}$"),
         # «Sí, dejarlo» once the flow has ended all the same: the command chosen still runs.
-        CallbackQueryHandler(leave_for_command, pattern=f"^{keyboards.LEAVE_YES}$"),
+        CallbackQueryHandler(leave_for_command, pattern=f"^{LEAVE_YES}$"),
         CallbackQueryHandler(stale_button),
         MessageHandler(filters.ALL, idle),
     ]
+
+
+START = FlowSpec("start", ("start",), menu=0, in_help=False)

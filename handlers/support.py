@@ -7,26 +7,63 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import IntEnum
+from types import MappingProxyType
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler
 
-from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
     ask,
     begin_flow,
     delete_quietly,
     end_flow,
-    flow_fallbacks,
     format_wait,
     say,
 )
 from chat.context import BotContext, chat_id, typed, user_id
 from chat.flow import Flow
+from chat.keyboards import Text, Values, rows
 from chat.reasons import say_reason
+from chat.registry import FlowSpec
+from handlers.basics import (
+    flow_fallbacks,
+)
 from services.support import SUPPORT_TEXT_MAX_LENGTH, parse_support_text
 from services.validation import Invalid
+
+# Why a problem written for /soporte was refused, by the services' reason code.
+REASONS = MappingProxyType(
+    {
+        "support.empty": "support.empty",
+        "support.too-long": "support.too-long",
+        "support.hidden-characters": "support.hidden-characters",
+    }
+)
+
+# /soporte: write the problem here; an admin marks a request handled (its number after).
+SUPPORT_WRITE = "support:write"
+SUPPORT_HANDLED = "support:handled:"
+
+
+def support_write(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    return rows(t, [[("support.button-write", SUPPORT_WRITE)]])
+
+
+def support_handled(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """A button per open request shown (`numbers`), to mark it handled."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("support.button-handled", number=number),
+                    callback_data=f"{SUPPORT_HANDLED}{number}",
+                )
+            ]
+            for number in (values or {}).get("numbers", [])
+        ]
+    )
+
 
 FLOW = "support"
 
@@ -123,8 +160,20 @@ def build_support_conversation() -> Flow:
     return Flow(
         FLOW,
         entry_points=[
-            CallbackQueryHandler(start_writing, pattern=f"^{keyboards.SUPPORT_WRITE}$"),
+            CallbackQueryHandler(start_writing, pattern=f"^{SUPPORT_WRITE}$"),
         ],
         states={Step.MESSAGE: [MessageHandler(TYPED_TEXT, receive_message)]},
         fallbacks=flow_fallbacks(),
     )
+
+
+# /soporte answers everywhere (handlers.basics.show_support); its button starts the flow.
+SUPPORT = FlowSpec(
+    FLOW,
+    ("soporte", "support"),
+    menu=120,
+    build=lambda: [build_support_conversation()],
+    order=70,
+    keyboards={"support-write": support_write, "support-handled": support_handled},
+    reasons=REASONS,
+)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
-from chat import keyboards
 from chat.common import ask, ask_again, close_buttons, format_wait, say
 from chat.context import BotContext, chat_id, pressed, typed, user_id
 from chat.reasons import say_reason
 from handlers.account.steps import Step, draft, finish, session_over, verified_at
+from handlers.email_typo import EMAIL_AS_TYPED
 from handlers.passwords import not_a_secret
 from services import one_time_codes
 from services.email_change import ChangeStatus, RequestStatus
@@ -46,7 +46,7 @@ async def choose_new_email(update: Update, context: BotContext) -> Step | int:
     query = pressed(update)
     await close_buttons(update)
     current = draft(context)
-    chosen = current.typed_email if query.data == keyboards.EMAIL_AS_TYPED else None
+    chosen = current.typed_email if query.data == EMAIL_AS_TYPED else None
     chosen = chosen or current.suggested_email
     current.typed_email = current.suggested_email = None
     if chosen is None:  # a button of a question already answered

@@ -10,9 +10,12 @@ from chat.common import ask, ask_again, close_buttons, delete_quietly, leave_flo
 from chat.context import BotContext, chat_id, typed, user_id
 from chat.state import ChatData
 from handlers.account.steps import FLOW as ACCOUNT_FLOW
-from handlers.account.steps import Step, draft, finish, session_over, verified_at
+from handlers.account.steps import AccountDraft, Step, draft, finish, session_over, verified_at
 from handlers.company.flow import FLOW as COMPANY_FLOW
+from handlers.company.form import CompanyDraft
 from handlers.csd.steps import FLOW as CSD_FLOW
+from handlers.csd.steps import CsdDraft
+from handlers.signin import SigninDraft
 
 
 async def confirm_delete(update: Update, context: BotContext) -> Step:
@@ -83,22 +86,25 @@ def _forget(data: ChatData, address: str, account_id: int) -> bool:
     if (data.signup_email or "").casefold() == address:
         data.signup_email = None
         held = True
-    if (data.login_email or "").casefold() == address and data.flow is None:
-        data.login_email = None
+    signin = data.draft(SigninDraft)
+    if signin is not None and signin.email.casefold() == address and data.flow is None:
+        data.drop(SigninDraft)
         held = True
-    if data.csd is not None and data.csd.account_id == account_id:
+    csd = data.draft(CsdDraft)
+    if csd is not None and csd.account_id == account_id:
         # Kept as an empty draft, so that a step of /csd still open there ends cleanly.
-        data.csd.certificate = data.csd.key = data.csd.new_name = None
+        csd.certificate = csd.key = csd.new_name = None
         held = _ended(data, CSD_FLOW, "csd.session-ended-files-gone")
-    if data.company is not None and data.company.account_id == account_id:
+    company = data.draft(CompanyDraft)
+    if company is not None and company.account_id == account_id:
         # Dropped: the form ends at its next message (company.flow.ends_if_draft_gone).
-        data.company = None
+        data.drop(CompanyDraft)
         held = _ended(data, COMPANY_FLOW, "company.session-ended-data-gone")
-    if data.account is not None and data.account.account_id == account_id:
+    account = data.draft(AccountDraft)
+    if account is not None and account.account_id == account_id:
         # Kept without the new address, so that a step of /cuenta still open there
         # finds the session gone and ends cleanly.
-        data.account.new_email = data.account.typed_email = None
-        data.account.suggested_email = None
+        account.new_email = account.typed_email = account.suggested_email = None
         held = _ended(data, ACCOUNT_FLOW, "account.start-again")
     return held
 

@@ -13,7 +13,6 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, MessageHandler
 
-from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
     account_button,
@@ -22,16 +21,31 @@ from chat.common import (
     button_account,
     command,
     end_flow,
-    flow_fallbacks,
     say,
 )
 from chat.context import BotContext, chat_id, pressed, user_id
 from chat.flow import Flow
+from chat.registry import FlowSpec
+from handlers.account import keyboards as account_keyboards
 from handlers.account.change import choose_new_email, receive_code, receive_new_email
 from handlers.account.deletion import confirm_delete, keep, receive_delete_word
+from handlers.account.keyboards import (
+    ACCOUNT_CHANGE_EMAIL,
+    ACCOUNT_CHANGE_PASSWORD,
+    ACCOUNT_CONTACT_EMAIL,
+    ACCOUNT_DELETE,
+    ACCOUNT_DELETE_YES,
+    ACCOUNT_KEEP,
+    ACCOUNT_SIGN_OUT_OTHERS,
+    MENU_ACCOUNT,
+)
 from handlers.account.password import receive_new_password, receive_new_password_again
 from handlers.account.steps import FLOW, Step, begin_change, receive_password, session_over
+from handlers.basics import (
+    flow_fallbacks,
+)
 from handlers.csd.steps import local_date
+from handlers.email_typo import EMAIL_AS_TYPED, EMAIL_SUGGESTED
 from handlers.passwords import secret_step
 from handlers.signin import SignInFirst
 from services.signin import AccountInfo
@@ -169,12 +183,12 @@ def build_account_conversation() -> Flow:
         FLOW,
         entry_points=[
             command("account", start_account),
-            button(start_account, keyboards.MENU_ACCOUNT),
-            account_button(start_email_change, keyboards.ACCOUNT_CHANGE_EMAIL),
-            account_button(start_password_change, keyboards.ACCOUNT_CHANGE_PASSWORD),
-            account_button(start_delete, keyboards.ACCOUNT_DELETE),
-            account_button(sign_out_others, keyboards.ACCOUNT_SIGN_OUT_OTHERS),
-            account_button(use_email_for_contact, keyboards.ACCOUNT_CONTACT_EMAIL),
+            button(start_account, MENU_ACCOUNT),
+            account_button(start_email_change, ACCOUNT_CHANGE_EMAIL),
+            account_button(start_password_change, ACCOUNT_CHANGE_PASSWORD),
+            account_button(start_delete, ACCOUNT_DELETE),
+            account_button(sign_out_others, ACCOUNT_SIGN_OUT_OTHERS),
+            account_button(use_email_for_contact, ACCOUNT_CONTACT_EMAIL),
         ],
         states={
             **SIGN_IN_FIRST.states(),
@@ -183,7 +197,7 @@ def build_account_conversation() -> Flow:
             Step.NEW_EMAIL_TYPO: [
                 CallbackQueryHandler(
                     choose_new_email,
-                    pattern=f"^({keyboards.EMAIL_SUGGESTED}|{keyboards.EMAIL_AS_TYPED})$",
+                    pattern=f"^({EMAIL_SUGGESTED}|{EMAIL_AS_TYPED})$",
                 ),
                 MessageHandler(TYPED_TEXT, receive_new_email),
             ],
@@ -191,10 +205,24 @@ def build_account_conversation() -> Flow:
             Step.NEW_PASSWORD: secret_step(receive_new_password),
             Step.NEW_PASSWORD_AGAIN: secret_step(receive_new_password_again),
             Step.CONFIRM_DELETE: [
-                button(confirm_delete, keyboards.ACCOUNT_DELETE_YES),
-                button(keep, keyboards.ACCOUNT_KEEP),
+                button(confirm_delete, ACCOUNT_DELETE_YES),
+                button(keep, ACCOUNT_KEEP),
             ],
             Step.DELETE_WORD: [MessageHandler(TYPED_TEXT, receive_delete_word)],
         },
         fallbacks=flow_fallbacks(),
     )
+
+
+ACCOUNT = FlowSpec(
+    FLOW,
+    ("cuenta", "account"),
+    menu=70,
+    starts_flow=True,
+    build=lambda: [build_account_conversation()],
+    order=40,
+    keyboards=account_keyboards.KEYBOARDS,
+    affirmative=account_keyboards.AFFIRMATIVE,
+    negative=account_keyboards.NEGATIVE,
+    secret_prompts=frozenset({"account.ask-password", "account.ask-new-password"}),
+)

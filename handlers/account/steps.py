@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
+from typing import ClassVar
 
 from telegram import Update
 
 from chat.common import ask, ask_again, end_flow, format_wait, say
 from chat.context import BotContext, chat_id, user_id
-from chat.state import AccountDraft
+from chat.state import Draft
 from handlers.passwords import read_secret
 from services.signin import RecheckStatus
+
+
+@dataclass
+class AccountDraft(Draft):
+    """A change of the account in hand (/cuenta): its address, its password, or its
+    deletion."""
+
+    KEY: ClassVar[str] = "account"
+
+    account_id: int
+    action: str  # "email", "password" or "delete"
+    verified_at: str | None = None  # when the password was typed again (ISO 8601, UTC)
+    new_email: str | None = None
+    typed_email: str | None = None  # a new address with a likely typo, awaiting a choice
+    suggested_email: str | None = None  # its correction, offered with a button
+    password_hash: str | None = None  # the new password's hash, until typed again
+
 
 FLOW = "account"
 
@@ -30,7 +49,7 @@ class Step(IntEnum):
 
 
 def draft(context: BotContext) -> AccountDraft:
-    current = context.chat.account
+    current = context.chat.draft(AccountDraft)
     assert current is not None, "a step of /cuenta without its draft"
     return current
 
@@ -42,7 +61,7 @@ def verified_at(context: BotContext) -> datetime:
 
 
 def finish(context: BotContext) -> int:
-    context.chat.account = None
+    context.chat.drop(AccountDraft)
     return end_flow(context)
 
 
@@ -64,7 +83,7 @@ async def begin_change(
     if shown_for not in (None, account.id):
         await say(update, context, "account.other-account-button")
         return finish(context)
-    context.chat.account = AccountDraft(account_id=account.id, action=action)
+    context.chat.keep(AccountDraft(account_id=account.id, action=action))
     await ask(update, context, "account.ask-password")
     return Step.PASSWORD
 

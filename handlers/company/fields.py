@@ -7,20 +7,54 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import annotated_types
 from telegram import Update
 
-from chat import keyboards
 from chat.common import ask, close_buttons, say, show_buttons
 from chat.context import BotContext, pressed, typed
-from chat.reasons import REASONS, reason_key, say_reason
+from chat.reasons import reason_key, say_reason
 from handlers.company.form import Step, draft, person_of, person_text, show_summary
+from handlers.company.keyboards import COLONIA, COMPANY_YES, MUNICIPIO, OTHER, PAGE, REGIME, page_of
 from services import company_fields as check
 from services.catalogs import PostalCode
 from services.company import CompanyData, unanswered
 from services.validation import Invalid, PersonType, parse_email
+
+# Why a value of the form was refused, by the services' reason code (chat.reasons).
+REASONS = MappingProxyType(
+    {
+        "company.razon-social-empty": "company.reason.razon-social-empty",
+        "company.razon-social-too-long": "company.reason.razon-social-too-long",
+        "company.razon-social-invalid": "company.reason.razon-social-invalid",
+        "company.regime-unknown": "company.reason.regime-unknown",
+        "company.regime-not-moral": "company.reason.regime-not-moral",
+        "company.regime-not-fisica": "company.reason.regime-not-fisica",
+        "company.postal-code-format": "company.reason.postal-code-format",
+        "company.postal-code-unknown": "company.reason.postal-code-unknown",
+        "company.calle-empty": "company.reason.calle-empty",
+        "company.calle-too-long": "company.reason.calle-too-long",
+        "company.numero-empty": "company.reason.numero-empty",
+        "company.numero-too-long": "company.reason.numero-too-long",
+        "company.colonia-empty": "company.reason.colonia-empty",
+        "company.colonia-too-long": "company.reason.colonia-too-long",
+        "company.municipio-empty": "company.reason.municipio-empty",
+        "company.municipio-too-long": "company.reason.municipio-too-long",
+        "company.estado-empty": "company.reason.estado-empty",
+        "company.estado-unknown": "company.reason.estado-unknown",
+        "company.phone": "company.reason.phone",
+        "company.hidden-characters": "company.reason.hidden-characters",
+        "company.razon-social-pipe": "company.reason.razon-social-pipe",
+        "company.regime-retired": "company.reason.regime-retired",
+        "company.postal-code-placeholder": "company.reason.postal-code-placeholder",
+        "company.estado-not-of-postal-code": "company.reason.estado-not-of-postal-code",
+        "company.municipio-unknown": "company.reason.municipio-unknown",
+        "company.municipio-not-of-postal-code": "company.reason.municipio-not-of-postal-code",
+        "company.phone-filler": "company.reason.phone-filler",
+    }
+)
 
 Parser = Callable[[str, BotContext], str]
 Receiver = Callable[[Update, BotContext], Coroutine[Any, Any, Step]]
@@ -34,7 +68,7 @@ class FormField:
     name: str  # the CompanyData attribute it fills
     step: Step  # the step that waits for its answer
     prompt: str  # the question's catalog key
-    keyboard: str | None = None  # the question's buttons (chat/keyboards.py), answered in flow.py
+    keyboard: str | None = None  # the question's buttons (keyboards.py), answered in flow.py
     parse: Parser | None = None  # typed text to the value kept, or Invalid with the reason
     receive: Receiver | None = None  # instead of parse: an answer that leads to one more question
     details: Details | None = None  # the values the question and its buttons show
@@ -123,7 +157,7 @@ def words(field: str, reason: str | None = None) -> Parser:
     longest = longest_text(field)
     for refusal in check.text_refusals(reason):
         if refusal not in REASONS:
-            raise KeyError(f"{refusal!r} has no text in chat/reasons.py")
+            raise KeyError(f"{refusal!r} has no text in REASONS")
     return lambda text, _: check.clean_text(text, reason=reason, longest=longest)
 
 
@@ -182,14 +216,14 @@ def colonia_choices(update: Update, context: BotContext, page: int = 0) -> dict[
     """The postal code's colonias from SAT's c_Colonia, a page of buttons at a time."""
     code = draft(context).values.get("codigo_postal") or ""
     found = [(c.code, c.name) for c in context.services.catalogs.colonias_of(code)]
-    return {"code": code, **keyboards.page_of(code, found, page)}
+    return {"code": code, **page_of(code, found, page)}
 
 
 def municipio_choices(update: Update, context: BotContext, page: int = 0) -> dict[str, Any]:
     """The municipios of the postal code's estado, a page of buttons at a time."""
     place = postal_code_of(context)
     found = context.services.catalogs.municipalities_of(place.state_code)
-    return {"state": place.state, **keyboards.page_of(place.state_code, found, page)}
+    return {"state": place.state, **page_of(place.state_code, found, page)}
 
 
 def domicile_postal_code(update: Update, context: BotContext) -> dict[str, Any]:
@@ -222,7 +256,7 @@ async def decide_capital(update: Update, context: BotContext) -> Step:
     query = pressed(update)
     await close_buttons(update)
     current = draft(context)
-    if query.data == keyboards.COMPANY_YES and current.suggested_name:
+    if query.data == COMPANY_YES and current.suggested_name:
         current.values["razon_social"] = current.suggested_name
     current.suggested_name = None
     return await advance(update, context)
@@ -232,7 +266,7 @@ async def choose_regime(update: Update, context: BotContext) -> Step:
     """A régimen tapped: read as if its code were typed."""
     query = pressed(update)
     await close_buttons(update)
-    code = (query.data or "").removeprefix(keyboards.REGIME)
+    code = (query.data or "").removeprefix(REGIME)
     return await take(update, context, field_at(Step.REGIMEN), code)
 
 
@@ -292,7 +326,7 @@ async def decide_place(update: Update, context: BotContext) -> Step:
     await close_buttons(update)
     current = draft(context)
     proposal, current.proposed_place = current.proposed_place or {}, None
-    if query.data == keyboards.COMPANY_YES:
+    if query.data == COMPANY_YES:
         for name, value in proposal.items():
             if value:
                 current.values[name] = value
@@ -320,9 +354,9 @@ def pressed_choice(update: Update, prefix: str) -> tuple[str, str]:
 
 
 def page_number(choice: str) -> int | None:
-    digits = choice.removeprefix(keyboards.PAGE)
+    digits = choice.removeprefix(PAGE)
     # isascii: "²".isdigit() holds, and int("²") fails (a forged button must not crash).
-    wanted = choice.startswith(keyboards.PAGE) and digits.isascii() and digits.isdigit()
+    wanted = choice.startswith(PAGE) and digits.isascii() and digits.isdigit()
     return int(digits) if wanted else None
 
 
@@ -330,7 +364,7 @@ async def choose_colonia(update: Update, context: BotContext) -> Step:
     """A colonia tapped (kept with its SAT code), another page, or «Otra» to type one."""
     current = draft(context)
     field = field_at(Step.COLONIA)
-    scope, choice = pressed_choice(update, keyboards.COLONIA)
+    scope, choice = pressed_choice(update, COLONIA)
     postal_code = current.values.get("codigo_postal")
     page = page_number(choice)
     if scope == postal_code and page is not None:
@@ -338,7 +372,7 @@ async def choose_colonia(update: Update, context: BotContext) -> Step:
         await show_buttons(update, context, field.prompt, keyboard="colonias", **details)
         return field.step
     await close_buttons(update)
-    if scope == postal_code and choice == keyboards.OTHER:
+    if scope == postal_code and choice == OTHER:
         await ask(update, context, "company.sat.colonia-other")
         return field.step
     found = context.services.catalogs.colonia(scope, choice) if scope == postal_code else None
@@ -368,7 +402,7 @@ async def take_municipio(update: Update, context: BotContext, text: str) -> Step
 async def choose_municipio(update: Update, context: BotContext) -> Step:
     """A municipio tapped (read as if typed: it must fit the postal code), or another page."""
     field = field_at(Step.MUNICIPIO)
-    scope, choice = pressed_choice(update, keyboards.MUNICIPIO)
+    scope, choice = pressed_choice(update, MUNICIPIO)
     state = postal_code_of(context).state_code
     page = page_number(choice)
     if scope == state and page is not None:

@@ -11,7 +11,6 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, MessageHandler
 
-from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
     ask,
@@ -20,14 +19,18 @@ from chat.common import (
     close_buttons,
     command,
     end_flow,
-    flow_fallbacks,
     say,
 )
 from chat.context import BotContext, Handler, chat_id, pressed
 from chat.flow import Flow
-from chat.state import CompanyDraft
+from chat.registry import FlowSpec
+from handlers.basics import (
+    flow_fallbacks,
+)
+from handlers.company import keyboards as company_keyboards
 from handlers.company.fields import (
     FORM_FIELDS,
+    REASONS,
     advance,
     ask_field,
     choose_colonia,
@@ -44,7 +47,25 @@ from handlers.company.fields import (
     same_place_of_issue,
     use_account_email,
 )
-from handlers.company.form import Step, draft, person_text, shown_values
+from handlers.company.form import CompanyDraft, Step, draft, person_text, shown_values
+from handlers.company.keyboards import (
+    COLONIA,
+    COMPANY_CANCEL,
+    COMPANY_EDIT,
+    COMPANY_LUGAR_OTHER,
+    COMPANY_LUGAR_SAME,
+    COMPANY_NO,
+    COMPANY_OMIT,
+    COMPANY_SAVE,
+    COMPANY_SKIP,
+    COMPANY_START,
+    COMPANY_USE_EMAIL,
+    COMPANY_YES,
+    MENU_COMPANY,
+    MUNICIPIO,
+    NEXT_COMPANY,
+    REGIME,
+)
 from handlers.privacy import may_store
 from handlers.signin import SignInFirst
 from services.company import FIELDS, STORED, CompanyData, missing_values
@@ -52,8 +73,6 @@ from services.csd_files import holder_matches
 from services.signin import AccountInfo
 
 FLOW = "company"
-
-
 # Entering: sign in first if needed, then the stored data, a draft, or the intro
 
 
@@ -83,7 +102,7 @@ async def open_company(
 ) -> Step | int:
     """The draft of this account, else the stored data, else the intro (or, when the
     person already chose to start, the form itself)."""
-    current = context.chat.company
+    current = context.chat.draft(CompanyDraft)
     if current is not None and current.account_id == account.id and current.values:
         return await advance(update, context)  # what was typed before is not lost
     stored = await context.services.companies.get(account.id)
@@ -94,13 +113,12 @@ async def open_company(
             return await show_stored(update, context, account, stored)
         for name in missing:  # saved before the field was asked: ask it now
             values.pop(name)
-        context.chat.company = CompanyDraft(
-            account_id=account.id, rfc=account.rfc, email=account.email
+        context.chat.keep(
+            CompanyDraft(account_id=account.id, rfc=account.rfc, email=account.email, values=values)
         )
-        context.chat.company.values = values
         await say(update, context, "company.sat.stored-incomplete")
         return await advance(update, context)
-    context.chat.company = CompanyDraft(account_id=account.id, rfc=account.rfc, email=account.email)
+    context.chat.keep(CompanyDraft(account_id=account.id, rfc=account.rfc, email=account.email))
     if not intro:
         return await first_field(update, context)
     await ask(update, context, "company.intro", keyboard="company-intro")
@@ -112,7 +130,7 @@ async def show_stored(
 ) -> int:
     """Only looking: the stored data, with a button per field to change it. The flow
     ends here, so that any command works next; a field's button opens the form again."""
-    context.chat.company = None
+    context.chat.drop(CompanyDraft)
     values = shown_values(update, context, stored.model_dump())
     await say(
         update, context, "company.stored", keyboard="company-stored", rfc=account.rfc, **values
@@ -129,13 +147,15 @@ async def edit_stored(update: Update, context: BotContext) -> Step | int:
     if isinstance(account, int):
         return account
     stored = await context.services.companies.get(account.id)
-    context.chat.company = CompanyDraft(
-        account_id=account.id,
-        rfc=account.rfc,
-        email=account.email,
-        values=stored.model_dump() if stored else {},
+    context.chat.keep(
+        CompanyDraft(
+            account_id=account.id,
+            rfc=account.rfc,
+            email=account.email,
+            values=stored.model_dump() if stored else {},
+        )
     )
-    name = (pressed(update).data or "").removeprefix(keyboards.COMPANY_EDIT)
+    name = (pressed(update).data or "").removeprefix(COMPANY_EDIT)
     if name not in FIELDS:
         return await advance(update, context)
     return await ask_field(update, context, field_named(name))
@@ -163,7 +183,7 @@ async def first_field(update: Update, context: BotContext) -> Step:
 async def skip(update: Update, context: BotContext) -> int:
     """The guide's note: those who only stamp XML made elsewhere need none of this."""
     await close_buttons(update)
-    context.chat.company = None
+    context.chat.drop(CompanyDraft)
     await say(update, context, "company.skipped")
     return end_flow(context)
 
@@ -175,7 +195,7 @@ async def edit_field(update: Update, context: BotContext) -> Step:
     """Ask the field tapped again; its answer leads back to the summary."""
     query = pressed(update)
     await close_buttons(update)
-    name = (query.data or "").removeprefix(keyboards.COMPANY_EDIT)
+    name = (query.data or "").removeprefix(COMPANY_EDIT)
     return await ask_field(update, context, field_named(name))
 
 
@@ -193,7 +213,7 @@ async def save(update: Update, context: BotContext) -> int | None:
         return end_flow(context)
     await query.edit_message_reply_markup(None)
     saved = draft(context)
-    context.chat.company = None
+    context.chat.drop(CompanyDraft)
     csd = await context.services.csd.current(account_id=saved.account_id)
     if csd is None:
         await say(update, context, "company.saved", keyboard="after-company")
@@ -228,7 +248,7 @@ async def save_for_chat(update: Update, context: BotContext, current: CompanyDra
 async def cancel_form(update: Update, context: BotContext) -> int:
     """Leave without saving; what was stored stays as it was."""
     await close_buttons(update)
-    context.chat.company = None
+    context.chat.drop(CompanyDraft)
     await say(update, context, "company.cancelled")
     return end_flow(context)
 
@@ -237,7 +257,9 @@ def draft_gone(context: BotContext) -> bool:
     """Whether the form's draft was dropped under it (its account was deleted from another
     chat: handlers.account.deletion.forget_account); the sign-in first may run without one."""
     prompt = context.chat.prompt or {}
-    return context.chat.company is None and not str(prompt.get("key", "")).startswith("signin.")
+    return context.chat.draft(CompanyDraft) is None and not str(prompt.get("key", "")).startswith(
+        "signin."
+    )
 
 
 def ends_if_draft_gone(handlers: list[Handler]) -> list[Handler]:
@@ -271,9 +293,9 @@ def build_company_conversation() -> Flow:
         FLOW,
         entry_points=[
             command("company", start_company),
-            button(start_company, keyboards.MENU_COMPANY),
-            button(start_company_now, keyboards.NEXT_COMPANY),
-            CallbackQueryHandler(edit_stored, pattern=f"^{keyboards.COMPANY_EDIT}"),
+            button(start_company, MENU_COMPANY),
+            button(start_company_now, NEXT_COMPANY),
+            CallbackQueryHandler(edit_stored, pattern=f"^{COMPANY_EDIT}"),
         ],
         states={
             **SIGN_IN_FIRST.states(),
@@ -285,45 +307,59 @@ def build_company_conversation() -> Flow:
 
 def form_states() -> dict[Step, list[Handler]]:
     """The form's steps, each with its draft."""
-    yes_or_no = f"({keyboards.COMPANY_YES}|{keyboards.COMPANY_NO})"
+    yes_or_no = f"({COMPANY_YES}|{COMPANY_NO})"
     return {
         Step.INTRO: [
-            button(begin_form, keyboards.COMPANY_START),
-            button(skip, keyboards.COMPANY_SKIP),
+            button(begin_form, COMPANY_START),
+            button(skip, COMPANY_SKIP),
         ],
         # A field asked without buttons takes typed text alone: its row is all it needs.
         **{field.step: [typed(field.step)] for field in FORM_FIELDS if not field.keyboard},
         Step.CAPITAL: [button(decide_capital, yes_or_no), typed(Step.RAZON_SOCIAL)],
         Step.REGIMEN: [
-            CallbackQueryHandler(choose_regime, pattern=f"^{keyboards.REGIME}"),
+            CallbackQueryHandler(choose_regime, pattern=f"^{REGIME}"),
             typed(Step.REGIMEN),
         ],
         Step.PLACE: [button(decide_place, yes_or_no), typed(Step.CODIGO_POSTAL)],
         Step.NUMERO_INTERIOR: [
-            button(omit_interior, keyboards.COMPANY_OMIT),
+            button(omit_interior, COMPANY_OMIT),
             typed(Step.NUMERO_INTERIOR),
         ],
         Step.COLONIA: [
-            CallbackQueryHandler(choose_colonia, pattern=f"^{keyboards.COLONIA}"),
+            CallbackQueryHandler(choose_colonia, pattern=f"^{COLONIA}"),
             typed(Step.COLONIA),
         ],
         Step.MUNICIPIO: [
-            CallbackQueryHandler(choose_municipio, pattern=f"^{keyboards.MUNICIPIO}"),
+            CallbackQueryHandler(choose_municipio, pattern=f"^{MUNICIPIO}"),
             typed(Step.MUNICIPIO),
         ],
         Step.LUGAR: [
-            button(same_place_of_issue, keyboards.COMPANY_LUGAR_SAME),
-            button(other_place_of_issue, keyboards.COMPANY_LUGAR_OTHER),
+            button(same_place_of_issue, COMPANY_LUGAR_SAME),
+            button(other_place_of_issue, COMPANY_LUGAR_OTHER),
             typed(Step.LUGAR),
         ],
         Step.LUGAR_CP: [MessageHandler(TYPED_TEXT, receive_branch_postal_code)],
         Step.CORREO: [
-            button(use_account_email, keyboards.COMPANY_USE_EMAIL),
+            button(use_account_email, COMPANY_USE_EMAIL),
             typed(Step.CORREO),
         ],
         Step.SUMMARY: [
-            button(save, keyboards.COMPANY_SAVE),
-            CallbackQueryHandler(edit_field, pattern=f"^{keyboards.COMPANY_EDIT}"),
-            button(cancel_form, keyboards.COMPANY_CANCEL),
+            button(save, COMPANY_SAVE),
+            CallbackQueryHandler(edit_field, pattern=f"^{COMPANY_EDIT}"),
+            button(cancel_form, COMPANY_CANCEL),
         ],
     }
+
+
+COMPANY = FlowSpec(
+    FLOW,
+    ("empresa", "company"),
+    menu=50,
+    starts_flow=True,
+    build=lambda: [build_company_conversation()],
+    order=30,
+    keyboards=company_keyboards.KEYBOARDS,
+    reasons=REASONS,
+    affirmative=company_keyboards.AFFIRMATIVE,
+    negative=company_keyboards.NEGATIVE,
+)

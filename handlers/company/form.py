@@ -3,15 +3,28 @@ conversation, fields.py asks and reads each field)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import ClassVar
 
 from telegram import Update
 
 from chat.common import ask
 from chat.context import BotContext
-from chat.state import CompanyDraft
+from chat.state import Draft
 from services.company import FIELDS
 from services.validation import PersonType, person_type_of
+
+
+@dataclass
+class CompanyDraft(Draft):
+    KEY: ClassVar[str] = "company"
+    account_id: int
+    rfc: str
+    email: str
+    values: dict[str, str | None] = field(default_factory=dict)
+    proposed_place: dict[str, str | None] | None = None  # from the postal code, to confirm
+    suggested_name: str | None = None  # razón social without its régimen capital
 
 
 class Step(IntEnum):
@@ -38,7 +51,7 @@ class Step(IntEnum):
 
 
 def draft(context: BotContext) -> CompanyDraft:
-    current = context.chat.company
+    current = context.chat.draft(CompanyDraft)
     if current is None:
         raise RuntimeError("no company draft in this chat")
     return current

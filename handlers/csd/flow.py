@@ -14,7 +14,6 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import MessageHandler, filters
 
-from chat import keyboards
 from chat.common import (
     TYPED_TEXT,
     account_button,
@@ -24,12 +23,15 @@ from chat.common import (
     button_account,
     close_buttons,
     command,
-    flow_fallbacks,
     say,
 )
 from chat.context import BotContext, chat_id, pressed
 from chat.flow import Flow
-from chat.state import CsdDraft
+from chat.registry import FlowSpec
+from handlers.basics import (
+    flow_fallbacks,
+)
+from handlers.csd import keyboards as csd_keyboards
 from handlers.csd.checks import (
     after_files,
     agree_to_replace,
@@ -38,7 +40,17 @@ from handlers.csd.checks import (
     receive_password,
     use_certificate_name,
 )
-from handlers.csd.steps import FLOW, Step, finish, local_date
+from handlers.csd.keyboards import (
+    CSD_DELETE,
+    CSD_DELETE_YES,
+    CSD_KEEP,
+    CSD_KEEP_NAME,
+    CSD_REPLACE,
+    CSD_REPLACE_YES,
+    CSD_USE_NAME,
+    MENU_CSD,
+)
+from handlers.csd.steps import FLOW, CsdDraft, Step, finish, local_date
 from handlers.csd.upload import (
     ask_files,
     receive_document,
@@ -76,7 +88,7 @@ async def open_csd(update: Update, context: BotContext, account: AccountInfo) ->
         logger.error("/csd: DATA_ENCRYPTION_KEY is not set, so no CSD can be stored")
         await say(update, context, "csd.unavailable")
         return finish(context)
-    current = context.chat.csd
+    current = context.chat.draft(CsdDraft)
     if (
         current is not None
         and current.account_id == account.id
@@ -85,7 +97,7 @@ async def open_csd(update: Update, context: BotContext, account: AccountInfo) ->
         return await after_files(update, context)
     stored = await context.services.csd.current(account_id=account.id)
     if stored is not None:
-        context.chat.csd = None
+        context.chat.drop(CsdDraft)
         await say(
             update,
             context,
@@ -110,7 +122,7 @@ async def begin_upload(update: Update, context: BotContext, account: AccountInfo
     accepted: until then nothing is asked)."""
     if not await may_store(update, context):
         return finish(context)
-    context.chat.csd = CsdDraft(account_id=account.id, rfc=account.rfc)
+    context.chat.keep(CsdDraft(account_id=account.id, rfc=account.rfc))
     await say(update, context, "csd.intro")
     return await ask_files(update, context)
 
@@ -158,7 +170,7 @@ async def start_delete(update: Update, context: BotContext) -> Step | int:
     if stored is None:
         await say(update, context, "csd.nothing-to-delete")
         return finish(context)
-    context.chat.csd = CsdDraft(account_id=account.id, rfc=account.rfc, asked_about=stored.serial)
+    context.chat.keep(CsdDraft(account_id=account.id, rfc=account.rfc, asked_about=stored.serial))
     await ask(update, context, "csd.confirm-delete", keyboard="csd-delete", serial=stored.serial)
     return Step.CONFIRM_DELETE
 
@@ -166,7 +178,7 @@ async def start_delete(update: Update, context: BotContext) -> Step | int:
 async def confirm_delete(update: Update, context: BotContext) -> int:
     """«Sí, eliminarlo»: the CSD, its key and its password go."""
     await close_buttons(update)
-    current = context.chat.csd
+    current = context.chat.draft(CsdDraft)
     account = await context.services.signin.current_account(chat_id(update))
     if current is None or account is None or account.id != current.account_id:
         await say(update, context, "csd.first-sign-in")
@@ -199,16 +211,16 @@ def build_csd_conversation() -> Flow:
         FLOW,
         entry_points=[
             command("csd", start_csd),
-            button(start_csd, keyboards.MENU_CSD),
-            account_button(start_replace, keyboards.CSD_REPLACE),
-            account_button(start_delete, keyboards.CSD_DELETE),
+            button(start_csd, MENU_CSD),
+            account_button(start_replace, CSD_REPLACE),
+            account_button(start_delete, CSD_DELETE),
         ],
         states={
             **SIGN_IN_FIRST.states(),
             Step.FILES: file_step(),
             Step.CONFIRM_REPLACE: [
-                button(agree_to_replace, keyboards.CSD_REPLACE_YES),
-                button(keep_stored, keyboards.CSD_KEEP),
+                button(agree_to_replace, CSD_REPLACE_YES),
+                button(keep_stored, CSD_KEEP),
                 MessageHandler(DOCUMENT, receive_document),
                 MessageHandler(TYPED_TEXT, receive_text_at_buttons),
             ],
@@ -218,15 +230,29 @@ def build_csd_conversation() -> Flow:
                 *secret_step(receive_password),
             ],
             Step.NAME: [
-                button(use_certificate_name, keyboards.CSD_USE_NAME),
-                button(keep_name, keyboards.CSD_KEEP_NAME),
+                button(use_certificate_name, CSD_USE_NAME),
+                button(keep_name, CSD_KEEP_NAME),
                 MessageHandler(TYPED_TEXT, receive_text_at_buttons),
             ],
             Step.CONFIRM_DELETE: [
-                button(confirm_delete, keyboards.CSD_DELETE_YES),
-                button(keep_stored, keyboards.CSD_KEEP),
+                button(confirm_delete, CSD_DELETE_YES),
+                button(keep_stored, CSD_KEEP),
                 MessageHandler(TYPED_TEXT, receive_text_at_buttons),
             ],
         },
         fallbacks=flow_fallbacks(),
     )
+
+
+CSD = FlowSpec(
+    FLOW,
+    ("csd", "certificate"),
+    menu=60,
+    starts_flow=True,
+    build=lambda: [build_csd_conversation()],
+    order=50,
+    keyboards=csd_keyboards.KEYBOARDS,
+    affirmative=csd_keyboards.AFFIRMATIVE,
+    negative=csd_keyboards.NEGATIVE,
+    secret_prompts=frozenset({"csd.ask-password"}),
+)

@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from enum import IntEnum
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import Update
 
 from chat.common import end_flow
 from chat.context import BotContext
-from chat.state import CsdDraft
+from chat.state import Draft
+
+
+@dataclass
+class CsdDraft(Draft):
+    """The CSD being sent (/csd): its files as they arrive, in any order, until the key's
+    password is checked. The chat's data is sealed at rest (services.chats), so the
+    certificate and the key (still encrypted with its password) wait here between steps
+    and across restarts; the password itself is never kept."""
+
+    KEY: ClassVar[str] = "csd"
+
+    account_id: int
+    rfc: str
+    certificate: str | None = None  # the .cer as DER, base64
+    key: str | None = None  # the .key as DER (encrypted PKCS#8), base64
+    replacing: str | None = None  # the stored CSD's serial, once the person agreed to replace
+    # The stored CSD's serial named by the open question («¿Lo reemplazo?», «¿Lo elimino?»):
+    # a press acts on that one only, not on one another chat stored meanwhile.
+    asked_about: str | None = None
+    new_name: str | None = None  # the certificate's name, offered as the razón social
+
 
 FLOW = "csd"
 
@@ -27,14 +50,14 @@ class Step(IntEnum):
 
 
 def draft(context: BotContext) -> CsdDraft:
-    current = context.chat.csd
+    current = context.chat.draft(CsdDraft)
     assert current is not None, "a step of /csd without its draft"
     return current
 
 
 def finish(context: BotContext) -> int:
     """End the flow and drop the draft (its files with it)."""
-    context.chat.csd = None
+    context.chat.drop(CsdDraft)
     return end_flow(context)
 
 

@@ -6,10 +6,12 @@ import ast
 import re
 from pathlib import Path
 
-from chat.reasons import REASONS, reason_key
+from chat.reasons import reason_key
 from chat.texts import Catalog
+from handlers import register_flows
 from services.validation import Invalid
 
+REASONS = register_flows().reasons
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 
 

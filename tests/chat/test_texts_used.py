@@ -11,20 +11,19 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from chat.common import COMMANDS
-from chat.keyboards import COMPANY_FIELDS
-from chat.reasons import REASONS
 from chat.texts import Catalog
+from handlers import register_flows
 from mail import templates
 from mail.templates import catalogs as mail_catalogs
+from services.company import FIELDS as COMPANY_FIELDS
 from services.funnel import Milestone
 from services.human_check import SYMBOLS
 from services.validation import PersonType
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT_SIDE = ("bot", "chat", "handlers")
-# The reason table is read as a table: its reason codes ("company.phone") are not keys.
-REASON_TABLE = ROOT / "chat" / "reasons.py"
+# The reason tables are read as tables: their reason codes ("company.phone") are not keys.
+REASON_TABLE = "REASONS"
 CATALOG = Catalog.load().languages["es"]
 SECTIONS = {key.split(".")[0] for key in CATALOG}
 
@@ -32,7 +31,8 @@ SECTIONS = {key.split(".")[0] for key in CATALOG}
 # or None where only the prefix can be checked (a catalog key beginning with it counts as
 # used).
 BUILT: dict[str, Callable[[], set[str]] | None] = {
-    "commands.": lambda: {f"commands.{names[0]}" for names in COMMANDS.values()},
+    "commands.": lambda: {f"commands.{spec.commands[0]}" for spec in register_flows().menu()},
+    "help.command.": lambda: {f"help.command.{spec.name}" for spec in register_flows().help()},
     "stats.": lambda: {f"stats.{milestone.value}" for milestone in Milestone},
     "signup.person-": lambda: {f"signup.person-{person.value}" for person in PersonType},
     "check.symbol.": lambda: {f"check.symbol.{name}" for name in SYMBOLS},
@@ -45,16 +45,33 @@ def literals() -> Iterator[str | ast.JoinedStr]:
     """Each string literal of the chat side; an f-string as a whole."""
     for package in CHAT_SIDE:
         for path in (ROOT / package).rglob("*.py"):
-            if path == REASON_TABLE:
-                continue
             tree = ast.parse(path.read_text(encoding="utf-8"))
             nodes = list(ast.walk(tree))
             inside = {id(p) for n in nodes if isinstance(n, ast.JoinedStr) for p in n.values}
+            inside |= reason_codes(nodes)
             for node in nodes:
                 if isinstance(node, ast.JoinedStr):
                     yield node
                 elif isinstance(node, ast.Constant) and isinstance(node.value, str):
                     yield from [node.value] if id(node) not in inside else []
+
+
+def reason_codes(nodes: list[ast.AST]) -> set[int]:
+    """The reason codes of a module's reason table (`REASONS = MappingProxyType({...})`):
+    its keys; its values, the texts, are keys said."""
+    tables = [
+        node.value
+        for node in nodes
+        if isinstance(node, ast.Assign)
+        and any(getattr(target, "id", None) == REASON_TABLE for target in node.targets)
+    ]
+    return {
+        id(key)
+        for table in tables
+        for inner in ast.walk(table)
+        if isinstance(inner, ast.Dict)
+        for key in inner.keys
+    }
 
 
 def looks_like_key(text: str) -> bool:
@@ -89,7 +106,7 @@ def used_keys() -> tuple[set[str], tuple[str, ...]]:
     named, built = keys_in_code()
     expanded = {key for prefix in built if BUILT.get(prefix) for key in BUILT[prefix]()}
     prefixes = tuple(prefix for prefix in built if prefix in BUILT and BUILT[prefix] is None)
-    return named | expanded | set(REASONS.values()), prefixes
+    return named | expanded | set(register_flows().reasons.values()), prefixes
 
 
 def test_every_key_built_in_an_f_string_is_listed_and_every_listing_is_in_use() -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chat import keyboards
 from chat.state import ChatData
 from chat.texts import Catalog
 from chat.typed import fold, open_question, typed_choice
+from handlers import register_flows
+from handlers.account.keyboards import ACCOUNT_CONTACT_EMAIL
+from handlers.company.keyboards import COMPANY_EDIT, COMPANY_NO, COMPANY_SAVE, COMPANY_YES, page_of
+from handlers.email_typo import EMAIL_AS_TYPED, EMAIL_SUGGESTED
 
 CATALOG = Catalog.load()
 
@@ -17,7 +20,7 @@ def markup(name: str, language: str = "es", **values: Any) -> Any:
     def t(key: str, **text_values: Any) -> str:
         return CATALOG.label(language, key, **text_values)
 
-    return keyboards.KEYBOARDS[name](t, values)
+    return register_flows().keyboards[name](t, values)
 
 
 def test_folding_drops_case_accents_punctuation_and_a_leading_emoji() -> None:
@@ -30,27 +33,27 @@ def test_folding_drops_case_accents_punctuation_and_a_leading_emoji() -> None:
 def test_yes_and_no_words_press_the_buttons_that_say_yes_and_no() -> None:
     yes_no = markup("yes-no")
     for typed in ("sí", "Si.", "YES", "ok", "Correcto", "¡Sí!"):
-        assert typed_choice(yes_no, typed) == keyboards.COMPANY_YES
-    assert typed_choice(yes_no, "no.") == keyboards.COMPANY_NO
+        assert typed_choice(yes_no, typed) == COMPANY_YES
+    assert typed_choice(yes_no, "no.") == COMPANY_NO
     for typed in ("06700", "sí, pero no", "", "👍", "nop"):
         assert typed_choice(yes_no, typed) is None
     typo = markup("email-typo", "en", typed="a@hotmal.com", suggested="a@hotmail.com")
-    assert typed_choice(typo, "yes") == keyboards.EMAIL_SUGGESTED
-    assert typed_choice(typo, "No") == keyboards.EMAIL_AS_TYPED
+    assert typed_choice(typo, "yes") == EMAIL_SUGGESTED
+    assert typed_choice(typo, "No") == EMAIL_AS_TYPED
 
 
 def test_a_button_that_names_its_account_is_pressed_with_its_account() -> None:
     contact = markup("contact-email", account=7)
-    assert typed_choice(contact, "sí") == f"{keyboards.ACCOUNT_CONTACT_EMAIL}:7"
+    assert typed_choice(contact, "sí") == f"{ACCOUNT_CONTACT_EMAIL}:7"
     assert typed_choice(contact, "no") is None  # no button says no: the step's answer
 
 
 def test_a_button_is_pressed_by_its_own_words() -> None:
     summary = markup("company-summary")
-    assert typed_choice(summary, "guardar") == keyboards.COMPANY_SAVE
-    assert typed_choice(summary, "razón social") == keyboards.COMPANY_EDIT + "razon_social"
+    assert typed_choice(summary, "guardar") == COMPANY_SAVE
+    assert typed_choice(summary, "razón social") == COMPANY_EDIT + "razon_social"
     assert typed_choice(summary, "sí") is None  # no button of the summary says yes
-    colonias = markup("colonias", **keyboards.page_of("06600", [("0930", "Juárez")], 0))
+    colonias = markup("colonias", **page_of("06600", [("0930", "Juárez")], 0))
     assert typed_choice(colonias, "JUAREZ") == "col:06600:0930"
 
 

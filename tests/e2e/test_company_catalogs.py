@@ -10,9 +10,9 @@ import signal
 import pytest
 from sqlalchemy import select
 
-from chat import keyboards
 from emulator import Person
 from emulator.world import Message
+from handlers.company.keyboards import COLONIA, PAGE_SIZE
 from storage import repositories
 from storage.db import create_engine, create_session_factory
 from storage.models import Account
@@ -155,7 +155,7 @@ async def test_a_postal_code_without_municipio_asks_it_from_buttons_and_a_branch
     assert "no registra colonias para el código postal 01001" in asked.text
     await juan.send("Centro")
     first = await juan.expect("municipio o alcaldía de Ciudad de México")
-    assert len(first.button_texts()) == keyboards.PAGE_SIZE + 1  # eight and «Más»
+    assert len(first.button_texts()) == PAGE_SIZE + 1  # eight and «Más»
     assert "Xochimilco" not in first.button_texts()
     # The pages turn on the same message; each press waits for its button to be shown.
     await juan.press("Más", message=first)
@@ -234,7 +234,7 @@ async def test_colonias_come_in_pages_and_a_stale_or_forged_page_does_no_harm(
         "from": ana.user.to_api(),
         "message": first.to_api(),
         "chat_instance": str(ana.chat.id),
-        "data": f"{keyboards.COLONIA}09800:p99",  # past the last page: shows the last
+        "data": f"{COLONIA}09800:p99",  # past the last page: shows the last
     }
     ana.bot.open_callbacks["forged-page"] = forged
     await ana.bot.push_update({"callback_query": forged})

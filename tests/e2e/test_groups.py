@@ -10,10 +10,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from chat import keyboards
 from emulator.flood import TooManyRequests
 from emulator.markup import command_entities
 from emulator.world import ApiError, bad_gateway, bad_request, migrated, now
+from handlers.signup import MENU_SIGNUP
 from storage.models import ChatDataRow
 from tests.e2e.conftest import TOKEN, Harness, all_updates_taken
 from tests.factories import database
@@ -72,9 +72,7 @@ async def test_buttons_and_edits_from_a_group_are_ignored(bot: Harness) -> None:
                 "chat_id": group.id,
                 "text": "Menú",
                 "reply_markup": {
-                    "inline_keyboard": [
-                        [{"text": "Crear cuenta", "callback_data": keyboards.MENU_SIGNUP}]
-                    ]
+                    "inline_keyboard": [[{"text": "Crear cuenta", "callback_data": MENU_SIGNUP}]]
                 },
             },
         )

@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 import re
 
-from chat import keyboards
 from chat.texts import Catalog
 from emulator import Person
 from emulator.world import Message
+from handlers.human_check import CHECK
 from services.human_check import SYMBOLS
 from storage.models import HumanCheck, ResetCode
 from tests import journeys
@@ -338,13 +338,13 @@ async def test_a_forged_challenge_button_is_answered_without_an_error(bot: Harne
     ana = bot.person()
     await ana.send("/recuperar")
     challenge = await ana.expect("toca")
-    token = challenge.buttons[0]["callback_data"].removeprefix(keyboards.CHECK).split(":")[0]
+    token = challenge.buttons[0]["callback_data"].removeprefix(CHECK).split(":")[0]
     query = {
         "id": "forged-1",
         "from": ana.user.to_api(),
         "message": challenge.to_api(),
         "chat_instance": str(ana.chat.id),
-        "data": f"{keyboards.CHECK}{token}:\u00b2",  # "²".isdigit() is True; int("²") fails
+        "data": f"{CHECK}{token}:\u00b2",  # "²".isdigit() is True; int("²") fails
     }
     ana.bot.open_callbacks["forged-1"] = query
     await ana.bot.push_update({"callback_query": query})

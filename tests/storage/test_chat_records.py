@@ -14,7 +14,8 @@ from alembic import command
 from sqlalchemy import Connection, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chat.state import ChatData, SignupDraft
+from chat.state import ChatData
+from handlers.signup import SignupDraft
 from services.chats import SEALED, ChatRecords
 from storage.crypto import SecretBox, new_key
 from storage.db import alembic_config, create_engine, create_session_factory, migrate
@@ -49,7 +50,9 @@ async def test_a_record_is_read_back_by_another_process_sealed_and_gone_when_emp
     engine: AsyncEngine,
 ) -> None:
     draft = ChatData(
-        flow="signup", step=4, signup=SignupDraft(email="ana@example.mx", rfc="GODE561231GR8")
+        flow="signup",
+        step=4,
+        drafts={"signup": SignupDraft(email="ana@example.mx", rfc="GODE561231GR8")},
     )
     async with records_of(engine).held(42) as held:
         assert held.data is None  # a chat never seen
@@ -63,7 +66,7 @@ async def test_a_record_is_read_back_by_another_process_sealed_and_gone_when_emp
 
 async def test_a_record_is_sealed_at_rest(engine: AsyncEngine) -> None:
     async with records_of(engine).held(42) as held:
-        held.data = ChatData(signup=SignupDraft(email="ana@example.mx")).to_json()
+        held.data = ChatData(drafts={"signup": SignupDraft(email="ana@example.mx")}).to_json()
     [stored] = (await stored_rows(engine)).values()
     assert list(stored) == [SEALED] and "ana@example.mx" not in json.dumps(stored)
 

@@ -1,6 +1,5 @@
-"""«No me llegó»: how people say the confirmation email did not arrive, and the questions
-that take such words as their own answer (handlers/confirm.missing_mail answers the rest
-while the chat's sign-up waits for its code)."""
+"""«No me llegó»: how people say the confirmation email did not arrive
+(handlers/confirm.missing_mail answers it while the chat's sign-up waits for its code)."""
 
 from __future__ import annotations
 
@@ -35,9 +34,3 @@ def says_mail_missing(text: str | None) -> bool:
         c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
     ).replace("’", "'")
     return MISSING_MAIL_PATTERN.search(plain) is not None
-
-
-# The questions whose own help answers «no me llegó» (the code went by email), and those
-# that take any message as it is (a problem written for /soporte may say just that).
-CODE_PROMPTS = frozenset({"confirm.ask-code", "account.ask-code", "reset.ask-code"})
-MESSAGE_PROMPTS = frozenset({"support.ask", "support.ask-signed-in"})
