@@ -66,9 +66,12 @@ class ChatRecords:
         self._later: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
-    async def held(self, chat_id: int) -> AsyncIterator[HeldRecord]:
+    async def held(
+        self, chat_id: int, *, update_id: int | None = None
+    ) -> AsyncIterator[HeldRecord]:
         """The chat's record, for one update: nobody else holds the chat meanwhile, and what
-        `data` holds at the end is written back (not if the update was cancelled)."""
+        `data` holds at the end is written back (not if the update was cancelled or
+        failed), in the transaction that marks the inbox's `update_id` done."""
         async with self._in_process(chat_id):
             if self._lock_sessions is not None:
                 async with self._lock_sessions() as session, session.begin():
@@ -79,6 +82,7 @@ class ChatRecords:
                     yield held
                     if held.changed:
                         await self._write(session, held)
+                    await self._finish(session, update_id)
                 logger.debug("chat %s: update over", chat_id)
                 return
             async with self._sessions() as session:
@@ -86,10 +90,17 @@ class ChatRecords:
                     chat_id, await repositories.read_chat(session=session, chat_id=chat_id)
                 )
             yield held
-            if held.changed:
+            if held.changed or update_id is not None:
                 async with self._sessions() as session, session.begin():
-                    await self._write(session, held)
+                    if held.changed:
+                        await self._write(session, held)
+                    await self._finish(session, update_id)
             logger.debug("chat %s: update over", chat_id)
+
+    @staticmethod
+    async def _finish(session: AsyncSession, update_id: int | None) -> None:
+        if update_id is not None:
+            await repositories.finish_update(session=session, update_id=update_id, now=utcnow())
 
     async def rewrite_each(self, change: Callable[[Record], Record | None], *, skip: int) -> None:
         """Apply `change` to every stored record but chat `skip`'s (the one in hand): the

@@ -1,0 +1,176 @@
+"""Taking updates from Telegram without losing one, and no more than can be held.
+
+Every update taken is first stored in the inbox (services.inbox, in the database) and only
+then acknowledged: polling stores each batch before its next getUpdates (whose offset
+tells Telegram the batch was received); the webhook stores the update before answering
+200. The updates are handed to the Application from the inbox, oldest first, at most
+WINDOW at once; polling fetches no more while AHEAD updates wait in the inbox, and the
+webhook then answers 503, so that Telegram keeps them and delivers them later.
+
+At stop, fetching ends at once (a batch fetched and not stored is not acknowledged either:
+Telegram delivers it again), the updates not started stay in the inbox, those started get
+GRACE_SECONDS (bot.processor). Whatever was left is processed first at the next start; an
+update delivered twice is stored once and processed once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.processor import PerChatUpdateProcessor
+from services.inbox import Inbox, Received
+
+logger = logging.getLogger(__name__)
+
+WINDOW = 64  # updates handed to the Application and not yet over
+AHEAD = 1000  # updates stored and not yet processed, beyond which no more are taken
+BATCH = 100  # Telegram's largest getUpdates
+GRACE_SECONDS = 3.0
+RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
+
+
+def received(update: Update) -> Received:
+    chat = update.effective_chat
+    return Received(update.update_id, chat.id if chat else None, update.to_dict())
+
+
+class Intake:
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        inbox: Inbox,
+        *,
+        poll_timeout: int = 10,
+    ) -> None:
+        processor = application.update_processor
+        assert isinstance(processor, PerChatUpdateProcessor)
+        self._application = application
+        self._processor = processor
+        self._inbox = inbox
+        self._window = WINDOW
+        self._poll_timeout = poll_timeout
+        self._in_hand: set[int] = set()
+        self._failed: set[int] = set()  # tried again at the next start
+        self._waiting = 0  # stored and not over, as far as this process knows
+        self._wake = asyncio.Event()  # something to hand over, or room for it
+        self._room = asyncio.Event()  # fewer than `ahead` wait
+        self._tasks: list[asyncio.Task[None]] = []
+        processor.settled = self._settled
+
+    @property
+    def full(self) -> bool:
+        return self._waiting >= AHEAD
+
+    async def start(self, *, poll: bool) -> None:
+        """Hand over what the last run left, then (when `poll`) fetch from Telegram."""
+        self._waiting = await self._inbox.count_pending()
+        if self._waiting:
+            logger.info("%d updates left by the last run are processed first", self._waiting)
+        self._note_room()
+        self._wake.set()
+        self._tasks.append(asyncio.create_task(self._hand_over(), name="intake-hand-over"))
+        if poll:
+            self._tasks.append(asyncio.create_task(self._poll(), name="intake-poll"))
+
+    async def stop(self) -> None:
+        """Take no more updates and hand over no more; then the processor's `close`."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self._processor.close(GRACE_SECONDS)
+
+    async def receive(self, updates: Sequence[Update]) -> bool:
+        """Store updates (the webhook's one, a poll's batch); False, storing nothing, while
+        the inbox is full. Raises when the database cannot store them."""
+        if self.full:
+            return False
+        await self._inbox.store([received(update) for update in updates])
+        self._waiting += len(updates)
+        self._note_room()
+        self._wake.set()
+        return True
+
+    def _settled(self, update_id: int, done: bool) -> None:
+        self._in_hand.discard(update_id)
+        if not done:
+            self._failed.add(update_id)
+        self._waiting = max(0, self._waiting - 1)
+        self._note_room()
+        self._wake.set()
+
+    def _note_room(self) -> None:
+        if self.full:
+            self._room.clear()
+        else:
+            self._room.set()
+
+    async def _poll(self) -> None:
+        bot = self._application.bot
+        offset: int | None = None
+        failures = 0
+        while True:
+            while self.full:
+                # Counted again now and then: an update Telegram delivered twice is
+                # stored once but was counted twice.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._room.wait(), timeout=1)
+                if self.full:
+                    self._waiting = await self._inbox.count_pending() + len(self._failed)
+                    self._note_room()
+            try:
+                # The offset acknowledges the batch before, stored already.
+                updates = await bot.get_updates(
+                    offset=offset,
+                    limit=min(BATCH, AHEAD - self._waiting),
+                    timeout=self._poll_timeout,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                if updates:
+                    await self._inbox.store([received(update) for update in updates])
+                    self._waiting += len(updates)
+                    self._note_room()
+                    self._wake.set()
+                    offset = updates[-1].update_id + 1
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                pause = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
+                failures += 1
+                if isinstance(error, TelegramError):
+                    logger.warning("getUpdates failed (%s); again in %s s", error, pause)
+                else:
+                    logger.exception("updates not stored; fetched again in %s s", pause)
+                await asyncio.sleep(pause)
+
+    async def _hand_over(self) -> None:
+        bot = self._application.bot
+        queue = self._application.update_queue
+        while True:
+            self._wake.clear()
+            room = self._window - len(self._in_hand)
+            found = []
+            if room > 0:
+                try:
+                    found = await self._inbox.pending(
+                        room, skip=sorted(self._in_hand | self._failed)
+                    )
+                except Exception:
+                    logger.exception("the inbox cannot be read; trying again")
+                    await asyncio.sleep(1)
+                    continue
+            for item in found:
+                self._in_hand.add(item.update_id)
+                await queue.put(Update.de_json(item.payload, bot))
+            if not found or len(found) == room:
+                await self._wake.wait()
