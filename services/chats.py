@@ -153,14 +153,19 @@ class ChatRecords:
 
     async def store(self, records: dict[int, Record]) -> None:
         """Write many chats' records at once, outside any update (the benchmark's parked
-        chats, made in seconds where Telegram would take hours)."""
-        now = utcnow()
+        chats, made in seconds where Telegram would take hours): one statement."""
+        sealed = {
+            chat_id: {SEALED: self._box.seal(json.dumps(data))} for chat_id, data in records.items()
+        }
         async with self._sessions() as session, session.begin():
-            for chat_id, data in records.items():
-                sealed = {SEALED: self._box.seal(json.dumps(data))}
-                await repositories.write_chat(
-                    session=session, chat_id=chat_id, data=sealed, now=now
-                )
+            await repositories.write_chats(session=session, records=sealed, now=utcnow())
+
+    async def page(self, *, after: int | None, limit: int = PAGE) -> list[tuple[int, Record]]:
+        """Stored records in chat_id order, after chat `after`, outside any update (the
+        benchmark counts the steps kept)."""
+        async with self._sessions() as session:
+            rows = await repositories.chats_after(session=session, chat_id=after, limit=limit)
+        return [(row.chat_id, self._open(row.chat_id, row).data or {}) for row in rows]
 
     @asynccontextmanager
     async def _in_process(self, chat_id: int) -> AsyncIterator[None]:
