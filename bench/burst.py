@@ -20,28 +20,28 @@ TOKEN = "4:burst"
 ASK_EMAIL = "usuario para entrar"  # the last of /registro's three messages
 
 
-async def where_they_stand(database_url: str, key: str, count: int) -> dict[str, int]:
-    """How many of the burst's chats have a stored signup step, and how many updates wait
-    in the inbox (read through the bot's own storage API)."""
+async def where_they_stand(database_url: str, key: str, count: int) -> tuple[set[int], set[int]]:
+    """The burst's chats with a stored signup step, and those whose update waits in the
+    inbox (read through the bot's own storage API)."""
     engine = create_engine(database_url)
     sessions = create_session_factory(engine)
     box = SecretBox.from_setting(key)
     records = ChatRecords(sessions, box)
-    at_step = 0
+    at_step: set[int] = set()
     after: int | None = FIRST_ID - 1
     while True:
         page = await records.page(after=after, limit=5000)
-        at_step += sum(
-            1
+        at_step.update(
+            chat_id
             for chat_id, data in page
             if chat_id < FIRST_ID + count and data.get("flow") == "signup" and data.get("step")
         )
         if len(page) < 5000 or page[-1][0] >= FIRST_ID + count:
             break
         after = page[-1][0]
-    waiting = await Inbox(sessions, box).count_pending()
+    waiting = await Inbox(sessions, box).pending(count)
     await engine.dispose()
-    return {"at_step": at_step, "in_inbox": waiting}
+    return at_step, {item.chat_id for item in waiting if item.chat_id is not None}
 
 
 async def measure_burst(
@@ -72,8 +72,10 @@ async def measure_burst(
     code = await asyncio.wait_for(bot.process.wait(), 120)
     exit_seconds = loop.time() - signalled
     bot.process = None
-    stand = await where_they_stand(env["DATABASE_URL"], env["DATA_ENCRYPTION_KEY"], count)
-    at_telegram = len(account.updates)
+    at_step, in_inbox = await where_they_stand(
+        env["DATABASE_URL"], env["DATA_ENCRYPTION_KEY"], count
+    )
+    at_telegram = {int(u["message"]["chat"]["id"]) for u in account.updates}
     # Restarted: the updates kept are processed first; the first of them is answered.
     waiting = [p for p in people if not p.bot_messages()]
     restart = await bot.start(script)
@@ -90,10 +92,13 @@ async def measure_burst(
         "answered_before_sigterm": answered,
         "sigterm_to_exit_seconds": exit_seconds,
         "exit_code": code,
-        "steps_stored": stand["at_step"],
-        "kept_in_inbox": stand["in_inbox"],
-        "not_yet_taken_at_telegram": at_telegram,
-        "lost": count - stand["at_step"] - stand["in_inbox"] - at_telegram,
+        "steps_stored": len(at_step),
+        "kept_in_inbox": len(in_inbox),
+        "not_yet_taken_at_telegram": len(at_telegram - in_inbox),
+        # Stored, and not yet acknowledged when the process stopped: Telegram delivers
+        # them again and the inbox takes each once.
+        "kept_and_at_telegram": len(in_inbox & at_telegram),
+        "lost": count - len(at_step | in_inbox | at_telegram),
         "restart_seconds": restart,
         "first_kept_answered_seconds": first_kept_answered,
     }

@@ -69,7 +69,8 @@ def print_report(result: dict) -> None:
             f"(idle {burst['idle_rss_mb']:.1f} MB); SIGTERM to exit "
             f"{burst['sigterm_to_exit_seconds']:.2f} s (exit code {burst['exit_code']}); "
             f"{burst['steps_stored']} steps stored, {burst['kept_in_inbox']} updates kept in "
-            f"the inbox, {burst['not_yet_taken_at_telegram']} not yet taken from Telegram, "
+            f"the inbox ({burst['kept_and_at_telegram']} of them not yet acknowledged), "
+            f"{burst['not_yet_taken_at_telegram']} not yet taken from Telegram, "
             f"{burst['lost']} lost; restarted in {burst['restart_seconds']:.2f} s, the first "
             f"kept update answered {burst['first_kept_answered_seconds']:.2f} s later"
         )
