@@ -59,6 +59,7 @@ class Intake:
         self._in_hand: set[int] = set()
         self._failed: set[int] = set()  # tried again at the next start
         self._waiting = 0  # stored and not over, as far as this process knows
+        self._counted_at = 0.0
         self._wake = asyncio.Event()  # something to hand over, or room for it
         self._room = asyncio.Event()  # fewer than `ahead` wait
         self._tasks: list[asyncio.Task[None]] = []
@@ -93,12 +94,24 @@ class Intake:
         """Store updates (the webhook's one, a poll's batch); False, storing nothing, while
         the inbox is full. Raises when the database cannot store them."""
         if self.full:
-            return False
+            await self._recount()
+            if self.full:
+                return False
         await self._inbox.store([received(update) for update in updates])
         self._waiting += len(updates)
         self._note_room()
         self._wake.set()
         return True
+
+    async def _recount(self) -> None:
+        """Count the updates waiting again, at most once a second: one delivered twice is
+        stored once but was counted twice."""
+        now = asyncio.get_running_loop().time()
+        if now - self._counted_at < 1:
+            return
+        self._counted_at = now
+        self._waiting = await self._inbox.count_pending() - len(self._failed)
+        self._note_room()
 
     def _settled(self, update_id: int, done: bool) -> None:
         self._in_hand.discard(update_id)
@@ -124,9 +137,7 @@ class Intake:
                 # stored once but was counted twice.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._room.wait(), timeout=1)
-                if self.full:
-                    self._waiting = await self._inbox.count_pending() + len(self._failed)
-                    self._note_room()
+                await self._recount()
             try:
                 # The offset acknowledges the batch before, stored already.
                 updates = await bot.get_updates(
