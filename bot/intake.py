@@ -60,6 +60,11 @@ class Intake:
         self._failed: set[int] = set()  # tried again at the next start
         self._waiting = 0  # stored and not over, as far as this process knows
         self._counted_at = 0.0
+        # Updates in the inbox wait for the hand-over to read them (what the last run left,
+        # or what came while the window was full); `_deferred` counts those sent there.
+        self._backlog = True
+        self._deferred = 0
+        self._storing = 0  # stores under way (they may end on either side of a read)
         self._wake = asyncio.Event()  # something to hand over, or room for it
         self._room = asyncio.Event()  # fewer than `ahead` wait
         self._tasks: list[asyncio.Task[None]] = []
@@ -97,11 +102,31 @@ class Intake:
             await self._recount()
             if self.full:
                 return False
-        await self._inbox.store([received(update) for update in updates])
-        self._waiting += len(updates)
-        self._note_room()
-        self._wake.set()
+        await self._take(updates)
         return True
+
+    async def _take(self, updates: Sequence[Update]) -> None:
+        """Store updates; those stored now (not delivered before) go on to the Application
+        at once when nothing older waits in the inbox and there is room, else the hand-over
+        reads them back from the inbox in their turn."""
+        self._storing += 1
+        try:
+            new = await self._inbox.store([received(update) for update in updates])
+        finally:
+            self._storing -= 1
+        fresh = [update for update in updates if update.update_id in new]
+        self._waiting += len(fresh)
+        self._note_room()
+        if not fresh:
+            return
+        if self._backlog or len(self._in_hand) + len(fresh) > self._window:
+            self._backlog = True
+            self._deferred += 1
+            self._wake.set()
+            return
+        for update in fresh:
+            self._in_hand.add(update.update_id)
+            self._application.update_queue.put_nowait(update)
 
     async def _recount(self) -> None:
         """Count the updates waiting again, at most once a second: one delivered twice is
@@ -147,10 +172,7 @@ class Intake:
                     allowed_updates=Update.ALL_TYPES,
                 )
                 if updates:
-                    await self._inbox.store([received(update) for update in updates])
-                    self._waiting += len(updates)
-                    self._note_room()
-                    self._wake.set()
+                    await self._take(updates)
                     offset = updates[-1].update_id + 1
                 failures = 0
             except asyncio.CancelledError:
@@ -165,23 +187,25 @@ class Intake:
                 await asyncio.sleep(pause)
 
     async def _hand_over(self) -> None:
+        """Read the inbox's backlog, oldest first, into the window as it has room."""
         bot = self._application.bot
         queue = self._application.update_queue
         while True:
             self._wake.clear()
             room = self._window - len(self._in_hand)
-            found = []
-            if room > 0:
-                try:
-                    found = await self._inbox.pending(
-                        room, skip=sorted(self._in_hand | self._failed)
-                    )
-                except Exception:
-                    logger.exception("the inbox cannot be read; trying again")
-                    await asyncio.sleep(1)
-                    continue
-            for item in found:
-                self._in_hand.add(item.update_id)
-                await queue.put(Update.de_json(item.payload, bot))
-            if not found or len(found) == room:
+            if not self._backlog or room <= 0:
                 await self._wake.wait()
+                continue
+            deferred = self._deferred
+            try:
+                found = await self._inbox.pending(room, skip=sorted(self._in_hand | self._failed))
+            except Exception:
+                logger.exception("the inbox cannot be read; trying again")
+                await asyncio.sleep(1)
+                continue
+            for item in found:
+                if item.update_id not in self._in_hand:  # handed over meanwhile
+                    self._in_hand.add(item.update_id)
+                    queue.put_nowait(Update.de_json(item.payload, bot))
+            if len(found) < room and deferred == self._deferred and not self._storing:
+                self._backlog = False  # read to its end: new updates go straight on

@@ -41,8 +41,9 @@ class Inbox:
         self._box = box
         self._now = clock
 
-    async def store(self, updates: Sequence[Received]) -> None:
-        """Keep updates in one transaction (an update_id already kept stays as it is)."""
+    async def store(self, updates: Sequence[Received]) -> set[int]:
+        """Keep updates in one transaction; returns the update_ids kept now (not those
+        kept before: Telegram delivering an update again)."""
         rows = [
             {
                 "update_id": update.update_id,
@@ -52,7 +53,7 @@ class Inbox:
             for update in updates
         ]
         async with self._sessions() as session, session.begin():
-            await repositories.add_updates(session=session, updates=rows, now=self._now())
+            return await repositories.add_updates(session=session, updates=rows, now=self._now())
 
     async def pending(self, limit: int, *, skip: Sequence[int] = ()) -> list[Received]:
         """The oldest updates not yet processed, in update_id order, but those in `skip`."""

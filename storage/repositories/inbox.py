@@ -16,18 +16,22 @@ from storage.repositories._rows import affected
 
 async def add_updates(
     *, session: AsyncSession, updates: Sequence[dict[str, Any]], now: datetime
-) -> None:
+) -> set[int]:
     """Store updates (`update_id`, `chat_id`, `payload`) in one statement; an update_id
-    already there (Telegram delivering it again) is left as it is."""
+    already there (Telegram delivering it again) is left as it is. Returns the update_ids
+    stored now."""
     if not updates:
-        return
+        return set()
     table = cast(Table, InboxUpdate.__table__)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(
-        insert(table).on_conflict_do_nothing(index_elements=["update_id"]),
-        [{**row, "received_at": now, "done_at": None} for row in updates],
+    statement = (
+        insert(table)
+        .values([{**row, "received_at": now, "done_at": None} for row in updates])
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(table.c.update_id)
     )
+    return set((await session.scalars(statement)).all())
 
 
 async def pending_updates(
