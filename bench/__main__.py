@@ -22,6 +22,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
+from bench.burst import measure_burst
 from bench.parked import measure_parked
 from bench.procs import ROOT, BotProcess
 from bench.report import chart, print_report
@@ -198,6 +199,11 @@ async def main() -> dict:
         parked = (
             await measure_parked(emulator, bot_env, workdir, ARGS.parked) if ARGS.parked else None
         )
+        burst = (
+            await measure_burst(emulator, bot_env, workdir, ARGS.burst, ARGS.burst_seconds)
+            if ARGS.burst
+            else None
+        )
     finally:
         smtp.stop()
         await emulator.stop()
@@ -221,6 +227,7 @@ async def main() -> dict:
         "password_hash_seconds": one_hash,
         "event_loop": stall,
         "parked": parked,
+        "burst": burst,
     }
 
 
@@ -263,8 +270,20 @@ if __name__ == "__main__":
     parser.add_argument(
         "--parked",
         type=int,
+        default=100_000,
+        help="parked conversations for the memory/restart figures; 0 skips (100000)",
+    )
+    parser.add_argument(
+        "--burst",
+        type=int,
         default=10_000,
-        help="parked conversations for the memory/restart figures; 0 skips (10000)",
+        help="people sending /registro in a burst, then SIGTERM; 0 skips (10000)",
+    )
+    parser.add_argument(
+        "--burst-seconds",
+        type=float,
+        default=35.0,
+        help="how long the burst's people take to send it (35)",
     )
     parser.add_argument(
         "--out", type=Path, default=Path("var/bench"), help="where the JSON and PNG go"

@@ -57,7 +57,22 @@ def print_report(result: dict) -> None:
         print(
             f"{parked['conversations']} parked conversations: "
             f"+{parked['extra_rss_mb']:.1f} MB RSS over an idle bot, "
-            f"restart ready in {parked['restart_seconds']:.2f} s"
+            f"restart ready in {parked['restart_seconds']:.2f} s "
+            f"(idle {parked['idle_rss_mb']:.1f} MB, parked {parked['parked_rss_mb']:.1f} MB; "
+            "the last parked chat resumed at its step)"
+        )
+    if result.get("burst"):
+        burst = result["burst"]
+        print(
+            f"burst of {burst['chats']} chats sending /registro in "
+            f"{burst['sent_in_seconds']:.0f} s: peak RSS {burst['peak_rss_mb']:.1f} MB "
+            f"(idle {burst['idle_rss_mb']:.1f} MB); SIGTERM to exit "
+            f"{burst['sigterm_to_exit_seconds']:.2f} s (exit code {burst['exit_code']}); "
+            f"{burst['steps_stored']} steps stored, {burst['kept_in_inbox']} updates kept in "
+            f"the inbox ({burst['kept_and_at_telegram']} of them not yet acknowledged), "
+            f"{burst['not_yet_taken_at_telegram']} not yet taken from Telegram, "
+            f"{burst['lost']} lost; restarted in {burst['restart_seconds']:.2f} s, the first "
+            f"kept update answered {burst['first_kept_answered_seconds']:.2f} s later"
         )
 
 

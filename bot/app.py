@@ -43,7 +43,7 @@ def build_application(
         .request(AiohttpRequest(settings.telegram_connection_pool_size))
         # A long poll may take POLL_TIMEOUT_SECONDS before the read timeout starts to count.
         .get_updates_request(AiohttpRequest(1))
-        .concurrent_updates(PerChatUpdateProcessor(services.chats))
+        .concurrent_updates(PerChatUpdateProcessor(services.chats, services.inbox))
         .rate_limiter(FloodControl())
         .build()
     )

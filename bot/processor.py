@@ -1,12 +1,20 @@
 """Updates of different chats run concurrently; updates of one chat run one at a time, in
 order, each with the chat's record read from the database before it and written back
 after it (services.chats), so that a flow never sees two of its messages at once and the
-chat's state lives nowhere but in the database."""
+chat's state lives nowhere but in the database. The transaction that writes the record
+marks the update done in the inbox (bot.intake).
+
+When the bot stops (`close`), an update that has not started (not yet holding its chat)
+is not started: it stays in the inbox for the next start. One that has started gets a
+short grace to finish, then is cut short, its record not written, so that it too is
+processed again after the restart."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -15,41 +23,111 @@ from telegram.ext import BaseUpdateProcessor
 from chat.context import holding
 from chat.state import ChatData
 from services.chats import ChatRecords
+from services.inbox import Inbox
+
+logger = logging.getLogger(__name__)
 
 # Updates in hand at once (each holds its chat, and on PostgreSQL a connection).
 MAX_CONCURRENT_UPDATES = 32
 WAITING_AT_MOST = 4096
 
 
+class _NotStarted(Exception):
+    """The bot began to stop while the update waited for its chat."""
+
+
+def _drop(coroutine: Awaitable[Any]) -> None:
+    if inspect.iscoroutine(coroutine):
+        coroutine.close()
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(
-        self, records: ChatRecords, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES
+        self,
+        records: ChatRecords,
+        inbox: Inbox,
+        max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
     ) -> None:
         # PTB's own bound counts the updates waiting for their chat's turn as well: it is only
         # a backstop here, the places that count are `_slots`.
         super().__init__(WAITING_AT_MOST)
         self._records = records
         self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._inbox = inbox
+        self._closing = False
+        self._started: set[asyncio.Task[bool]] = set()
+        # Told of each update once it is over: its update_id, and whether it was processed.
+        self.settled: Callable[[int, bool], None] = lambda update_id, done: None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Wait for the chat's turn, then for a place among the updates in hand (a chat's
-        queued updates take no place, so one chat that sends many messages at once never
-        holds up the others), then run the update with its chat's record, read before and
-        written after it."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        done = False
+        try:
+            if self._closing:
+                _drop(coroutine)
+                return
+            work = asyncio.get_running_loop().create_task(
+                self._process(update, coroutine, update_id), name=f"update-{update_id}"
+            )
+            self._started.add(work)
+            try:
+                done = await work
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not work.cancelled() or (task is not None and task.cancelling()):
+                    raise
+                pass  # cut short by the stop (logged there)
+            except _NotStarted:
+                pass
+            except Exception:
+                # Left in the inbox: processed again after the next start.
+                logger.exception("update %s failed; it is tried again at the next start", update_id)
+            finally:
+                self._started.discard(work)
+        finally:
+            if update_id is not None:
+                self.settled(update_id, done)
+
+    async def _process(
+        self, update: object, coroutine: Awaitable[Any], update_id: int | None
+    ) -> bool:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             async with self._slots:
                 await coroutine
+            if update_id is not None:
+                await self._inbox.done(update_id)
+            return True
+        try:
+            # The chat's turn first, then a place among the updates in hand: a chat's queued
+            # updates take no place, so one chat that sends many messages at once never
+            # holds up the others.
+            async with (
+                self._records.turn(chat.id),
+                self._slots,
+                self._records.record(chat.id, update_id=update_id) as held,
+            ):
+                if self._closing:
+                    raise _NotStarted
+                data = ChatData.from_json(held.data) if held.data is not None else ChatData()
+                with holding(data):
+                    await coroutine
+                held.data = None if data == ChatData() else data.to_json()
+        finally:
+            _drop(coroutine)  # when it never ran
+        return True
+
+    async def close(self, grace: float) -> None:
+        """Start no more updates; give those started `grace` seconds, then cut them short."""
+        self._closing = True
+        if not self._started:
             return
-        async with (
-            self._records.turn(chat.id),
-            self._slots,
-            self._records.record(chat.id) as held,
-        ):
-            data = ChatData.from_json(held.data) if held.data is not None else ChatData()
-            with holding(data):
-                await coroutine
-            held.data = None if data == ChatData() else data.to_json()
+        _, late = await asyncio.wait(set(self._started), timeout=grace)
+        for work in late:
+            work.cancel()
+        if late:
+            logger.info("%d updates cut short by the stop: processed after restart", len(late))
+            await asyncio.wait(late)
 
     async def initialize(self) -> None:
         return None

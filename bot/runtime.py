@@ -18,6 +18,7 @@ from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 
 from bot.app import POLL_TIMEOUT_SECONDS, build_application
+from bot.intake import Intake
 from bot.loopwatch import LoopWatch
 from bot.processor import MAX_CONCURRENT_UPDATES
 from bot.settings import Settings
@@ -132,6 +133,9 @@ class BotRuntime:
             services=self.services,
             catalog=self.catalog,
         )
+        self.intake = Intake(
+            self.application, self.services.inbox, poll_timeout=POLL_TIMEOUT_SECONDS
+        )
 
     async def start(self) -> None:
         """Start everything; while the database or the Bot API cannot be reached, wait for
@@ -170,13 +174,13 @@ class BotRuntime:
             self._smtp_check = asyncio.create_task(self._check_smtp(), name="smtp-check")
         self._housekeeping = asyncio.create_task(self._keep_tidy(), name="housekeeping")
         await self.application.start()
+        # Updates reach the Application through the inbox (bot.intake), not PTB's Updater.
+        await self.intake.start(poll=not self.settings.webhook_url)
         if self.settings.webhook_url:
             await self._start_webhook()
         else:
-            assert self.application.updater is not None  # built with one
-            await self.application.updater.start_polling(
-                poll_interval=0, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=Update.ALL_TYPES
-            )
+            # A webhook left from an earlier deployment would refuse getUpdates.
+            await self.application.bot.delete_webhook()
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise stall the loop for tens of milliseconds.
         gc.collect()
@@ -242,7 +246,11 @@ class BotRuntime:
         path = urlsplit(settings.webhook_url).path.strip("/")
         secret = settings.webhook_secret.get_secret_value()
         self._webhook = WebhookServer(
-            self.application, path=path, secret=secret, healthy=self.health
+            self.application,
+            path=path,
+            secret=secret,
+            healthy=self.health,
+            receive=self.intake.receive,
         )
         await self._webhook.start(host=settings.webhook_listen, port=settings.webhook_port)
         await self.application.bot.set_webhook(
@@ -270,15 +278,17 @@ class BotRuntime:
             )
 
     async def stop(self) -> None:
-        """Finish the updates in hand, stop mail after its current message, close."""
+        """Take no more updates; give those started a short grace and leave the others in
+        the inbox for the next start; stop mail after its current message, close."""
         application = self.application
+        logger.info("stopping")
         if self._webhook is not None:
             await self._webhook.stop()
             self._webhook = None
-        if application.updater and application.updater.running:
-            await application.updater.stop()
         if application.running:
+            await self.intake.stop()
             await application.stop()
+        await self.services.funnel.close()
         await self.delivery.stop()
         for task in (self._housekeeping, self._smtp_check):
             if task is not None:

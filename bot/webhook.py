@@ -4,7 +4,8 @@ for the proxy or orchestrator in front.
 PTB's own webhook server (tornado, started by `Updater.start_webhook`) takes no other
 route, so this serves both with aiohttp, doing what PTB's handler does: a request without
 the secret header is refused with 403 and never processed, an update that cannot be read
-gets 400, and an accepted one goes to the Application's update queue."""
+gets 400, and an accepted one is stored in the inbox (bot.intake) before the 200, or
+answered 503 while the bot is full, which Telegram delivers again later."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -32,10 +33,12 @@ class WebhookServer:
         path: str,
         secret: str,
         healthy: Callable[[], Awaitable[dict[str, str]]],
+        receive: Callable[[Sequence[Update]], Awaitable[bool]],
     ) -> None:
         self._application = application
         self._secret = secret.encode()
         self._healthy = healthy
+        self._receive = receive
         app = web.Application()
         app.router.add_post(f"/{path.strip('/')}", self._update)
         app.router.add_get("/healthz", self._health)
@@ -62,7 +65,17 @@ class WebhookServer:
         except Exception:
             logger.warning("webhook: a request whose body is not an update was refused")
             return web.json_response({"error": "not an update"}, status=400)
-        await self._application.update_queue.put(update)
+        # Stored before Telegram hears it arrived; while the bot is full, or the database
+        # cannot store it, a retryable status makes Telegram deliver it again later.
+        try:
+            taken = await self._receive([update])
+        except Exception:
+            logger.exception("webhook: update %s not stored; Telegram retries", update.update_id)
+            taken = False
+        if not taken:
+            return web.json_response(
+                {"error": "busy, try again later"}, status=503, headers={"Retry-After": "5"}
+            )
         return web.json_response({"ok": True})
 
     async def _health(self, request: web.Request) -> web.Response:

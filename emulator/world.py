@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,7 +157,11 @@ class BotAccount:
     token: str
     user: User
     updates: list[Json] = field(default_factory=list)
-    update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # Telegram picks a bot's first update_id at random (and again after a week without
+    # updates): a bot restarted against a new emulator must not meet the ids it has seen.
+    update_ids: itertools.count[int] = field(
+        default_factory=lambda: itertools.count(secrets.randbelow(2**30) + 1)
+    )
     message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
     chats: dict[int, Chat] = field(default_factory=dict)
@@ -167,6 +172,11 @@ class BotAccount:
     # What getUpdates or setWebhook last asked for; empty means Telegram's default.
     allowed_updates: frozenset[str] = frozenset()
     polls: int = 0
+    # Telegram forgets an update once a getUpdates' offset is above its update_id: the
+    # bot has then been told it was received ("acknowledged").
+    acknowledged_below: int = 0
+    # Each getUpdates: the limit asked for and the update_ids handed over.
+    poll_log: list[tuple[int, list[int]]] = field(default_factory=list)
     closing: bool = False
 
     async def close(self) -> None:
@@ -201,13 +211,16 @@ class BotAccount:
         self.polls += 1
         async with self.arrived:
             if offset is not None:
+                self.acknowledged_below = max(self.acknowledged_below, offset)
                 self.updates = [u for u in self.updates if u["update_id"] >= offset]
             if not self.updates and timeout > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
                         self.arrived.wait_for(lambda: self.updates or self.closing), timeout
                     )
-            return self.updates[:limit]
+            handed = self.updates[:limit]
+            self.poll_log.append((limit, [u["update_id"] for u in handed]))
+            return handed
 
     def chat(self, chat_id: int) -> Chat:
         chat = self.chats.get(chat_id)

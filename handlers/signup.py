@@ -154,9 +154,8 @@ async def start_signup(update: Update, context: BotContext) -> Step | int:
             step = end_flow(context)
     else:
         step = await introduce(update, context)
-    # Only counting: done beside the conversation, so that this person's next message does
-    # not wait for it (the application waits for such tasks when it stops).
-    context.application.create_task(context.services.funnel.signup_started(), update=update)
+    # Only counting: noted now, written with others a moment later (services.funnel).
+    await context.services.funnel.signup_started()
     return step
 
 

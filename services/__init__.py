@@ -19,6 +19,7 @@ from services.email_change import EmailChangeService
 from services.funnel import FunnelService
 from services.housekeeping import Housekeeping
 from services.human_check import HumanCheckService
+from services.inbox import Inbox
 from services.mail_status import MailStatusService
 from services.own_account import OwnAccountService
 from services.passwords import PasswordHasher
@@ -44,6 +45,7 @@ class Services:
     csd: CsdService
     support: SupportService
     chats: ChatRecords
+    inbox: Inbox
     human_check_on_signup: bool = False
     admins: frozenset[int] = frozenset()
     catalogs: SatCatalogs = field(default_factory=SatCatalogs)
@@ -111,6 +113,7 @@ def build_services(
             passwords=passwords,
         ),
         chats=ChatRecords(sessions, box, lock_sessions=lock_sessions),
+        inbox=Inbox(sessions, box),
         human_check_on_signup=human_check_on_signup,
         admins=admins,
         catalogs=catalogs,

@@ -67,10 +67,13 @@ class ChatRecords:
         self._later: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
-    async def held(self, chat_id: int) -> AsyncIterator[HeldRecord]:
+    async def held(
+        self, chat_id: int, *, update_id: int | None = None
+    ) -> AsyncIterator[HeldRecord]:
         """The chat's record, for one update: nobody else holds the chat meanwhile, and what
-        `data` holds at the end is written back (not if the update was cancelled)."""
-        async with self.turn(chat_id), self.record(chat_id) as held:
+        `data` holds at the end is written back (not if the update was cancelled or
+        failed), in the transaction that marks the inbox's `update_id` done."""
+        async with self.turn(chat_id), self.record(chat_id, update_id=update_id) as held:
             yield held
 
     @asynccontextmanager
@@ -90,9 +93,12 @@ class ChatRecords:
                 del self._locks[chat_id]
 
     @asynccontextmanager
-    async def record(self, chat_id: int) -> AsyncIterator[HeldRecord]:
+    async def record(
+        self, chat_id: int, *, update_id: int | None = None
+    ) -> AsyncIterator[HeldRecord]:
         """The chat's record, read and then written back, within the chat's turn: on
-        PostgreSQL in one transaction holding the chat's lock, for other processes."""
+        PostgreSQL in one transaction holding the chat's lock, for other processes. The
+        transaction that writes it marks the inbox's `update_id` done."""
         if self._lock_sessions is not None:
             async with self._lock_sessions() as session, session.begin():
                 await repositories.lock_chat(session=session, chat_id=chat_id)
@@ -101,6 +107,7 @@ class ChatRecords:
                 yield held
                 if held.changed:
                     await self._write(session, held)
+                await self._finish(session, update_id)
             logger.debug("chat %s: update over", chat_id)
             return
         async with self._sessions() as session:
@@ -108,10 +115,17 @@ class ChatRecords:
                 chat_id, await repositories.read_chat(session=session, chat_id=chat_id)
             )
         yield held
-        if held.changed:
+        if held.changed or update_id is not None:
             async with self._sessions() as session, session.begin():
-                await self._write(session, held)
+                if held.changed:
+                    await self._write(session, held)
+                await self._finish(session, update_id)
         logger.debug("chat %s: update over", chat_id)
+
+    @staticmethod
+    async def _finish(session: AsyncSession, update_id: int | None) -> None:
+        if update_id is not None:
+            await repositories.finish_update(session=session, update_id=update_id, now=utcnow())
 
     async def rewrite_each(self, change: Change, *, skip: int) -> None:
         """Apply `change` to every stored record but chat `skip`'s (the one whose update is
@@ -196,13 +210,18 @@ class ChatRecords:
     async def store(self, records: dict[int, Record]) -> None:
         """Write many chats' records at once, outside any update (the benchmark's parked
         chats, made in seconds where Telegram would take hours)."""
-        now = utcnow()
+        sealed = {
+            chat: {SEALED: self._box.seal(json.dumps(data))} for chat, data in records.items()
+        }
         async with self._sessions() as session, session.begin():
-            for chat_id, data in records.items():
-                sealed = {SEALED: self._box.seal(json.dumps(data))}
-                await repositories.write_chat(
-                    session=session, chat_id=chat_id, data=sealed, now=now
-                )
+            await repositories.write_chats(session=session, records=sealed, now=utcnow())
+
+    async def page(self, *, after: int | None, limit: int = PAGE) -> list[tuple[int, Record]]:
+        """Stored records in chat_id order, after chat `after`, outside any update (the
+        benchmark counts the steps kept)."""
+        async with self._sessions() as session:
+            rows = await repositories.chats_after(session=session, chat_id=after, limit=limit)
+        return [(row.chat_id, self._open(row.chat_id, row).data or {}) for row in rows]
 
     def _open(self, chat_id: int, row: ChatDataRow | None) -> HeldRecord:
         if row is None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -23,6 +26,11 @@ class Milestone(StrEnum):
     RESET_COMPLETED = "reset-completed"
 
 
+logger = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 0.5
+BATCH = 200
+
 PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "all": None}
 
 
@@ -32,6 +40,11 @@ async def record(*, session: AsyncSession, milestone: Milestone, now: datetime) 
 
 
 class FunnelService:
+    """Milestones reached inside a use case are written in its transaction (`record`);
+    those noted on their own (a sign-up started) wait in a small buffer written in one
+    statement every FLUSH_SECONDS, or at once when BATCH are waiting, or at `close()`: a
+    campaign's burst costs one insert per batch, not a transaction (and a task) each."""
+
     def __init__(
         self,
         *,
@@ -40,10 +53,48 @@ class FunnelService:
     ) -> None:
         self._sessions = sessions
         self._now = clock
+        self._waiting: list[tuple[str, datetime]] = []
+        self._flush: asyncio.Task[None] | None = None
+        self._writing: asyncio.Lock = asyncio.Lock()
 
     async def signup_started(self) -> None:
-        async with self._sessions() as session, session.begin():
-            await record(session=session, milestone=Milestone.SIGNUP_STARTED, now=self._now())
+        self._note(Milestone.SIGNUP_STARTED)
+
+    def _note(self, milestone: Milestone) -> None:
+        self._waiting.append((milestone.value, self._now()))
+        if self._flush is None or self._flush.done():
+            delay = 0.0 if len(self._waiting) >= BATCH else FLUSH_SECONDS
+            self._flush = asyncio.get_running_loop().create_task(
+                self._flush_after(delay), name="funnel-flush"
+            )
+
+    async def _flush_after(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        try:
+            await self.flush()
+        except Exception:
+            logger.exception("funnel: %d events not written", len(self._waiting))
+
+    async def flush(self) -> None:
+        """Write the events waiting (one statement)."""
+        async with self._writing:
+            events, self._waiting = self._waiting, []
+            if not events:
+                return
+            try:
+                async with self._sessions() as session, session.begin():
+                    await repositories.add_funnel_events(session=session, events=events)
+            except Exception:
+                self._waiting[:0] = events  # tried again with the next ones
+                raise
+
+    async def close(self) -> None:
+        """Write what waits, now (the bot is stopping)."""
+        if self._flush is not None and not self._flush.done():
+            self._flush.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flush
+        await self.flush()
 
     async def report(self) -> dict[Milestone, dict[str, int]]:
         """For each milestone: how many in the last day, the last week, and ever."""

@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 KEEP_RATE_EVENTS = timedelta(days=1)  # longer than any limit's window
 KEEP_SPENT = timedelta(days=7)
 KEEP_SENT_MAIL = timedelta(days=30)
+KEEP_DONE_UPDATES = timedelta(days=2)  # Telegram keeps an update 24 hours
 
 
 class Housekeeping:
@@ -48,6 +49,10 @@ class Housekeeping:
             )
             removed += await repositories.delete_outbox_sent_before(
                 session=session, before=now - KEEP_SENT_MAIL
+            )
+            # Kept beyond any redelivery of the update by Telegram.
+            removed += await repositories.delete_done_updates_before(
+                session=session, before=now - KEEP_DONE_UPDATES
             )
         if removed:
             logger.info("housekeeping removed %d old rows", removed)

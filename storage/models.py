@@ -161,6 +161,25 @@ class ChatDataRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+class InboxUpdate(Base):
+    """An update taken from Telegram, kept until the update is processed: stored before the
+    next getUpdates acknowledges it (or before the webhook answers 200), marked done in the
+    transaction that writes its chat's record. Done rows keep their update_id for a day, so
+    that an update Telegram delivers again is recognised and not processed twice."""
+
+    __tablename__ = "inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The update's JSON sealed with DATA_ENCRYPTION_KEY (it may hold a typed password);
+    # None once done.
+    payload: Mapped[str | None] = mapped_column(Text, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (Index("ix_inbox_done_at", "done_at", "update_id"),)
+
+
 class Company(Base):
     """The issuer's fiscal data for CFDI 4.0, one row per account."""
 

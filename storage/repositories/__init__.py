@@ -50,7 +50,15 @@ from storage.repositories.email_changes import (
 from storage.repositories.erasure import email_change_requests, erase_account
 from storage.repositories.funnel import (
     add_funnel_event,
+    add_funnel_events,
     count_funnel_events,
+)
+from storage.repositories.inbox import (
+    add_updates,
+    count_pending_updates,
+    delete_done_updates_before,
+    finish_update,
+    pending_updates,
 )
 from storage.repositories.one_time_codes import (
     claim_code,
@@ -108,11 +116,13 @@ __all__ = [
     "add_confirmation_code",
     "add_email_change",
     "add_funnel_event",
+    "add_funnel_events",
     "add_human_check",
     "add_outbox_message",
     "add_rate_event",
     "add_reset_code",
     "add_support_request",
+    "add_updates",
     "bind_chat",
     "chats_after",
     "claim_code",
@@ -123,9 +133,11 @@ __all__ = [
     "count_code_try",
     "count_funnel_events",
     "count_open_support_requests",
+    "count_pending_updates",
     "csds_to_remind",
     "delete_codes_expired_before",
     "delete_csd",
+    "delete_done_updates_before",
     "delete_human_checks_before",
     "delete_outbox_sent_before",
     "delete_rate_events",
@@ -138,6 +150,7 @@ __all__ = [
     "email_change_requests",
     "erase_account",
     "find_confirmation_codes",
+    "finish_update",
     "get_account",
     "get_account_by_email",
     "get_chat_session",
@@ -159,6 +172,7 @@ __all__ = [
     "open_support_requests",
     "outbox_figures",
     "pending_reset_code",
+    "pending_updates",
     "rate_events_since",
     "read_chat",
     "save_company",

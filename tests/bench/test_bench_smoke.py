@@ -13,7 +13,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_small_benchmark_reports_its_figures(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "bench", "--people", "2", "--pause", "0", "--parked", "10"]
+    command = [
+        sys.executable,
+        "-m",
+        "bench",
+        "--people",
+        "2",
+        "--pause",
+        "0",
+        "--parked",
+        "10",
+        "--burst",
+        "20",
+    ]
+    command += ["--burst-seconds", "1"]
     process = subprocess.run(
         [*command, "--out", str(tmp_path)],
         cwd=ROOT,
@@ -42,7 +55,10 @@ def test_small_benchmark_reports_its_figures(tmp_path: Path) -> None:
     assert result["password_hash_seconds"] > 0
     assert result["event_loop"]["longest_callback_seconds"] > 0
     assert result["parked"]["conversations"] == 10 and result["parked"]["restart_seconds"] > 0
-    for label in ("updates/s", "first reply p95", "CPU s/update", "peak RSS", "bot/echo"):
+    burst = result["burst"]
+    assert burst["chats"] == 20 and burst["lost"] == 0 and burst["exit_code"] == 0
+    assert burst["sigterm_to_exit_seconds"] > 0 and burst["peak_rss_mb"] > 0
+    for label in ("updates/s", "first reply p95", "CPU s/update", "peak RSS", "bot/echo", "burst"):
         assert label in printed
 
 

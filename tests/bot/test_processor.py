@@ -11,6 +11,7 @@ from telegram import Chat, Message, Update
 from bot.processor import PerChatUpdateProcessor
 from chat.context import held_chat
 from services.chats import ChatRecords
+from services.inbox import Inbox
 from storage.crypto import SecretBox, new_key
 
 
@@ -22,8 +23,9 @@ def update_for(chat_id: int, update_id: int) -> Update:
 async def test_one_chat_in_order_and_chats_concurrently(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    records = ChatRecords(sessions, SecretBox([new_key()]))
-    processor = PerChatUpdateProcessor(records)
+    box = SecretBox([new_key()])
+    records = ChatRecords(sessions, box)
+    processor = PerChatUpdateProcessor(records, Inbox(sessions, box))
     log: list[str] = []
 
     async def work(name: str, delay: float) -> None:

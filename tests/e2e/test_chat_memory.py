@@ -18,4 +18,8 @@ async def test_nothing_of_a_chat_stays_in_the_process_between_its_updates(bot: H
     await bot.stop()  # the update in hand finished
     application = runtime.application
     assert application.chat_data == {} and application.user_data == {}
+    # PTB marks each update's chat and user for a persistence, in sets that only a
+    # persistence empties; this bot has none (bot.dispatch, bot.intake).
+    assert application._chat_ids_to_be_updated_in_persistence == set()
+    assert application._user_ids_to_be_updated_in_persistence == set()
     assert runtime.services.chats._locks == {}  # no lock kept for idle chats

@@ -1,0 +1,224 @@
+"""Taking updates from Telegram without losing one, and no more than can be held.
+
+Every update taken is first stored in the inbox (services.inbox, in the database) and only
+then acknowledged: polling stores each batch before its next getUpdates (whose offset
+tells Telegram the batch was received); the webhook stores the update before answering
+200. The updates are handed to the Application's processing from the inbox, oldest first, at
+most WINDOW at once; polling fetches no more while AHEAD updates wait in the inbox, and the
+webhook then answers 503, so that Telegram keeps them and delivers them later.
+
+At stop, fetching ends at once (a batch fetched and not stored is not acknowledged either:
+Telegram delivers it again), the updates not started stay in the inbox, those started get
+GRACE_SECONDS (bot.processor). Whatever was left is processed first at the next start; an
+update delivered twice is stored once and processed once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.processor import PerChatUpdateProcessor
+from services.inbox import Inbox, Received
+
+logger = logging.getLogger(__name__)
+
+WINDOW = 64  # updates handed to the Application and not yet over
+AHEAD = 1000  # updates stored and not yet processed, beyond which no more are taken
+BATCH = 100  # Telegram's largest getUpdates
+GRACE_SECONDS = 3.0
+RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
+
+
+def received(update: Update) -> Received:
+    chat = update.effective_chat
+    return Received(update.update_id, chat.id if chat else None, update.to_dict())
+
+
+class Intake:
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        inbox: Inbox,
+        *,
+        poll_timeout: int = 10,
+    ) -> None:
+        processor = application.update_processor
+        assert isinstance(processor, PerChatUpdateProcessor)
+        self._application = application
+        self._processor = processor
+        self._inbox = inbox
+        self._window = WINDOW
+        self._poll_timeout = poll_timeout
+        self._in_hand: set[int] = set()
+        self._failed: set[int] = set()  # tried again at the next start
+        self._waiting = 0  # stored and not over, as far as this process knows
+        self._counted_at = 0.0
+        # Updates in the inbox wait for the hand-over to read them (what the last run left,
+        # or what came while the window was full); `_deferred` counts those sent there.
+        self._backlog = True
+        self._deferred = 0
+        self._storing = 0  # stores under way (they may end on either side of a read)
+        self._wake = asyncio.Event()  # something to hand over, or room for it
+        self._room = asyncio.Event()  # fewer than `ahead` wait
+        self._tasks: list[asyncio.Task[None]] = []
+        self._dispatched: set[asyncio.Task[None]] = set()
+        processor.settled = self._settled
+
+    @property
+    def full(self) -> bool:
+        return self._waiting >= AHEAD
+
+    async def start(self, *, poll: bool) -> None:
+        """Hand over what the last run left, then (when `poll`) fetch from Telegram."""
+        self._waiting = await self._inbox.count_pending()
+        if self._waiting:
+            logger.info("%d updates left by the last run are processed first", self._waiting)
+        self._note_room()
+        self._wake.set()
+        self._tasks.append(asyncio.create_task(self._hand_over(), name="intake-hand-over"))
+        if poll:
+            self._tasks.append(asyncio.create_task(self._poll(), name="intake-poll"))
+
+    async def stop(self) -> None:
+        """Take no more updates and hand over no more; then the processor's `close`."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self._processor.close(GRACE_SECONDS)
+        if self._dispatched:  # over or cut short by now
+            await asyncio.wait(set(self._dispatched))
+
+    async def receive(self, updates: Sequence[Update]) -> bool:
+        """Store updates (the webhook's one, a poll's batch); False, storing nothing, while
+        the inbox is full. Raises when the database cannot store them."""
+        if self.full:
+            await self._recount()
+            if self.full:
+                return False
+        await self._take(updates)
+        return True
+
+    async def _take(self, updates: Sequence[Update]) -> None:
+        """Store updates; those stored now (not delivered before) go on to the Application
+        at once when nothing older waits in the inbox and there is room, else the hand-over
+        reads them back from the inbox in their turn."""
+        self._storing += 1
+        try:
+            new = await self._inbox.store([received(update) for update in updates])
+        finally:
+            self._storing -= 1
+        fresh = [update for update in updates if update.update_id in new]
+        self._waiting += len(fresh)
+        self._note_room()
+        if not fresh:
+            return
+        if self._backlog or len(self._in_hand) + len(fresh) > self._window:
+            self._backlog = True
+            self._deferred += 1
+            self._wake.set()
+            return
+        for update in fresh:
+            self._in_hand.add(update.update_id)
+            self._dispatch(update)
+
+    def _dispatch(self, update: Update) -> None:
+        """Process the update in a task of its own, through the per-chat processor. Not
+        through PTB's update queue: the Application's tasks mark each update's chat and
+        user for a persistence this bot does not have, in sets nothing empties then."""
+        task = asyncio.create_task(
+            self._processor.process_update(update, self._application.process_update(update)),
+            name=f"update-{update.update_id}",
+        )
+        self._dispatched.add(task)
+        task.add_done_callback(self._dispatched.discard)
+
+    async def _recount(self) -> None:
+        """Count the updates waiting again, at most once a second: one delivered twice is
+        stored once but was counted twice."""
+        now = asyncio.get_running_loop().time()
+        if now - self._counted_at < 1:
+            return
+        self._counted_at = now
+        self._waiting = await self._inbox.count_pending() - len(self._failed)
+        self._note_room()
+
+    def _settled(self, update_id: int, done: bool) -> None:
+        self._in_hand.discard(update_id)
+        if not done:
+            self._failed.add(update_id)
+        self._waiting = max(0, self._waiting - 1)
+        self._note_room()
+        self._wake.set()
+
+    def _note_room(self) -> None:
+        if self.full:
+            self._room.clear()
+        else:
+            self._room.set()
+
+    async def _poll(self) -> None:
+        bot = self._application.bot
+        offset: int | None = None
+        failures = 0
+        while True:
+            while self.full:
+                # Counted again now and then: an update Telegram delivered twice is
+                # stored once but was counted twice.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._room.wait(), timeout=1)
+                await self._recount()
+            try:
+                # The offset acknowledges the batch before, stored already.
+                updates = await bot.get_updates(
+                    offset=offset,
+                    limit=min(BATCH, AHEAD - self._waiting),
+                    timeout=self._poll_timeout,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                if updates:
+                    await self._take(updates)
+                    offset = updates[-1].update_id + 1
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                pause = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
+                failures += 1
+                if isinstance(error, TelegramError):
+                    logger.warning("getUpdates failed (%s); again in %s s", error, pause)
+                else:
+                    logger.exception("updates not stored; fetched again in %s s", pause)
+                await asyncio.sleep(pause)
+
+    async def _hand_over(self) -> None:
+        """Read the inbox's backlog, oldest first, into the window as it has room."""
+        bot = self._application.bot
+        while True:
+            self._wake.clear()
+            room = self._window - len(self._in_hand)
+            if not self._backlog or room <= 0:
+                await self._wake.wait()
+                continue
+            deferred = self._deferred
+            try:
+                found = await self._inbox.pending(room, skip=sorted(self._in_hand | self._failed))
+            except Exception:
+                logger.exception("the inbox cannot be read; trying again")
+                await asyncio.sleep(1)
+                continue
+            for item in found:
+                if item.update_id not in self._in_hand:  # handed over meanwhile
+                    self._in_hand.add(item.update_id)
+                    self._dispatch(Update.de_json(item.payload, bot))
+            if len(found) < room and deferred == self._deferred and not self._storing:
+                self._backlog = False  # read to its end: new updates go straight on

@@ -1,0 +1,67 @@
+"""The inbox: updates taken from Telegram and not yet processed, by update_id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxUpdate
+from storage.repositories._rows import affected
+
+
+async def add_updates(
+    *, session: AsyncSession, updates: Sequence[dict[str, Any]], now: datetime
+) -> set[int]:
+    """Store updates (`update_id`, `chat_id`, `payload`) in one statement; an update_id
+    already there (Telegram delivering it again) is left as it is. Returns the update_ids
+    stored now."""
+    if not updates:
+        return set()
+    table = cast(Table, InboxUpdate.__table__)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values([{**row, "received_at": now, "done_at": None} for row in updates])
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(table.c.update_id)
+    )
+    return set((await session.scalars(statement)).all())
+
+
+async def pending_updates(
+    *, session: AsyncSession, limit: int, skip: Sequence[int] = ()
+) -> Sequence[InboxUpdate]:
+    """The oldest updates not yet done, in update_id order, leaving out `skip`."""
+    query = (
+        select(InboxUpdate)
+        .where(InboxUpdate.done_at.is_(None))
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+    )
+    if skip:
+        query = query.where(InboxUpdate.update_id.not_in(list(skip)))
+    return (await session.scalars(query)).all()
+
+
+async def count_pending_updates(*, session: AsyncSession) -> int:
+    query = select(func.count()).select_from(InboxUpdate).where(InboxUpdate.done_at.is_(None))
+    return int(await session.scalar(query) or 0)
+
+
+async def finish_update(*, session: AsyncSession, update_id: int, now: datetime) -> None:
+    """The update is processed: its payload goes, its update_id stays for a while."""
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id)
+        .values(done_at=now, payload=None)
+    )
+
+
+async def delete_done_updates_before(*, session: AsyncSession, before: datetime) -> int:
+    return affected(await session.execute(delete(InboxUpdate).where(InboxUpdate.done_at < before)))
