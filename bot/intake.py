@@ -70,6 +70,7 @@ class Intake:
         self._tasks: list[asyncio.Task[None]] = []
         self._dispatched: set[asyncio.Task[None]] = set()
         processor.settled = self._settled
+        processor.rerun = application.process_update
 
     @property
     def full(self) -> bool:
@@ -222,3 +223,5 @@ class Intake:
                     self._dispatch(Update.de_json(item.payload, bot))
             if len(found) < room and deferred == self._deferred and not self._storing:
                 self._backlog = False  # read to its end: new updates go straight on
+            elif not found:
+                await self._wake.wait()  # a store under way wakes it when done

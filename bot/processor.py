@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 # Updates in hand at once (each holds its chat, and on PostgreSQL a connection).
 MAX_CONCURRENT_UPDATES = 32
 WAITING_AT_MOST = 4096
+# Pauses before an update that failed is tried again in this run; after the last, it waits
+# in the inbox for the next start.
+RETRY_PAUSES = (0.5, 2.0)
 
 
 class _NotStarted(Exception):
@@ -58,6 +61,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._started: set[asyncio.Task[bool]] = set()
         # Told of each update once it is over: its update_id, and whether it was processed.
         self.settled: Callable[[int, bool], None] = lambda update_id, done: None
+        # How to process an update again (the Application's process_update), for a retry.
+        self.rerun: Callable[[object], Awaitable[Any]] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -101,21 +106,36 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         try:
             # The chat's turn first, then a place among the updates in hand: a chat's queued
             # updates take no place, so one chat that sends many messages at once never
-            # holds up the others.
-            async with (
-                self._records.turn(chat.id),
-                self._slots,
-                self._records.record(chat.id, update_id=update_id) as held,
-            ):
-                if self._closing:
-                    raise _NotStarted
-                data = ChatData.from_json(held.data) if held.data is not None else ChatData()
-                with holding(data):
-                    await coroutine
-                held.data = None if data == ChatData() else data.to_json()
+            # holds up the others. An update that fails (the database, not a handler: the
+            # error handler answers those) is tried again in its turn, the chat's next
+            # updates waiting, so that none is read at a step it has left behind.
+            async with self._records.turn(chat.id):
+                pauses = iter(RETRY_PAUSES)
+                while True:
+                    try:
+                        async with self._slots:
+                            if self._closing:
+                                raise _NotStarted
+                            async with self._records.record(chat.id, update_id=update_id) as held:
+                                data = ChatData.from_json(held.data) if held.data else ChatData()
+                                with holding(data):
+                                    await coroutine
+                                held.data = None if data == ChatData() else data.to_json()
+                        return True
+                    except _NotStarted:
+                        raise
+                    except Exception:
+                        pause = next(pauses, None)
+                        if pause is None or self.rerun is None or self._closing:
+                            raise
+                        logger.warning(
+                            "update %s failed; tried again in %s s", update_id, pause, exc_info=True
+                        )
+                        await asyncio.sleep(pause)
+                        _drop(coroutine)
+                        coroutine = self.rerun(update)
         finally:
             _drop(coroutine)  # when it never ran
-        return True
 
     async def close(self, grace: float) -> None:
         """Start no more updates; give those started `grace` seconds, then cut them short."""

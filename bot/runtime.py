@@ -55,6 +55,7 @@ class StartupError(RuntimeError):
 
 
 HOUSEKEEPING_SECONDS = 3600
+SETTLE_SECONDS = 1  # for the rewrites an account's deletion left, at stop
 
 
 def build_transport(settings: Settings) -> Transport:
@@ -174,13 +175,13 @@ class BotRuntime:
             self._smtp_check = asyncio.create_task(self._check_smtp(), name="smtp-check")
         self._housekeeping = asyncio.create_task(self._keep_tidy(), name="housekeeping")
         await self.application.start()
+        if not self.settings.webhook_url:
+            # A webhook left from an earlier deployment would refuse getUpdates.
+            await self.application.bot.delete_webhook()
         # Updates reach the Application through the inbox (bot.intake), not PTB's Updater.
         await self.intake.start(poll=not self.settings.webhook_url)
         if self.settings.webhook_url:
             await self._start_webhook()
-        else:
-            # A webhook left from an earlier deployment would refuse getUpdates.
-            await self.application.bot.delete_webhook()
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise stall the loop for tens of milliseconds.
         gc.collect()
@@ -288,7 +289,10 @@ class BotRuntime:
         if application.running:
             await self.intake.stop()
             await application.stop()
-        await self.services.funnel.close()
+        try:
+            await self.services.funnel.close()
+        except Exception:  # the database may be stopping too: the rest is closed anyway
+            logger.exception("funnel events not written at stop")
         await self.delivery.stop()
         for task in (self._housekeeping, self._smtp_check):
             if task is not None:
@@ -301,7 +305,10 @@ class BotRuntime:
         # A start stopped before the Bot API answered leaves the bot's HTTP sessions open,
         # and the Application's shutdown (of an Application never initialized) skips them.
         await application.bot.shutdown()
-        await self.services.chats.settle()
+        try:
+            await asyncio.wait_for(self.services.chats.settle(), timeout=SETTLE_SECONDS)
+        except TimeoutError:
+            logger.warning("stopped before every chat's record was rewritten")
         await self.engine.dispose()
         if self.lock_engine is not None:
             await self.lock_engine.dispose()

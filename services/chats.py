@@ -146,10 +146,10 @@ class ChatRecords:
                 if self._busy(row.chat_id):
                     later.append(row.chat_id)
                     continue
-                held = self._open(row.chat_id, row)
-                if held.data is None or change(held.data) == held.stored:
-                    continue
                 try:
+                    held = self._open(row.chat_id, row)
+                    if held.data is None or change(held.data) == held.stored:
+                        continue
                     if not await self._rewrite(row.chat_id, change, wait=False):
                         later.append(row.chat_id)
                 except Exception:

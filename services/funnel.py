@@ -84,7 +84,7 @@ class FunnelService:
             try:
                 async with self._sessions() as session, session.begin():
                     await repositories.add_funnel_events(session=session, events=events)
-            except Exception:
+            except BaseException:  # cancelled at close too: written by close's own flush
                 self._waiting[:0] = events  # tried again with the next ones
                 raise
 

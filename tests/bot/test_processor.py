@@ -53,7 +53,10 @@ async def test_a_chat_with_many_updates_waiting_does_not_hold_up_another(
 ) -> None:
     """Two places for updates in hand; one chat sends four messages while its first is
     slow: its waiting ones take no place, and another chat's update goes through."""
-    processor = PerChatUpdateProcessor(ChatRecords(sessions, SecretBox([new_key()])), 2)
+    box = SecretBox([new_key()])
+    processor = PerChatUpdateProcessor(
+        ChatRecords(sessions, box), Inbox(sessions, box), max_concurrent_updates=2
+    )
     slow = asyncio.Event()
     done: list[str] = []
 
@@ -74,3 +77,36 @@ async def test_a_chat_with_many_updates_waiting_does_not_hold_up_another(
     slow.set()
     await asyncio.gather(*waiting)
     assert done == ["b1", "a1", "a2", "a3", "a4"]
+
+
+async def test_an_update_whose_record_cannot_be_written_is_tried_again_before_the_next(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The database refuses the first write of a chat's record: the update is processed
+    again, from the step it found, and the chat's next update waits for it, so that it
+    is never read at a step the person has left behind."""
+    box = SecretBox([new_key()])
+    calls = 0
+
+    def flaky():  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # the first update's write
+            raise OSError("database unreachable")
+        return sessions()
+
+    processor = PerChatUpdateProcessor(ChatRecords(flaky, box), Inbox(sessions, box))  # type: ignore[arg-type]
+    log: list[str] = []
+
+    async def work(name: str) -> None:
+        chat = held_chat()
+        assert chat is not None
+        log.append(f"{name} at {chat.step}")
+        chat.flow, chat.step = "signup", (chat.step or 0) + 1
+
+    processor.rerun = lambda update: work("a1 again")  # type: ignore[misc]
+    await asyncio.gather(
+        processor.process_update(update_for(1, 1), work("a1")),
+        processor.process_update(update_for(1, 2), work("a2")),
+    )
+    assert log == ["a1 at None", "a1 again at None", "a2 at 1"]

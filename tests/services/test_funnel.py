@@ -37,3 +37,30 @@ async def test_what_waits_is_written_on_its_own_soon(
         await asyncio.sleep(0.02)
     assert await started(funnel) == 1
     await funnel.close()
+
+
+async def test_a_batch_being_written_when_the_bot_stops_is_not_lost(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The timed write has begun (its transaction asked for) when close() comes: that
+    batch is written all the same."""
+    writing = asyncio.Event()
+
+    def opened() -> AsyncSession:
+        session = sessions()
+        if not writing.is_set():
+            begin = session.begin
+
+            def noted_begin():  # type: ignore[no-untyped-def]
+                writing.set()
+                return begin()
+
+            session.begin = noted_begin  # type: ignore[method-assign]
+        return session
+
+    funnel = FunnelService(sessions=opened)  # type: ignore[arg-type]
+    for _ in range(3):
+        await funnel.signup_started()
+    await writing.wait()  # the timed write is under way
+    await funnel.close()
+    assert await started(funnel) == 3
