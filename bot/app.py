@@ -11,16 +11,10 @@ from bot.processor import PerChatUpdateProcessor
 from bot.ratelimit import FloodControl
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
-from chat.common import chosen_command_handlers
 from chat.context import BotContext, install
 from chat.errors import on_error
 from chat.texts import Catalog
-from chat.typed import typed_press_handlers
 from handlers import register_flows
-from handlers.admin import admin_handlers
-from handlers.confirm import missing_mail_handlers
-from handlers.privacy import privacy_handlers
-from handlers.start import guard_handlers, idle_handlers, log_handlers
 from services import Services
 
 POLL_TIMEOUT_SECONDS = 10
@@ -48,20 +42,8 @@ def build_application(
         .build()
     )
     install(application, services=services, catalog=catalog)
-    flows = register_flows()
-    application.add_handlers(log_handlers(), group=-5)
-    application.add_handlers(guard_handlers(), group=-4)
-    application.add_handlers(typed_press_handlers(), group=-3)
-    application.add_handlers(privacy_handlers(), group=-2)
-    application.add_handlers(missing_mail_handlers(), group=-1)
-    application.add_handlers(
-        [
-            # Each registered command's and flow's, in their order (chat.registry).
-            *flows.handlers(),
-            *admin_handlers(),
-            *idle_handlers(),
-        ]
-    )
-    application.add_handlers(chosen_command_handlers(), group=1)
+    # Each registered command's and flow's handlers, in their groups and order (chat.registry).
+    for group, handlers in register_flows().handlers().items():
+        application.add_handlers(handlers, group=group)
     application.add_error_handler(on_error)
     return application

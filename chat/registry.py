@@ -35,7 +35,9 @@ class FlowSpec:
     English); `menu` its place in the command menu and /ayuda (lower first; None: in
     neither), `in_help` False keeps it out of /ayuda only. `starts_flow`: typed inside
     another flow, it asks whether to leave that one. `build` makes its handlers when the
-    application is built, `order` places them among the other specs' (lower first).
+    application is built, `order` places them among the other specs' (lower first), in
+    the application's handler `group` (PTB's: the first matching handler of each group
+    runs, lower groups first; the flows are in group 0, what answers before them lower).
     `keyboards` are its inline keyboards by name; `affirmative` and `negative` the data of
     its buttons a typed «sí» or «no» presses, `tap_only` its keyboards that typed text
     never presses (chat.typed). `reasons` are the catalog keys that say the services'
@@ -50,6 +52,7 @@ class FlowSpec:
     starts_flow: bool = False
     build: Callable[[], Sequence[Handler]] | None = None
     order: float = 50
+    group: int = 0
     keyboards: Mapping[str, Builder] = field(default_factory=lambda: MappingProxyType({}))
     affirmative: frozenset[str] = frozenset()
     negative: frozenset[str] = frozenset()
@@ -110,9 +113,13 @@ class Registry:
         """The flow a command's name starts (None: a command that starts none)."""
         return next((s.name for s in self.specs if s.starts_flow and command in s.commands), None)
 
-    def handlers(self) -> list[Handler]:
-        """Every spec's handlers, built now, in order."""
-        return [handler for spec in self.specs if spec.build for handler in spec.build()]
+    def handlers(self) -> dict[int, list[Handler]]:
+        """Every spec's handlers, built now, by group (lower first), each in order."""
+        groups: dict[int, list[Handler]] = {}
+        for spec in self.specs:
+            if spec.build:
+                groups.setdefault(spec.group, []).extend(spec.build())
+        return dict(sorted(groups.items()))
 
 
 def _pattern(names: Iterable[str]) -> re.Pattern[str]:

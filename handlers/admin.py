@@ -12,6 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from chat.common import close_buttons, say
 from chat.context import BotContext, Handler, user_id
+from chat.registry import FlowSpec
 from chat.texts import Html
 from handlers.support import SUPPORT_HANDLED
 from services.funnel import PERIODS, Milestone
@@ -122,3 +123,13 @@ def admin_handlers() -> list[Handler]:
         CommandHandler(SUPPORT_PENDING, support_pending),
         CallbackQueryHandler(mark_handled, pattern=rf"^{SUPPORT_HANDLED}\d+$"),
     ]
+
+
+# The operator's commands: in no menu and not in /ayuda (admins know them).
+ADMIN = FlowSpec(
+    "admin",
+    ("stats", *SUPPORT_PENDING),
+    in_help=False,
+    build=admin_handlers,
+    order=1000,
+)

@@ -12,6 +12,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from chat.common import (
     FLOW_COMMAND,
     ask_again,
+    chosen_command_handlers,
     close_buttons,
     command,
     leave_flow,
@@ -26,6 +27,7 @@ from chat.flow import END
 from chat.keyboards import Text, Values, rows
 from chat.registry import FlowSpec, local_name, registered
 from chat.texts import DEFAULT_LANGUAGE, Html
+from chat.typed import typed_press_handlers
 
 MENU_HELP = "menu:help"
 MENU_SIGNOUT = "menu:signout"
@@ -64,6 +66,10 @@ LANGUAGE_COMMAND = FlowSpec(
 )
 CANCEL_COMMAND = FlowSpec("cancel", ("cancelar", "cancel"), menu=130)
 HELP_COMMAND = FlowSpec("help", ("ayuda", "help"), menu=140)
+# A typed text that names a button of the question in hand is that press (chat.typed),
+# before the flows; the command a flow was left for runs after them (chat.common).
+TYPED_PRESS = FlowSpec("typed-press", build=typed_press_handlers, group=-3)
+CHOSEN_COMMAND = FlowSpec("chosen-command", build=chosen_command_handlers, group=1)
 # «¿Dejamos lo que estábamos haciendo?» (chat.common.offer_to_leave)
 LEAVING = FlowSpec(
     "leave-flow",

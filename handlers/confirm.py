@@ -330,6 +330,8 @@ def missing_mail_handlers() -> list[Handler]:
     return [MessageHandler(TYPED_TEXT, missing_mail)]
 
 
+# «No me llegó» wherever it is typed, before the flows.
+MISSING_MAIL = FlowSpec("missing-mail", build=missing_mail_handlers, group=-1)
 # After the flows that await a secret: a password of hexadecimal characters must reach
 # them, not be taken for a pasted confirmation code.
 CONFIRM = FlowSpec(

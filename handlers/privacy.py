@@ -103,6 +103,8 @@ def privacy_handlers() -> list[BaseHandler[Update, BotContext, None]]:
     ]
 
 
+# After the guard against groups, before the flows: the notice's acceptance.
+PRIVACY_GATE = FlowSpec("privacy-gate", build=privacy_handlers, group=-2)
 # /privacidad answers everywhere (handlers.basics.show_privacy); the notice's acceptance
 # is asked before a flow stores data (privacy_handlers).
 PRIVACY = FlowSpec(

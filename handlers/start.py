@@ -172,3 +172,8 @@ def idle_handlers() -> list[Handler]:
 
 
 START = FlowSpec("start", ("start",), menu=0, in_help=False)
+# One log line per update, then the guards, before anything else (their own groups).
+LOG = FlowSpec("log", build=log_handlers, group=-5)
+GUARDS = FlowSpec("guards", build=guard_handlers, group=-4)
+# After every flow (and the admin's commands): what is left when no flow took the update.
+IDLE = FlowSpec("idle", build=idle_handlers, order=1010)

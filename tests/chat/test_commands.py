@@ -47,6 +47,27 @@ def test_every_flow_that_starts_with_a_command_is_in_the_menu() -> None:
     assert hidden == []
 
 
+def test_every_command_is_in_the_menu_unless_kept_out_on_purpose() -> None:
+    """A command left out of the menu by mistake (its place forgotten) is caught: only one
+    that says it is kept out of /ayuda too (an operator's command) may have no place."""
+    forgotten = [
+        spec.name
+        for spec in register_flows().specs
+        if spec.commands and spec.menu is None and spec.in_help
+    ]
+    assert forgotten == []
+
+
+def test_the_handlers_answer_in_groups_before_and_after_the_flows() -> None:
+    """What must see an update before any flow (the log, the guards, a typed press, the
+    privacy notice, «no me llegó») is in an earlier group; the command a flow was left for
+    runs in a later one; what no flow took gets the idle answer, last of the flows' group."""
+    groups = register_flows().handlers()
+    assert list(groups) == [-5, -4, -3, -2, -1, 0, 1]
+    last = groups[0][-1]
+    assert getattr(last, "callback", None).__name__ == "idle"  # type: ignore[union-attr]
+
+
 def test_two_flows_cannot_share_a_command() -> None:
     with pytest.raises(ValueError, match="empresa"):
         Registry([FlowSpec("company", ("empresa", "company")), FlowSpec("other", ("empresa",))])
