@@ -235,17 +235,25 @@ def language_handlers() -> list[Handler]:
     ]
 
 
-def flow_fallbacks(*extra: Handler) -> list[Handler]:
-    """Fallbacks of every flow: /cancelar, /ayuda, /idioma, the flow's own extras, then the
-    rest."""
+def answered_everywhere() -> list[Handler]:
+    """The commands (and buttons) that answer inside a flow and outside alike: /cancelar,
+    /ayuda, /privacidad, /soporte, /idioma and «Salir»."""
     return [
         command("cancel", cancel),
-        command("signout", sign_out),
-        CallbackQueryHandler(sign_out, pattern=f"^{MENU_SIGNOUT}$"),
         command("help", show_help),
         command("privacy", show_privacy),
         command("support", show_support),
         *language_handlers(),
+        CallbackQueryHandler(sign_out, pattern=f"^{MENU_SIGNOUT}$"),
+    ]
+
+
+def flow_fallbacks(*extra: Handler) -> list[Handler]:
+    """Fallbacks of every flow: what answers everywhere, /salir, the flow's own extras,
+    then the rest."""
+    return [
+        *answered_everywhere(),
+        command("signout", sign_out),
         *leave_handlers(),
         *extra,
         MessageHandler(FLOW_COMMAND, other_flow_command),

@@ -27,16 +27,11 @@ from chat.secrets import secret_recent
 from handlers.basics import (
     LEAVE_YES,
     MENU_HELP,
-    MENU_SIGNOUT,
+    answered_everywhere,
     awaits_confirmation,
-    cancel,
-    language_handlers,
     leave_for_command,
     menu_for,
     show_help,
-    show_privacy,
-    show_support,
-    sign_out,
     stale_button,
 )
 from handlers.groups import outside_private_chats
@@ -156,14 +151,9 @@ def idle_handlers() -> list[Handler]:
     """After every flow: what is left when no flow took the update."""
     return [
         command("start", start),
-        command("help", show_help),
-        command("privacy", show_privacy),
-        command("support", show_support),
-        command("cancel", cancel),
-        *language_handlers(),
+        *answered_everywhere(),
         CallbackQueryHandler(show_help, pattern=f"^{MENU_HELP}$"),
         CallbackQueryHandler(later, pattern=f"^{NEXT_LATER}$"),
-        CallbackQueryHandler(sign_out, pattern=f"^{MENU_SIGNOUT}$"),
         # «Sí, dejarlo» once the flow has ended all the same: the command chosen still runs.
         CallbackQueryHandler(leave_for_command, pattern=f"^{LEAVE_YES}$"),
         CallbackQueryHandler(stale_button),
