@@ -4,7 +4,8 @@ Every update taken is first stored in the inbox (services.inbox, in the database
 then acknowledged: polling stores each batch before its next getUpdates (whose offset
 tells Telegram the batch was received); the webhook stores the update before answering
 200. The updates are handed to the Application's processing from the inbox, oldest first, at
-most WINDOW at once; polling fetches no more while AHEAD updates wait in the inbox, and the
+most WINDOW at once and one of a chat at a time (a chat that sends hundreds of messages
+holds one place, not all); polling fetches no more while AHEAD updates wait in the inbox, and the
 webhook then answers 503, so that Telegram keeps them and delivers them later.
 
 At stop, fetching ends at once (a batch fetched and not stored is not acknowledged either:
@@ -36,9 +37,13 @@ GRACE_SECONDS = 3.0
 RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
 
 
-def received(update: Update) -> Received:
+def chat_of(update: Update) -> int | None:
     chat = update.effective_chat
-    return Received(update.update_id, chat.id if chat else None, update.to_dict())
+    return chat.id if chat else None
+
+
+def received(update: Update) -> Received:
+    return Received(update.update_id, chat_of(update), update.to_dict())
 
 
 class Intake:
@@ -56,7 +61,9 @@ class Intake:
         self._inbox = inbox
         self._window = WINDOW
         self._poll_timeout = poll_timeout
-        self._in_hand: set[int] = set()
+        # The updates handed over and not yet over, with their chats: at most one of a chat
+        # at a time, so that one chat's many updates never fill the window.
+        self._in_hand: dict[int, int | None] = {}
         self._failed: set[int] = set()  # tried again at the next start
         self._waiting = 0  # stored and not over, as far as this process knows
         self._counted_at = 0.0
@@ -123,14 +130,20 @@ class Intake:
         self._note_room()
         if not fresh:
             return
-        if self._backlog or len(self._in_hand) + len(fresh) > self._window:
+        chats = [chat_of(update) for update in fresh]
+        busy = self._busy_chats()
+        crowded = any(c is not None and (c in busy or chats.count(c) > 1) for c in chats)
+        if self._backlog or crowded or len(self._in_hand) + len(fresh) > self._window:
             self._backlog = True
             self._deferred += 1
             self._wake.set()
             return
-        for update in fresh:
-            self._in_hand.add(update.update_id)
+        for update, chat in zip(fresh, chats, strict=True):
+            self._in_hand[update.update_id] = chat
             self._dispatch(update)
+
+    def _busy_chats(self) -> set[int]:
+        return {chat for chat in self._in_hand.values() if chat is not None}
 
     def _dispatch(self, update: Update) -> None:
         """Process the update in a task of its own, through the per-chat processor. Not
@@ -154,7 +167,7 @@ class Intake:
         self._note_room()
 
     def _settled(self, update_id: int, done: bool) -> None:
-        self._in_hand.discard(update_id)
+        self._in_hand.pop(update_id, None)
         if not done:
             self._failed.add(update_id)
         self._waiting = max(0, self._waiting - 1)
@@ -211,17 +224,22 @@ class Intake:
                 await self._wake.wait()
                 continue
             deferred = self._deferred
+            skip = sorted(set(self._in_hand) | self._failed)
             try:
-                found = await self._inbox.pending(room, skip=sorted(self._in_hand | self._failed))
+                found = await self._inbox.pending(
+                    room, skip=skip, busy_chats=sorted(self._busy_chats())
+                )
+                left = await self._inbox.count_pending(skip=skip)
             except Exception:
                 logger.exception("the inbox cannot be read; trying again")
                 await asyncio.sleep(1)
                 continue
             for item in found:
                 if item.update_id not in self._in_hand:  # handed over meanwhile
-                    self._in_hand.add(item.update_id)
+                    self._in_hand[item.update_id] = item.chat_id
                     self._dispatch(Update.de_json(item.payload, bot))
-            if len(found) < room and deferred == self._deferred and not self._storing:
+            if len(found) == left and deferred == self._deferred and not self._storing:
                 self._backlog = False  # read to its end: new updates go straight on
             elif not found:
-                await self._wake.wait()  # a store under way wakes it when done
+                # A store under way, or a busy chat's update, wakes it when done.
+                await self._wake.wait()

@@ -11,7 +11,13 @@ A 429 of one chat is retried like any other.
 Each chat's updates run one at a time (bot.processor) and a handler awaits each send,
 retries included, so a chat's replies keep their order. A send that still fails after its
 retries is logged as an error naming the chat, then raised as before (the error handler
-logs the update and tells the person)."""
+logs the update and tells the person).
+
+A button press answered too late is no failure: Telegram refuses `answerCallbackQuery`
+once the press is some seconds old ("query is too old"), as it is when an update is
+processed again after a restart (bot.intake), and the answer only stops the button's
+spinner. That refusal is logged and the step goes on, where it would have ended in «Algo
+salió mal» and left the press undone."""
 
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import AIORateLimiter
 
 logger = logging.getLogger(__name__)
@@ -49,6 +55,11 @@ class FloodControl(AIORateLimiter):
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )
+        except BadRequest as error:
+            if endpoint == "answerCallbackQuery" and "query is too old" in error.message.lower():
+                logger.info("a button press answered too late (it is handled all the same)")
+                return True
+            raise
         except RetryAfter:
             logger.error(
                 "%s to chat %s failed under flood control after its retries",

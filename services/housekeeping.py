@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 KEEP_RATE_EVENTS = timedelta(days=1)  # longer than any limit's window
 KEEP_SPENT = timedelta(days=7)
 KEEP_SENT_MAIL = timedelta(days=30)
+GIVE_UP_UPDATES = timedelta(days=1)
 KEEP_DONE_UPDATES = timedelta(days=2)  # Telegram keeps an update 24 hours
 
 
@@ -54,6 +55,13 @@ class Housekeeping:
             removed += await repositories.delete_done_updates_before(
                 session=session, before=now - KEEP_DONE_UPDATES
             )
+            # An update that failed at every try for a day (Telegram itself keeps one no
+            # longer) is given up: not replayed at each start, its sealed text not kept.
+            given_up = await repositories.give_up_updates_before(
+                session=session, before=now - GIVE_UP_UPDATES, now=now
+            )
+            if given_up:
+                logger.warning("housekeeping gave up %d updates that failed for a day", given_up)
         if removed:
             logger.info("housekeeping removed %d old rows", removed)
         return removed

@@ -55,10 +55,15 @@ class Inbox:
         async with self._sessions() as session, session.begin():
             return await repositories.add_updates(session=session, updates=rows, now=self._now())
 
-    async def pending(self, limit: int, *, skip: Sequence[int] = ()) -> list[Received]:
-        """The oldest updates not yet processed, in update_id order, but those in `skip`."""
+    async def pending(
+        self, limit: int, *, skip: Sequence[int] = (), busy_chats: Sequence[int] = ()
+    ) -> list[Received]:
+        """The oldest update not yet processed of each chat, in update_id order, but the
+        updates in `skip` and the chats in `busy_chats`."""
         async with self._sessions() as session:
-            rows = await repositories.pending_updates(session=session, limit=limit, skip=skip)
+            rows = await repositories.pending_updates(
+                session=session, limit=limit, skip=skip, busy_chats=busy_chats
+            )
         found = []
         for row in rows:
             try:
@@ -70,9 +75,10 @@ class Inbox:
             found.append(Received(row.update_id, row.chat_id, payload))
         return found
 
-    async def count_pending(self) -> int:
+    async def count_pending(self, *, skip: Sequence[int] = ()) -> int:
+        """The updates not yet processed, but those in `skip`."""
         async with self._sessions() as session:
-            return await repositories.count_pending_updates(session=session)
+            return await repositories.count_pending_updates(session=session, skip=skip)
 
     async def done(self, update_id: int) -> None:
         """For an update with no chat record to write it with."""

@@ -58,6 +58,7 @@ from storage.repositories.inbox import (
     count_pending_updates,
     delete_done_updates_before,
     finish_update,
+    give_up_updates_before,
     pending_updates,
 )
 from storage.repositories.one_time_codes import (
@@ -159,6 +160,7 @@ __all__ = [
     "get_csd",
     "get_human_check",
     "give_up_outbox_message",
+    "give_up_updates_before",
     "has_company",
     "is_known_chat",
     "latest_unused_code",

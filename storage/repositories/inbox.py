@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,22 +35,36 @@ async def add_updates(
 
 
 async def pending_updates(
-    *, session: AsyncSession, limit: int, skip: Sequence[int] = ()
+    *,
+    session: AsyncSession,
+    limit: int,
+    skip: Sequence[int] = (),
+    busy_chats: Sequence[int] = (),
 ) -> Sequence[InboxUpdate]:
-    """The oldest updates not yet done, in update_id order, leaving out `skip`."""
+    """The oldest update not yet done of each chat, leaving out the updates `skip` and
+    the chats `busy_chats` (one of whose updates is in hand), in update_id order: one
+    chat's many updates never fill what is read."""
+    oldest = select(func.min(InboxUpdate.update_id)).where(InboxUpdate.done_at.is_(None))
+    if skip:
+        oldest = oldest.where(InboxUpdate.update_id.not_in(list(skip)))
     query = (
         select(InboxUpdate)
-        .where(InboxUpdate.done_at.is_(None))
+        .where(InboxUpdate.update_id.in_(oldest.group_by(InboxUpdate.chat_id)))
         .order_by(InboxUpdate.update_id)
         .limit(limit)
     )
-    if skip:
-        query = query.where(InboxUpdate.update_id.not_in(list(skip)))
+    if busy_chats:
+        query = query.where(
+            or_(InboxUpdate.chat_id.is_(None), InboxUpdate.chat_id.not_in(list(busy_chats)))
+        )
     return (await session.scalars(query)).all()
 
 
-async def count_pending_updates(*, session: AsyncSession) -> int:
+async def count_pending_updates(*, session: AsyncSession, skip: Sequence[int] = ()) -> int:
+    """The updates not yet done, leaving out `skip`."""
     query = select(func.count()).select_from(InboxUpdate).where(InboxUpdate.done_at.is_(None))
+    if skip:
+        query = query.where(InboxUpdate.update_id.not_in(list(skip)))
     return int(await session.scalar(query) or 0)
 
 
@@ -65,3 +79,14 @@ async def finish_update(*, session: AsyncSession, update_id: int, now: datetime)
 
 async def delete_done_updates_before(*, session: AsyncSession, before: datetime) -> int:
     return affected(await session.execute(delete(InboxUpdate).where(InboxUpdate.done_at < before)))
+
+
+async def give_up_updates_before(*, session: AsyncSession, before: datetime, now: datetime) -> int:
+    """Updates received before `before` and still not done (they failed at each try):
+    marked done, their payload dropped. How many."""
+    result = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.done_at.is_(None), InboxUpdate.received_at < before)
+        .values(done_at=now, payload=None)
+    )
+    return affected(result)

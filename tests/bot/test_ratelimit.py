@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ExtBot
 
 from bot.ratelimit import FloodControl
@@ -77,3 +77,11 @@ async def test_a_send_refused_after_its_retries_is_logged_with_the_chat(
     assert record.levelno == logging.ERROR
     assert f"chat {ana.chat.id}" in record.getMessage()
     assert "sendMessage" in record.getMessage()
+
+
+async def test_a_press_answered_too_late_is_no_failure_other_refusals_are(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot(FloodControl())
+    # A query the emulator no longer holds: Telegram's "query is too old".
+    assert await bot.answer_callback_query("1-expired") is True
+    with pytest.raises(BadRequest):
+        await bot.send_message(chat_id=999_999_999, text="¿hola?")  # a chat that does not exist

@@ -16,7 +16,7 @@ from bot.settings import Settings
 from emulator import FloodLimits, Person
 from emulator.flood import FloodControl
 from tests.conftest import SmtpServer, free_port
-from tests.e2e.conftest import TOKEN, Harness
+from tests.e2e.conftest import TOKEN, Harness, all_updates_taken
 
 pytestmark = pytest.mark.postgres
 
@@ -174,3 +174,17 @@ async def test_webhook_answers_503_while_full_and_an_update_delivered_again_is_d
     await harness.stop()
     assert "Hola, Ana" in hello.text
     assert ana.bot_messages() == [hello, helped]
+
+
+async def test_one_chat_sending_hundreds_of_messages_does_not_hold_up_another(
+    bot: Harness,
+) -> None:
+    """One person floods the bot with 300 messages; another's /ayuda, sent after all of
+    them, is answered while most of the flood still waits: a chat's many updates hold one
+    place among those in hand, not all of them."""
+    flooder, other = bot.person(patience=120), bot.person(patience=120)
+    await asyncio.gather(*(flooder.send(f"hola {i}") for i in range(300)))
+    await all_updates_taken(bot)
+    await other.send("/ayuda")
+    await other.expect("Esto es lo que puedo hacer")
+    assert len(flooder.bot_messages()) < 150
