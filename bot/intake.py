@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -29,6 +29,7 @@ from bot.processor import PerChatUpdateProcessor
 from services.inbox import Inbox, Received
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WINDOW = 64  # updates handed to the Application and not yet over
 AHEAD = 1000  # updates stored and not yet processed, beyond which no more are taken
@@ -76,6 +77,7 @@ class Intake:
         self._room = asyncio.Event()  # fewer than `ahead` wait
         self._tasks: list[asyncio.Task[None]] = []
         self._dispatched: set[asyncio.Task[None]] = set()
+        self._stores: set[asyncio.Future[Any]] = set()
         processor.settled = self._settled
         processor.rerun = application.process_update
 
@@ -102,6 +104,8 @@ class Intake:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        if self._stores:  # what was stored is neither acknowledged nor handed over: kept
+            await asyncio.wait(set(self._stores))
         await self._processor.close(GRACE_SECONDS)
         if self._dispatched:  # over or cut short by now
             await asyncio.wait(set(self._dispatched))
@@ -122,7 +126,7 @@ class Intake:
         reads them back from the inbox in their turn."""
         self._storing += 1
         try:
-            new = await self._inbox.store([received(update) for update in updates])
+            new = await self._db(self._inbox.store([received(u) for u in updates]))
         finally:
             self._storing -= 1
         fresh = [update for update in updates if update.update_id in new]
@@ -141,6 +145,16 @@ class Intake:
         for update, chat in zip(fresh, chats, strict=True):
             self._in_hand[update.update_id] = chat
             self._dispatch(update)
+
+    async def _db(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run a use of the inbox shielded: a stop that cancels the poll, the hand-over or
+        the webhook's request in the middle of it lets it end (and waits for it), rather
+        than leave a transaction open on a connection nobody returns: SQLite's file would
+        stay locked, every transaction beginning IMMEDIATE."""
+        task = asyncio.ensure_future(work)
+        self._stores.add(task)
+        task.add_done_callback(self._stores.discard)
+        return await asyncio.shield(task)
 
     def _busy_chats(self) -> set[int]:
         return {chat for chat in self._in_hand.values() if chat is not None}
@@ -163,7 +177,7 @@ class Intake:
         if now - self._counted_at < 1:
             return
         self._counted_at = now
-        self._waiting = await self._inbox.count_pending() - len(self._failed)
+        self._waiting = await self._db(self._inbox.count_pending()) - len(self._failed)
         self._note_room()
 
     def _settled(self, update_id: int, done: bool) -> None:
@@ -226,10 +240,10 @@ class Intake:
             deferred = self._deferred
             skip = sorted(set(self._in_hand) | self._failed)
             try:
-                found = await self._inbox.pending(
-                    room, skip=skip, busy_chats=sorted(self._busy_chats())
+                found = await self._db(
+                    self._inbox.pending(room, skip=skip, busy_chats=sorted(self._busy_chats()))
                 )
-                left = await self._inbox.count_pending(skip=skip)
+                left = await self._db(self._inbox.count_pending(skip=skip))
             except Exception:
                 logger.exception("the inbox cannot be read; trying again")
                 await asyncio.sleep(1)
