@@ -11,6 +11,7 @@ import os
 import signal
 from datetime import timedelta
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import DBAPIError
@@ -40,8 +41,10 @@ from services import build_services
 from services.validation import common_passwords
 from storage.crypto import SecretBox
 from storage.db import (
+    DatabaseInUse,
     create_engine,
     create_session_factory,
+    hold_sqlite_file,
     migrate,
     ping,
     shares_database,
@@ -128,6 +131,7 @@ class BotRuntime:
         self._housekeeping: asyncio.Task[None] | None = None
         self._webhook: WebhookServer | None = None
         self._smtp_check: asyncio.Task[None] | None = None
+        self._sqlite_lock: IO[bytes] | None = None
         self.application = build_application(
             settings,
             token=token,
@@ -142,6 +146,13 @@ class BotRuntime:
         """Start everything; while the database or the Bot API cannot be reached, wait for
         them (cancelling this is how a signal stops the wait: `stop()` then tidies up)."""
         wait = self.settings.startup_retry_max_seconds
+        try:
+            self._sqlite_lock = hold_sqlite_file(self.settings.database_url)
+        except DatabaseInUse as error:
+            raise StartupError(
+                f"another bot process uses the SQLite database {error}: SQLite serves one "
+                "process; to run several, use PostgreSQL (DATABASE_URL=postgresql+asyncpg://…)"
+            ) from None
         try:
             await until_reachable(
                 "database",
@@ -312,6 +323,9 @@ class BotRuntime:
         await self.engine.dispose()
         if self.lock_engine is not None:
             await self.lock_engine.dispose()
+        if self._sqlite_lock is not None:
+            self._sqlite_lock.close()  # the next process may take the file
+            self._sqlite_lock = None
         logger.info("bot stopped")
 
     async def run_until_signalled(self) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from alembic import command
 from alembic.config import Config
@@ -29,6 +30,29 @@ def create_private_file(path: Path) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not path.exists():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
+class DatabaseInUse(RuntimeError):
+    """Another process holds the SQLite database."""
+
+
+def hold_sqlite_file(database_url: str) -> IO[bytes] | None:
+    """For a SQLite database: hold `<file>.lock` (an exclusive lock the system releases
+    when the process ends, however it ends) for as long as the returned file stays open,
+    or raise DatabaseInUse when another process holds it. SQLite serves one process: two
+    would each keep their own chats' turns and inbox. None for another database."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database).with_name(Path(url.database).name + ".lock")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    held = path.open("ab")
+    try:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        held.close()
+        raise DatabaseInUse(url.database) from None
+    return held
 
 
 def shares_database(database_url: str) -> bool:

@@ -173,3 +173,21 @@ async def test_webhook_healthz_says_whether_the_database_answers(
                 assert sick.json()["database"] == "not reachable"  # the reason is logged only
         finally:
             await harness.stop()
+
+
+async def test_a_second_process_on_the_same_sqlite_file_stops_at_once_saying_why(
+    harness: Harness,
+) -> None:
+    """SQLite serves one process: a second one on the same file says so in one line and
+    that PostgreSQL runs several; once the first has stopped, the file is free again."""
+    first = await spawn(harness)
+    await log_shows(harness, "is running")
+    second = await spawn(harness)
+    assert await asyncio.wait_for(second.wait(), timeout=60) == 1
+    log = harness.log.read_text()
+    assert "main.py: another bot process uses the SQLite database" in log
+    assert "to run several, use PostgreSQL" in log and "Traceback" not in log
+    await ends_cleanly(harness, first)
+    again = await spawn(harness)
+    await log_shows(harness, "is running", count=2)
+    await ends_cleanly(harness, again)
