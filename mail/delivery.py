@@ -26,7 +26,8 @@ from storage.models import OutboxMessage, utcnow
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 50
+BATCH_SIZE = 5  # claimed at a time: each is tried within CLAIM_FOR
+CLAIM_FOR = timedelta(minutes=5)
 DEFAULT_MAX_AGE = timedelta(days=3)
 IDLE_CHECK_SECONDS = 30.0
 WAKE_GRACE_SECONDS = 0.25
@@ -125,23 +126,36 @@ class MailDelivery:
         """Send what is due now; returns how many were sent."""
         sent = 0
         while not self._stopping:
-            async with self._sessions() as session:
-                due = await repositories.due_outbox_messages(
-                    session=session, now=self._now(), limit=BATCH_SIZE
+            # Claimed a few at a time, for long enough to try each (another process's
+            # loop takes them after that if this one never reports back).
+            now = self._now()
+            async with self._sessions() as session, session.begin():
+                due = await repositories.claim_due_outbox_messages(
+                    session=session, now=now, limit=BATCH_SIZE, until=now + CLAIM_FOR
                 )
             if not due:
                 return sent
             overtaken = False
-            async with self.transport.connection():
-                for row in due:
-                    if self._stopping:
-                        break
-                    if row.attempts > 0 and self._wake.is_set():
-                        # Fresh mail came in while retrying: it goes before the retries
-                        # left (the next query puts it first).
-                        overtaken = True
-                        break
-                    sent += await self._deliver(row)
+            tried = 0
+            try:
+                async with self.transport.connection():
+                    for row in due:
+                        if self._stopping:
+                            break
+                        if row.attempts > 0 and self._wake.is_set():
+                            # Fresh mail came in while retrying: it goes before the retries
+                            # left (the next query puts it first).
+                            overtaken = True
+                            break
+                        tried += 1
+                        sent += await self._deliver(row)
+            finally:
+                untried = [row.id for row in due[tried:]]
+                if untried:
+                    async with self._sessions() as session, session.begin():
+                        await repositories.release_outbox_messages(
+                            session=session, message_ids=untried, now=self._now()
+                        )
             if overtaken:
                 return sent
             if len(due) < BATCH_SIZE:

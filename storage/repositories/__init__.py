@@ -70,6 +70,7 @@ from storage.repositories.one_time_codes import (
 from storage.repositories.outbox import (
     OutboxFigures,
     add_outbox_message,
+    claim_due_outbox_messages,
     delete_outbox_sent_before,
     due_outbox_messages,
     give_up_outbox_message,
@@ -77,6 +78,7 @@ from storage.repositories.outbox import (
     mark_outbox_sent,
     next_outbox_attempt,
     outbox_figures,
+    release_outbox_messages,
 )
 from storage.repositories.ratelimits import (
     add_rate_event,
@@ -129,6 +131,7 @@ __all__ = [
     "claim_code",
     "claim_confirmation_code",
     "claim_csd_reminder",
+    "claim_due_outbox_messages",
     "claim_reset_code",
     "count_chats",
     "count_code_try",
@@ -177,6 +180,7 @@ __all__ = [
     "pending_updates",
     "rate_events_since",
     "read_chat",
+    "release_outbox_messages",
     "save_company",
     "save_csd",
     "set_company_contact_email",

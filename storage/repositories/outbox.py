@@ -36,6 +36,52 @@ async def due_outbox_messages(
     return result.all()
 
 
+async def claim_due_outbox_messages(
+    *, session: AsyncSession, now: datetime, limit: int, until: datetime
+) -> Sequence[OutboxMessage]:
+    """The messages due now, as `due_outbox_messages` orders them, claimed until `until`:
+    their next attempt moves there, so that another delivery loop (another process) does
+    not take them meanwhile, and takes them after it if this one never reports back. Rows
+    another transaction is claiming are skipped, not waited for (PostgreSQL's SKIP LOCKED;
+    SQLite has one writer at a time)."""
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.given_up_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.attempts, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list((await session.scalars(due)).all())
+    if not ids:
+        return []
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(next_attempt_at=until)
+    )
+    claimed = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .order_by(OutboxMessage.attempts, OutboxMessage.id)
+        .execution_options(populate_existing=True)
+    )
+    return claimed.all()
+
+
+async def release_outbox_messages(
+    *, session: AsyncSession, message_ids: Sequence[int], now: datetime
+) -> None:
+    """Claimed and not tried (the loop stopped, or fresh mail came first): due again now."""
+    if message_ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.sent_at.is_(None))
+            .values(next_attempt_at=now)
+        )
+
+
 async def next_outbox_attempt(*, session: AsyncSession) -> datetime | None:
     return await session.scalar(
         select(func.min(OutboxMessage.next_attempt_at)).where(

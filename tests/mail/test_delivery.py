@@ -14,12 +14,14 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mail.delivery import MailDelivery, backoff
+from mail.delivery import CLAIM_FOR, MailDelivery, backoff
 from mail.identity import Operator
 from mail.outbox import Outbox
 from mail.templates import confirmation_email, reset_code_email, signup_attempt_email
 from mail.transports import FileTransport, SmtpTransport
+from storage import repositories
 from storage.crypto import SecretBox, new_key
+from storage.db import create_engine, create_session_factory
 from storage.models import OutboxMessage, utcnow
 from tests.conftest import SmtpServer
 from tests.factories import Clock, html_part, text_part
@@ -402,3 +404,46 @@ async def test_mail_queued_before_the_layout_is_still_delivered_as_it_was_writte
     [message] = await smtp.mailbox.wait(1)
     assert html_part(message).strip() == "<p>Hola: <code>" + "d" * 40 + "</code></p>"
     assert "d" * 40 in text_part(message) and message["Reply-To"] is None
+
+
+async def test_two_delivery_loops_on_one_database_send_each_email_once(
+    database_url: str, smtp: SmtpServer
+) -> None:
+    """Two processes' delivery loops at once (two engines on one database): each claims
+    what it sends, so every email goes out once."""
+    engines = [create_engine(database_url) for _ in range(2)]
+    try:
+        first, second = (create_session_factory(engine) for engine in engines)
+        for n in range(12):
+            await put_confirmation(first, f"persona{n}@example.mx")
+        sent = await asyncio.gather(
+            delivery_over(first, smtp_transport(smtp)).deliver_due(),
+            delivery_over(second, smtp_transport(smtp)).deliver_due(),
+        )
+        assert sum(sent) == 12
+        messages = await smtp.mailbox.wait(12)
+        assert sorted(m["To"] for m in messages) == sorted(
+            f"persona{n}@example.mx" for n in range(12)
+        )
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_an_email_claimed_by_a_loop_that_never_reports_back_is_sent_by_another(
+    sessions: async_sessionmaker[AsyncSession], smtp: SmtpServer
+) -> None:
+    await put_confirmation(sessions)
+    clock = Clock()
+    async with sessions() as session, session.begin():  # a process claims it, then dies
+        now = clock()
+        claimed = await repositories.claim_due_outbox_messages(
+            session=session, now=now, limit=5, until=now + CLAIM_FOR
+        )
+    assert [row.recipient for row in claimed] == ["ana@example.mx"]
+    other = delivery_over(sessions, smtp_transport(smtp), clock=clock)
+    assert await other.deliver_due() == 0  # claimed: not taken meanwhile
+    clock.advance(seconds=CLAIM_FOR.total_seconds() + 1)
+    assert await other.deliver_due() == 1
+    [message] = await smtp.mailbox.wait(1)
+    assert message["To"] == "ana@example.mx"
