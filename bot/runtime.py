@@ -240,9 +240,14 @@ class BotRuntime:
         logger.info("SMTP server %s:%d answers", settings.smtp_host, settings.smtp_port)
 
     async def _keep_tidy(self) -> None:
+        """Hourly, in every process: the CSD-expiry mail (each reminder is claimed in the
+        transaction that queues it, so it goes once across processes and restarts), and
+        housekeeping, run by the process that claims the hour's pass."""
+        every = timedelta(seconds=HOUSEKEEPING_SECONDS)
         while True:
             try:
-                await self.services.housekeeping.prune()
+                if await self.services.housekeeping.claim("housekeeping", every):
+                    await self.services.housekeeping.prune()
             except Exception:
                 logger.exception("housekeeping failed; trying again later")
             try:

@@ -32,6 +32,16 @@ class Housekeeping:
         self._sessions = sessions
         self._now = clock
 
+    async def claim(self, job: str, every: timedelta) -> bool:
+        """Whether this process runs `job` now: once in each period `every` across every
+        process on the database (a little less, so that a process's own next pass, an
+        `every` later, is never refused for a moment's difference)."""
+        now = self._now()
+        async with self._sessions() as session, session.begin():
+            return await repositories.claim_job(
+                session=session, name=job, now=now, after=now - every * 0.9
+            )
+
     async def prune(self) -> int:
         now = self._now()
         spent = now - KEEP_SPENT

@@ -148,6 +148,15 @@ class RateEvent(Base):
     __table_args__ = (Index("ix_rate_events_key_at", "key", "at"),)
 
 
+class JobRun(Base):
+    """When a periodic job (housekeeping) last ran: claimed by one process a period."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_run_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ChatDataRow(Base):
     """A chat's record: its flow and step, drafts and last question, sealed, as JSON."""
 

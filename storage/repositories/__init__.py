@@ -61,6 +61,7 @@ from storage.repositories.inbox import (
     give_up_updates_before,
     pending_updates,
 )
+from storage.repositories.jobs import claim_job
 from storage.repositories.one_time_codes import (
     claim_code,
     count_code_try,
@@ -132,6 +133,7 @@ __all__ = [
     "claim_confirmation_code",
     "claim_csd_reminder",
     "claim_due_outbox_messages",
+    "claim_job",
     "claim_reset_code",
     "count_chats",
     "count_code_try",

@@ -21,7 +21,7 @@ from mail.templates import confirmation_email, reset_code_email, signup_attempt_
 from mail.transports import FileTransport, SmtpTransport
 from storage import repositories
 from storage.crypto import SecretBox, new_key
-from storage.db import create_engine, create_session_factory
+from storage.db import create_engine, create_session_factory, migrate
 from storage.models import OutboxMessage, utcnow
 from tests.conftest import SmtpServer
 from tests.factories import Clock, html_part, text_part
@@ -413,6 +413,7 @@ async def test_two_delivery_loops_on_one_database_send_each_email_once(
     what it sends, so every email goes out once."""
     engines = [create_engine(database_url) for _ in range(2)]
     try:
+        await migrate(engines[0])
         first, second = (create_session_factory(engine) for engine in engines)
         for n in range(12):
             await put_confirmation(first, f"persona{n}@example.mx")
