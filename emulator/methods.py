@@ -12,7 +12,7 @@ from aiohttp.web import FileField
 from emulator.files import MAX_DOWNLOAD_BYTES
 from emulator.markup import EntityParseError, Json, parse_html, utf16_length
 from emulator.registry import MAX_CALLBACK_DATA, MAX_TEXT, Params, int_param, method, text_param
-from emulator.world import BotAccount, Chat, Message, bad_request, now
+from emulator.world import ApiError, BotAccount, Chat, Message, bad_request, now
 
 if TYPE_CHECKING:
     from emulator.server import BotApiEmulator
@@ -67,6 +67,12 @@ async def _add_bot_message(
 
 @method("getUpdates")
 async def get_updates(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
+    if (bot.properties.get("webhook") or {}).get("url"):
+        raise ApiError(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; "
+            "use deleteWebhook to delete the webhook first",
+        )
     offset = params.get("offset")
     limit = min(int(params.get("limit") or 100), 100)
     timeout = float(params.get("timeout") or 0)

@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from emulator.registry import Params, method, text_param
+from emulator.webhook import WebhookDelivery
 from emulator.world import BotAccount, bad_request
 
 if TYPE_CHECKING:
@@ -29,6 +30,9 @@ async def delete_webhook(emulator: BotApiEmulator, bot: BotAccount, params: Para
     if params.get("drop_pending_updates"):
         bot.updates.clear()
     bot.properties.pop("webhook", None)
+    delivery = emulator.webhooks.get(bot.token)
+    if delivery is not None:
+        await delivery.stop()
     return True
 
 
@@ -75,6 +79,13 @@ async def set_webhook(emulator: BotApiEmulator, bot: BotAccount, params: Params)
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
     bot.properties["webhook"] = {"url": url, "secret_token": params.get("secret_token")}
     bot.allow(params.get("allowed_updates"))
+    delivery = emulator.webhooks.get(bot.token)
+    if url:
+        if delivery is None:
+            delivery = emulator.webhooks[bot.token] = WebhookDelivery(bot, emulator.webhook_routes)
+        delivery.start()
+    elif delivery is not None:
+        await delivery.stop()
     return True
 
 

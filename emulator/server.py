@@ -21,6 +21,7 @@ from emulator import profile as _profile  # noqa: F401  (fills the table)
 from emulator.files import FileStore
 from emulator.flood import FloodControl, FloodLimits, counts
 from emulator.registry import METHODS, Params
+from emulator.webhook import WebhookDelivery
 from emulator.world import ApiError, BotAccount, Message, User, bad_request
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,10 @@ class BotApiEmulator:
         self.message_listeners: list[Callable[[Message, str], None]] = []
         # Telegram's limits on sends (emulator.flood); None answers every send.
         self.flood: FloodControl | None = FloodControl(flood_limits) if flood_limits else None
+        # A webhook's public URL -> the addresses that serve it (emulator.webhook), and the
+        # delivery of each bot that set one.
+        self.webhook_routes: dict[str, list[str]] = {}
+        self.webhooks: dict[str, WebhookDelivery] = {}
 
     @property
     def too_many_requests(self) -> int:
@@ -78,6 +83,8 @@ class BotApiEmulator:
     async def stop(self) -> None:
         for account in self.bots.values():
             await account.close()
+        for delivery in self.webhooks.values():
+            await delivery.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
