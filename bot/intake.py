@@ -243,7 +243,13 @@ class Intake:
                 found = await self._db(
                     self._inbox.pending(room, skip=skip, busy_chats=sorted(self._busy_chats()))
                 )
-                left = await self._db(self._inbox.count_pending(skip=skip))
+                # Whether the read took all that waits: only worth asking when it did not
+                # fill the room (with a full room there is more, or soon will be).
+                left = (
+                    await self._db(self._inbox.count_pending(skip=skip))
+                    if len(found) < room
+                    else room + 1
+                )
             except Exception:
                 logger.exception("the inbox cannot be read; trying again")
                 await asyncio.sleep(1)

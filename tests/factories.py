@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from alembic import command
+from sqlalchemy import Connection, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chat.texts import Catalog
 from emulator import Person
@@ -23,7 +24,7 @@ from services.chats import SEALED
 from services.company import CompanyData
 from services.passwords import PasswordHasher
 from storage.crypto import SecretBox
-from storage.db import create_engine, create_session_factory
+from storage.db import alembic_config, create_engine, create_session_factory
 from storage.models import (
     Account,
     Base,
@@ -269,3 +270,16 @@ async def outbox_when(
         assert asyncio.get_running_loop().time() < deadline, f"never so: {rows}"
         await asyncio.sleep(0.05)
     return rows
+
+
+async def migrate_to(engine: AsyncEngine, revision: str) -> None:
+    """Bring the schema down to `revision`, or ("head") up to the newest migration."""
+
+    def run(connection: Connection) -> None:
+        if revision == "head":
+            command.upgrade(alembic_config(connection), revision)
+        else:
+            command.downgrade(alembic_config(connection), revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)

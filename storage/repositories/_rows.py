@@ -17,13 +17,17 @@ def affected(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount or 0
 
 
+def insert_into(session: AsyncSession, table: Table) -> Any:
+    """An INSERT into `table` in the session's dialect, which knows ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 async def upsert(
     session: AsyncSession, model: type[Base], values: dict[str, Any], keys: list[str]
 ) -> None:
     """Insert a row, or update the one with the same `keys`, in one statement: no
     read-then-write that a concurrent change could make stale."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(cast(Table, model.__table__)).values(values)
+    statement = insert_into(session, cast(Table, model.__table__)).values(values)
     changed = {name: value for name, value in values.items() if name not in keys}
     await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatDataRow
+from storage.repositories._rows import insert_into, upsert
 
 
 async def lock_chat(*, session: AsyncSession, chat_id: int, wait: bool = True) -> bool:
@@ -37,19 +37,11 @@ async def write_chat(
     *, session: AsyncSession, chat_id: int, data: dict[str, Any] | None, now: datetime
 ) -> None:
     """Store the chat's record; None drops it (a chat with nothing to keep has no row)."""
-    table = cast(Table, ChatDataRow.__table__)
     if data is None:
-        await session.execute(delete(table).where(table.c.chat_id == chat_id))
+        await session.execute(delete(ChatDataRow).where(ChatDataRow.chat_id == chat_id))
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(chat_id=chat_id, data=data, steps=None, updated_at=now)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["chat_id"],
-            set_={"data": statement.excluded.data, "steps": None, "updated_at": now},
-        )
-    )
+    values = {"chat_id": chat_id, "data": data, "steps": None, "updated_at": now}
+    await upsert(session, ChatDataRow, values, ["chat_id"])
 
 
 async def write_chats(
@@ -58,10 +50,7 @@ async def write_chats(
     """Store many chats' records at once: one statement with many parameter sets."""
     if not records:
         return
-    table = cast(Table, ChatDataRow.__table__)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table)
+    statement = insert_into(session, cast(Table, ChatDataRow.__table__))
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["chat_id"],

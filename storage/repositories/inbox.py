@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate
-from storage.repositories._rows import affected
+from storage.repositories._rows import affected, insert_into
 
 
 async def add_updates(
@@ -23,10 +22,8 @@ async def add_updates(
     if not updates:
         return set()
     table = cast(Table, InboxUpdate.__table__)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(table)
+        insert_into(session, table)
         .values([{**row, "received_at": now, "done_at": None} for row in updates])
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(table.c.update_id)

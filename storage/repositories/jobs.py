@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import JobRun
+from storage.repositories._rows import insert_into
 
 
 async def claim_job(*, session: AsyncSession, name: str, now: datetime, after: datetime) -> bool:
@@ -17,10 +17,8 @@ async def claim_job(*, session: AsyncSession, name: str, now: datetime, after: d
     `after`; the run is noted in the same statement, so that of several processes asking
     at once one alone is told yes."""
     table = cast(Table, JobRun.__table__)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(table)
+        insert_into(session, table)
         .values(name=name, last_run_at=now)
         .on_conflict_do_update(
             index_elements=["name"],

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
@@ -18,20 +18,28 @@ async def add_outbox_message(*, session: AsyncSession, message: OutboxMessage) -
     await session.flush()
 
 
-async def due_outbox_messages(
-    *, session: AsyncSession, now: datetime, limit: int
-) -> Sequence[OutboxMessage]:
-    result = await session.scalars(
-        select(OutboxMessage)
+def _due(now: datetime, limit: int) -> Select[int]:
+    """The ids of the messages due now, fresh mail first: a new confirmation does not
+    wait behind retries to addresses that keep failing."""
+    return (
+        select(OutboxMessage.id)
         .where(
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.given_up_at.is_(None),
             OutboxMessage.next_attempt_at <= now,
         )
-        # Fresh mail first: a new confirmation does not wait behind retries to addresses
-        # that keep failing.
         .order_by(OutboxMessage.attempts, OutboxMessage.id)
         .limit(limit)
+    )
+
+
+async def due_outbox_messages(
+    *, session: AsyncSession, now: datetime, limit: int
+) -> Sequence[OutboxMessage]:
+    result = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(_due(now, limit).scalar_subquery()))
+        .order_by(OutboxMessage.attempts, OutboxMessage.id)
     )
     return result.all()
 
@@ -44,17 +52,7 @@ async def claim_due_outbox_messages(
     not take them meanwhile, and takes them after it if this one never reports back. Rows
     another transaction is claiming are skipped, not waited for (PostgreSQL's SKIP LOCKED;
     SQLite has one writer at a time)."""
-    due = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.given_up_at.is_(None),
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .order_by(OutboxMessage.attempts, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    due = _due(now, limit).with_for_update(skip_locked=True)
     ids = list((await session.scalars(due)).all())
     if not ids:
         return []

@@ -12,16 +12,37 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from bot.runtime import BotRuntime
 from bot.settings import Settings
 from emulator import BotApiEmulator, Group, Person
 from storage.crypto import new_key
-from tests.conftest import SmtpServer
+from tests.conftest import SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST-token"
 DATA_KEY = new_key()
+WEBHOOK_SECRET = "Zq3-webhook_secret-of-43-characters-xY7wK2p"
+
+
+def in_webhook_mode(harness: Harness, url: str = "https://bot.example.mx/hook") -> int:
+    """Set the harness's bot to webhook mode at public `url` (validated, as main builds
+    its settings); the local port it listens on."""
+    port = free_port()
+    harness.settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        **{
+            **harness.settings.model_dump(),
+            "webhook_url": url,
+            "webhook_secret": SecretStr(WEBHOOK_SECRET),
+            "webhook_listen": "127.0.0.1",
+            "webhook_port": port,
+        },
+    )
+    return port
+
+
 # Where a person answers; an address, so that a problem written with /soporte is mailed.
 SUPPORT_CONTACT = "soporte@example.mx"
 

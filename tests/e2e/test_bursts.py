@@ -10,17 +10,13 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from bot.settings import Settings
 from emulator import FloodLimits, Person
 from emulator.flood import FloodControl
-from tests.conftest import SmtpServer, free_port
-from tests.e2e.conftest import TOKEN, Harness, all_updates_taken
+from tests.conftest import SmtpServer
+from tests.e2e.conftest import TOKEN, WEBHOOK_SECRET, Harness, all_updates_taken, in_webhook_mode
 
 pytestmark = pytest.mark.postgres
-
-WEBHOOK_SECRET = "Zq3-webhook_secret-of-43-characters-xY7wK2p"
 
 
 async def until(condition: Callable[[], bool], what: str, timeout: float) -> None:
@@ -124,17 +120,7 @@ async def test_a_burst_is_taken_no_faster_than_it_is_processed(
 async def test_webhook_answers_503_while_full_and_an_update_delivered_again_is_done_once(
     harness: Harness, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    port = free_port()
-    harness.settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        **{
-            **harness.settings.model_dump(),
-            "webhook_url": "https://bot.example.mx/hook",
-            "webhook_secret": SecretStr(WEBHOOK_SECRET),
-            "webhook_listen": "127.0.0.1",
-            "webhook_port": port,
-        },
-    )
+    port = in_webhook_mode(harness, "https://bot.example.mx/hook")
     await harness.start()
     ana = harness.person()
     update = {

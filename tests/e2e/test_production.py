@@ -10,15 +10,10 @@ import sys
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from bot.settings import Settings
 from tests import journeys
-from tests.conftest import free_port
-from tests.e2e.conftest import ROOT, TOKEN, Harness, make_settings
+from tests.e2e.conftest import ROOT, TOKEN, WEBHOOK_SECRET, Harness, in_webhook_mode, make_settings
 from tests.factories import RFC_MORAL, outbox_when, text_part
-
-WEBHOOK_SECRET = "Zq3-webhook_secret-of-43-characters-xY7wK2p"
 
 
 @pytest.mark.parametrize(
@@ -75,17 +70,7 @@ async def test_commands_and_descriptions_are_set_in_both_languages(bot: Harness)
 
 
 async def test_webhook_needs_the_secret_header(harness: Harness, smtp) -> None:
-    port = free_port()
-    harness.settings = Settings(  # validated, as main builds it
-        _env_file=None,  # type: ignore[call-arg]
-        **{
-            **harness.settings.model_dump(),
-            "webhook_url": "https://bot.example.mx/hooks/telegram-hook",
-            "webhook_secret": SecretStr(WEBHOOK_SECRET),
-            "webhook_listen": "127.0.0.1",
-            "webhook_port": port,
-        },
-    )
+    port = in_webhook_mode(harness, "https://bot.example.mx/hooks/telegram-hook")
     await harness.start()
     webhook = harness.emulator.bot(TOKEN).properties["webhook"]
     assert webhook == {

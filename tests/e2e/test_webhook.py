@@ -4,34 +4,19 @@ spreads them), and delivered again until the bot answers 2xx."""
 
 from __future__ import annotations
 
-from pydantic import SecretStr
-
-from bot.settings import Settings
 from tests.conftest import SmtpServer, free_port
-from tests.e2e.conftest import TOKEN, Harness
+from tests.e2e.conftest import TOKEN, Harness, in_webhook_mode
 
 PUBLIC_URL = "https://bot.example.mx/hook"
-WEBHOOK_SECRET = "Zq3-webhook_secret-of-43-characters-xY7wK2p"
 
 
-def in_webhook_mode(harness: Harness) -> str:
-    """The bot's settings for webhook mode; the local address it listens on."""
-    port = free_port()
-    harness.settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        **{
-            **harness.settings.model_dump(),
-            "webhook_url": PUBLIC_URL,
-            "webhook_secret": SecretStr(WEBHOOK_SECRET),
-            "webhook_listen": "127.0.0.1",
-            "webhook_port": port,
-        },
-    )
-    return f"http://127.0.0.1:{port}/hook"
+def webhook_address(harness: Harness) -> str:
+    """Webhook mode at PUBLIC_URL; the local address the bot listens on."""
+    return f"http://127.0.0.1:{in_webhook_mode(harness, PUBLIC_URL)}/hook"
 
 
 async def test_a_sign_up_delivered_by_webhook_is_served(harness: Harness, smtp: SmtpServer) -> None:
-    harness.emulator.webhook_routes[PUBLIC_URL] = [in_webhook_mode(harness)]
+    harness.emulator.webhook_routes[PUBLIC_URL] = [webhook_address(harness)]
     await harness.start()
     ana = harness.person()
     await ana.send("/registro")
@@ -50,7 +35,7 @@ async def test_deliveries_go_in_turn_and_a_refused_one_is_delivered_again(
     """Two addresses behind the public URL, one of them down: every update reaches the
     bot all the same, once, each refused delivery tried again at the next address."""
     down = f"http://127.0.0.1:{free_port()}/hook"
-    harness.emulator.webhook_routes[PUBLIC_URL] = [down, in_webhook_mode(harness)]
+    harness.emulator.webhook_routes[PUBLIC_URL] = [down, webhook_address(harness)]
     await harness.start()
     people = [harness.person() for _ in range(3)]
     for person in people:

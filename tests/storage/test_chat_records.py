@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from alembic import command
-from sqlalchemy import Connection, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chat.state import ChatData
 from handlers.signup import SignupDraft
 from services.chats import SEALED, ChatRecords
 from storage.crypto import SecretBox, new_key
-from storage.db import alembic_config, create_engine, create_session_factory, migrate
+from storage.db import create_engine, create_session_factory, migrate
 from storage.models import ChatDataRow
+from tests.factories import migrate_to
 
 pytestmark = pytest.mark.postgres
 
@@ -161,17 +161,7 @@ async def test_steps_kept_by_ptb_before_0013_are_taken_up(engine: AsyncEngine) -
     """Before 0013 a chat's step lived in PTB's conversations table, beside its sealed
     data: after the migration the chat's next update finds it at the same step."""
 
-    def to(revision: str) -> Callable[[Connection], None]:
-        def run(connection: Connection) -> None:
-            if revision == "head":
-                command.upgrade(alembic_config(connection), revision)
-            else:
-                command.downgrade(alembic_config(connection), revision)
-
-        return run
-
-    async with engine.begin() as connection:
-        await connection.run_sync(to("0012"))
+    await migrate_to(engine, "0012")
     sealed = {SEALED: BOX.seal(json.dumps({"flow": "company", "company": None}))}
     async with engine.begin() as connection:
         await connection.execute(
@@ -183,8 +173,7 @@ async def test_steps_kept_by_ptb_before_0013_are_taken_up(engine: AsyncEngine) -
                 text("INSERT INTO conversation_states (name, key, state) VALUES (:n, :k, :s)"),
                 {"n": name, "k": "[77, 77]", "s": json.dumps(state)},
             )
-    async with engine.begin() as connection:
-        await connection.run_sync(to("head"))
+    await migrate_to(engine, "head")
 
     async with records_of(engine).held(77) as held:
         assert held.data is not None

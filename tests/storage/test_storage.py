@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect, select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,6 +15,7 @@ from services.company import CompanyService
 from storage import repositories
 from storage.db import alembic_config, create_engine, create_session_factory, migrate
 from storage.models import Account
+from tests.factories import migrate_to
 
 # The storage itself: every test here runs on both databases.
 pytestmark = pytest.mark.postgres
@@ -53,17 +53,7 @@ async def test_companies_saved_before_0010_keep_their_row_and_get_the_municipios
     """Migration 0010 adds the municipio's SAT code; a row saved before it has none, and
     the company service reads it from the municipio's name and the postal code."""
 
-    def to(revision: str) -> Callable[[Connection], None]:
-        def run(connection: Connection) -> None:
-            if revision == "head":
-                command.upgrade(alembic_config(connection), revision)
-            else:
-                command.downgrade(alembic_config(connection), revision)
-
-        return run
-
-    async with engine.begin() as connection:
-        await connection.run_sync(to("0009"))
+    await migrate_to(engine, "0009")
     sessions = create_session_factory(engine)
     async with sessions() as session, session.begin():
         account = await repositories.add_account(
@@ -78,8 +68,7 @@ async def test_companies_saved_before_0010_keep_their_row_and_get_the_municipios
             ),
             {"id": account.id, "now": datetime.now(UTC)},
         )
-    async with engine.begin() as connection:
-        await connection.run_sync(to("head"))
+    await migrate_to(engine, "head")
     found = await CompanyService(sessions=sessions).get(account.id)
     assert found is not None and found.razon_social == "PATITO"
     # 80450 moved from Culiacán to ElDorado: the name saved is kept, with SAT's code now.
