@@ -7,7 +7,7 @@ from typing import Any
 from telegram.ext import Application, ContextTypes
 
 from bot.dispatch import ChatApplication
-from bot.processor import PerChatUpdateProcessor
+from bot.processor import MAX_CONCURRENT_UPDATES, PerChatUpdateProcessor
 from bot.ratelimit import FloodControl
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
@@ -16,8 +16,17 @@ from chat.errors import on_error
 from chat.texts import Catalog
 from handlers import register_flows
 from services import Services
+from storage.db import shares_database
 
 POLL_TIMEOUT_SECONDS = 10
+
+
+def updates_in_hand(settings: Settings) -> int:
+    """Updates processed at once: on PostgreSQL each holds a connection, of those the
+    process may open beyond the use cases' pool (5, and 10 more at busy times)."""
+    if not shares_database(settings.database_url):
+        return MAX_CONCURRENT_UPDATES
+    return max(1, min(MAX_CONCURRENT_UPDATES, settings.database_connections - 15))
 
 
 def build_application(
@@ -37,8 +46,12 @@ def build_application(
         .request(AiohttpRequest(settings.telegram_connection_pool_size))
         # A long poll may take POLL_TIMEOUT_SECONDS before the read timeout starts to count.
         .get_updates_request(AiohttpRequest(1))
-        .concurrent_updates(PerChatUpdateProcessor(services.chats, services.inbox))
-        .rate_limiter(FloodControl())
+        .concurrent_updates(
+            PerChatUpdateProcessor(
+                services.chats, services.inbox, max_concurrent_updates=updates_in_hand(settings)
+            )
+        )
+        .rate_limiter(FloodControl(overall_max_rate=settings.telegram_sends_per_second))
         .build()
     )
     install(application, services=services, catalog=catalog)

@@ -36,6 +36,7 @@ AHEAD = 1000  # updates stored and not yet processed, beyond which no more are t
 BATCH = 100  # Telegram's largest getUpdates
 GRACE_SECONDS = 3.0
 RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
+FAILED_PAUSE_SECONDS = 30.0  # before an update that failed at each try is tried again
 
 
 def chat_of(update: Update) -> int | None:
@@ -65,7 +66,8 @@ class Intake:
         # The updates handed over and not yet over, with their chats: at most one of a chat
         # at a time, so that one chat's many updates never fill the window.
         self._in_hand: dict[int, int | None] = {}
-        self._failed: set[int] = set()  # tried again at the next start
+        # Updates whose processing failed at each try, and when: tried again after a pause.
+        self._failed: dict[int, float] = {}
         self._waiting = 0  # stored and not over, as far as this process knows
         self._counted_at = 0.0
         # Updates in the inbox wait for the hand-over to read them (what the last run left,
@@ -80,6 +82,7 @@ class Intake:
         self._stores: set[asyncio.Future[Any]] = set()
         processor.settled = self._settled
         processor.rerun = application.process_update
+        processor.revive = self._revive
 
     @property
     def full(self) -> bool:
@@ -109,6 +112,19 @@ class Intake:
         await self._processor.close(GRACE_SECONDS)
         if self._dispatched:  # over or cut short by now
             await asyncio.wait(set(self._dispatched))
+
+    def adopted(self, count: int) -> None:
+        """`count` updates of processes that stopped or died are now this one's: handed
+        over from the inbox in their turn."""
+        self._waiting += count
+        self._backlog = True
+        self._deferred += 1
+        self._note_room()
+        self._wake.set()
+
+    async def _revive(self, update_id: int) -> Update | None:
+        item = await self._inbox.read(update_id)
+        return None if item is None else Update.de_json(item.payload, self._application.bot)
 
     async def receive(self, updates: Sequence[Update]) -> bool:
         """Store updates (the webhook's one, a poll's batch); False, storing nothing, while
@@ -156,6 +172,13 @@ class Intake:
         task.add_done_callback(self._stores.discard)
         return await asyncio.shield(task)
 
+    def _resting(self) -> set[int]:
+        """The failed updates whose pause is not over (forgetting those whose is)."""
+        now = asyncio.get_running_loop().time()
+        for update_id in [u for u, at in self._failed.items() if now - at >= FAILED_PAUSE_SECONDS]:
+            del self._failed[update_id]
+        return set(self._failed)
+
     def _busy_chats(self) -> set[int]:
         return {chat for chat in self._in_hand.values() if chat is not None}
 
@@ -177,13 +200,16 @@ class Intake:
         if now - self._counted_at < 1:
             return
         self._counted_at = now
-        self._waiting = await self._db(self._inbox.count_pending()) - len(self._failed)
+        self._waiting = await self._db(self._inbox.count_pending()) - len(self._resting())
         self._note_room()
 
     def _settled(self, update_id: int, done: bool) -> None:
         self._in_hand.pop(update_id, None)
-        if not done:
-            self._failed.add(update_id)
+        if done:
+            self._failed.pop(update_id, None)
+        else:
+            self._failed[update_id] = asyncio.get_running_loop().time()
+            self._backlog = True  # read again once its pause is over
         self._waiting = max(0, self._waiting - 1)
         self._note_room()
         self._wake.set()
@@ -238,7 +264,8 @@ class Intake:
                 await self._wake.wait()
                 continue
             deferred = self._deferred
-            skip = sorted(set(self._in_hand) | self._failed)
+            resting = self._resting()
+            skip = sorted(set(self._in_hand) | resting)
             try:
                 found = await self._db(
                     self._inbox.pending(room, skip=skip, busy_chats=sorted(self._busy_chats()))
@@ -258,8 +285,14 @@ class Intake:
                 if item.update_id not in self._in_hand:  # handed over meanwhile
                     self._in_hand[item.update_id] = item.chat_id
                     self._dispatch(Update.de_json(item.payload, bot))
-            if len(found) == left and deferred == self._deferred and not self._storing:
+            if (
+                len(found) == left
+                and deferred == self._deferred
+                and not self._storing
+                and not resting
+            ):
                 self._backlog = False  # read to its end: new updates go straight on
             elif not found:
-                # A store under way, or a busy chat's update, wakes it when done.
-                await self._wake.wait()
+                # A store under way, a busy chat's update or a failed one's pause wakes it.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=FAILED_PAUSE_SECONDS)

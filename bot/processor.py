@@ -22,7 +22,7 @@ from telegram.ext import BaseUpdateProcessor
 
 from chat.context import holding
 from chat.state import ChatData
-from services.chats import ChatRecords
+from services.chats import ChatRecords, HeldRecord
 from services.inbox import Inbox
 
 logger = logging.getLogger(__name__)
@@ -30,8 +30,9 @@ logger = logging.getLogger(__name__)
 # Updates in hand at once (each holds its chat, and on PostgreSQL a connection).
 MAX_CONCURRENT_UPDATES = 32
 WAITING_AT_MOST = 4096
-# Pauses before an update that failed is tried again in this run; after the last, it waits
-# in the inbox for the next start.
+# Pauses before an update that failed is tried again in its turn; after the last, it waits
+# in the inbox, no longer holding its chat's later updates back, to be tried again later
+# (bot.intake).
 RETRY_PAUSES = (0.5, 2.0)
 
 
@@ -63,6 +64,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self.settled: Callable[[int, bool], None] = lambda update_id, done: None
         # How to process an update again (the Application's process_update), for a retry.
         self.rerun: Callable[[object], Awaitable[Any]] | None = None
+        # How to read an update kept in the inbox by its update_id (None once processed).
+        self.revive: Callable[[int], Awaitable[object | None]] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -85,8 +88,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             except _NotStarted:
                 pass
             except Exception:
-                # Left in the inbox: processed again after the next start.
-                logger.exception("update %s failed; it is tried again at the next start", update_id)
+                # Left in the inbox: tried again later (bot.intake).
+                logger.exception("update %s failed; it is tried again later", update_id)
             finally:
                 self._started.discard(work)
         finally:
@@ -112,30 +115,70 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             async with self._records.turn(chat.id):
                 pauses = iter(RETRY_PAUSES)
                 while True:
+                    current = update_id
                     try:
                         async with self._slots:
                             if self._closing:
                                 raise _NotStarted
                             async with self._records.record(chat.id, update_id=update_id) as held:
+                                work = await self._first_in_line(held, update_id, coroutine)
+                                if work is None:
+                                    return True  # processed already, by another process
+                                current = held.update_id
                                 data = ChatData.from_json(held.data) if held.data else ChatData()
                                 with holding(data):
-                                    await coroutine
+                                    await work
                                 held.data = None if data == ChatData() else data.to_json()
-                        return True
+                        if current == update_id:
+                            return True
+                        pauses = iter(RETRY_PAUSES)  # an older one was processed: now this
                     except _NotStarted:
                         raise
                     except Exception:
                         pause = next(pauses, None)
                         if pause is None or self.rerun is None or self._closing:
+                            await self._give_up(current)
                             raise
                         logger.warning(
-                            "update %s failed; tried again in %s s", update_id, pause, exc_info=True
+                            "update %s failed; tried again in %s s", current, pause, exc_info=True
                         )
                         await asyncio.sleep(pause)
                         _drop(coroutine)
                         coroutine = self.rerun(update)
         finally:
             _drop(coroutine)  # when it never ran
+
+    async def _first_in_line(
+        self, held: HeldRecord, update_id: int | None, coroutine: Awaitable[Any]
+    ) -> Awaitable[Any] | None:
+        """What to process now, holding the chat: the update itself when it is the chat's
+        first in line (or the inbox does not hold it); the chat's older update first
+        (stored by another process, or left by one that died) when there is one; None
+        when the update was processed already (another process took it in line)."""
+        first = held.first_in_line
+        if update_id is None or first == update_id:
+            return coroutine
+        if held.done_already:
+            held.update_id = None
+            return None
+        if first is None or first > update_id or self.revive is None or self.rerun is None:
+            return coroutine  # failed before and tried again, or not kept: itself
+        older = await self.revive(first)
+        if older is None:  # processed or dropped meanwhile: this one, in its turn
+            return coroutine
+        logger.info("chat %s: update %s first, it came before %s", held.chat_id, first, update_id)
+        held.update_id = first
+        return self.rerun(older)
+
+    async def _give_up(self, update_id: int | None) -> None:
+        """An update that failed at each try is tried again later (bot.intake) rather
+        than hold its chat's later updates back meanwhile."""
+        if update_id is None:
+            return
+        try:
+            await self._inbox.failed(update_id)
+        except Exception:
+            logger.warning("update %s: its failure could not be noted", update_id)
 
     async def close(self, grace: float) -> None:
         """Start no more updates; give those started `grace` seconds, then cut them short."""

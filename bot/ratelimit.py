@@ -13,6 +13,15 @@ retries included, so a chat's replies keep their order. A send that still fails 
 retries is logged as an error naming the chat, then raised as before (the error handler
 logs the update and tells the person).
 
+Telegram's limit is the bot's, whatever the number of its processes: each process keeps to
+an equal share of it (`share`, from the live processes' count, bot.membership), so that
+together they stay under it; a process gone returns its share at the others' next beat.
+The sends are paced (`Pacer`), one at a time at even intervals, rather than let through
+in bursts as aiolimiter's bucket does: a bucket of 30 lets 30 go at once and 30 more in
+the same second, past Telegram's 30 in any second, and several processes' bursts add up.
+Paced, the processes together send at most the limit in any second, less one send for
+each process (the one each may send at once) and one for the clocks' drift.
+
 A button press answered too late is no failure: Telegram refuses `answerCallbackQuery`
 once the press is some seconds old ("query is too old"), as it is when an update is
 processed again after a restart (bot.intake), and the answer only stops the button's
@@ -21,10 +30,12 @@ salió mal» and left the press undone."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from telegram.error import BadRequest, RetryAfter
 from telegram.ext import AIORateLimiter
 
@@ -36,11 +47,52 @@ MAX_RETRIES = 5
 Answer = bool | dict[str, Any] | list[dict[str, Any]]
 
 
+class Pacer(AsyncLimiter):
+    """One send at a time, each at least 1/rate seconds after the one before (a send
+    after a pause goes at once). The rate can change while sends wait."""
+
+    def __init__(self, rate: float) -> None:
+        super().__init__(max_rate=1, time_period=1 / rate)
+        self.rate = rate
+        self._next_at = 0.0
+
+    def has_capacity(self, amount: float = 1) -> bool:
+        return asyncio.get_running_loop().time() >= self._next_at
+
+    async def acquire(self, amount: float = 1) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        at = max(now, self._next_at)
+        self._next_at = at + 1 / self.rate  # the turn is taken: the next send goes after
+        if at > now:
+            await asyncio.sleep(at - now)
+
+
+def process_share(limit: float, processes: int) -> float:
+    """Sends a second for each of `processes` processes, so that together they send at
+    most `limit` in any second: each may send one at once, then one every 1/rate."""
+    processes = max(1, processes)
+    return max(1.0, (limit - processes - 1) / processes)
+
+
 class FloodControl(AIORateLimiter):
     def __init__(
         self, *, overall_max_rate: float = OVERALL_PER_SECOND, max_retries: int = MAX_RETRIES
     ) -> None:
         super().__init__(overall_max_rate=overall_max_rate, max_retries=max_retries)
+        self._limit = overall_max_rate
+        self.per_second = 0.0  # 0: nothing held back
+        if overall_max_rate:
+            self.per_second = process_share(overall_max_rate, 1)
+            self._base_limiter = Pacer(self.per_second)
+
+    def share(self, processes: int) -> float:
+        """Keep to this process's share of the bot's limit, `processes` sharing it; the
+        new rate (sends a second), which sends already waiting keep to from the next."""
+        limiter = self._base_limiter
+        if isinstance(limiter, Pacer):
+            self.per_second = limiter.rate = process_share(self._limit, processes)
+        return self.per_second
 
     async def process_request(
         self,

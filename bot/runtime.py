@@ -18,10 +18,11 @@ from sqlalchemy.exc import DBAPIError
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 
-from bot.app import POLL_TIMEOUT_SECONDS, build_application
+from bot.app import POLL_TIMEOUT_SECONDS, build_application, updates_in_hand
 from bot.intake import Intake
 from bot.loopwatch import LoopWatch
-from bot.processor import MAX_CONCURRENT_UPDATES
+from bot.membership import Membership
+from bot.ratelimit import FloodControl
 from bot.settings import Settings
 from bot.startup import (
     bot_api_unreachable,
@@ -101,7 +102,7 @@ class BotRuntime:
         sessions = self.sessions = create_session_factory(self.engine)
         # PostgreSQL: each update in hand holds its chat's lock on a connection of this pool.
         self.lock_engine = (
-            create_engine(settings.database_url, pool_size=MAX_CONCURRENT_UPDATES)
+            create_engine(settings.database_url, pool_size=updates_in_hand(settings))
             if shares_database(settings.database_url)
             else None
         )
@@ -140,6 +141,12 @@ class BotRuntime:
         )
         self.intake = Intake(
             self.application, self.services.inbox, poll_timeout=POLL_TIMEOUT_SECONDS
+        )
+        limiter = self.application.bot.rate_limiter
+        self.membership = Membership(
+            self.services.inbox,
+            self.intake,
+            limiter if isinstance(limiter, FloodControl) else None,
         )
 
     async def start(self) -> None:
@@ -189,6 +196,9 @@ class BotRuntime:
         if not self.settings.webhook_url:
             # A webhook left from an earlier deployment would refuse getUpdates.
             await self.application.bot.delete_webhook()
+        # Among the bot's processes (PostgreSQL may have several; SQLite has this one).
+        await self.membership.join(alone=self.lock_engine is None)
+        self.membership.start()
         # Updates reach the Application through the inbox (bot.intake), not PTB's Updater.
         await self.intake.start(poll=not self.settings.webhook_url)
         if self.settings.webhook_url:
@@ -305,6 +315,8 @@ class BotRuntime:
         if application.running:
             await self.intake.stop()
             await application.stop()
+        # What it has not processed goes to the other processes now (or to the next start).
+        await self.membership.leave()
         try:
             await self.services.funnel.close()
         except Exception:  # the database may be stopping too: the rest is closed anyway

@@ -49,9 +49,15 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_file_url: str = "https://api.telegram.org/file/bot"
     telegram_connection_pool_size: int = Field(default=16, ge=1, le=256)
+    # Telegram's limit on the bot's sends a second, shared by all its processes; 0 sends
+    # without holding back (a benchmark against an emulator without flood control).
+    telegram_sends_per_second: int = Field(default=30, ge=0, le=1000)
     startup_retry_max_seconds: float = Field(default=60, gt=0)
 
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL: connections one process opens at most; 15 serve the use cases and the
+    # rest hold the chats of the updates in hand (as many updates at once, up to 32).
+    database_connections: int = Field(default=47, ge=17, le=1000)
 
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -42,6 +42,14 @@ class HeldRecord:
     chat_id: int
     data: Record | None = field(repr=False)  # drafts: never in a log line or a traceback
     stored: Record | None = field(default=None, repr=False)
+    # The update marked done in the transaction that writes the record (None: none).
+    update_id: int | None = None
+    # Read under the chat's lock when the record is held for an update: the chat's oldest
+    # update not yet processed, whichever process owns it (the one to process now), and,
+    # when that is not the update itself, whether the update was processed already (None:
+    # the inbox does not hold it).
+    first_in_line: int | None = None
+    done_already: bool | None = None
 
     @property
     def changed(self) -> bool:
@@ -98,29 +106,40 @@ class ChatRecords:
     ) -> AsyncIterator[HeldRecord]:
         """The chat's record, read and then written back, within the chat's turn: on
         PostgreSQL in one transaction holding the chat's lock, for other processes. The
-        transaction that writes it marks the inbox's `update_id` done."""
+        transaction that writes it marks the inbox's `held.update_id` done (`update_id`
+        unless changed meanwhile); with an `update_id`, `held.first_in_line` tells which
+        of the chat's updates comes first."""
         if self._lock_sessions is not None:
             async with self._lock_sessions() as session, session.begin():
                 await repositories.lock_chat(session=session, chat_id=chat_id)
-                row = await repositories.read_chat(session=session, chat_id=chat_id)
-                held = self._open(chat_id, row)
+                held = await self._read(session, chat_id, update_id)
                 yield held
                 if held.changed:
                     await self._write(session, held)
-                await self._finish(session, update_id)
+                await self._finish(session, held.update_id)
             logger.debug("chat %s: update over", chat_id)
             return
         async with self._sessions() as session:
-            held = self._open(
-                chat_id, await repositories.read_chat(session=session, chat_id=chat_id)
-            )
+            held = await self._read(session, chat_id, update_id)
         yield held
-        if held.changed or update_id is not None:
+        if held.changed or held.update_id is not None:
             async with self._sessions() as session, session.begin():
                 if held.changed:
                     await self._write(session, held)
-                await self._finish(session, update_id)
+                await self._finish(session, held.update_id)
         logger.debug("chat %s: update over", chat_id)
+
+    async def _read(self, session: AsyncSession, chat_id: int, update_id: int | None) -> HeldRecord:
+        held = self._open(chat_id, await repositories.read_chat(session=session, chat_id=chat_id))
+        if update_id is not None:
+            held.update_id = update_id
+            first = await repositories.first_in_line(session=session, chat_id=chat_id)
+            held.first_in_line = first
+            if first != update_id:
+                held.done_already = await repositories.update_done(
+                    session=session, update_id=update_id
+                )
+        return held
 
     @staticmethod
     async def _finish(session: AsyncSession, update_id: int | None) -> None:

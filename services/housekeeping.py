@@ -65,6 +65,10 @@ class Housekeeping:
             removed += await repositories.delete_done_updates_before(
                 session=session, before=now - KEEP_DONE_UPDATES
             )
+            # Processes gone for a day (their updates were adopted long since).
+            removed += await repositories.remove_processes_seen_before(
+                session=session, before=now - GIVE_UP_UPDATES
+            )
             # An update that failed at every try for a day (Telegram itself keeps one no
             # longer) is given up: not replayed at each start, its sealed text not kept.
             given_up = await repositories.give_up_updates_before(

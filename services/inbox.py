@@ -2,7 +2,12 @@
 password) before Telegram is told it was received, and marked done in the transaction
 that writes its chat's record (services.chats). An update taken and not processed, because
 the process stopped or died, is processed after the restart; an update Telegram delivers
-again is recognised by its update_id and not processed twice."""
+again is recognised by its update_id and not processed twice.
+
+Each update is owned by the process that stored it (services.processes), which hands it
+to its processing; one that a process let go when it stopped, or left when it died, is
+adopted by another. Whoever owns it, a chat's oldest update is processed first: under the
+chat's lock, the process takes the chat's first in line (services.chats)."""
 
 from __future__ import annotations
 
@@ -15,9 +20,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.processes import Processes
 from storage import repositories
 from storage.crypto import SecretBox, UnreadableSecret
-from storage.models import utcnow
+from storage.models import InboxUpdate, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +41,17 @@ class Inbox:
         sessions: async_sessionmaker[AsyncSession],
         box: SecretBox,
         *,
+        processes: Processes | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
         self._box = box
         self._now = clock
+        self.processes = processes or Processes(sessions, clock=clock)
+
+    @property
+    def _owner(self) -> int | None:
+        return self.processes.id
 
     async def store(self, updates: Sequence[Received]) -> set[int]:
         """Keep updates in one transaction; returns the update_ids kept now (not those
@@ -53,32 +65,62 @@ class Inbox:
             for update in updates
         ]
         async with self._sessions() as session, session.begin():
-            return await repositories.add_updates(session=session, updates=rows, now=self._now())
+            return await repositories.add_updates(
+                session=session, updates=rows, now=self._now(), owner=self._owner
+            )
 
     async def pending(
         self, limit: int, *, skip: Sequence[int] = (), busy_chats: Sequence[int] = ()
     ) -> list[Received]:
-        """The oldest update not yet processed of each chat, in update_id order, but the
-        updates in `skip` and the chats in `busy_chats`."""
+        """Of this process's updates not yet processed, the oldest of each chat, in
+        update_id order, but the updates in `skip` and the chats in `busy_chats`."""
         async with self._sessions() as session:
             rows = await repositories.pending_updates(
-                session=session, limit=limit, skip=skip, busy_chats=busy_chats
+                session=session, limit=limit, owner=self._owner, skip=skip, busy_chats=busy_chats
             )
         found = []
         for row in rows:
-            try:
-                payload = json.loads(self._box.open(row.payload or "null"))
-            except UnreadableSecret:
-                logger.warning("update %s: sealed with another key; dropped", row.update_id)
-                await self.done(row.update_id)
-                continue
-            found.append(Received(row.update_id, row.chat_id, payload))
+            item = await self._open(row)
+            if item is not None:
+                found.append(item)
         return found
 
-    async def count_pending(self, *, skip: Sequence[int] = ()) -> int:
-        """The updates not yet processed, but those in `skip`."""
+    async def read(self, update_id: int) -> Received | None:
+        """An update not yet processed, whichever process owns it (None once it is)."""
         async with self._sessions() as session:
-            return await repositories.count_pending_updates(session=session, skip=skip)
+            row = await repositories.read_update(session=session, update_id=update_id)
+        return None if row is None else await self._open(row)
+
+    async def _open(self, row: InboxUpdate) -> Received | None:
+        try:
+            payload = json.loads(self._box.open(row.payload or "null"))
+        except UnreadableSecret:
+            logger.warning("update %s: sealed with another key; dropped", row.update_id)
+            await self.done(row.update_id)
+            return None
+        return Received(row.update_id, row.chat_id, payload)
+
+    async def count_pending(self, *, skip: Sequence[int] = ()) -> int:
+        """This process's updates not yet processed, but those in `skip`."""
+        async with self._sessions() as session:
+            return await repositories.count_pending_updates(
+                session=session, owner=self._owner, skip=skip
+            )
+
+    async def adopt(self) -> int:
+        """Take the updates not yet processed of processes that stopped or died: how many."""
+        if self._owner is None:
+            return 0
+        async with self._sessions() as session, session.begin():
+            return await repositories.adopt_updates(
+                session=session, owner=self._owner, alive_since=self.processes.alive_since()
+            )
+
+    async def failed(self, update_id: int) -> None:
+        """Its processing failed after its retries: it no longer holds its chat's later
+        updates back (bot.intake tries it again after a pause)."""
+        async with self._sessions() as session, session.begin():
+            await repositories.fail_update(session=session, update_id=update_id)
 
     async def done(self, update_id: int) -> None:
         """For an update with no chat record to write it with."""

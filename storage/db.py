@@ -115,13 +115,21 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+MIGRATION_LOCK = {"a": 0x43464449, "b": 1}  # "CFDI", migrations
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest migration (run at every start)."""
+    """Bring the schema to the newest migration (run at every start). On PostgreSQL the
+    processes starting at once migrate one after another: the transaction holds a lock
+    (in the two-number space of advisory locks, apart from the chats'), and whoever comes
+    second finds the schema new already."""
 
     def upgrade(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), "head")
 
     async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), MIGRATION_LOCK)
         await connection.run_sync(upgrade)
     logger.info("database schema is up to date")
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -185,8 +186,29 @@ class InboxUpdate(Base):
     payload: Mapped[str | None] = mapped_column(Text, nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The process (bot_processes.id) that stored it or adopted it from a process gone;
+    # None once that process stopped and let it go.
+    owner: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Times its processing failed after its retries; such an update waits for another
+    # owner (a restart) instead of holding its chat's later updates back.
+    failures: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
-    __table_args__ = (Index("ix_inbox_done_at", "done_at", "update_id"),)
+    __table_args__ = (
+        Index("ix_inbox_done_at", "done_at", "update_id"),
+        Index("ix_inbox_chat", "chat_id", "update_id"),
+    )
+
+
+class BotProcess(Base):
+    """A running bot process: it beats (`seen_at`) every few seconds while it lives and
+    deletes its row when it stops; a row not seen for a while is a process that died."""
+
+    __tablename__ = "bot_processes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128))  # host and pid, for the operator
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Company(Base):

@@ -4,6 +4,7 @@ that fails after its retries is logged with the chat."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -50,6 +51,37 @@ async def test_a_refused_send_is_sent_again_after_retry_after(
     await bot.send_message(ana.chat.id, "dos")
     assert emulator.too_many_requests == 1
     assert [m.text for m in ana.chat.messages] == ["uno", "dos"]
+
+
+async def test_sends_at_once_are_paced_under_telegrams_limit_and_meet_no_429(
+    emulator: BotApiEmulator, make_bot
+) -> None:
+    """Sixty replies due at once go at the bot's pace: Telegram's 30 in any second is
+    never passed (a bucket of 30 would send 30 at once and more in the same second)."""
+    people = [Person(emulator, TOKEN) for _ in range(60)]
+    emulator.flood = EmulatedLimits(FloodLimits(overall=30))
+    bot = await make_bot(FloodControl())
+    await asyncio.gather(*(bot.send_message(p.chat.id, "hola") for p in people))
+    assert emulator.too_many_requests == 0
+    assert all(p.chat.messages for p in people)
+
+
+async def test_processes_sharing_the_limit_together_keep_under_it(
+    emulator: BotApiEmulator, make_bot
+) -> None:
+    """Two processes of one bot, each told that two share it, send at once: together they
+    stay under Telegram's limit (each alone at the whole of it would pass it)."""
+    people = [Person(emulator, TOKEN) for _ in range(60)]
+    emulator.flood = EmulatedLimits(FloodLimits(overall=30))
+    limiters = [FloodControl(), FloodControl()]
+    for limiter in limiters:
+        limiter.share(2)
+    bots = [await make_bot(limiter) for limiter in limiters]
+    await asyncio.gather(
+        *(bots[n % 2].send_message(p.chat.id, "hola") for n, p in enumerate(people))
+    )
+    assert emulator.too_many_requests == 0
+    assert limiters[0].share(1) > 2 * limiters[1].per_second - 2  # one alone takes it all
 
 
 async def test_a_send_refused_by_the_chats_limit_is_sent_again(

@@ -1,0 +1,272 @@
+"""Several bot processes serve one bot on one PostgreSQL, Telegram's deliveries spread
+across them by a load balancer (the emulator's webhook, round-robin): each person's
+messages are answered once and in order, each email goes once, together they keep to
+Telegram's limit, and a process killed in the middle of flows loses nobody's progress."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from emulator import BotApiEmulator, FloodLimits, Person
+from emulator.flood import FloodControl
+from storage.db import create_engine
+from tests import journeys
+from tests.conftest import Mailbox, SmtpServer, free_port, postgres_database
+from tests.e2e.conftest import TOKEN, WEBHOOK_SECRET, Harness, make_settings
+from tests.factories import code_from_email, shown
+from tests.sat_certs import SAT_CSD_HOLDER, SAT_CSD_RFC
+
+PUBLIC_URL = "https://bot.example.mx/hook"
+LAUNCHER = Path(__file__).with_name("quick_bot.py")
+PEOPLE = int(os.environ.get("PROCESSES_TEST_PEOPLE", "100"))
+
+
+@dataclass
+class Replica:
+    port: int
+    process: asyncio.subprocess.Process
+    log: Path
+
+    @property
+    def address(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+
+@dataclass
+class Cluster:
+    """The bot's processes behind the load balancer's public URL."""
+
+    harness: Harness
+    replicas: list[Replica] = field(default_factory=list)
+
+    async def start(self, count: int, **environment: str) -> list[Replica]:
+        started = [await self._spawn(len(self.replicas) + n, environment) for n in range(count)]
+        self.replicas += started
+        self.route(self.replicas)
+        return started
+
+    def route(self, replicas: list[Replica]) -> None:
+        self.harness.emulator.webhook_routes[PUBLIC_URL] = [r.address for r in replicas]
+
+    async def _spawn(self, number: int, environment: dict[str, str]) -> Replica:
+        port = free_port()
+        log = self.harness.workdir / f"bot-{number}.log"
+        env = {
+            **self.harness.environment(),
+            "WEBHOOK_URL": PUBLIC_URL,
+            "WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": str(port),
+            # Three processes and the other tests' databases within PostgreSQL's 100.
+            "DATABASE_CONNECTIONS": "24",
+            # Flood control is the business of the test that sets the emulator's.
+            "TELEGRAM_SENDS_PER_SECOND": "0" if self.harness.emulator.flood is None else "30",
+            **environment,
+        }
+        with log.open("ab") as out:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                str(LAUNCHER),
+                cwd=self.harness.workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        replica = Replica(port, process, log)
+        async with httpx.AsyncClient() as client:
+            for _ in range(600):
+                if process.returncode is not None:
+                    raise AssertionError(f"bot exited at start:\n{log.read_text()}")
+                try:
+                    if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                        return replica
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.05)
+        raise AssertionError(f"bot never answered /healthz:\n{log.read_text()}")
+
+    async def stop(self) -> None:
+        for replica in self.replicas:
+            if replica.process.returncode is None:
+                replica.process.send_signal(signal.SIGTERM)
+        for replica in self.replicas:
+            await asyncio.wait_for(replica.process.wait(), timeout=30)
+
+    async def kill(self, replica: Replica) -> None:
+        replica.process.kill()
+        await replica.process.wait()
+
+    def logs(self) -> str:
+        return "\n".join(r.log.read_text() for r in self.replicas if r.log.exists())
+
+
+@pytest.fixture
+async def cluster(
+    emulator: BotApiEmulator, smtp_server: SmtpServer, tmp_path: Path
+) -> AsyncIterator[Cluster]:
+    """A PostgreSQL database, SMTP, and the bot's processes a test starts."""
+    async with postgres_database() as url:
+        harness = Harness(emulator, make_settings(emulator, url, smtp_server), tmp_path)
+        cluster = Cluster(harness)
+        yield cluster
+        for replica in cluster.replicas:
+            if replica.process.returncode is None:
+                replica.process.kill()
+                await replica.process.wait()
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, f"waited {timeout}s for {what}"
+        await asyncio.sleep(0.05)
+
+
+def email_of(number: int) -> str:
+    return f"persona{number}@example.mx"
+
+
+async def onboard(person: Person, mailbox: Mailbox, number: int) -> None:
+    """Sign up, confirm, the company's data saved, SAT's test CSD stored."""
+    await journeys.confirmed(person, mailbox, email_of(number), SAT_CSD_RFC)
+    await journeys.company(person, save=True, razon_social=SAT_CSD_HOLDER)
+    _, answer = await journeys.sat_csd(person)
+    assert "guard" in (answer.text or "").lower(), answer.text
+    await person.expect("lista para facturar")  # the last of the answer's messages
+
+
+def transcript(person: Person, number: int) -> list[str]:
+    """What the bot said, the person's own address and numbers that change written alike."""
+    texts = [m.text or m.extra.get("caption") or "" for m in person.bot_messages()]
+    return [re.sub(r"\d", "#", t.replace(email_of(number), "<email>")) for t in texts]
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+async def test_a_hundred_people_onboard_across_processes_each_answered_and_mailed_once(
+    cluster: Cluster, smtp: SmtpServer, processes: int
+) -> None:
+    mailbox = smtp.mailbox
+    await cluster.start(processes)
+    first = cluster.harness.person(patience=60)
+    await onboard(first, mailbox, 0)
+    expected = transcript(first, 0)
+    mails = len(mailbox.messages)
+
+    people = [cluster.harness.person(patience=90) for _ in range(PEOPLE)]
+    await asyncio.gather(*(onboard(person, mailbox, n) for n, person in enumerate(people, start=1)))
+    for number, person in enumerate(people, start=1):
+        assert transcript(person, number) == expected  # each reply once, in order
+    await until(lambda: len(mailbox.messages) >= mails * (PEOPLE + 1), "every email")
+    to = Counter(str(m["To"]) for m in mailbox.messages)
+    assert set(to.values()) == {mails}, to.most_common(3)  # each email once
+    # The deliveries went to every process, and each did its share of the work.
+    delivered = {a for a, _, _ in cluster.harness.emulator.webhooks[TOKEN].log}
+    assert delivered == {r.address for r in cluster.replicas}
+    await cluster.stop()
+    assert "Traceback" not in cluster.logs()
+
+
+async def test_a_process_killed_mid_flow_loses_nobodys_progress(
+    cluster: Cluster, smtp: SmtpServer
+) -> None:
+    mailbox = smtp.mailbox
+    victim, *_ = await cluster.start(3)
+    people = [cluster.harness.person(patience=90) for _ in range(30)]
+    # Everyone is in the middle of /registro, its email and RFC given...
+    await asyncio.gather(
+        *(
+            journeys.sign_up(p, email_of(n), SAT_CSD_RFC, until="password")
+            for n, p in enumerate(people)
+        )
+    )
+    # ...and types the password as one process dies (the load balancer still sends to it
+    # for a while: those deliveries fail and go to the next process).
+    typing = [asyncio.create_task(p.send(journeys.PASSWORD)) for p in people]
+    await cluster.kill(victim)
+    await asyncio.gather(*typing)
+
+    async def finish(person: Person, number: int) -> None:
+        email = email_of(number)
+        await journeys.sign_up(person, email, SAT_CSD_RFC, command=None, since="password_again")
+        await person.send(code_from_email(await mailbox.next_to(email, timeout=60)))
+        await person.expect("Felicidades")
+        await journeys.company(person, save=True)
+
+    await asyncio.gather(*(finish(p, n) for n, p in enumerate(people)))
+    await cluster.stop()
+
+
+async def test_a_chats_update_left_by_a_dead_process_is_answered_before_its_next(
+    cluster: Cluster, smtp: SmtpServer
+) -> None:
+    """One process took a person's message (Telegram was told it arrived) and died before
+    answering it; the person's next message, at another process, is answered after it,
+    each at its step."""
+    a, b = await cluster.start(2)
+    ana = cluster.harness.person()
+    await journeys.sign_up(ana, "ana@example.mx", until="email")
+    engine = create_engine(cluster.harness.settings.database_url)
+    try:
+        async with engine.connect() as holder:
+            # Someone holds Ana's chat (an update in hand elsewhere): process A stores her
+            # email and waits for the chat.
+            await holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ana.chat.id})
+            cluster.route([a])
+            log = cluster.harness.emulator.webhooks[TOKEN].log
+            delivered = sum(status == 200 for _, _, status in log)
+            await ana.send("ana@example.mx")
+            await until(
+                lambda: sum(status == 200 for _, _, status in log) > delivered,
+                "the email's delivery",
+            )
+            await cluster.kill(a)
+            await holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ana.chat.id})
+            await holder.commit()
+    finally:
+        await engine.dispose()
+    cluster.route([b])
+    await ana.send(journeys.RFC_FISICA)
+    # The email first (the RFC is asked), then the RFC (the password is asked).
+    asked = [(await ana.reply()).text or "" for _ in range(2)]
+    assert [shown("es", "signup.ask-rfc")[:40], shown("es", "signup.ask-password")[:40]] == [
+        text[:40] for text in asked
+    ]
+    await cluster.stop()
+
+
+async def test_together_the_processes_keep_to_telegrams_limit(
+    cluster: Cluster, smtp: SmtpServer
+) -> None:
+    """Under Telegram's 30 sends a second, two processes are refused no more often than
+    one: they share the limit rather than each take all of it."""
+    emulator = cluster.harness.emulator
+
+    async def crowd() -> int:
+        before = emulator.too_many_requests
+        people = [cluster.harness.person(patience=60) for _ in range(60)]
+        await asyncio.gather(*(p.send("/registro") for p in people))
+        await asyncio.gather(*(p.expect("correo electrónico") for p in people))
+        return emulator.too_many_requests - before
+
+    emulator.flood = FloodControl(FloodLimits(overall=30))
+    one = await cluster.start(1)
+    alone = await crowd()
+    await cluster.start(1)
+    await until(lambda: "2 processes serve the bot" in one[0].log.read_text(), "the first to share")
+    together = await crowd()
+    assert together <= alone
+    await cluster.stop()
