@@ -6,8 +6,8 @@ Only the methods that put a message in a chat or change one count (`counts`):
 send*, edit*, copy* and forward*; reading updates, answering a callback query, deleting a
 message and the bot's profile never do. A refused send is not counted as sent.
 
-Telegram counts per bot; the emulator counts every bot it serves together, which is the
-same while one bot at a time sends (the tests, the benchmark's runs one after another)."""
+Counted per bot, as Telegram does: by its token, so that several processes of one bot
+share its limits and another bot's sends are its own. `refused` counts every bot's 429s."""
 
 from __future__ import annotations
 
@@ -56,23 +56,26 @@ class FloodControl:
     limits: FloodLimits
     clock: Callable[[], float] = time.monotonic
     refused: int = 0  # the 429s answered so far
-    _sent: deque[float] = field(default_factory=deque)
-    _sent_in: dict[int, deque[float]] = field(default_factory=dict)
+    # The times of each bot's sends, overall and in each chat.
+    _sent: dict[str, deque[float]] = field(default_factory=dict)
+    _sent_in: dict[tuple[str, int], deque[float]] = field(default_factory=dict)
 
-    def admit(self, chat_id: int | None) -> None:
-        """Count one send, or raise TooManyRequests when it would pass a limit."""
+    def admit(self, token: str, chat_id: int | None) -> None:
+        """Count one send of the bot behind `token`, or raise TooManyRequests when it
+        would pass a limit."""
         now = self.clock()
-        chat = self._sent_in.setdefault(chat_id, deque()) if chat_id is not None else None
+        overall = self._sent.setdefault(token, deque())
+        chat = self._sent_in.setdefault((token, chat_id), deque()) if chat_id is not None else None
         waits = [
             self._wait(sent, limit, now)
-            for sent, limit in ((self._sent, self.limits.overall), (chat, self.limits.per_chat))
+            for sent, limit in ((overall, self.limits.overall), (chat, self.limits.per_chat))
             if sent is not None and limit is not None
         ]
         wait = max(waits, default=0.0)
         if wait > 0:
             self.refused += 1
             raise TooManyRequests(max(1, math.ceil(wait)))
-        self._sent.append(now)
+        overall.append(now)
         if chat is not None:
             chat.append(now)
         self._forget_idle(now)
@@ -88,5 +91,5 @@ class FloodControl:
     def _forget_idle(self, now: float) -> None:
         if len(self._sent_in) > 1024:  # memory stays flat with many chats
             old = now - self.limits.window
-            for chat_id in [c for c, sent in self._sent_in.items() if not sent or sent[-1] <= old]:
-                del self._sent_in[chat_id]
+            for chat in [c for c, sent in self._sent_in.items() if not sent or sent[-1] <= old]:
+                del self._sent_in[chat]

@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from emulator.registry import Params, method, text_param
-from emulator.webhook import WebhookDelivery
+from emulator.webhook import WebhookDelivery, max_connections
 from emulator.world import BotAccount, bad_request
 
 if TYPE_CHECKING:
@@ -39,7 +39,11 @@ async def delete_webhook(emulator: BotApiEmulator, bot: BotAccount, params: Para
 @method("getWebhookInfo")
 async def get_webhook_info(emulator: BotApiEmulator, bot: BotAccount, params: Params) -> Any:
     url = (bot.properties.get("webhook") or {}).get("url", "")
-    return {"url": url, "has_custom_certificate": False, "pending_update_count": len(bot.updates)}
+    info = {"url": url, "has_custom_certificate": False, "pending_update_count": len(bot.updates)}
+    delivery = emulator.webhooks.get(bot.token)
+    if url and delivery is not None:
+        info["max_connections"] = delivery.max_connections
+    return info
 
 
 def _command_scope(params: Params) -> tuple[str, str]:
@@ -83,7 +87,10 @@ async def set_webhook(emulator: BotApiEmulator, bot: BotAccount, params: Params)
     if url:
         if delivery is None:
             delivery = emulator.webhooks[bot.token] = WebhookDelivery(bot, emulator.webhook_routes)
+        delivery.max_connections = max_connections(params.get("max_connections"))
         delivery.start()
+        async with bot.arrived:  # a running delivery sees a new max_connections at once
+            bot.arrived.notify_all()
     elif delivery is not None:
         await delivery.stop()
     return True

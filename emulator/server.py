@@ -46,7 +46,7 @@ class BotApiEmulator:
 
     @property
     def too_many_requests(self) -> int:
-        """How many sends were refused with 429 so far."""
+        """How many sends were refused with 429 so far, of every bot."""
         return self.flood.refused if self.flood else 0
 
     @property
@@ -112,9 +112,10 @@ class BotApiEmulator:
             return _envelope_error(ApiError(404, f"Not Found: method {name} is not emulated"))
         try:
             params = await _read_params(request)
+            token = request.match_info["token"]
             if self.flood is not None and counts(name):
-                self.flood.admit(_chat_id(params))
-            result = await function(self, self.bot(request.match_info["token"]), params)
+                self.flood.admit(token, _chat_id(params))
+            result = await function(self, self.bot(token), params)
         except ApiError as error:
             return _envelope_error(error)
         return web.json_response({"ok": True, "result": result})

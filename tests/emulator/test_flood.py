@@ -104,3 +104,21 @@ async def test_without_limits_the_emulator_never_refuses(
     for number in range(50):
         await bot.send_message(ana.chat.id, f"mensaje {number}")
     assert emulator.too_many_requests == 0
+
+
+async def test_sends_are_counted_per_bot_and_a_bots_processes_together(
+    emulator: BotApiEmulator, bot: Bot
+) -> None:
+    """Telegram limits each bot: two processes of one bot (one token) share its limit,
+    and another bot's sends are its own."""
+    other_token = "43:flood-test-other"
+    ana, bruno = Person(emulator, TOKEN), Person(emulator, other_token)
+    limit(emulator, overall=1, per_chat=1)
+    base = {"base_url": emulator.base_url, "base_file_url": emulator.file_url}
+    async with Bot(TOKEN, **base) as second_process, Bot(other_token, **base) as other_bot:
+        await bot.send_message(ana.chat.id, "hola")
+        with pytest.raises(RetryAfter):
+            await second_process.send_message(ana.chat.id, "hola otra vez")
+        await other_bot.send_message(bruno.chat.id, "hola")
+    assert emulator.too_many_requests == 1
+    assert [m.text for m in bruno.chat.messages] == ["hola"]
