@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -15,6 +16,7 @@ from services.company import CompanyService
 from storage import repositories
 from storage.db import alembic_config, create_engine, create_session_factory, migrate
 from storage.models import Account
+from tests.conftest import postgres_database
 from tests.factories import migrate_to
 
 # The storage itself: every test here runs on both databases.
@@ -44,6 +46,20 @@ async def test_migrations_create_every_table_and_run_twice(engine: AsyncEngine) 
         "companies",
         "csds",
     } <= tables
+    assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_processes_starting_at_once_on_postgresql_migrate_one_after_another() -> None:
+    async with postgres_database() as url:  # new, unmigrated
+        engines = [create_engine(url) for _ in range(3)]
+        try:
+            # Without one after another, they fail or wait for each other for ever.
+            await asyncio.wait_for(asyncio.gather(*(migrate(e) for e in engines)), timeout=60)
+            async with engines[0].connect() as connection:
+                version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        finally:
+            for engine in engines:
+                await engine.dispose()
     assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
