@@ -110,14 +110,14 @@ def hash_seconds() -> float:
 
 
 async def database_url(
-    kind: str, workdir: Path
+    kind: str, workdir: Path, name: str = "bench"
 ) -> tuple[str, Callable[[], Awaitable[None]] | None]:
     if kind == "sqlite":
-        return f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}", None
+        return f"sqlite+aiosqlite:///{workdir / f'{name}.sqlite3'}", None
     import asyncpg
 
     admin_url = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    name = f"bench_{int(time.time())}"
+    name = f"{name}_{int(time.time())}"
     admin = await asyncpg.connect(admin_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
@@ -231,13 +231,17 @@ async def main() -> dict:
 async def main_processes() -> dict:
     """One bot process against ARGS.processes, Telegram's limit on and off (bench.processes)."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
-    if ARGS.database_url:
-        url, drop = ARGS.database_url, None
-    else:
+
+    async def database(run: int) -> tuple[str, Callable[[], Awaitable[None]] | None]:
+        """The database of one run: the one given, or a fresh one (a run's leftovers, such
+        as updates a failed run kept in the inbox, are not the next run's work)."""
+        if ARGS.database_url:
+            return ARGS.database_url, None
         try:
-            url, drop = await database_url(ARGS.db or "postgresql", workdir)
+            return await database_url(ARGS.db or "postgresql", workdir, f"bench_run{run}")
         except OSError as error:
             raise SystemExit(f"python -m bench: PostgreSQL does not answer: {error}") from None
+
     emulator = BotApiEmulator()
     await emulator.start()
     mailbox = Mailbox(asyncio.get_running_loop())
@@ -248,7 +252,8 @@ async def main_processes() -> dict:
         figures = await measure_processes(
             emulator,
             mailbox,
-            bot_environment(url, smtp_port),
+            bot_environment("", smtp_port),  # DATABASE_URL: each run's
+            database,
             workdir,
             processes=ARGS.processes,
             people=ARGS.people,
@@ -258,8 +263,6 @@ async def main_processes() -> dict:
     finally:
         smtp.stop()
         await emulator.stop()
-        if drop is not None:
-            await drop()
     return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
@@ -267,8 +270,8 @@ async def main_processes() -> dict:
             "processes": ARGS.processes,
             "people": ARGS.people,
             "pause": ARGS.pause,
-            "db": "postgresql" if url.startswith("postgres") else "sqlite",
-            "database": "given" if ARGS.database_url else "fresh, dropped after",
+            "db": "sqlite" if ARGS.db == "sqlite" else "postgresql",
+            "database": "given" if ARGS.database_url else "a fresh one each run, dropped after",
             "pool": ARGS.pool,
             "flood_per_chat": ARGS.flood_per_chat,
         },

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,18 @@ def tallying(tally: Tally) -> Iterator[Tally]:
         METHODS.update(originals)
 
 
+EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception)): ", re.MULTILINE)
+
+
+def read_log(path: Path) -> dict[str, Any]:
+    text = path.read_text(errors="replace") if path.exists() else ""
+    return {
+        "errors": text.count(" ERROR "),
+        "warnings": text.count(" WARNING "),
+        "exceptions": dict(Counter(EXCEPTION.findall(text)).most_common(3)),
+    }
+
+
 def usage_or_none(process: BotProcess) -> Usage | None:
     try:
         return process.usage()
@@ -123,6 +136,7 @@ async def one_run(
     people: int,
     pause: float,
     flood_per_chat: int,
+    usual: int | None,
 ) -> dict[str, Any]:
     token = f"{60 + index}:processes"
     plural = "es" if processes > 1 else ""
@@ -173,6 +187,7 @@ async def one_run(
     emulator.flood = None
     emulator.webhook_routes.pop(PUBLIC_URL, None)
 
+    logged = [read_log(workdir / f"{bot.name}.log") for bot in bots]
     failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
     answered = list(run.samples)
     seconds = max((s.at + s.latency for s in answered), default=0.0)
@@ -188,12 +203,14 @@ async def one_run(
     )
     # Replies a person saw more than once (their first words): none in this scenario
     # unless the bot sent something twice. And the chats of a few people who saw more or
-    # fewer replies than most (each message's first words).
+    # fewer replies than is usual (each message's first words): as many as most people
+    # saw in the first run (one process, no limit).
     repeated: Counter[str] = Counter()
     for person in crowd:
         texts = Counter((m.text or "")[:60] for m in person.messages if m.from_bot)
         repeated.update({text: n - 1 for text, n in texts.items() if n > 1})
     most = Counter(replies).most_common(1)[0][0] if replies else None
+    usual = most if usual is None else usual
     unusual = [
         [
             f"{'bot' if m.from_bot else 'me'}: {(m.text or '')[:60]}"
@@ -202,7 +219,7 @@ async def one_run(
         ]
         for person, outcome in zip(crowd, outcomes, strict=True)
         if not isinstance(outcome, BaseException)
-        and sum(1 for m in person.messages if m.from_bot) != most
+        and sum(1 for m in person.messages if m.from_bot) != usual
     ]
     return {
         "name": label,
@@ -233,6 +250,7 @@ async def one_run(
         # were sent twice or lost), the least and the most among those who finished.
         "replies_per_person": [replies[0], replies[-1]] if replies else None,
         "repeated_replies": dict(repeated.most_common(FAILURES_KEPT)),
+        "usual_replies": usual,
         "people_with_unusual_replies": len(unusual),
         "unusual_chats": unusual[:2],
         "deliveries": len(deliveries),
@@ -242,6 +260,9 @@ async def one_run(
             for address in addresses
         ],
         "exited_early": exited,
+        # What the processes logged (LOG_LEVEL=WARNING): the lines at ERROR and WARNING
+        # and the exceptions most often named, one count for each process.
+        "logged": logged,
         "cpu_seconds_per_update": cpu / updates if updates else 0.0,
         "peak_rss_mb": max((a.peak_rss_bytes for a in after if a), default=0) / 2**20,
         "samples": [[s.at, s.latency, s.step] for s in answered],
@@ -252,6 +273,7 @@ async def measure_processes(
     emulator: BotApiEmulator,
     mailbox: Inbox,
     env: dict[str, str],
+    database: Callable[[int], Awaitable[tuple[str, Callable[[], Awaitable[None]] | None]]],
     workdir: Path,
     *,
     processes: int,
@@ -262,11 +284,12 @@ async def measure_processes(
     runs = []
     with tallying(Tally()) as tally:
         for index, (count, limited) in enumerate(plan(processes)):
-            runs.append(
-                await one_run(
+            url, drop = await database(index)
+            try:
+                figures = await one_run(
                     emulator,
                     mailbox,
-                    env,
+                    {**env, "DATABASE_URL": url},
                     workdir,
                     tally,
                     index=index,
@@ -275,6 +298,10 @@ async def measure_processes(
                     people=people,
                     pause=pause,
                     flood_per_chat=flood_per_chat,
+                    usual=runs[0]["usual_replies"] if runs else None,
                 )
-            )
+            finally:
+                if drop is not None:
+                    await drop()
+            runs.append(figures)
     return {"telegram_per_second": TELEGRAM_PER_SECOND, "runs": runs}

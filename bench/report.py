@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 FIGURES = [
@@ -138,12 +139,19 @@ def print_processes(result: dict) -> None:
         if run["deliveries_refused"]:
             notes.append(f"{run['deliveries_refused']} deliveries refused and made again")
         if run["people_with_unusual_replies"]:
+            unusual = run["people_with_unusual_replies"]
             notes.append(
-                f"{run['people_with_unusual_replies']} people saw more or fewer replies than"
-                " most (chats in the JSON)"
+                f"{unusual} {'person' if unusual == 1 else 'people'} saw other than"
+                f" {run['usual_replies']} replies (chats in the JSON)"
             )
         if run["repeated_replies"]:
             notes.append(f"replies sent more than once: {run['repeated_replies']}")
+        errors = sum(log["errors"] for log in run["logged"])
+        if errors:
+            named = Counter[str]()
+            for log in run["logged"]:
+                named.update(log["exceptions"])
+            notes.append(f"{errors} errors logged ({', '.join(named) or 'no exception named'})")
         if run["exited_early"]:
             notes.append(f"processes exited during the run: {run['exited_early']}")
         print(f"{run['name']}: " + "; ".join(notes))
