@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from bench.procs import ROOT, BotProcess, Usage, free_port, percentile
 from bench.scenario import Inbox, Run, onboard
 from emulator import BotApiEmulator, FloodLimits, Person
@@ -116,6 +118,27 @@ def read_log(path: Path) -> dict[str, Any]:
     }
 
 
+async def watch_connections(url: str, peak: dict[str, int]) -> None:
+    """The most connections seen (every 0.1 s) to the run's database and to the whole
+    server, and the server's max_connections; until cancelled."""
+    import asyncpg
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        peak["max_connections"] = int(await connection.fetchval("SHOW max_connections"))
+        while True:
+            ours, server = await connection.fetchrow(
+                "SELECT count(*) FILTER (WHERE datname = current_database()), count(*)"
+                " FROM pg_stat_activity WHERE backend_type = 'client backend'"
+            )
+            peak["to_database"] = max(peak.get("to_database", 0), ours - 1)  # not this one
+            peak["on_server"] = max(peak.get("on_server", 0), server)
+            await asyncio.sleep(0.1)
+    finally:
+        await connection.close()
+
+
 def usage_or_none(process: BotProcess) -> Usage | None:
     try:
         return process.usage()
@@ -151,6 +174,12 @@ async def one_run(
         if limited
         else None
     )
+    connections: dict[str, int] = {}
+    watch = (
+        asyncio.create_task(watch_connections(env["DATABASE_URL"], connections))
+        if env["DATABASE_URL"].startswith("postgres")
+        else None
+    )
     bots = []
     for number, port in enumerate(ports):
         webhook = {
@@ -179,6 +208,10 @@ async def one_run(
     calls_after = tally.of(token)
     exited = [b.process.returncode for b in bots if b.process and b.process.returncode is not None]
     await asyncio.gather(*(bot.stop() for bot in bots))
+    if watch is not None:
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
     delivery = emulator.webhooks.get(token)
     deliveries = list(getattr(delivery, "log", []))
     if delivery is not None:
@@ -263,6 +296,9 @@ async def one_run(
         # What the processes logged (LOG_LEVEL=WARNING): the lines at ERROR and WARNING
         # and the exceptions most often named, one count for each process.
         "logged": logged,
+        # PostgreSQL: the most connections the processes held at once (and all clients'
+        # on the server, the benchmark's own watcher included, against its max_connections).
+        "postgresql_connections": connections or None,
         "cpu_seconds_per_update": cpu / updates if updates else 0.0,
         "peak_rss_mb": max((a.peak_rss_bytes for a in after if a), default=0) / 2**20,
         "samples": [[s.at, s.latency, s.step] for s in answered],

@@ -136,6 +136,13 @@ def print_processes(result: dict) -> None:
             f"peak RSS {run['peak_rss_mb']:.0f} MB",
             "delivered " + " + ".join(str(n) for n in run["delivered_to"]),
         ]
+        connections = run.get("postgresql_connections")
+        if connections:
+            notes.append(
+                f"at most {connections['to_database']} PostgreSQL connections"
+                f" ({connections['on_server']} on the server, which allows"
+                f" {connections['max_connections']})"
+            )
         if run["deliveries_refused"]:
             notes.append(f"{run['deliveries_refused']} deliveries refused and made again")
         if run["people_with_unusual_replies"]:
