@@ -9,8 +9,8 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -24,8 +24,9 @@ from aiosmtpd.smtp import Envelope
 
 from bench.burst import measure_burst
 from bench.parked import measure_parked
-from bench.procs import ROOT, BotProcess
-from bench.report import chart, print_report
+from bench.processes import POSTGRESQL, measure_processes, refusal
+from bench.procs import ROOT, BotProcess, free_port, percentile
+from bench.report import chart, print_processes, print_report
 from bench.scenario import ECHO_STEPS, Run, echo, onboard
 from bot.settings import Settings
 from emulator import BotApiEmulator, FloodLimits, Person
@@ -55,17 +56,6 @@ class Mailbox:
             self.arrived.clear()
             await asyncio.wait_for(self.arrived.wait(), 120)
         return self.texts[address]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
 async def drive(
@@ -120,14 +110,14 @@ def hash_seconds() -> float:
 
 
 async def database_url(
-    kind: str, workdir: Path
+    kind: str, workdir: Path, name: str = "bench"
 ) -> tuple[str, Callable[[], Awaitable[None]] | None]:
     if kind == "sqlite":
-        return f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}", None
+        return f"sqlite+aiosqlite:///{workdir / f'{name}.sqlite3'}", None
     import asyncpg
 
     admin_url = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    name = f"bench_{int(time.time())}"
+    name = f"{name}_{int(time.time())}"
     admin = await asyncpg.connect(admin_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
@@ -141,6 +131,22 @@ async def database_url(
     return f"{base}/{name}", drop
 
 
+def bot_environment(url: str, smtp_port: int) -> dict[str, str]:
+    """The onboarding bot's settings, for every process of it the benchmark starts."""
+    return {
+        "TELEGRAM_CONNECTION_POOL_SIZE": str(ARGS.pool),
+        "DATABASE_URL": url,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_SECURITY": "none",
+        "MAIL_FROM": "bench@example.mx",
+        "SUPPORT_CONTACT": "soporte@example.mx",
+        "DATA_ENCRYPTION_KEY": new_key(),
+        "LOG_LEVEL": "WARNING",
+        **({"PYTHONASYNCIODEBUG": "1"} if os.environ.get("BENCH_ASYNCIO_DEBUG") else {}),
+    }
+
+
 async def main() -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     emulator = BotApiEmulator()
@@ -152,17 +158,8 @@ async def main() -> dict:
     url, drop = await database_url(ARGS.db, workdir)
     transport = {"TELEGRAM_CONNECTION_POOL_SIZE": str(ARGS.pool)}  # the same for both bots
     bot_env = {
-        **transport,
-        "DATABASE_URL": url,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp_port),
-        "SMTP_SECURITY": "none",
-        "MAIL_FROM": "bench@example.mx",
-        "SUPPORT_CONTACT": "soporte@example.mx",
-        "DATA_ENCRYPTION_KEY": new_key(),
+        **bot_environment(url, smtp_port),
         "BOT_LOOP_WATCH_FILE": str(workdir / "loop.json"),
-        "LOG_LEVEL": "WARNING",
-        **({"PYTHONASYNCIODEBUG": "1"} if os.environ.get("BENCH_ASYNCIO_DEBUG") else {}),
     }
     echo_script = str(ROOT / "bench" / "echo_bot.py")
     try:
@@ -231,6 +228,58 @@ async def main() -> dict:
     }
 
 
+async def main_processes() -> dict:
+    """One bot process against ARGS.processes, Telegram's limit on and off (bench.processes)."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+
+    async def database(run: int) -> tuple[str, Callable[[], Awaitable[None]] | None]:
+        """The database of one run: the one given, or a fresh one (a run's leftovers, such
+        as updates a failed run kept in the inbox, are not the next run's work)."""
+        if ARGS.database_url:
+            return ARGS.database_url, None
+        try:
+            return await database_url(ARGS.db or "postgresql", workdir, f"bench_run{run}")
+        except OSError as error:
+            raise SystemExit(f"python -m bench: PostgreSQL does not answer: {error}") from None
+
+    emulator = BotApiEmulator()
+    await emulator.start()
+    mailbox = Mailbox(asyncio.get_running_loop())
+    smtp_port = free_port()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    try:
+        figures = await measure_processes(
+            emulator,
+            mailbox,
+            bot_environment("", smtp_port),  # DATABASE_URL: each run's
+            database,
+            workdir,
+            processes=ARGS.processes,
+            people=ARGS.people,
+            pause=ARGS.pause,
+            flood_per_chat=ARGS.flood_per_chat,
+        )
+    finally:
+        smtp.stop()
+        await emulator.stop()
+    return {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+        "arguments": {
+            "processes": ARGS.processes,
+            "people": ARGS.people,
+            "pause": ARGS.pause,
+            "db": "sqlite" if ARGS.db == "sqlite" else "postgresql",
+            "database": "given" if ARGS.database_url else "a fresh one each run, dropped after",
+            "pool": ARGS.pool,
+            "flood_per_chat": ARGS.flood_per_chat,
+        },
+        "processes": figures,
+        "logs": str(workdir),
+    }
+
+
 # The floor is a bare PTB echo bot, PTB as shipped. Beside it, the same echo bot with the
 # onboarding bot's transport (bot.transport): what is left when PTB's HTTP client is not.
 FLOORS = [
@@ -247,7 +296,25 @@ if __name__ == "__main__":
         default=1.0,
         help="mean pause between a person's steps in seconds; 0 = stress (1)",
     )
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--db",
+        choices=["sqlite", "postgresql"],
+        help="sqlite (the default), or postgresql: a fresh database on TEST_POSTGRES_URL's"
+        " server, dropped after; with --processes, postgresql is the default",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="instead of the usual run: one bot process against this many side by side,"
+        " in webhook mode, each with Telegram's limit on and off (bench.processes); more than"
+        " one needs PostgreSQL",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="with --processes: the database the processes share, used as it is (default: a"
+        f" fresh one at {POSTGRESQL}/bench_…, dropped after)",
+    )
     pool = Settings.model_fields["telegram_connection_pool_size"].default
     parser.add_argument(
         "--pool",
@@ -264,8 +331,8 @@ if __name__ == "__main__":
     parser.add_argument(
         "--flood-per-chat",
         type=int,
-        default=3,
-        help="with --flood-limit, sends a second allowed in one chat; 0 = none (3)",
+        help="with --flood-limit, or --processes' limit on, sends a second allowed in one chat;"
+        " 0 = none (3; with --processes 0: the bot does not pace a private chat)",
     )
     parser.add_argument(
         "--parked",
@@ -289,10 +356,22 @@ if __name__ == "__main__":
         "--out", type=Path, default=Path("var/bench"), help="where the JSON and PNG go"
     )
     ARGS = parser.parse_args()
-    result = asyncio.run(main())
+    refused = refusal(ARGS.processes, ARGS.db, ARGS.database_url)
+    if refused:
+        sys.exit(refused)
+    if ARGS.processes:
+        ARGS.flood_per_chat = ARGS.flood_per_chat or 0
+        result = asyncio.run(main_processes())
+    else:
+        ARGS.db = ARGS.db or "sqlite"
+        ARGS.flood_per_chat = 3 if ARGS.flood_per_chat is None else ARGS.flood_per_chat
+        result = asyncio.run(main())
     ARGS.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (ARGS.out / f"bench-{stamp}.json").write_text(json.dumps(result, indent=1))
     chart(result, ARGS.out / f"bench-{stamp}.png")
-    print_report(result)
+    if ARGS.processes:
+        print_processes(result)
+    else:
+        print_report(result)
     print(f"written: {ARGS.out / f'bench-{stamp}.json'} and .png")

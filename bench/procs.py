@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +15,17 @@ from emulator import BotApiEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
 @dataclass
@@ -47,14 +60,25 @@ def usage(pid: int) -> Usage:
 
 
 class BotProcess:
-    def __init__(self, emulator: BotApiEmulator, token: str, env: dict[str, str], workdir: Path):
+    def __init__(
+        self,
+        emulator: BotApiEmulator,
+        token: str,
+        env: dict[str, str],
+        workdir: Path,
+        name: str | None = None,  # of its log file; the token's number unless given
+    ):
         self.emulator, self.token, self.env, self.workdir = emulator, token, env, workdir
+        self.name = name or token.split(":")[0]
         self.process: asyncio.subprocess.Process | None = None
 
-    async def start(self, script: list[str]) -> float:
-        """Start and wait until it polls; returns the seconds that took."""
+    async def start(self, script: list[str], ready: Callable[[], bool] | None = None) -> float:
+        """Start and wait until it polls (or until `ready` says so: a bot in webhook mode
+        does not poll); returns the seconds that took."""
         account = self.emulator.bot(self.token)
         polls = account.polls
+        if ready is None:
+            ready = lambda: account.polls != polls  # noqa: E731
         loop = asyncio.get_running_loop()
         began = loop.time()
         env = {
@@ -65,7 +89,7 @@ class BotProcess:
             "TELEGRAM_API_FILE_URL": self.emulator.file_url,
             "PYTHONPATH": str(ROOT),
         }
-        log = (self.workdir / f"{self.token.split(':')[0]}.log").open("ab")
+        log = (self.workdir / f"{self.name}.log").open("ab")
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             *script,
@@ -75,7 +99,7 @@ class BotProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        while account.polls == polls:
+        while not ready():
             if self.process.returncode is not None:
                 raise RuntimeError(f"{script} exited; see {log.name}")
             await asyncio.sleep(0.01)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 FIGURES = [
@@ -76,6 +77,95 @@ def print_report(result: dict) -> None:
         )
 
 
+PROCESS_HEADS = (
+    ("processes", 9),
+    ("limit", 7),
+    ("updates/s", 11),
+    ("ceiling", 9),
+    ("first reply p50 / p95 / p99 (s)", 33),
+    ("429s", 7),
+    ("finished", 10),
+    ("replies each", 14),
+)
+
+
+def processes_table(result: dict) -> list[str]:
+    """The runs of `python -m bench --processes N`, one line each under a heading; the
+    ceiling (what Telegram's limit allows) beside the updates a second of the runs with
+    the limit on."""
+    widths = [width for _, width in PROCESS_HEADS]
+    lines = ["".join(f"{head:>{width}}" for head, width in PROCESS_HEADS)]
+    for run in result["processes"]["runs"]:
+        ceiling = run["ceiling_updates_per_second"] if run["limit"] else None
+        replies = run["replies_per_person"]
+        cells = (
+            str(run["processes"]),
+            "on" if run["limit"] else "off",
+            f"{run['updates_per_second']:.1f}",
+            "–" if ceiling is None else f"{ceiling:.1f}",
+            " / ".join(f"{run[f'first_reply_p{n}']:.3f}" for n in (50, 95, 99)),
+            str(run["too_many_requests"]) if run["limit"] else "–",
+            f"{run['finished']}/{run['people']}",
+            "–" if not replies else "–".join(str(n) for n in sorted(set(replies))),
+        )
+        lines.append("".join(f"{cell:>{width}}" for cell, width in zip(cells, widths, strict=True)))
+    return lines
+
+
+def print_processes(result: dict) -> None:
+    arguments = result["arguments"]
+    per_second = result["processes"]["telegram_per_second"]
+    print(
+        f"{arguments['people']} people, pause {arguments['pause']} s, {arguments['db']}"
+        f" ({arguments['database']}), webhook mode, on {result['machine']['cores']} cores"
+    )
+    for line in processes_table(result):
+        print(line)
+    print(
+        f"limit on: the emulator answers 429 past {per_second} sends a second by the bot"
+        f" ({arguments['flood_per_chat'] or 'no limit'} in one chat) and each process paces"
+        f" itself; ceiling = {per_second} ÷ the requests in a chat per update (its limiter"
+        " paces them all)"
+    )
+    for run in result["processes"]["runs"]:
+        notes = [
+            f"{run['requests_in_a_chat_per_update']:.2f} requests in a chat per update"
+            f" ({run['sends_per_update']:.2f} of them sends, {run['requests_per_update']:.2f}"
+            " requests in all)",
+            f"CPU {run['cpu_seconds_per_update'] * 1000:.1f} ms per update",
+            f"peak RSS {run['peak_rss_mb']:.0f} MB",
+            "delivered " + " + ".join(str(n) for n in run["delivered_to"]),
+        ]
+        connections = run.get("postgresql_connections")
+        if connections:
+            notes.append(
+                f"at most {connections['to_database']} PostgreSQL connections"
+                f" ({connections['on_server']} on the server, which allows"
+                f" {connections['max_connections']})"
+            )
+        if run["deliveries_refused"]:
+            notes.append(f"{run['deliveries_refused']} deliveries refused and made again")
+        if run["people_with_unusual_replies"]:
+            unusual = run["people_with_unusual_replies"]
+            notes.append(
+                f"{unusual} {'person' if unusual == 1 else 'people'} saw other than"
+                f" {run['usual_replies']} replies (chats in the JSON)"
+            )
+        if run["repeated_replies"]:
+            notes.append(f"replies sent more than once: {run['repeated_replies']}")
+        errors = sum(log["errors"] for log in run["logged"])
+        if errors:
+            named = Counter[str]()
+            for log in run["logged"]:
+                named.update(log["exceptions"])
+            notes.append(f"{errors} errors logged ({', '.join(named) or 'no exception named'})")
+        if run["exited_early"]:
+            notes.append(f"processes exited during the run: {run['exited_early']}")
+        print(f"{run['name']}: " + "; ".join(notes))
+        for failure in run["failures"]:
+            print(f"  not finished: {failure.splitlines()[0][:160]}")
+
+
 def chart(result: dict, path: Path) -> None:
     import matplotlib
 
@@ -83,14 +173,19 @@ def chart(result: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(10, 5))
-    for key, colour in (("echo", "tab:grey"), ("echo_aiohttp", "tab:orange"), ("bot", "tab:blue")):
-        samples = result[key]["samples"]
+    if "processes" in result:
+        sides = [(run, None) for run in result["processes"]["runs"]]
+    else:
+        keys = (("echo", "tab:grey"), ("echo_aiohttp", "tab:orange"), ("bot", "tab:blue"))
+        sides = [(result[key], colour) for key, colour in keys]
+    for side, colour in sides:
+        samples = side["samples"]
         axes.scatter(
             [s[0] for s in samples],
             [s[1] for s in samples],
             s=4,
             c=colour,
-            label=result[key]["name"],
+            label=side["name"],
         )
     axes.set_xlabel("seconds since the run began")
     axes.set_ylabel("time to first reply (s)")
