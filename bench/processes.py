@@ -7,7 +7,8 @@ addresses in turn.
 Telegram's limit on: the emulator answers 429 past 30 sends a second by the bot (all its
 processes together, as Telegram counts per bot; in one chat, only with --flood-per-chat:
 the bot does not pace a private chat, see bot.ratelimit), and each process paces itself
-with its own rate limiter. Off: neither (bench/unlimited_bot.py). With the limit on, no
+at its share of the limit (TELEGRAM_SENDS_PER_SECOND). Off: neither
+(TELEGRAM_SENDS_PER_SECOND=0). With the limit on, no
 number of processes passes the ceiling, 30 a second divided by the requests the bot makes
 in a chat per update (those its limiter paces; Telegram counts the sends and edits among
 them)."""
@@ -164,7 +165,7 @@ async def one_run(
     token = f"{60 + index}:processes"
     plural = "es" if processes > 1 else ""
     label = f"{processes} process{plural}, limit {'on' if limited else 'off'}"
-    script = [str(ROOT / ("main.py" if limited else "bench/unlimited_bot.py"))]
+    script = [str(ROOT / "main.py")]
     secret = secrets.token_urlsafe(32)
     ports = [free_port() for _ in range(processes)]
     addresses = [f"http://127.0.0.1:{port}{PATH}" for port in ports]
@@ -187,6 +188,7 @@ async def one_run(
             "WEBHOOK_SECRET": secret,
             "WEBHOOK_LISTEN": "127.0.0.1",
             "WEBHOOK_PORT": str(port),
+            "TELEGRAM_SENDS_PER_SECOND": str(TELEGRAM_PER_SECOND if limited else 0),
         }
         name = f"processes-{index}-{number + 1}"
         bot = BotProcess(emulator, token, {**env, **webhook}, workdir, name=name)

@@ -31,7 +31,12 @@ class Membership:
         """Join, take a share of the limit, and adopt what gone processes left: before the
         intake starts, which then hands it over first."""
         await self._processes.join(alone=alone)
-        self._share(await self._processes.live())
+        live = await self._processes.live()
+        self._share(live)
+        if live > 1:
+            # The others take their smaller share at their next beat: until then, sent
+            # beside theirs, this one's would pass Telegram's limit.
+            await asyncio.sleep(processes.BEAT_SECONDS)
         adopted = await self._inbox.adopt()
         if adopted:
             logger.info("%d updates left by processes gone are processed here", adopted)

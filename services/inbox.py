@@ -5,7 +5,7 @@ the process stopped or died, is processed after the restart; an update Telegram 
 again is recognised by its update_id and not processed twice.
 
 Each update is owned by the process that stored it (services.processes), which hands it
-to its processing; one that a process let go when it stopped, or left when it died, is
+to its processing; one left by a process that stopped or died is
 adopted by another. Whoever owns it, a chat's oldest update is processed first: under the
 chat's lock, the process takes the chat's first in line (services.chats)."""
 

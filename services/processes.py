@@ -74,15 +74,13 @@ class Processes:
             )
 
     async def leave(self) -> None:
-        """This process stops: its row goes, and the updates it holds and has not
-        processed are let go, for the others to adopt at once."""
+        """This process stops: its row goes, and with it the updates it holds and has not
+        processed are the others' to adopt, at their next beat."""
         if self.id is None:
             return
         async with self._sessions() as session, session.begin():
-            released = await repositories.release_updates(session=session, owner=self.id)
             await repositories.remove_process(session=session, process_id=self.id)
-        if released:
-            logger.info("%d updates not processed are left to the other processes", released)
+        logger.info("process %s leaves the bot's processes", self.id)
         self.id = None
 
 

@@ -187,7 +187,7 @@ class InboxUpdate(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # The process (bot_processes.id) that stored it or adopted it from a process gone;
-    # None once that process stopped and let it go.
+    # None for an update stored before processes had owners.
     owner: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Times its processing failed after its retries; such an update waits for another
     # owner (a restart) instead of holding its chat's later updates back.

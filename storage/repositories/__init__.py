@@ -64,7 +64,6 @@ from storage.repositories.inbox import (
     give_up_updates_before,
     pending_updates,
     read_update,
-    release_updates,
     update_done,
 )
 from storage.repositories.jobs import claim_job
@@ -203,7 +202,6 @@ __all__ = [
     "read_chat",
     "read_update",
     "release_outbox_messages",
-    "release_updates",
     "remove_process",
     "remove_processes_seen_before",
     "save_company",

@@ -41,12 +41,11 @@ async def add_updates(
 
 
 def _waiting(owner: int | None) -> Any:
-    """Not done, owned by `owner` (failed or not: the owner tries a failed one again
-    after a pause)."""
-    return and_(
-        InboxUpdate.done_at.is_(None),
-        InboxUpdate.owner.is_(None) if owner is None else InboxUpdate.owner == owner,
-    )
+    """Not done, owned by `owner` (None: by any process); failed or not, as the owner
+    tries a failed one again after a pause."""
+    if owner is None:
+        return InboxUpdate.done_at.is_(None)
+    return and_(InboxUpdate.done_at.is_(None), InboxUpdate.owner == owner)
 
 
 async def pending_updates(
@@ -127,8 +126,9 @@ async def fail_update(*, session: AsyncSession, update_id: int) -> None:
 
 
 async def adopt_updates(*, session: AsyncSession, owner: int, alive_since: datetime) -> int:
-    """Take for process `owner` the updates not yet done whose owner let them go or is
-    gone (not seen since `alive_since`), their failures forgotten: they are tried again.
+    """Take for process `owner` the updates not yet done whose owner stopped (its row
+    gone) or died (not seen since `alive_since`), their failures forgotten: they are
+    tried again.
     One statement: of several processes adopting at once, each row goes to one. How many."""
     live = select(BotProcess.id).where(BotProcess.seen_at >= alive_since)
     result = await session.execute(
@@ -141,16 +141,6 @@ async def adopt_updates(*, session: AsyncSession, owner: int, alive_since: datet
             ),
         )
         .values(owner=owner, failures=0)
-    )
-    return affected(result)
-
-
-async def release_updates(*, session: AsyncSession, owner: int) -> int:
-    """Let go of process `owner`'s updates not yet done (it stops): others adopt them."""
-    result = await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.owner == owner, InboxUpdate.done_at.is_(None))
-        .values(owner=None)
     )
     return affected(result)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from typing import Any
 
 import pytest
 
 from services.chats import ChatRecords
+from storage import repositories
 from storage.crypto import SecretBox
 from storage.db import create_engine, create_session_factory
 from tests import journeys
@@ -133,3 +135,32 @@ async def test_debug_log_holds_no_password_code_or_token(
     assert f"chat {ana.chat.id}: command /registro" in log
     for secret in (PASSWORD, code, harness.environment()["TELEGRAM_BOT_TOKEN"]):
         assert secret not in log
+
+
+async def test_a_message_the_database_fails_at_each_try_holds_nothing_back_and_is_answered_later(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database fails each time the bot notes a person's message done: her next
+    message is answered meanwhile, and the first is tried again after a pause and
+    answered then."""
+    monkeypatch.setattr("bot.intake.FAILED_PAUSE_SECONDS", 1.0)
+    finish = repositories.finish_update
+    failures = 3  # the try and the two tries again in its turn
+
+    async def failing(**kwargs: Any) -> None:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise OSError("database unreachable")
+        await finish(**kwargs)
+
+    ana = bot.person(patience=15)
+    await ana.send("/start")
+    await ana.expect("Hola")
+    monkeypatch.setattr(repositories, "finish_update", failing)
+    await ana.send("/ayuda")
+    for _ in range(3):  # answered, then the database fails its end: tried again in turn
+        await ana.expect("Esto es lo que puedo hacer")
+    await ana.send("/privacidad")
+    await ana.expect("aviso de privacidad")  # the next message is not held back
+    await ana.expect("Esto es lo que puedo hacer")  # and the first is tried again later
