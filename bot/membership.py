@@ -77,4 +77,4 @@ class Membership:
             logger.info("%d processes serve the bot", live)
             return
         rate = self._limiter.share(live)
-        logger.info("%d processes serve the bot: %.1f sends a second here", live, rate)
+        logger.info("%d processes serve the bot: %d sends in any second here", live, rate)

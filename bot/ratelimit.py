@@ -16,11 +16,11 @@ logs the update and tells the person).
 Telegram's limit is the bot's, whatever the number of its processes: each process keeps to
 an equal share of it (`share`, from the live processes' count, bot.membership), so that
 together they stay under it; a process gone returns its share at the others' next beat.
-The sends are paced (`Pacer`): a few at once (a step's reply of two or three messages
-goes without a wait), then at even intervals, rather than let through in bursts as
-aiolimiter's bucket of 30 does, which sends 30 at once and 30 more in the same second, past
-Telegram's 30 in any second (and several processes' bursts add up). Paced, the processes
-together send at most the limit less one (for the clocks' drift) in any second.
+The sends are counted as Telegram counts them, in any second (`SlidingWindow`): they go at
+once until the process's share of the limit went in the last second, then each when the
+oldest leaves it; not as aiolimiter's bucket of 30, which sends 30 at once and 30 more in
+the same second, past Telegram's 30 in any second (and several processes' bursts add up).
+Together the processes send at most the limit less one (for the clocks' drift).
 
 A button press answered too late is no failure: Telegram refuses `answerCallbackQuery`
 once the press is some seconds old ("query is too old"), as it is when an update is
@@ -31,7 +31,9 @@ salió mal» and left the press undone."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -47,41 +49,51 @@ MAX_RETRIES = 5
 Answer = bool | dict[str, Any] | list[dict[str, Any]]
 
 
-class Pacer(AsyncLimiter):
-    """Up to `burst` sends at once, then one every 1/rate seconds (the generic cell rate
-    algorithm): in any second at most burst + rate. The rate can change while sends wait."""
+class SlidingWindow(AsyncLimiter):
+    """At most `most` sends in any `window` seconds, counted as Telegram counts them: a send
+    counts from when it starts until `window` after its answer came (it reached Telegram
+    by then), so that sends held up on their way (the connection pool, the network) never
+    crowd into Telegram's second. A send goes at once while fewer count, else in its turn
+    (first come, first served) as one stops counting. `most` can change while sends wait."""
 
-    def __init__(self, rate: float, burst: int) -> None:
-        super().__init__(max_rate=burst, time_period=burst / rate)
-        self.rate = rate
-        self.burst = burst
-        self._due = 0.0  # when the sends taken so far would have gone at the rate
+    def __init__(self, most: int, window: float = 1.0) -> None:
+        super().__init__(max_rate=most, time_period=window)
+        self.most = most
+        self.window = window
+        self._sending = 0
+        self._answered: deque[float] = deque()  # when the sends in the window were answered
+        self._turns = asyncio.Lock()  # the sends waiting, in order
+        self._freed = asyncio.Event()
+
+    def _counted(self, now: float) -> int:
+        while self._answered and self._answered[0] <= now - self.window:
+            self._answered.popleft()
+        return self._sending + len(self._answered)
 
     def has_capacity(self, amount: float = 1) -> bool:
-        return self._at(asyncio.get_running_loop().time()) <= 0
-
-    def _at(self, now: float) -> float:
-        """How long until one more send may go."""
-        return max(self._due, now) - (self.burst - 1) / self.rate - now
+        return self._counted(asyncio.get_running_loop().time()) < self.most
 
     async def acquire(self, amount: float = 1) -> None:
         loop = asyncio.get_running_loop()
-        now = loop.time()
-        wait = self._at(now)
-        self._due = max(self._due, now) + 1 / self.rate  # the turn is taken
-        if wait > 0:
-            await asyncio.sleep(wait)
+        async with self._turns:
+            while self._counted(loop.time()) >= self.most:
+                self._freed.clear()
+                # Until the oldest answered leaves the window, or a send under way ends.
+                until = self._answered[0] + self.window - loop.time() if self._answered else None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._freed.wait(), until)
+            self._sending += 1
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._sending -= 1
+        self._answered.append(asyncio.get_running_loop().time())
+        self._freed.set()
 
 
-BURST = 4  # sends at once by all processes together: a step's reply goes without a wait
-
-
-def process_share(limit: float, processes: int) -> tuple[float, int]:
-    """Each of `processes` processes' rate (sends a second) and burst, so that together
-    they send at most `limit` less one (for the clocks' drift) in any second."""
-    processes = max(1, processes)
-    burst = max(1, BURST // processes)
-    return max(1.0, (limit - 1 - processes * burst) / processes), burst
+def process_share(limit: int, processes: int) -> int:
+    """Sends in any second for each of `processes` processes, so that together they send
+    at most `limit` less one (for the clocks' drift)."""
+    return max(1, (limit - 1) // max(1, processes))
 
 
 class FloodControl(AIORateLimiter):
@@ -89,19 +101,18 @@ class FloodControl(AIORateLimiter):
         self, *, overall_max_rate: float = OVERALL_PER_SECOND, max_retries: int = MAX_RETRIES
     ) -> None:
         super().__init__(overall_max_rate=overall_max_rate, max_retries=max_retries)
-        self._limit = overall_max_rate
-        self.per_second = 0.0  # 0: nothing held back
-        if overall_max_rate:
-            self.per_second, burst = process_share(overall_max_rate, 1)
-            self._base_limiter = Pacer(self.per_second, burst)
+        self._limit = int(overall_max_rate)
+        self.per_second = 0  # 0: nothing held back
+        if self._limit:
+            self.per_second = process_share(self._limit, 1)
+            self._base_limiter = SlidingWindow(self.per_second)
 
-    def share(self, processes: int) -> float:
-        """Keep to this process's share of the bot's limit, `processes` sharing it; the
-        new rate (sends a second), which sends already waiting keep to from the next."""
+    def share(self, processes: int) -> int:
+        """Keep to this process's share of the bot's limit, `processes` sharing it: the
+        sends it may make in any second, which sends already waiting keep to."""
         limiter = self._base_limiter
-        if isinstance(limiter, Pacer):
-            limiter.rate, limiter.burst = process_share(self._limit, processes)
-            self.per_second = limiter.rate
+        if isinstance(limiter, SlidingWindow):
+            self.per_second = limiter.most = process_share(self._limit, processes)
         return self.per_second
 
     async def process_request(

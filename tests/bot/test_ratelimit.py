@@ -53,7 +53,7 @@ async def test_a_refused_send_is_sent_again_after_retry_after(
     assert [m.text for m in ana.chat.messages] == ["uno", "dos"]
 
 
-async def test_sends_at_once_are_paced_under_telegrams_limit_and_meet_no_429(
+async def test_sends_at_once_keep_under_telegrams_limit_and_meet_no_429(
     emulator: BotApiEmulator, make_bot
 ) -> None:
     """Sixty replies due at once go at the bot's pace: Telegram's 30 in any second is
@@ -81,7 +81,7 @@ async def test_processes_sharing_the_limit_together_keep_under_it(
         *(bots[n % 2].send_message(p.chat.id, "hola") for n, p in enumerate(people))
     )
     assert emulator.too_many_requests == 0
-    assert limiters[0].share(1) > 2 * limiters[1].per_second - 2  # one alone takes it all
+    assert limiters[0].share(1) >= 2 * limiters[1].per_second  # one alone takes it all
 
 
 async def test_a_send_refused_by_the_chats_limit_is_sent_again(
