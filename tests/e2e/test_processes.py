@@ -35,7 +35,7 @@ LAUNCHER = Path(__file__).with_name("quick_bot.py")
 # PROCESSES_TEST_PEOPLE=100 (and 3 processes: PROCESSES_TEST_COUNT=3) the test runs them,
 # and `python -m bench --processes 2` measures them. Three processes are in the suite in
 # the test that kills one of them.
-PEOPLE = int(os.environ.get("PROCESSES_TEST_PEOPLE", "16"))
+PEOPLE = int(os.environ.get("PROCESSES_TEST_PEOPLE", "12"))
 PROCESSES = int(os.environ.get("PROCESSES_TEST_COUNT", "2"))
 
 
