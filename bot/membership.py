@@ -36,7 +36,7 @@ class Membership:
         if live > 1:
             # The others take their smaller share at their next beat: until then, sent
             # beside theirs, this one's would pass Telegram's limit.
-            await asyncio.sleep(processes.BEAT_SECONDS)
+            await asyncio.sleep(1.5 * processes.BEAT_SECONDS)
         adopted = await self._inbox.adopt()
         if adopted:
             logger.info("%d updates left by processes gone are processed here", adopted)

@@ -114,6 +114,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             # updates waiting, so that none is read at a step it has left behind.
             async with self._records.turn(chat.id):
                 pauses = iter(RETRY_PAUSES)
+                rested: set[int | None] = set()  # older updates given up on in this turn
                 while True:
                     current = update_id
                     try:
@@ -136,6 +137,21 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                         raise
                     except Exception:
                         pause = next(pauses, None)
+                        if (
+                            pause is None
+                            and current != update_id
+                            and current not in rested
+                            and not self._closing
+                        ):
+                            # An older update of the chat failed at each try: it rests,
+                            # and this one, which never ran, goes on in its turn.
+                            await self._give_up(current)
+                            rested.add(current)
+                            pauses = iter(RETRY_PAUSES)
+                            _drop(coroutine)
+                            assert self.rerun is not None
+                            coroutine = self.rerun(update)
+                            continue
                         if pause is None or self.rerun is None or self._closing:
                             await self._give_up(current)
                             raise

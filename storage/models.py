@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -195,7 +196,13 @@ class InboxUpdate(Base):
 
     __table_args__ = (
         Index("ix_inbox_done_at", "done_at", "update_id"),
-        Index("ix_inbox_chat", "chat_id", "update_id"),
+        Index(
+            "ix_inbox_chat",
+            "chat_id",
+            "update_id",
+            postgresql_where=text("done_at IS NULL"),
+            sqlite_where=text("done_at IS NULL"),
+        ),
     )
 
 

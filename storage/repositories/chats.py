@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import ChatDataRow
 from storage.repositories._rows import insert_into, upsert
 
+LOCK_WAIT_SECONDS = 30  # then the update fails, and is tried again (bot.processor)
+
 
 async def lock_chat(*, session: AsyncSession, chat_id: int, wait: bool = True) -> bool:
     """Hold the chat until the session's transaction ends (PostgreSQL; SQLite has one
@@ -22,6 +24,9 @@ async def lock_chat(*, session: AsyncSession, chat_id: int, wait: bool = True) -
     if session.get_bind().dialect.name != "postgresql":
         return True
     if wait:
+        # Not for ever: a process frozen while it holds the chat (its connection not yet
+        # seen closed) would hold this update's place among those in hand for as long.
+        await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": chat_id})
         return True
     taken = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": chat_id})

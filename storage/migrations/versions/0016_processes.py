@@ -28,7 +28,14 @@ def upgrade() -> None:
         inbox.add_column(
             sa.Column("failures", sa.SmallInteger(), nullable=False, server_default="0")
         )
-    op.create_index("ix_inbox_chat", "inbox", ["chat_id", "update_id"])
+    # Only the updates not yet done: a chat's done ones stay two days.
+    op.create_index(
+        "ix_inbox_chat",
+        "inbox",
+        ["chat_id", "update_id"],
+        postgresql_where=sa.text("done_at IS NULL"),
+        sqlite_where=sa.text("done_at IS NULL"),
+    )
 
 
 def downgrade() -> None:
