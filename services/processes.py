@@ -35,8 +35,20 @@ class Processes:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
-        self._now = clock
+        self._clock = clock
+        # The database's clock less this machine's, read at each beat on PostgreSQL: every
+        # process beats and judges the others by the one clock, however far the machines'
+        # clocks drift apart.
+        self._skew = timedelta(0)
         self.id: int | None = None
+
+    def _now(self) -> datetime:
+        return self._clock() + self._skew
+
+    async def _read_skew(self, session: AsyncSession) -> None:
+        server = await repositories.database_now(session=session)
+        if server is not None:
+            self._skew = server - self._clock()
 
     def alive_since(self) -> datetime:
         """A process not seen since then is gone."""
@@ -46,6 +58,7 @@ class Processes:
         """This process's row; `alone` (SQLite): every other row is of a process gone."""
         name = _name()
         async with self._sessions() as session, session.begin():
+            await self._read_skew(session)
             if alone:
                 await repositories.remove_processes_seen_before(
                     session=session, before=self._now() + DEAD_AFTER
@@ -58,8 +71,9 @@ class Processes:
         """Note this process alive; how many are alive, itself included. A row pruned
         while this process was stalled is made again, with its id."""
         assert self.id is not None
-        now = self._now()
         async with self._sessions() as session, session.begin():
+            await self._read_skew(session)
+            now = self._now()
             if not await repositories.beat_process(session=session, process_id=self.id, now=now):
                 await repositories.add_process(
                     session=session, name=_name(), now=now, process_id=self.id

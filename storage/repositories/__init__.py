@@ -90,6 +90,7 @@ from storage.repositories.processes import (
     add_process,
     beat_process,
     count_live_processes,
+    database_now,
     remove_process,
     remove_processes_seen_before,
 )
@@ -157,6 +158,7 @@ __all__ = [
     "count_open_support_requests",
     "count_pending_updates",
     "csds_to_remind",
+    "database_now",
     "delete_codes_expired_before",
     "delete_csd",
     "delete_done_updates_before",

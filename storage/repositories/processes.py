@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import BotProcess
 from storage.repositories._rows import affected
+
+
+async def database_now(*, session: AsyncSession) -> datetime | None:
+    """PostgreSQL's clock (None on SQLite, whose one process has one clock)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    now: datetime | None = await session.scalar(text("SELECT now()"))
+    return now
 
 
 async def add_process(
