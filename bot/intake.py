@@ -33,6 +33,7 @@ T = TypeVar("T")
 
 WINDOW = 64  # updates handed to the Application and not yet over
 AHEAD = 1000  # updates stored and not yet processed, beyond which no more are taken
+PER_CHAT = 16  # by webhook, a chat's updates waiting beyond which its next is refused
 BATCH = 100  # Telegram's largest getUpdates
 GRACE_SECONDS = 3.0
 RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
@@ -128,10 +129,22 @@ class Intake:
 
     async def receive(self, updates: Sequence[Update]) -> bool:
         """Store updates (the webhook's one, a poll's batch); False, storing nothing, while
-        the inbox is full. Raises when the database cannot store them."""
+        the inbox is full, or (the webhook's one) while its chat has PER_CHAT waiting.
+        Raises when the database cannot store them."""
         if self.full:
             await self._recount()
             if self.full:
+                return False
+        chat = chat_of(updates[0]) if len(updates) == 1 else None
+        if chat is not None:
+            # One chat sending faster than its updates are processed (a script, a
+            # stranger) waits at Telegram, which holds that chat's updates back and goes
+            # on delivering the others': it never fills the inbox for everyone.
+            waiting = await self._db(self._inbox.waiting_in_chat(chat, most=PER_CHAT))
+            if waiting >= PER_CHAT:
+                logger.info(
+                    "chat %s has %d updates waiting; the next waits at Telegram", chat, waiting
+                )
                 return False
         await self._take(updates)
         return True

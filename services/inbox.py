@@ -107,6 +107,13 @@ class Inbox:
                 session=session, owner=self._owner, skip=skip
             )
 
+    async def waiting_in_chat(self, chat_id: int, *, most: int) -> int:
+        """The chat's updates not yet processed (by any process), counted up to `most`."""
+        async with self._sessions() as session:
+            return await repositories.count_waiting_in_chat(
+                session=session, chat_id=chat_id, most=most
+            )
+
     async def adopt(self) -> int:
         """Take the updates not yet processed of processes that stopped or died: how many."""
         if self._owner is None:

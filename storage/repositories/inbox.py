@@ -85,6 +85,17 @@ async def count_pending_updates(
     return int(await session.scalar(query) or 0)
 
 
+async def count_waiting_in_chat(*, session: AsyncSession, chat_id: int, most: int) -> int:
+    """The chat's updates not yet done, whoever owns them, counted up to `most`."""
+    waiting = (
+        select(InboxUpdate.update_id)
+        .where(InboxUpdate.chat_id == chat_id, InboxUpdate.done_at.is_(None))
+        .limit(most)
+        .subquery()
+    )
+    return int(await session.scalar(select(func.count()).select_from(waiting)) or 0)
+
+
 async def first_in_line(*, session: AsyncSession, chat_id: int) -> int | None:
     """The chat's oldest update not yet done and not failed, whichever process owns it:
     the one to process next, under the chat's lock."""

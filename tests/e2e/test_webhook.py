@@ -4,8 +4,25 @@ spreads them), and delivered again until the bot answers 2xx."""
 
 from __future__ import annotations
 
-from tests.conftest import SmtpServer, free_port
-from tests.e2e.conftest import TOKEN, Harness, in_webhook_mode
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bot.intake import PER_CHAT
+from emulator import BotApiEmulator
+from storage.db import create_engine
+from tests.conftest import SmtpServer, free_port, postgres_database
+from tests.e2e.conftest import TOKEN, Harness, in_webhook_mode, make_settings
+
+
+async def until(condition: Callable[[], bool], timeout: float = 15) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "waited too long"
+        await asyncio.sleep(0.02)
+
 
 PUBLIC_URL = "https://bot.example.mx/hook"
 
@@ -47,3 +64,38 @@ async def test_deliveries_go_in_turn_and_a_refused_one_is_delivered_again(
     assert {address for address, _, status in log if status == 0} == {down}
     assert len({update for _, update, status in log if status == 200}) == 3
     await harness.stop()
+
+
+async def test_one_chat_flooding_the_bot_waits_at_telegram_while_the_others_are_served(
+    emulator: BotApiEmulator, smtp_server: SmtpServer, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    """A script sends a chat's messages faster than they are processed: past PER_CHAT
+    waiting, its next delivery is refused and Telegram keeps it (and that chat's later
+    ones); everyone else is answered meanwhile, and the flood is answered in the end."""
+    async with postgres_database() as url:
+        harness = Harness(emulator, make_settings(emulator, url, smtp_server), tmp_path)
+        emulator.webhook_routes[PUBLIC_URL] = [webhook_address(harness)]
+        await harness.start()
+        try:
+            flooder, ana = harness.person(patience=30), harness.person()
+            engine = create_engine(url)
+            async with engine.connect() as holder:
+                # The flooder's chat is busy meanwhile: nothing of it is processed.
+                await holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": flooder.chat.id})
+                for n in range(PER_CHAT + 4):
+                    await flooder.send(f"mensaje {n}")
+                log = emulator.webhooks[TOKEN].log
+                await until(lambda: any(status == 503 for *_, status in log))
+                await ana.send("/start")
+                await ana.expect("Hola")  # served while the flood waits
+                await holder.execute(text("SELECT pg_advisory_unlock_all()"))
+                await holder.commit()
+            await engine.dispose()
+            for _ in range(PER_CHAT + 4):
+                await flooder.reply()  # each message answered in the end
+            # Refused were the flood's deliveries past PER_CHAT only, each delivered again.
+            refused = {update for _, update, status in log if status == 503}
+            delivered = {update for _, update, status in log if status == 200}
+            assert refused and refused <= delivered
+        finally:
+            await harness.stop()
