@@ -3,10 +3,9 @@
 
 The layout is read from its labels, not from fixed positions: SAT puts two fields to a line,
 sometimes with no space after the colon, an empty field runs straight into the next label,
-and a field can go on over a page break. So every known label is found (longest first, so
-that «Nombre de la Colonia:» is not read as something shorter), and a field's value is the
-text between its label and the next one, with the page footers taken out. Labels are
-matched without regard to accents or case, since older CSFs print them differently.
+and a field can go on over a page break. So every known label is found, and a field's value
+is the text between its label and the next one, with the page footers taken out. Labels
+are matched without regard to accents or case, since older CSFs print them differently.
 """
 
 from __future__ import annotations
@@ -167,7 +166,9 @@ def _label_pattern(label: str) -> str:
     return r"(?<![A-Z0-9])" + r"\s*".join(words) + tail
 
 
-# Longest first: at one position the alternation takes the first that matches.
+# Longest first: at one position the alternation takes the first that matches. With every
+# label ending in its colon none of today's is the start of another; this keeps it so for
+# labels added later (a «Nombre:» beside «Nombre de la Colonia:»).
 _LABEL_ORDER = sorted(_LABELS, key=len, reverse=True)
 _LABEL_RE = re.compile("|".join(f"({_label_pattern(label)})" for label in _LABEL_ORDER))
 
