@@ -8,16 +8,19 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from bot.runtime import BotRuntime
 from bot.settings import Settings
 from emulator import BotApiEmulator, Group, Person
 from storage.crypto import new_key
+from storage.db import create_engine
 from tests.conftest import SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,6 +106,8 @@ class Harness:
             MAIL_FROM=s.sender,
             MAIL_RETRY_MAX_SECONDS=str(s.mail_retry_max_seconds),
             LOG_LEVEL=self.log_level,
+            # Several bots and the other tests' databases within PostgreSQL's 100.
+            DATABASE_CONNECTIONS="24",
             SUPPORT_CONTACT=s.support_contact or "",
             DATA_ENCRYPTION_KEY=s.data_encryption_key.get_secret_value()
             if s.data_encryption_key
@@ -196,3 +201,29 @@ async def all_updates_taken(harness: Harness, timeout: float = 10) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"updates never taken: {account.updates}")
+
+
+async def until(condition: Callable[[], bool], what: str = "it", timeout: float = 30) -> None:
+    """Until `condition` holds (checked every 20 ms), failing after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, f"waited {timeout}s for {what}"
+        await asyncio.sleep(0.02)
+
+
+@asynccontextmanager
+async def chats_held(database_url: str, *chat_ids: int) -> AsyncIterator[None]:
+    """The chats busy, as with an update in hand in another process (their PostgreSQL
+    locks held), until the block ends: the bot stores their updates and processes none."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as holder:
+            for chat_id in chat_ids:
+                await holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": chat_id})
+            try:
+                yield
+            finally:
+                await holder.execute(text("SELECT pg_advisory_unlock_all()"))
+                await holder.commit()
+    finally:
+        await engine.dispose()

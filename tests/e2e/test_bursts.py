@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
 
 import httpx
 import pytest
@@ -14,16 +13,16 @@ import pytest
 from emulator import FloodLimits, Person
 from emulator.flood import FloodControl
 from tests.conftest import SmtpServer
-from tests.e2e.conftest import TOKEN, WEBHOOK_SECRET, Harness, all_updates_taken, in_webhook_mode
+from tests.e2e.conftest import (
+    TOKEN,
+    WEBHOOK_SECRET,
+    Harness,
+    all_updates_taken,
+    in_webhook_mode,
+    until,
+)
 
 pytestmark = pytest.mark.postgres
-
-
-async def until(condition: Callable[[], bool], what: str, timeout: float) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, f"waited {timeout}s for {what}"
-        await asyncio.sleep(0.02)
 
 
 def answered(people: list[Person], count: int = 1) -> list[Person]:

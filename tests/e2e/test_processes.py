@@ -12,20 +12,25 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
 
 from emulator import BotApiEmulator, FloodLimits, Person
 from emulator.flood import FloodControl
-from storage.db import create_engine
 from tests import journeys
 from tests.conftest import Mailbox, SmtpServer, free_port, postgres_database
-from tests.e2e.conftest import TOKEN, WEBHOOK_SECRET, Harness, make_settings
+from tests.e2e.conftest import (
+    TOKEN,
+    WEBHOOK_SECRET,
+    Harness,
+    chats_held,
+    make_settings,
+    until,
+)
 from tests.factories import code_from_email, shown
 from tests.sat_certs import SAT_CSD_HOLDER, SAT_CSD_RFC
 
@@ -75,8 +80,6 @@ class Cluster:
             "WEBHOOK_SECRET": WEBHOOK_SECRET,
             "WEBHOOK_LISTEN": "127.0.0.1",
             "WEBHOOK_PORT": str(port),
-            # Three processes and the other tests' databases within PostgreSQL's 100.
-            "DATABASE_CONNECTIONS": "24",
             # Flood control is the business of the test that sets the emulator's.
             "TELEGRAM_SENDS_PER_SECOND": "0" if self.harness.emulator.flood is None else "30",
             **environment,
@@ -134,11 +137,14 @@ async def cluster(
                 await replica.process.wait()
 
 
-async def until(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, f"waited {timeout}s for {what}"
-        await asyncio.sleep(0.05)
+async def delivered(cluster: Cluster, sends: Awaitable[object], count: int = 1) -> None:
+    """Make the sends and wait until Telegram has delivered `count` more updates (a 2xx)."""
+    log = cluster.harness.emulator.webhooks[TOKEN].log
+    before = sum(status == 200 for _, _, status in log)
+    await sends
+    await until(
+        lambda: sum(status == 200 for _, _, status in log) >= before + count, "the deliveries", 60
+    )
 
 
 def email_of(number: int) -> str:
@@ -174,7 +180,7 @@ async def test_people_onboarding_across_processes_are_each_answered_and_mailed_o
     await asyncio.gather(*(onboard(person, mailbox, n) for n, person in enumerate(people, start=1)))
     for number, person in enumerate(people, start=1):
         assert transcript(person, number) == expected  # each reply once, in order
-    await until(lambda: len(mailbox.messages) >= mails * (PEOPLE + 1), "every email")
+    await until(lambda: len(mailbox.messages) >= mails * (PEOPLE + 1), "every email", 60)
     to = Counter(str(m["To"]) for m in mailbox.messages)
     assert set(to.values()) == {mails}, to.most_common(3)  # each email once
     # The deliveries went to every process, and each did its share of the work.
@@ -199,27 +205,14 @@ async def test_a_process_killed_mid_flow_loses_nobodys_progress(
             for n, p in enumerate(people)
         )
     )
-    engine = create_engine(cluster.harness.settings.database_url)
-    try:
-        async with engine.connect() as holder:
-            # The chats are busy a moment (as with an update in hand elsewhere), so that
-            # the process takes the passwords and has processed none when it dies.
-            for person in people:
-                await holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": person.chat.id})
-            cluster.route([victim])
-            log = cluster.harness.emulator.webhooks[TOKEN].log
-            delivered = sum(status == 200 for _, _, status in log)
-            await asyncio.gather(*(p.send(journeys.PASSWORD) for p in people))
-            await until(
-                lambda: sum(status == 200 for _, _, status in log) == delivered + len(people),
-                "the passwords' deliveries",
-            )
-            await cluster.kill(victim)
-            cluster.route(others)
-            await holder.execute(text("SELECT pg_advisory_unlock_all()"))
-            await holder.commit()
-    finally:
-        await engine.dispose()
+    # The chats are busy a moment (as with an update in hand elsewhere), so that the
+    # process takes the passwords and has processed none when it dies.
+    async with chats_held(cluster.harness.settings.database_url, *(p.chat.id for p in people)):
+        cluster.route([victim])
+        sends = asyncio.gather(*(p.send(journeys.PASSWORD) for p in people))
+        await delivered(cluster, sends, len(people))
+        await cluster.kill(victim)
+        cluster.route(others)
 
     async def finish(person: Person, number: int) -> None:
         email = email_of(number)
@@ -240,25 +233,12 @@ async def test_a_chats_update_left_by_a_dead_process_is_answered_before_its_next
     a, b = await cluster.start(2)
     ana = cluster.harness.person()
     await journeys.sign_up(ana, "ana@example.mx", until="email")
-    engine = create_engine(cluster.harness.settings.database_url)
-    try:
-        async with engine.connect() as holder:
-            # Someone holds Ana's chat (an update in hand elsewhere): process A stores her
-            # email and waits for the chat.
-            await holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ana.chat.id})
-            cluster.route([a])
-            log = cluster.harness.emulator.webhooks[TOKEN].log
-            delivered = sum(status == 200 for _, _, status in log)
-            await ana.send("ana@example.mx")
-            await until(
-                lambda: sum(status == 200 for _, _, status in log) > delivered,
-                "the email's delivery",
-            )
-            await cluster.kill(a)
-            await holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ana.chat.id})
-            await holder.commit()
-    finally:
-        await engine.dispose()
+    # Someone holds Ana's chat (an update in hand elsewhere): process A stores her email
+    # and waits for the chat.
+    async with chats_held(cluster.harness.settings.database_url, ana.chat.id):
+        cluster.route([a])
+        await delivered(cluster, ana.send("ana@example.mx"))
+        await cluster.kill(a)
     cluster.route([b])
     await ana.send(journeys.RFC_FISICA)
     # The email first (the RFC is asked), then the RFC (the password is asked).
@@ -277,25 +257,12 @@ async def test_a_process_stopped_hands_what_it_took_to_the_others_at_once(
     a, b = await cluster.start(2, QUICK_BOT_DEAD_AFTER="120")
     ana = cluster.harness.person(patience=15)
     await journeys.sign_up(ana, "ana@example.mx", until="email")
-    engine = create_engine(cluster.harness.settings.database_url)
-    try:
-        async with engine.connect() as holder:
-            await holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ana.chat.id})
-            cluster.route([a])
-            log = cluster.harness.emulator.webhooks[TOKEN].log
-            delivered = sum(status == 200 for _, _, status in log)
-            await ana.send("ana@example.mx")
-            await until(
-                lambda: sum(status == 200 for _, _, status in log) > delivered,
-                "the email's delivery",
-            )
-            cluster.route([b])
-            a.process.send_signal(signal.SIGTERM)
-            assert await asyncio.wait_for(a.process.wait(), timeout=30) == 0
-            await holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ana.chat.id})
-            await holder.commit()
-    finally:
-        await engine.dispose()
+    async with chats_held(cluster.harness.settings.database_url, ana.chat.id):
+        cluster.route([a])
+        await delivered(cluster, ana.send("ana@example.mx"))
+        cluster.route([b])
+        a.process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(a.process.wait(), timeout=30) == 0
     await ana.expect(shown("es", "signup.ask-rfc")[:40])
     await cluster.stop()
 

@@ -4,25 +4,12 @@ spreads them), and delivered again until the bot answers 2xx."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
-
-from sqlalchemy import text
 
 from bot.intake import PER_CHAT
 from emulator import BotApiEmulator
-from storage.db import create_engine
 from tests.conftest import SmtpServer, free_port, postgres_database
-from tests.e2e.conftest import TOKEN, Harness, in_webhook_mode, make_settings
-
-
-async def until(condition: Callable[[], bool], timeout: float = 15) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "waited too long"
-        await asyncio.sleep(0.02)
-
+from tests.e2e.conftest import TOKEN, Harness, chats_held, in_webhook_mode, make_settings, until
 
 PUBLIC_URL = "https://bot.example.mx/hook"
 
@@ -78,19 +65,13 @@ async def test_one_chat_flooding_the_bot_waits_at_telegram_while_the_others_are_
         await harness.start()
         try:
             flooder, ana = harness.person(patience=30), harness.person()
-            engine = create_engine(url)
-            async with engine.connect() as holder:
-                # The flooder's chat is busy meanwhile: nothing of it is processed.
-                await holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": flooder.chat.id})
+            log = emulator.webhooks[TOKEN].log
+            async with chats_held(url, flooder.chat.id):  # nothing of it processed meanwhile
                 for n in range(PER_CHAT + 4):
                     await flooder.send(f"mensaje {n}")
-                log = emulator.webhooks[TOKEN].log
-                await until(lambda: any(status == 503 for *_, status in log))
+                await until(lambda: any(status == 503 for *_, status in log), "a refusal")
                 await ana.send("/start")
                 await ana.expect("Hola")  # served while the flood waits
-                await holder.execute(text("SELECT pg_advisory_unlock_all()"))
-                await holder.commit()
-            await engine.dispose()
             for _ in range(PER_CHAT + 4):
                 await flooder.reply()  # each message answered in the end
             # Refused were the flood's deliveries past PER_CHAT only, each delivered again.
