@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 
 from services.catalogs import SatCatalogs
+from services.company import CompanyData, unanswered
 from services.csf import Csf, Domicilio, Persona, Regimen, parse_csf_text
 from services.csf_form import (
     CsfRefusal,
     CsfRefused,
     fill,
     months_later,
+    qr_record,
     regime_code_of,
     verify,
 )
@@ -98,6 +100,8 @@ def test_a_persona_moral_fills_every_field_as_sat_writes_it() -> None:
         "correo_contacto": "contacto@example.com",
         "lugar_expedicion": "06600",  # proposed as the domicilio's postal code
     }
+    assert unanswered(filled.values) == []  # nothing left to ask
+    CompanyData(**filled.values)  # and the model takes them as they are
     assert filled.regimes == ("601",)
     assert filled.regimen_capital == "SOCIEDAD ANONIMA DE CAPITAL VARIABLE"
     assert (filled.inactive_status, filled.stale, filled.unmatched) == (None, False, ())
@@ -232,6 +236,20 @@ def test_one_regimen_in_force_among_ended_ones_is_taken() -> None:
     assert filled.regimes == ("606",)
 
 
+def test_a_regimen_printed_twice_is_one() -> None:
+    csf = with_regimenes(
+        FISICA,
+        Regimen("Régimen de Sueldos y Salarios", date(2010, 1, 1), None),
+        Regimen(
+            "Régimen de Sueldos y Salarios e Ingresos Asimilados a Salarios", date(2016, 1, 1), None
+        ),
+    )
+
+    filled = fill(csf, catalogs, today=TODAY)
+
+    assert filled.regimes == ("605",) and filled.values["regimen_fiscal"] == "605"
+
+
 def test_a_regimen_ending_after_today_is_still_in_force() -> None:
     csf = with_regimenes(
         FISICA, Regimen("Régimen de Arrendamiento", date(2016, 1, 1), date(2026, 12, 5))
@@ -339,6 +357,20 @@ def test_a_colonia_not_of_the_postal_code_is_chosen_from_its_list() -> None:
 
     assert "colonia" not in filled.values and "colonia_clave" not in filled.values
     assert filled.unmatched == ("colonia",)
+
+
+def test_a_colonia_of_a_postal_code_sat_lists_none_for_is_taken_as_printed() -> None:
+    """As a typed one is: SAT's c_Colonia has no colonia for 01029, so there is no list to
+    choose from and the form takes any."""
+    csf = with_domicilio(
+        MORAL, codigo_postal="01029", colonia="LAS AGUILAS", municipio="ALVARO OBREGON"
+    )
+
+    filled = fill(csf, catalogs, today=TODAY)
+
+    assert (filled.values["colonia"], filled.values["colonia_clave"]) == ("LAS AGUILAS", None)
+    assert filled.values["municipio"] == "Álvaro Obregón"
+    assert filled.unmatched == ()
 
 
 def test_a_postal_code_sat_moved_in_2026_with_its_former_municipio_printed() -> None:
@@ -500,7 +532,9 @@ def test_a_qr_naming_another_record_than_the_text_is_refused(d3: str) -> None:
 
 
 def test_the_qrs_idcif_and_rfc_split_at_the_last_underscore() -> None:
-    assert verify(MORAL_TEXT, [QR.format("12345678_DIM8701081LA")], "DIM8701081LA")
+    assert qr_record(QR.format("1234_5678_DIM8701081LA")) == ("1234_5678", "DIM8701081LA")
+    assert qr_record(QR.format("12345678_dim8701081la")) == ("12345678", "DIM8701081LA")
+    assert qr_record(QR.format("12345678DIM8701081LA")) is None
     assert refusal(MORAL_TEXT, [QR.format("1234_5678_DIM8701081LA")]).refusal is (
         CsfRefusal.QR_MISMATCH
     )
