@@ -53,13 +53,15 @@ _EXIT_TOO_HEAVY = 3  # the worker's exit code when Python ran out of memory
 class PdfProblem(StrEnum):
     """Why a file was refused."""
 
-    NOT_A_PDF = "not-a-pdf"
-    TOO_LARGE = "too-large"
+    NOT_A_PDF = "not-a-pdf"  # by name or MIME type before download, or no %PDF header
+    TOO_LARGE = "too-large"  # announced or actual size over MAX_PDF_BYTES
+    # Opening needs a password, or PDFium does not know the security handler. A PDF locked
+    # only against copying or printing (an owner password) opens, and is read.
     ENCRYPTED = "encrypted"
-    DAMAGED = "damaged"
-    TOO_MANY_PAGES = "too-many-pages"
-    TOO_HEAVY = "too-heavy"
-    NO_TEXT = "no-text"
+    DAMAGED = "damaged"  # truncated or malformed: PDFium cannot open it
+    TOO_MANY_PAGES = "too-many-pages"  # over MAX_PAGES, refused before reading any page
+    TOO_HEAVY = "too-heavy"  # the worker ran out of time or memory: a bomb, deep nesting
+    NO_TEXT = "no-text"  # pages without text: a scan or a photo of a CSF
 
 
 class PdfRefused(Exception):
@@ -241,7 +243,7 @@ def _qr_codes(document: Any) -> list[str]:
     )
     qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
     found = zxingcpp.read_barcodes(image, formats=qr)
-    return [barcode.text for barcode in found if barcode.valid]
+    return [barcode.text for barcode in found]
 
 
 def _extract(data: bytes) -> dict[str, Any]:

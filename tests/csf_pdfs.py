@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import re
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import segno
@@ -72,7 +72,6 @@ class CsfSpec:
     municipio_label: str = MUNICIPIO_LABEL
     page_break_in: str | None = None  # a domicilio field whose value goes on over the page
     qr: str | None = SAT_QR  # the QR's text; None: no QR
-    extra_pages: int = field(default=0)  # blank pages (but for their footer) at the end
 
     @property
     def qr_text(self) -> str | None:
@@ -270,7 +269,6 @@ def _pages(spec: CsfSpec) -> list[list[Line]]:
             pages.append([])
         else:
             pages[-1].append(line)
-    pages += [[] for _ in range(spec.extra_pages)]
     return pages
 
 
@@ -311,16 +309,16 @@ def _draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None
 
 
 def _canvas(buffer: io.BytesIO, **kwargs: object) -> Canvas:
-    canvas = Canvas(buffer, pagesize=letter, **kwargs)  # type: ignore[arg-type]
+    kwargs.setdefault("pagesize", letter)
+    canvas = Canvas(buffer, **kwargs)  # type: ignore[arg-type]
     canvas.setTitle("Constancia de Situación Fiscal")
     return canvas
 
 
-def csf_pdf(
-    spec: CsfSpec = CsfSpec(), /, *, encrypt: str | None = None, **changes: object
-) -> bytes:
+def csf_pdf(spec: CsfSpec = CsfSpec(), /, *, encrypt: object = None, **changes: object) -> bytes:
     """A CSF as a PDF, whose text read in content-stream order parses back to
-    `expected_csf(spec)`; `changes` are CsfSpec fields; `encrypt` a user password."""
+    `expected_csf(spec)`; `changes` are CsfSpec fields; `encrypt` a user password or a
+    reportlab StandardEncryption."""
     spec = replace(spec, **changes)  # type: ignore[arg-type]
     buffer = io.BytesIO()
     canvas = _canvas(buffer, encrypt=encrypt) if encrypt else _canvas(buffer)
@@ -362,12 +360,15 @@ def pages_pdf(n: int) -> bytes:
     return buffer.getvalue()
 
 
-def other_pdf(text: str = "COTIZACIÓN 1234\nServicio de facturación\nTotal: $1,160.00") -> bytes:
-    """A PDF with text, but no CSF (a quote, an invoice)."""
+def other_pdf(
+    text: str = "COTIZACIÓN 1234\nServicio de facturación\nTotal: $1,160.00",
+    page_size: tuple[float, float] = letter,
+) -> bytes:
+    """A PDF with text, but no CSF (a quote, an invoice), on pages of `page_size` points."""
     buffer = io.BytesIO()
-    canvas = _canvas(buffer)
+    canvas = _canvas(buffer, pagesize=page_size)
     for index, line in enumerate(text.splitlines()):
-        canvas.drawString(40, 740 - 14 * index, line)
+        canvas.drawString(40, page_size[1] - 52 - 14 * index, line)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

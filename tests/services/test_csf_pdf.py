@@ -8,6 +8,9 @@ import io
 import logging
 import os
 import resource
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import date
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import segno
+from reportlab.lib.pdfencrypt import StandardEncryption
 
 import services.csf_pdf as worker_module
 from services.csf import NotACsf, parse_csf_text
@@ -210,6 +214,12 @@ async def test_a_password_protected_pdf_is_encrypted() -> None:
     assert await refusal(encrypted_pdf()) is PdfProblem.ENCRYPTED
 
 
+async def test_a_pdf_locked_only_against_copying_is_read() -> None:
+    locked = csf_pdf(encrypt=StandardEncryption("", ownerPassword="dueño", canCopy=0))
+
+    assert parse_csf_text((await read(locked)).text) == expected_csf(CsfSpec())
+
+
 async def test_a_pdf_cut_short_is_damaged() -> None:
     assert await refusal(truncated_pdf()) is PdfProblem.DAMAGED
 
@@ -262,6 +272,38 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> Workers:
 def gone(pid: int) -> bool:
     """Whether the process is reaped (a zombie still has its /proc entry)."""
     return not Path(f"/proc/{pid}").exists()
+
+
+async def test_a_worker_that_outlives_its_time_is_killed(
+    fake_worker: Callable[[str], None], workers: Workers
+) -> None:
+    fake_worker("import time\ntime.sleep(60)")  # no CPU used: only the clock can stop it
+    started = time.monotonic()
+
+    assert await refusal(csf_pdf(), seconds=0.5) is PdfProblem.TOO_HEAVY
+    assert time.monotonic() - started < 5
+    assert gone(workers[0].pid)
+
+
+def test_an_orphaned_worker_stops_at_its_cpu_limit() -> None:
+    """Were the bot to die while a worker reads, the worker stops by itself."""
+    started = time.monotonic()
+    worker = subprocess.run(
+        [sys.executable, "-I", str(worker_module._WORKER), str(1024**3), "1"],
+        input=bomb_pdf(200, b"q Q\n"),  # some four seconds of CPU
+        capture_output=True,
+        check=False,
+    )
+
+    assert worker.returncode == -signal.SIGXCPU
+    assert time.monotonic() - started < 3
+
+
+async def test_page_1_is_rendered_at_a_bounded_size() -> None:
+    """A page may claim to be 200 inches a side: rendered at 200 dpi it would take 1.6 GB."""
+    huge = other_pdf("COTIZACIÓN 1234 con una página enorme", page_size=(14_400, 14_400))
+
+    assert (await read(huge, memory_bytes=512 * 1024 * 1024)).pages == 1
 
 
 async def test_a_pdf_that_takes_too_long_is_killed_and_reaped(
