@@ -22,6 +22,7 @@ from datetime import date
 
 import segno
 from reportlab.lib.pagesizes import letter
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from services.csf import Csf, Domicilio, Persona, Regimen
@@ -72,6 +73,7 @@ class CsfSpec:
     municipio_label: str = MUNICIPIO_LABEL
     page_break_in: str | None = None  # a domicilio field whose value goes on over the page
     qr: str | None = SAT_QR  # the QR's text; None: no QR
+    qr_as_image: bool = False  # a PNG of one pixel a module, stretched (else vector squares)
 
     @property
     def qr_text(self) -> str | None:
@@ -297,8 +299,14 @@ def _draw_line(canvas: Canvas, line: Line, y: float) -> None:
         canvas.drawString(x, y, segment)
 
 
-def _draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
-    """The QR as filled squares (as vector art, like SAT's), quiet zone included."""
+def _draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float, *, as_image: bool) -> None:
+    """The QR as filled squares (vector art), or as a small PNG stretched to size, quiet
+    zone included."""
+    if as_image:
+        png = io.BytesIO()
+        segno.make_qr(text, error="m").save(png, kind="png", scale=1, border=4)
+        canvas.drawImage(ImageReader(io.BytesIO(png.getvalue())), x, y, size, size)
+        return
     matrix = [list(row) for row in segno.make_qr(text, error="m").matrix]
     module = size / (len(matrix) + 8)
     canvas.setFillGray(0)
@@ -332,7 +340,9 @@ def csf_pdf(spec: CsfSpec = CsfSpec(), /, *, encrypt: object = None, **changes: 
             _draw_line(canvas, line, y)
             y -= 12
         if number == 0 and spec.qr_text:
-            _draw_qr(canvas, spec.qr_text, 460, 630, 90)  # 90 pt: about 3.2 cm, as SAT prints it
+            _draw_qr(
+                canvas, spec.qr_text, 460, 630, 90, as_image=spec.qr_as_image
+            )  # 90 pt: about 3.2 cm, as SAT prints it
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -385,8 +395,6 @@ def photo_pdf() -> bytes:
         document.close()
     jpeg = io.BytesIO()
     image.save(jpeg, format="JPEG", quality=70)
-    from reportlab.lib.utils import ImageReader
-
     buffer = io.BytesIO()
     canvas = _canvas(buffer)
     canvas.drawImage(ImageReader(io.BytesIO(jpeg.getvalue())), 0, 0, *letter)

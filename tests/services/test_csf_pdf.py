@@ -37,6 +37,7 @@ from tests.csf_pdfs import (
     QR_URL,
     CsfSpec,
     bomb_pdf,
+    csf_lines,
     csf_pdf,
     encrypted_pdf,
     expected_csf,
@@ -98,6 +99,7 @@ async def refusal(data: bytes, **limits: float) -> PdfProblem:
             CsfSpec(municipio_label=OLD_MUNICIPIO_LABEL, denominacion="ÁNGELES Y PEÑA"),
             id="older-label",
         ),
+        pytest.param(CsfSpec(qr_as_image=True), id="qr-as-a-small-image"),
     ],
 )
 async def test_a_csf_reads_back_field_by_field_with_its_qr(spec: CsfSpec) -> None:
@@ -112,9 +114,9 @@ async def test_a_csf_reads_back_field_by_field_with_its_qr(spec: CsfSpec) -> Non
 async def test_the_text_is_pdftotext_raws_lines_with_accents() -> None:
     content = await read(csf_pdf(FISICA))
 
-    assert "\r" not in content.text
-    assert "Nombre (s): JOSÉ ÁNGEL" in content.text.splitlines()
-    assert "Código Postal:06600 Tipo de Vialidad: CALLE" in content.text.splitlines()
+    assert content.text.split("\n") == [line for page in csf_lines(FISICA) for line in page]
+    assert "Nombre (s): JOSÉ ÁNGEL" in content.text.split("\n")
+    assert "Código Postal:06600 Tipo de Vialidad: CALLE" in content.text.split("\n")
 
 
 async def test_a_csf_without_a_qr_reads_with_none() -> None:
