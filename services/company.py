@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -45,6 +45,10 @@ class CompanyData(BaseModel):
     # CFDI 4.0's LugarExpedicion: the postal code invoices are issued from (the domicilio
     # fiscal's, or a branch's).
     lugar_expedicion: str = Field(pattern=r"^[0-9]{5}$")
+    # The Constancia de Situación Fiscal the data was read from (services.csf_form), when it
+    # was: SAT's idCIF and its date of issue. Not asked; None for data typed.
+    id_cif: str | None = Field(default=None, pattern=r"^[0-9]{6,15}$")  # as services.csf reads it
+    csf_emitida: date | None = None
 
     @field_validator("*")
     @classmethod
@@ -63,8 +67,10 @@ STORED = tuple(CompanyData.model_fields)
 # known for a municipio taken today: without it, the municipio is asked again).
 COMPANIONS = {"colonia_clave": "colonia", "municipio_clave": "municipio"}
 ALWAYS_CODED = frozenset({"municipio_clave"})
+# What a Constancia brings besides the fields: kept, never asked.
+FROM_CSF = ("id_cif", "csf_emitida")
 # The fields asked, in the model's order, which is the order the form asks and shows them in.
-FIELDS = tuple(name for name in STORED if name not in COMPANIONS)
+FIELDS = tuple(name for name in STORED if name not in COMPANIONS and name not in FROM_CSF)
 
 
 def missing_values(values: Mapping[str, object]) -> set[str]:

@@ -3,13 +3,14 @@ conversation state, pending changes of an account's address and the issuer's CSD
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -242,6 +243,10 @@ class Company(Base):
     correo_contacto: Mapped[str] = mapped_column(String(254))
     # NULL only in rows saved before it was asked; /empresa asks it before saving again.
     lugar_expedicion: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    # The Constancia de Situación Fiscal the data was read from, when it was (its PDF is
+    # not kept): SAT's idCIF and the day SAT issued it. NULL for data typed.
+    id_cif: Mapped[str | None] = mapped_column(String(15), nullable=True)
+    csf_emitida: Mapped[date | None] = mapped_column(Date(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
