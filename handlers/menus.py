@@ -9,7 +9,7 @@ from chat.keyboards import Text, Values, rows
 from chat.registry import FlowSpec
 from handlers.account.keyboards import MENU_ACCOUNT
 from handlers.basics import MENU_HELP, MENU_SIGNOUT
-from handlers.company.keyboards import MENU_COMPANY, NEXT_COMPANY
+from handlers.company.keyboards import MENU_COMPANY, NEXT_COMPANY, NEXT_CSF
 from handlers.confirm import MENU_CONFIRM, MENU_RESEND
 from handlers.csd.keyboards import MENU_CSD
 from handlers.reset import MENU_RESET
@@ -72,7 +72,14 @@ def signed_in(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
 
 
 def after_confirm(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
-    return rows(t, [[("next.button-company", NEXT_COMPANY)], [("next.button-later", NEXT_LATER)]])
+    return rows(
+        t,
+        [
+            [("company.csf.button-send", NEXT_CSF)],
+            [("next.button-company", NEXT_COMPANY)],
+            [("next.button-later", NEXT_LATER)],
+        ],
+    )
 
 
 def after_company(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 SERVICE_NAME = "Facturación Electrónica por Internet"
 # The version of the aviso de privacidad shipped in the catalogs; an account records the
 # version it accepted (an operator with a notice of its own sets PRIVACY_NOTICE_VERSION).
-PRIVACY_NOTICE_VERSION = "2026-11-30"
+PRIVACY_NOTICE_VERSION = "2026-12-04"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ is named in `unmatched`, so that the person is told why it is asked.
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -84,10 +85,14 @@ def qr_record(url: str) -> tuple[str, str] | None:
     d3 = parse_qs(parts.query).get("D3")
     if not d3:
         return None
-    id_cif, separator, rfc = d3[0].rpartition("_")
-    if not (separator and id_cif.strip() and rfc.strip()):
+    id_cif, separator, rfc = (part.strip() for part in d3[0].rpartition("_"))
+    # The idCIF is digits, as the text prints it (services.csf); the RFC 12 or 13 letters
+    # and digits. Anything else is not SAT's record.
+    if not (separator and re.fullmatch(r"[0-9]{6,15}", id_cif)):
         return None
-    return id_cif.strip(), _rfc_key(rfc)
+    if not re.fullmatch(r"[A-ZÑ&0-9]{12,13}", _rfc_key(rfc)):
+        return None
+    return id_cif, _rfc_key(rfc)
 
 
 def verify(text: str, qr_codes: Sequence[str], account_rfc: str) -> Csf:

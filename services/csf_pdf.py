@@ -23,16 +23,22 @@ import logging
 import math
 import os
 import sys
+import weakref
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 logger = logging.getLogger(__name__)
 
 MAX_PDF_BYTES = 3 * 1024 * 1024  # a CSF is about 100 KB
 MAX_PAGES = 10  # a CSF has 2 to 5
+# Workers at once per bot process: each may take up to its memory limit, so a crowd sending
+# PDFs together waits its turn (a read takes about 0.1 s) instead of filling the machine.
+READERS_AT_ONCE = 2
+_readers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 # Page 1 is rendered at this resolution for its QR (SAT's is about 3 cm wide, 25 modules:
 # some 9 pixels a module), with its longest side at most QR_MAX_PIXELS whatever the page
 # size claims to be.
@@ -89,27 +95,6 @@ def check_announced(file_name: str | None, mime_type: str | None, size: int | No
         raise PdfRefused(PdfProblem.TOO_LARGE)
 
 
-def qr_identity(qr: str) -> tuple[str, str] | None:
-    """(idCIF, RFC) from the URL of a CSF's QR (siat.sat.gob.mx, D3=<idCIF>_<RFC>), so that
-    the PDF's text can be checked against what SAT's QR names; None for any other text."""
-    try:
-        url = urlsplit(qr.strip())
-    except ValueError:
-        return None
-    if url.scheme not in ("http", "https") or (url.hostname or "").lower() != "siat.sat.gob.mx":
-        return None
-    values = parse_qs(url.query).get("D3", [])
-    if len(values) != 1:
-        return None
-    id_cif, _, rfc = values[0].partition("_")
-    if not (id_cif.isascii() and id_cif.isdigit() and 6 <= len(id_cif) <= 15):
-        return None
-    rfc = rfc.upper()
-    if not (12 <= len(rfc) <= 13 and rfc.isalnum()):
-        return None
-    return id_cif, rfc
-
-
 async def read_pdf(
     data: bytes, *, seconds: float = 15.0, memory_bytes: int = 768 * 1024 * 1024
 ) -> PdfContent:
@@ -120,12 +105,24 @@ async def read_pdf(
             raise PdfRefused(PdfProblem.TOO_LARGE)
         if b"%PDF-" not in data[:1024]:  # where PDF readers look for the header
             raise PdfRefused(PdfProblem.NOT_A_PDF)
-        content = _content(await _run_worker(data, seconds, memory_bytes))
+        async with _reader_slot():
+            reply = await _run_worker(data, seconds, memory_bytes)
+        content = _content(reply)
     except PdfRefused as refused:
         logger.info("PDF of %d bytes refused: %s", len(data), refused.problem.value)
         raise
     logger.info("PDF of %d bytes read: %d pages", len(data), content.pages)
     return content
+
+
+def _reader_slot() -> asyncio.Semaphore:
+    """This event loop's READERS_AT_ONCE slots (a semaphore belongs to one loop; tests run
+    several bots, each in its own)."""
+    loop = asyncio.get_running_loop()
+    slots = _readers.get(loop)
+    if slots is None:
+        slots = _readers[loop] = asyncio.Semaphore(READERS_AT_ONCE)
+    return slots
 
 
 async def _run_worker(data: bytes, seconds: float, memory_bytes: int) -> Any:

@@ -288,6 +288,27 @@ def with_answers(questions: list[Question], **answers: Answer) -> list[Question]
     return [replace(q, answer=answers.get(q.name, q.answer)) for q in questions]
 
 
+# The Constancia de Situación Fiscal: its PDF fills the company form
+
+
+async def constancia(
+    person: Person,
+    pdf: bytes,
+    *,
+    start: str | None = "/constancia",
+    name: str = "Constancia.pdf",
+    language: str = "es",
+) -> Message:
+    """`start` (a command, or the words of a button on the bot's latest message; None: the
+    PDF is awaited already, or is sent outside any flow) and the Constancia's PDF sent;
+    returns the bot's «Leí tu Constancia»."""
+    if start is not None:
+        await (person.send(start) if start.startswith("/") else person.press(start))
+        await expect_text(person, language, "company.csf.ask")
+    await person.send_document(name, pdf)
+    return await expect_text(person, language, "company.csf.read", id_cif="", issued="", notes="")
+
+
 # /cuenta
 
 

@@ -28,6 +28,15 @@ from handlers.basics import (
     flow_fallbacks,
 )
 from handlers.company import keyboards as company_keyboards
+from handlers.company.constancia import (
+    IDLE_PDF,
+    ask_for_csf,
+    csf_steps,
+    offer_csf,
+    receive_csf,
+    receive_text,
+    remember_csf_question,
+)
 from handlers.company.fields import (
     FORM_FIELDS,
     REASONS,
@@ -47,10 +56,18 @@ from handlers.company.fields import (
     same_place_of_issue,
     use_account_email,
 )
-from handlers.company.form import CompanyDraft, Step, draft, person_text, shown_values
+from handlers.company.form import (
+    CompanyDraft,
+    CsfWanted,
+    Step,
+    draft,
+    person_text,
+    shown_values,
+)
 from handlers.company.keyboards import (
     COLONIA,
     COMPANY_CANCEL,
+    COMPANY_CSF,
     COMPANY_EDIT,
     COMPANY_LUGAR_OTHER,
     COMPANY_LUGAR_SAME,
@@ -64,6 +81,7 @@ from handlers.company.keyboards import (
     MENU_COMPANY,
     MUNICIPIO,
     NEXT_COMPANY,
+    NEXT_CSF,
     REGIME,
 )
 from handlers.privacy import may_store
@@ -97,17 +115,65 @@ async def start_company_now(update: Update, context: BotContext) -> Step | int:
     return await open_company(update, context, account, intro=False)
 
 
+@begin_flow(FLOW)
+async def start_csf(update: Update, context: BotContext) -> Step | int:
+    """/constancia, or «Enviar mi Constancia» after confirming: the PDF is asked for (once
+    signed in: what was typed so far stays, and the Constancia's values replace it)."""
+    if update.callback_query:
+        await close_buttons(update)
+    context.chat.keep(CsfWanted())
+    account = await SIGN_IN_FIRST.account_or_ask(update, context)
+    if isinstance(account, int):
+        return account
+    return await open_company(update, context, account)
+
+
+async def start_with_pdf(update: Update, context: BotContext) -> Step | int:
+    """A PDF sent outside any flow: read as the Constancia (signed in), the form going on
+    from it; refused, its reason and the question for it."""
+    context.chat.keep(CsfWanted())
+    account = await SIGN_IN_FIRST.account_or_ask(update, context)
+    if isinstance(account, int):
+        return account
+    context.chat.drop(CsfWanted)
+    await draft_for(context, account)
+    remember_csf_question(context)
+    step = await receive_csf(update, context)
+    return Step.CSF if step is None else step
+
+
+async def draft_for(context: BotContext, account: AccountInfo) -> CompanyDraft:
+    """The account's draft: the one in this chat, else one from what is stored."""
+    current = context.chat.draft(CompanyDraft)
+    if current is not None and current.account_id == account.id:
+        return current
+    stored = await context.services.companies.get(account.id)
+    current = CompanyDraft(
+        account_id=account.id,
+        rfc=account.rfc,
+        email=account.email,
+        values=stored.model_dump(mode="json") if stored else {},
+    )
+    context.chat.keep(current)
+    return current
+
+
 async def open_company(
     update: Update, context: BotContext, account: AccountInfo, *, intro: bool = True
 ) -> Step | int:
     """The draft of this account, else the stored data, else the intro (or, when the
-    person already chose to start, the form itself)."""
+    person already chose to start, the form itself); the Constancia's question when the
+    person asked to send it (/constancia, before signing in or after)."""
+    if context.chat.draft(CsfWanted) is not None:
+        context.chat.drop(CsfWanted)
+        await draft_for(context, account)
+        return await ask_for_csf(update, context)
     current = context.chat.draft(CompanyDraft)
     if current is not None and current.account_id == account.id and current.values:
         return await advance(update, context)  # what was typed before is not lost
     stored = await context.services.companies.get(account.id)
     if stored is not None:
-        values = stored.model_dump()
+        values = stored.model_dump(mode="json")
         missing = missing_values(values)
         if not missing:
             return await show_stored(update, context, account, stored)
@@ -152,7 +218,7 @@ async def edit_stored(update: Update, context: BotContext) -> Step | int:
             account_id=account.id,
             rfc=account.rfc,
             email=account.email,
-            values=stored.model_dump() if stored else {},
+            values=stored.model_dump(mode="json") if stored else {},
         )
     )
     name = (pressed(update).data or "").removeprefix(COMPANY_EDIT)
@@ -295,11 +361,17 @@ def build_company_conversation() -> Flow:
             command("company", start_company),
             button(start_company, MENU_COMPANY),
             button(start_company_now, NEXT_COMPANY),
+            command("constancia", start_csf),
+            button(start_csf, NEXT_CSF),
+            MessageHandler(IDLE_PDF, start_with_pdf),
             CallbackQueryHandler(edit_stored, pattern=f"^{COMPANY_EDIT}"),
         ],
         states={
             **SIGN_IN_FIRST.states(),
-            **{step: ends_if_draft_gone(handlers) for step, handlers in form_states().items()},
+            **{
+                step: ends_if_draft_gone(csf_steps(handlers))
+                for step, handlers in form_states().items()
+            },
         },
         fallbacks=ends_if_draft_gone(flow_fallbacks()),
     )
@@ -311,8 +383,10 @@ def form_states() -> dict[Step, list[Handler]]:
     return {
         Step.INTRO: [
             button(begin_form, COMPANY_START),
+            button(offer_csf, COMPANY_CSF),
             button(skip, COMPANY_SKIP),
         ],
+        Step.CSF: [button(begin_form, COMPANY_START), MessageHandler(TYPED_TEXT, receive_text)],
         # A field asked without buttons takes typed text alone: its row is all it needs.
         **{field.step: [typed(field.step)] for field in FORM_FIELDS if not field.keyboard},
         Step.CAPITAL: [button(decide_capital, yes_or_no), typed(Step.RAZON_SOCIAL)],
@@ -363,3 +437,7 @@ COMPANY = FlowSpec(
     affirmative=company_keyboards.AFFIRMATIVE,
     negative=company_keyboards.NEGATIVE,
 )
+
+# /constancia: the company form, from the Constancia de Situación Fiscal's PDF (its handler
+# is among the form's entry points above).
+CONSTANCIA = FlowSpec("constancia", ("constancia", "taxstatus"), menu=55, starts_flow=True)

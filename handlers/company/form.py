@@ -27,6 +27,13 @@ class CompanyDraft(Draft):
     suggested_name: str | None = None  # razón social without its régimen capital
 
 
+@dataclass
+class CsfWanted(Draft):
+    """/constancia typed before signing in: once signed in, the Constancia is asked for."""
+
+    KEY: ClassVar[str] = "company-csf"
+
+
 class Step(IntEnum):
     # Conversations are stored by these numbers: a new step takes the next free number.
     LOGIN_EMAIL = 1
@@ -48,6 +55,7 @@ class Step(IntEnum):
     SUMMARY = 17
     LUGAR = 18
     LUGAR_CP = 19
+    CSF = 20  # the Constancia de Situación Fiscal's PDF awaited
 
 
 def draft(context: BotContext) -> CompanyDraft:

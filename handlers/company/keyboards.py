@@ -19,12 +19,23 @@ COMPANY_NO = "company:no"
 COMPANY_OMIT = "company:omit"
 COMPANY_USE_EMAIL = "company:use-email"
 REGIME = "regime:"  # + code
+COMPANY_CSF = "company:csf"  # send the Constancia de Situación Fiscal instead of typing
 
 
 def company_intro(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
     return rows(
-        t, [[("company.button-start", COMPANY_START)], [("company.button-skip", COMPANY_SKIP)]]
+        t,
+        [
+            [("company.csf.button-send", COMPANY_CSF)],
+            [("company.button-start", COMPANY_START)],
+            [("company.button-skip", COMPANY_SKIP)],
+        ],
     )
+
+
+def csf_ask(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
+    """Waiting for the Constancia: typing the data instead."""
+    return rows(t, [[("company.csf.button-type", COMPANY_START)]])
 
 
 def yes_no(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
@@ -70,6 +81,7 @@ def company_summary(t: Text, values: Values | None = None) -> InlineKeyboardMark
 
 
 NEXT_COMPANY = "next:company"
+NEXT_CSF = "next:csf"
 
 
 def company_stored(t: Text, values: Values | None = None) -> InlineKeyboardMarkup:
@@ -150,6 +162,7 @@ def place_of_issue(t: Text, values: Values | None = None) -> InlineKeyboardMarku
 
 KEYBOARDS = {
     "company-intro": company_intro,
+    "csf-ask": csf_ask,
     "yes-no": yes_no,
     "drop-capital": drop_capital,
     "omit": omit,

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from telegram import Document, Update
-from telegram.error import BadRequest
+from telegram import Update
 
 from chat.common import ask, ask_again, delete_quietly, prompt_text, say
 from chat.context import BotContext
+from chat.files import download
 from handlers.csd.checks import after_files
 from handlers.csd.steps import Step, draft, encode, local_date
 from services.csd_files import (
@@ -84,21 +84,6 @@ async def refuse_file(update: Update, context: BotContext, problem: CsdProblem, 
     await say_refusal(update, context, problem.refusal, **details)
 
 
-async def download(document: Document) -> bytes | None:
-    """The document's bytes; None when it is too big to be a CSD's file, found out before
-    the download whenever Telegram tells the size."""
-    try:
-        file = await document.get_file()
-    except BadRequest as error:
-        if "too big" in error.message.lower():  # Telegram's getFile stops at 20 MB
-            return None
-        raise
-    if file.file_size is not None and file.file_size > MAX_UPLOAD_BYTES:
-        return None
-    data = bytes(await file.download_as_bytearray())
-    return data if len(data) <= MAX_UPLOAD_BYTES else None
-
-
 async def receive_document(update: Update, context: BotContext) -> Step | int | None:
     """A file: the certificate or the key, kept in the draft (a second one of a kind
     replaces the first); once both are here, on to the password."""
@@ -108,7 +93,7 @@ async def receive_document(update: Update, context: BotContext) -> Step | int | 
     name = document.file_name or ""
     try:
         kind = kind_of(document.file_name, document.mime_type, document.file_size)
-        data = await download(document)
+        data = await download(document, MAX_UPLOAD_BYTES)
     except CsdProblem as problem:
         await delete_caption(update, context)
         await refuse_file(update, context, problem, name)

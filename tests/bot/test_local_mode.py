@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.factories import GROUPED_CODE, PASSWORD, RFC_FISICA
+from tests.csf_pdfs import CsfSpec, csf_pdf
+from tests.factories import GROUPED_CODE, PASSWORD, RFC_FISICA, RFC_MORAL
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,14 +104,14 @@ async def test_sign_up_and_confirm_in_local_mode_across_two_starts(tmp_path: Pat
 SAT = ROOT / "tests" / "data" / "sat"
 
 
-async def test_a_csd_sent_as_files_from_the_terminal(tmp_path: Path) -> None:
-    """`/archivo <ruta>` sends a file as a document: the CSD can be tried in local mode."""
-    terminal = await start(tmp_path)
+async def confirmed(workdir: Path, rfc: str) -> Terminal:
+    """Local mode started, an account of `rfc` signed up and confirmed from the terminal."""
+    terminal = await start(workdir)
     await terminal.type("/registro")
     await terminal.until("correo electrónico")
     await terminal.type("kemper@example.mx")
     await terminal.until("RFC")
-    await terminal.type("EKU9003173C9")
+    await terminal.type(rfc)
     await terminal.until("Elige una contraseña")
     await terminal.type(PASSWORD)
     await terminal.until("el bot borró un mensaje tuyo")
@@ -120,6 +121,12 @@ async def test_a_csd_sent_as_files_from_the_terminal(tmp_path: Path) -> None:
     code = (await terminal.until(rf"Código de confirmación: ({GROUPED_CODE})")).group(1)
     await terminal.type(code)
     await terminal.until("confirmada")
+    return terminal
+
+
+async def test_a_csd_sent_as_files_from_the_terminal(tmp_path: Path) -> None:
+    """`/archivo <ruta>` sends a file as a document: the CSD can be tried in local mode."""
+    terminal = await confirmed(tmp_path, "EKU9003173C9")
     await terminal.type("/csd")
     await terminal.until("Envíame como")
     await terminal.type("/archivo no/existe.cer")
@@ -148,3 +155,17 @@ async def test_sigterm_ends_local_mode_as_ctrl_d_does(tmp_path: Path) -> None:
     assert terminal.process.returncode == 0
     assert "Cerrando" in screen and "Traceback" not in screen
     assert "Traceback" not in (tmp_path / "var" / "local.log").read_text()
+
+
+async def test_a_constancia_sent_from_the_terminal_fills_the_company_form(tmp_path: Path) -> None:
+    """`/archivo Constancia.pdf` right after confirming: the form's summary, filled."""
+    terminal = await confirmed(tmp_path, RFC_MORAL)
+    pdf = tmp_path / "Constancia.pdf"
+    spec = CsfSpec(rfc=RFC_MORAL, codigo_postal="06600", colonia="JUAREZ", municipio="CUAUHTEMOC")
+    pdf.write_bytes(csf_pdf(spec))
+    await terminal.type(f"/archivo {pdf}")
+    await terminal.until("Leí tu Constancia de Situación Fiscal")
+    await terminal.until("Revisa los datos de tu empresa")
+    await terminal.type("💾 Guardar")
+    await terminal.until("Datos de la empresa guardados")
+    assert await terminal.close() == 0

@@ -42,7 +42,11 @@ async def test_confirming_offers_the_company_data_and_the_button_starts_it(bot: 
     await ana.send(await newest_code(smtp.mailbox, 1))
     confirmed = await ana.expect("Felicidades")
     assert "¿Capturamos los datos de tu empresa?" in confirmed.text
-    assert confirmed.button_texts() == ["🏢 Capturarlos ahora", "⏰ Más tarde"]
+    assert confirmed.button_texts() == [
+        "📄 Enviar mi Constancia (PDF)",
+        "🏢 Capturarlos ahora",
+        "⏰ Más tarde",
+    ]
     await ana.press("Capturarlos ahora")
     await ana.expect("Tu RFC es")
     await ana.expect("Escribe tu nombre completo")  # a persona física (13-character RFC)

@@ -531,13 +531,36 @@ def test_a_qr_naming_another_record_than_the_text_is_refused(d3: str) -> None:
     assert refusal(MORAL_TEXT, [QR.format(d3)]).refusal is CsfRefusal.QR_MISMATCH
 
 
-def test_the_qrs_idcif_and_rfc_split_at_the_last_underscore() -> None:
-    assert qr_record(QR.format("1234_5678_DIM8701081LA")) == ("1234_5678", "DIM8701081LA")
-    assert qr_record(QR.format("12345678_dim8701081la")) == ("12345678", "DIM8701081LA")
-    assert qr_record(QR.format("12345678DIM8701081LA")) is None
-    assert refusal(MORAL_TEXT, [QR.format("1234_5678_DIM8701081LA")]).refusal is (
-        CsfRefusal.QR_MISMATCH
-    )
+@pytest.mark.parametrize(
+    ("d3", "record"),
+    [
+        ("12345678_dim8701081la", ("12345678", "DIM8701081LA")),
+        ("12345678_GODE561231GR8", ("12345678", "GODE561231GR8")),
+        ("1234_5678_DIM8701081LA", None),  # an idCIF is digits
+        ("ABC_DIM8701081LA", None),
+        ("12345678_NOT-AN-RFC", None),
+        ("12345678DIM8701081LA", None),
+    ],
+)
+def test_the_qrs_record_is_an_idcif_of_digits_and_an_rfc(
+    d3: str, record: tuple[str, str] | None
+) -> None:
+    assert qr_record(QR.format(d3)) == record
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        QR.format("12345678_DIM8701081LA").replace("siat.", "evil."),
+        QR.format("12345678_DIM8701081LA").replace("https://", "ftp://"),
+        QR.format("12345678_DIM8701081LA").replace("D3=", "D4="),
+        "https://siat.sat.gob.mx/",
+        "DIM8701081LA",
+        "http://[::1",
+    ],
+)
+def test_what_is_not_sats_qr_names_no_record(url: str) -> None:
+    assert qr_record(url) is None
 
 
 def test_another_accounts_csf_is_refused_naming_both_rfcs() -> None:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import segno
@@ -22,6 +23,7 @@ from reportlab.lib.pdfencrypt import StandardEncryption
 
 import services.csf_pdf as worker_module
 from services.csf import NotACsf, parse_csf_text
+from services.csf_form import qr_record
 from services.csf_pdf import (
     MAX_PAGES,
     MAX_PDF_BYTES,
@@ -29,7 +31,6 @@ from services.csf_pdf import (
     PdfProblem,
     PdfRefused,
     check_announced,
-    qr_identity,
     read_pdf,
 )
 from tests.csf_pdfs import (
@@ -108,7 +109,7 @@ async def test_a_csf_reads_back_field_by_field_with_its_qr(spec: CsfSpec) -> Non
     assert parse_csf_text(content.text) == expected_csf(spec)
     assert content.pages == 3
     assert content.qr_codes == (QR_URL.format(spec.id_cif, spec.rfc),)
-    assert qr_identity(content.qr_codes[0]) == (spec.id_cif, spec.rfc)
+    assert qr_record(content.qr_codes[0]) == (spec.id_cif, spec.rfc)
 
 
 async def test_the_text_is_pdftotext_raws_lines_with_accents() -> None:
@@ -132,25 +133,6 @@ async def test_a_pdf_that_is_not_a_csf_reads_but_does_not_parse() -> None:
     assert content.qr_codes == ()
     with pytest.raises(NotACsf):
         parse_csf_text(content.text)
-
-
-@pytest.mark.parametrize(
-    ("qr", "identity"),
-    [
-        (QR_URL.format("12345678901", "DIM8701081LA"), ("12345678901", "DIM8701081LA")),
-        (QR_URL.format("12345678", "GODE561231GR8"), ("12345678", "GODE561231GR8")),
-        (QR_URL.format("12345678901", "DIM8701081LA").replace("siat.", "evil."), None),
-        (QR_URL.format("12345678901", "DIM8701081LA").replace("https://", "ftp://"), None),
-        (QR_URL.format("ABC", "DIM8701081LA"), None),
-        (QR_URL.format("12345678901", "NOT-AN-RFC"), None),
-        (QR_URL.format("12345678901", "DIM8701081LA").replace("D3=", "D4="), None),
-        ("https://siat.sat.gob.mx/", None),
-        ("DIM8701081LA", None),
-        ("http://[::1", None),
-    ],
-)
-def test_qr_identity(qr: str, identity: tuple[str, str] | None) -> None:
-    assert qr_identity(qr) == identity
 
 
 @pytest.mark.parametrize(
@@ -285,6 +267,29 @@ async def test_a_worker_that_outlives_its_time_is_killed(
     assert await refusal(csf_pdf(), seconds=0.5) is PdfProblem.TOO_HEAVY
     assert time.monotonic() - started < 5
     assert gone(workers[0].pid)
+
+
+async def test_pdfs_sent_together_are_read_a_few_at_a_time(
+    fake_worker: Callable[[str], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker may take its memory limit: a crowd's PDFs wait their turn."""
+    fake_worker("import time\ntime.sleep(60)")
+    run, running, most = worker_module._run_worker, 0, 0
+
+    async def counted(*args: Any) -> Any:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        try:
+            return await run(*args)
+        finally:
+            running -= 1
+
+    monkeypatch.setattr(worker_module, "_run_worker", counted)
+    reads = [refusal(csf_pdf(), seconds=0.5) for _ in range(worker_module.READERS_AT_ONCE + 1)]
+
+    assert set(await asyncio.gather(*reads)) == {PdfProblem.TOO_HEAVY}
+    assert most == worker_module.READERS_AT_ONCE
 
 
 def test_an_orphaned_worker_stops_at_its_cpu_limit() -> None:
