@@ -216,6 +216,14 @@ def _telefono(fields: dict[str, list[str | None]], labels: list[str]) -> str | N
     return None
 
 
+def _day(day: str, month: str, year: str) -> date | None:
+    """The date of dd/mm/yyyy, or None when the calendar has no such day."""
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
 def _regimenes(lines: list[str]) -> tuple[Regimen, ...]:
     folded = [_fold(line).strip() for line in lines]
     try:
@@ -237,12 +245,11 @@ def _regimenes(lines: list[str]) -> tuple[Regimen, ...]:
         pending = ""
         if not name:
             continue
-        d, m, y = (int(g) for g in row.group(2, 3, 4))
-        fin = None
-        if row.group(5):
-            fd, fm, fy = (int(g) for g in row.group(5, 6, 7))
-            fin = date(fy, fm, fd)
-        rows.append(Regimen(name, date(y, m, d), fin))
+        inicio = _day(*row.group(2, 3, 4))
+        fin = _day(*row.group(5, 6, 7)) if row.group(5) else None
+        if inicio is None or (row.group(5) and fin is None):
+            continue  # a date no calendar has (an edited table): the row is not offered
+        rows.append(Regimen(name, inicio, fin))
     return tuple(rows)
 
 

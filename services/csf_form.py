@@ -83,7 +83,7 @@ def qr_record(url: str) -> tuple[str, str] | None:
     if parts.scheme not in ("https", "http") or (parts.hostname or "") != QR_HOST:
         return None
     d3 = parse_qs(parts.query).get("D3")
-    if not d3:
+    if d3 is None or len(d3) != 1:  # none, or two records: not SAT's
         return None
     id_cif, separator, rfc = (part.strip() for part in d3[0].rpartition("_"))
     # The idCIF is digits, as the text prints it (services.csf); the RFC 12 or 13 letters
@@ -101,7 +101,7 @@ def verify(text: str, qr_codes: Sequence[str], account_rfc: str) -> Csf:
     idCIF as the text, and that RFC must be the account's. CsfRefused otherwise."""
     try:
         csf = parse_csf_text(text)
-    except NotACsf:
+    except ValueError:  # NotACsf, or a text edited past what the reading expects
         raise CsfRefused(CsfRefusal.NOT_A_CSF) from None
     records = [found for found in map(qr_record, qr_codes) if found is not None]
     if not records:
@@ -146,19 +146,17 @@ def _words(name: str) -> tuple[str, ...]:
 def regime_code_of(name: str, person: PersonType, catalogs: SatCatalogs) -> str | None:
     """The c_RegimenFiscal code of a régimen as the CSF prints it, when it fits the person:
     the catalog's name with the same words (accents, case, «Régimen de las/los» aside), or
-    else the one name that begins with the other's words (either may have words more:
-    older CSFs shorten or lengthen names). None when no name or two fit: never a guess."""
+    else the one catalog name the CSF's begins with (the CSF's has trailing words: «de
+    inmuebles»). A CSF name shorter than every catalog name is not completed («Actividades
+    Empresariales» begins 625's name, but may well mean 612): asked. None when no name or
+    two fit: never a guess."""
     wanted = _words(name)
     if not wanted:
         return None
     names = {code: _words(regime.name) for code, regime in catalogs.regimes.items()}
     found = [code for code, words in names.items() if words == wanted]
     if not found:
-        found = [
-            code
-            for code, words in names.items()
-            if words and (words[: len(wanted)] == wanted or wanted[: len(words)] == words)
-        ]
+        found = [code for code, words in names.items() if words and wanted[: len(words)] == words]
     if len(found) != 1 or not catalogs.regimes[found[0]].fits(person):
         return None
     return found[0]
@@ -322,7 +320,9 @@ def fill(csf: Csf, catalogs: SatCatalogs, *, today: date) -> Filled:
         regimes=tuple(regimes),
         regimen_capital=csf.regimen_capital,
         inactive_status=status if status and status.upper() not in ACTIVE_STATUSES else None,
+        # A date after today (an edited PDF) is no older than three months.
         stale=csf.fecha_emision is not None
+        and csf.fecha_emision < today
         and today > months_later(csf.fecha_emision, FRESH_MONTHS),
         unmatched=tuple(unmatched),
     )

@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import os
+import re
 import sys
 import weakref
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 MAX_PDF_BYTES = 3 * 1024 * 1024  # a CSF is about 100 KB
 MAX_PAGES = 10  # a CSF has 2 to 5
+# Characters in all: a real CSF has a few thousand (the sample, 3 pages: about 3,500). A
+# few KB of PDF can hold millions, which the bot would then hold and parse.
+MAX_TEXT_CHARS = 100_000
 # Workers at once per bot process: each may take up to its memory limit, so a crowd sending
 # PDFs together waits its turn (a read takes about 0.1 s) instead of filling the machine.
 READERS_AT_ONCE = 2
@@ -184,6 +188,7 @@ def _content(reply: Any) -> PdfContent:
 
 # What PDFium's text has that `pdftotext -raw`'s does not: CR LF line ends, no-break
 # spaces, ligatures, soft hyphens, and PDFium's own markers.
+_BLANKS = re.compile(r"[^\S\n]+")
 _TEXT_FIXES = str.maketrans(
     {
         "\r": None,
@@ -204,6 +209,20 @@ _TEXT_FIXES = str.maketrans(
 )
 
 
+def _char_count(document: Any, index: int) -> int:
+    """The page's characters, counted without extracting them."""
+    page = document[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            count: int = textpage.count_chars()
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    return count
+
+
 def _page_text(document: Any, index: int) -> str:
     page = document[index]
     try:
@@ -214,7 +233,9 @@ def _page_text(document: Any, index: int) -> str:
             textpage.close()
     finally:
         page.close()
-    return text.translate(_TEXT_FIXES)
+    # Runs of blanks as one space: a stranger's thousands of tabs would otherwise make the
+    # text's patterns (services.csf, run in the bot) backtrack for seconds per line.
+    return _BLANKS.sub(" ", text.translate(_TEXT_FIXES))
 
 
 def _qr_codes(document: Any) -> list[str]:
@@ -259,6 +280,8 @@ def _extract(data: bytes) -> dict[str, Any]:
             return {"refused": PdfProblem.TOO_MANY_PAGES}
         if pages == 0:
             return {"refused": PdfProblem.DAMAGED}
+        if sum(_char_count(document, index) for index in range(pages)) > MAX_TEXT_CHARS:
+            return {"refused": PdfProblem.TOO_HEAVY}
         text = "\n".join(_page_text(document, index) for index in range(pages))
         if len("".join(text.split())) < MIN_TEXT_CHARS:
             return {"refused": PdfProblem.NO_TEXT}

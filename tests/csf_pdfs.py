@@ -384,6 +384,49 @@ def other_pdf(
     return buffer.getvalue()
 
 
+def raw_text_pdf(*pages: list[bytes]) -> bytes:
+    """A PDF written by hand, each page its lines drawn as they are (tabs, runs of blanks,
+    any length), where reportlab would tidy or refuse them: a stranger's PDF."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"",  # the page tree, once the pages are numbered
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    kids = []
+    for lines in pages:
+        escaped = (
+            line.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+            for line in lines
+        )
+        content = (
+            b"BT /F1 8 Tf 40 740 Td 12 TL " + b" ".join(b"(%s) Tj T*" % e for e in escaped) + b" ET"
+        )
+        packed = zlib.compress(content, 9)
+        kids.append(len(objects) + 1)
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (len(objects) + 2)
+        )
+        objects.append(
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(packed), packed)
+        )
+    references = b" ".join(b"%d 0 R" % kid for kid in kids)
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (references, len(kids))
+    out = io.BytesIO(b"%PDF-1.4\n")
+    out.seek(0, io.SEEK_END)
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
+    return out.getvalue()
+
+
 def photo_pdf() -> bytes:
     """A CSF as a JPEG (a scan, a photo) inside a PDF: pages with no text."""
     import pypdfium2  # only here: the image is the first page rendered

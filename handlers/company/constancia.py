@@ -80,6 +80,7 @@ async def receive_csf(update: Update, context: BotContext) -> Step | None:
         size = len(data)
         content = await read_pdf(data)
         csf = verify(content.text, content.qr_codes, draft(context).rfc)
+        filled = fill(csf, context.services.catalogs, today=datetime.now(SAT_ZONE).date())
     except PdfRefused as refused:
         logger.info("constancia refused (%s bytes): %s", size, refused.problem.value)
         await ask_again(update, context, REFUSALS[refused.problem])
@@ -89,8 +90,6 @@ async def receive_csf(update: Update, context: BotContext) -> Step | None:
         await ask_again(update, context, REFUSALS[refused.refusal], **refused.values)
         return None
     logger.info("constancia read (%s bytes)", size)
-    today = datetime.now(SAT_ZONE).date()
-    filled = fill(csf, context.services.catalogs, today=today)
     take(draft(context), csf, filled)
     await say(update, context, "company.csf.read", **read_values(update, context, csf, filled))
     if len(filled.regimes) > 1:
@@ -116,11 +115,11 @@ def read_values(update: Update, context: BotContext, csf: Csf, filled: Filled) -
     issued = date_text(update, context, csf.fecha_emision)
     notes: list[str] = []
     if filled.regimen_capital and filled.values.get("razon_social"):
-        notes.append(
-            context.text(update, "company.csf.note-capital", capital=filled.regimen_capital)
-        )
+        capital = shortened(filled.regimen_capital)
+        notes.append(context.text(update, "company.csf.note-capital", capital=capital))
     if filled.inactive_status:
-        notes.append(context.text(update, "company.csf.note-status", status=filled.inactive_status))
+        status = shortened(filled.inactive_status)
+        notes.append(context.text(update, "company.csf.note-status", status=status))
     if filled.stale:
         notes.append(context.text(update, "company.csf.note-stale", issued=issued))
     if filled.unmatched:
@@ -133,6 +132,12 @@ def read_values(update: Update, context: BotContext, csf: Csf, filled: Filled) -
         "issued": issued,
         "notes": Html("".join(f"\n\n{note}" for note in notes)),
     }
+
+
+def shortened(text: str, longest: int = 80) -> str:
+    """A value printed in the PDF, as shown in a message (which Telegram caps at 4,096
+    characters): a status or a régimen capital is a few words; an edited PDF's may not be."""
+    return text if len(text) <= longest else text[: longest - 1].rstrip() + "…"
 
 
 def date_text(update: Update, context: BotContext, day: date | None) -> str:

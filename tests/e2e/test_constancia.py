@@ -211,6 +211,17 @@ async def test_an_old_or_suspended_constancia_is_used_with_a_warning(bot: Harnes
     await ana.expect("Revisa los datos de tu empresa")
 
 
+async def test_an_edited_constancias_odd_values_are_read_safely(bot: Harness, smtp) -> None:
+    """A status of thousands of characters (Telegram takes 4,096 a message) and a régimen
+    dated 31 February: the Constancia is read, the status shown cut, the régimen asked."""
+    ana = await confirmed(bot, smtp)
+    status = "SUSPENDIDO " + "X" * 4200
+    regimen = (("Régimen General de Ley Personas Morales", "31/02/2020", None),)
+    read = await journeys.constancia(ana, csf_pdf(MORAL, estatus=status, regimenes=regimen))
+    assert "SUSPENDIDO" in read.text and len(read.text) < 1000
+    await ana.expect("régimen fiscal")
+
+
 async def test_a_pdf_sent_outside_any_flow_is_read_as_the_constancia(bot: Harness, smtp) -> None:
     ana = await confirmed(bot, smtp)
     await journeys.constancia(ana, csf_pdf(MORAL), start=None)

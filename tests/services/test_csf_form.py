@@ -177,7 +177,6 @@ def test_a_name_the_form_would_refuse_is_asked() -> None:
         ("Régimen Simplificado de Confianza", PersonType.FISICA, "626"),
         ("REGIMEN SIMPLIFICADO DE CONFIANZA", PersonType.MORAL, "626"),
         # Words more or fewer than the catalog's: the one name they begin.
-        ("Régimen de Sueldos y Salarios", PersonType.FISICA, "605"),
         ("Régimen de Arrendamiento de inmuebles", PersonType.FISICA, "606"),
     ],
 )
@@ -191,6 +190,10 @@ def test_a_regimen_as_the_csf_prints_it_gets_its_code(
     ("name", "person"),
     [
         ("Régimen de Ingresos", PersonType.FISICA),  # 611 or 614: never a guess
+        # Shorter than a catalog name (625's): a guess, though only one name begins so.
+        ("Régimen de las Actividades Empresariales", PersonType.FISICA),
+        ("Régimen General", PersonType.MORAL),
+        ("Régimen de Sueldos y Salarios", PersonType.FISICA),
         ("Régimen", PersonType.FISICA),
         ("Régimen de Pequeños Contribuyentes", PersonType.FISICA),  # not in c_RegimenFiscal
         ("Régimen General de Ley Personas Morales", PersonType.FISICA),  # a moral's
@@ -239,7 +242,7 @@ def test_one_regimen_in_force_among_ended_ones_is_taken() -> None:
 def test_a_regimen_printed_twice_is_one() -> None:
     csf = with_regimenes(
         FISICA,
-        Regimen("Régimen de Sueldos y Salarios", date(2010, 1, 1), None),
+        Regimen("Régimen de Sueldos y Salarios e Ingresos Asimilados", date(2010, 1, 1), None),
         Regimen(
             "Régimen de Sueldos y Salarios e Ingresos Asimilados a Salarios", date(2016, 1, 1), None
         ),
@@ -472,6 +475,7 @@ def test_a_status_under_which_sat_refuses_invoices_is_warned(
         (date(2025, 11, 30), date(2026, 2, 28), False),
         (date(2025, 11, 30), date(2026, 3, 1), True),
         (None, date(2026, 5, 11), False),
+        (date(9999, 12, 31), date(2026, 5, 11), False),  # an edited date: no overflow
     ],
 )
 def test_a_csf_older_than_three_months_is_stale_but_used(
@@ -540,6 +544,7 @@ def test_a_qr_naming_another_record_than_the_text_is_refused(d3: str) -> None:
         ("ABC_DIM8701081LA", None),
         ("12345678_NOT-AN-RFC", None),
         ("12345678DIM8701081LA", None),
+        ("12345678_DIM8701081LA&D3=99999999_GODE561231GR8", None),  # two records: neither
     ],
 )
 def test_the_qrs_record_is_an_idcif_of_digits_and_an_rfc(

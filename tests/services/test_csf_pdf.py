@@ -7,6 +7,7 @@ import asyncio
 import io
 import logging
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -45,6 +46,7 @@ from tests.csf_pdfs import (
     other_pdf,
     pages_pdf,
     photo_pdf,
+    raw_text_pdf,
     truncated_pdf,
 )
 
@@ -267,6 +269,23 @@ async def test_a_worker_that_outlives_its_time_is_killed(
     assert await refusal(csf_pdf(), seconds=0.5) is PdfProblem.TOO_HEAVY
     assert time.monotonic() - started < 5
     assert gone(workers[0].pid)
+
+
+async def test_runs_of_blanks_come_back_as_one_space() -> None:
+    """A stranger's tabs by the thousand would make the text's patterns (run in the bot,
+    not the worker) take seconds per line: they arrive as one space."""
+    line = b"PAGINA 1" + b"\t" * 30_000 + b"DE" + b" " * 30_000 + b"3"
+    content = await read_pdf(raw_text_pdf([b"CONSTANCIA DE SITUACION FISCAL", line] * 3))
+
+    assert "PAGINA 1 DE" in content.text
+    assert not re.search(r"[^\S\n]{2}", content.text)
+
+
+async def test_a_pdf_with_more_text_than_a_csf_has_is_too_heavy() -> None:
+    """A few KB of PDF can hold millions of characters: the bot would hold and parse them
+    all. A real CSF has a few thousand."""
+    page = [b"CONSTANCIA DE SITUACION FISCAL", *[b"A" * 30_000] * 12]
+    assert await refusal(raw_text_pdf(page)) is PdfProblem.TOO_HEAVY
 
 
 async def test_pdfs_sent_together_are_read_a_few_at_a_time(

@@ -136,6 +136,19 @@ def test_several_regimenes_with_ended_ones_and_a_name_on_two_lines() -> None:
     )
 
 
+@pytest.mark.parametrize("dates", ["31/02/2020", "05/06/2008 00/00/0000", "99/99/9999"])
+def test_a_regimen_row_with_a_date_no_calendar_has_is_left_out(dates: str) -> None:
+    """An edited table must not stop the reading: the row is not offered, the rest is."""
+    text = edited(
+        "Régimen General de Ley Personas Morales 05/06/2008\n",
+        f"Régimen de Arrendamiento {dates}\nRégimen General de Ley Personas Morales 05/06/2008\n",
+    )
+
+    assert parse_csf_text(text).regimenes == (
+        Regimen("Régimen General de Ley Personas Morales", date(2008, 6, 5), None),
+    )
+
+
 def test_a_field_split_by_a_page_break_is_read_whole() -> None:
     text = edited("Página [2] de [3]\n", "")
     text = edited(
