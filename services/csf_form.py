@@ -34,7 +34,7 @@ from services.company_fields import (
     parse_regime,
     parse_state,
 )
-from services.csf import Csf, NotACsf, parse_csf_text
+from services.csf import Csf, parse_csf_text
 from services.validation import Invalid, PersonType, parse_email, person_type_of
 
 # The CSF's QR code: https://siat.sat.gob.mx/app/qr/faces/pages/mobile/validadorqr.jsf
