@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from alembic import command
+from argon2 import PasswordHasher as Argon2Hasher
 from sqlalchemy import Connection, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -76,6 +78,34 @@ class CountingHasher(PasswordHasher):
     async def verify(self, password_hash: str, password: str) -> bool:
         self.verifies += 1
         return await super().verify(password_hash, password)
+
+
+def argon2_work(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every argon2 computation in this process from now on (the bots' hashing threads
+    included), as ("hash", password) or ("verify", password): what a flow costs."""
+    done: list[tuple[str, str]] = []
+    real_hash, real_verify = Argon2Hasher.hash, Argon2Hasher.verify
+
+    def hash(self: Argon2Hasher, password: str | bytes, *, salt: bytes | None = None) -> str:
+        done.append(("hash", str(password)))
+        return real_hash(self, password, salt=salt)
+
+    def verify(self: Argon2Hasher, stored: str | bytes, password: str | bytes) -> bool:
+        done.append(("verify", str(password)))
+        return real_verify(self, stored, password)
+
+    monkeypatch.setattr(Argon2Hasher, "hash", hash)
+    monkeypatch.setattr(Argon2Hasher, "verify", verify)
+    return done
+
+
+async def first_password_kept(database_url: str, key: bytes) -> str:
+    """What a chat's draft keeps of a new password's first entry, read from the database
+    as another process would (the bot stopped first, so that its chats are written)."""
+    stored = await stored_chat_data(database_url, key)
+    assert "$argon2" not in stored, "an argon2 hash in a chat's record"
+    [kept] = re.findall(r'"first_password": "([^"]*)"', stored)
+    return kept
 
 
 def text_part(message: EmailMessage) -> str:
