@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -230,6 +231,19 @@ async def stored_chat_data(database_url: str, key: bytes) -> str:
             return "\n".join(box.open(row.data[SEALED]) for row in rows if SEALED in row.data)
     finally:
         await engine.dispose()
+
+
+async def as_drafts_were_saved_before(database_url: str, key: bytes, password_hash: str) -> None:
+    """Every chat's draft between a new password's two entries made as drafts were kept
+    before issue 26: the first entry's argon2 hash in `password_hash`, no digest."""
+    box = SecretBox([key])
+    async with database(database_url) as session, session.begin():
+        for row in (await session.scalars(select(ChatDataRow))).all():
+            data = json.loads(box.open(row.data[SEALED]))
+            for draft in data.values():
+                if isinstance(draft, dict) and draft.pop("first_password", None):
+                    draft["password_hash"] = password_hash
+            row.data = {SEALED: box.seal(json.dumps(data))}
 
 
 async def csd_rows(database_url: str) -> list[dict[str, Any]]:

@@ -219,7 +219,9 @@ async def test_a_password_change_hashes_the_new_password_once(
     assert [done for done in work if "frase" in done[1]] == [("hash", NEW_PASSWORD)]
 
 
-async def test_after_a_restart_between_the_entries_both_are_asked_again(bot: Harness, smtp) -> None:
+async def test_after_a_key_rotation_between_the_entries_both_are_asked_again(
+    bot: Harness, smtp
+) -> None:
     ana = bot.person()
     await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
     await journeys.new_password_asked(ana)

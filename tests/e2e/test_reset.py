@@ -397,7 +397,9 @@ async def test_a_reset_hashes_the_new_password_once(bot: Harness, smtp, monkeypa
     assert [done for done in work if "frase" in done[1]] == [("hash", NEW_PASSWORD)]
 
 
-async def test_after_a_restart_between_the_entries_both_are_asked_again(bot: Harness, smtp) -> None:
+async def test_after_a_key_rotation_between_the_entries_both_are_asked_again(
+    bot: Harness, smtp
+) -> None:
     await journeys.confirmed(bot.person(), smtp.mailbox, "ana@example.mx")
     phone = bot.person()
     await journeys.reset_password_asked(phone, smtp.mailbox, "ana@example.mx")

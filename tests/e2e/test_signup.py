@@ -16,6 +16,7 @@ from tests.factories import (
     RFC_MORAL,
     accounts_in,
     argon2_work,
+    as_drafts_were_saved_before,
     chat_account,
     code_from_email,
     first_password_kept,
@@ -309,3 +310,19 @@ async def test_after_a_key_rotation_between_the_entries_both_are_asked_again(
     await ana.wait_deleted(typed)
     await journeys.sign_up(ana, "ana@example.mx", command=None, since="password")
     assert [done for done in work if done[1] == PASSWORD] == [("hash", PASSWORD)]
+
+
+async def test_a_draft_saved_before_the_digests_asks_for_both_entries_again(
+    bot: Harness, smtp
+) -> None:
+    """After the upgrade, a sign-up left between the entries with the first one's argon2
+    hash (as drafts were kept before) is not verified the old way: asked again, kindly."""
+    ana = bot.person()
+    await journeys.sign_up(ana, "ana@example.mx", until="password_again")
+    await bot.stop()
+    old = await PasswordHasher().hash(PASSWORD)
+    await as_drafts_were_saved_before(bot.settings.database_url, DATA_KEY, old)
+    await bot.start()
+    await ana.send(PASSWORD)
+    await ana.expect(FORGOTTEN)
+    await journeys.sign_up(ana, "ana@example.mx", command=None, since="password")
