@@ -1,6 +1,7 @@
 """Secrets in chat (sign-up, sign-in and recovery): every message that could hold one is
 deleted as soon as it is read, the person is told whether that worked, and only a
-password's hash is kept."""
+password's hash is kept: argon2 once the new password was typed twice, and in between a
+digest under a key held in memory only (services.passwords.PasswordHasher.remember)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from chat.context import BotContext, Callback, Handler
 from chat.reasons import reason_key
 from chat.registry import registered
 from chat.secrets import note_secret
+from services.passwords import Repeat
 from services.validation import Invalid, check_password
 
 
@@ -59,8 +61,9 @@ async def not_a_secret(update: Update, context: BotContext) -> None:
 async def take_new_password(
     update: Update, context: BotContext, *, email: str, rfc: str, prompt: str
 ) -> str | None:
-    """The hash of an acceptable new password; otherwise None, with the deletion note, the
-    reason and the `prompt` again said in one message."""
+    """What a draft keeps of an acceptable new password until it is typed again (a digest
+    for `same_password`, no hash); otherwise None, with the deletion note, the reason and
+    the `prompt` again said in one message."""
     password, deleted = await read_secret(update, context)
     try:
         check_password(password, email=email, rfc=rfc)
@@ -78,18 +81,23 @@ async def take_new_password(
         )
         return None
     await say_deleted(update, context, deleted)
-    return await context.services.passwords.hash(password)
+    return context.services.passwords.remember(password)
 
 
 async def same_password(
-    update: Update, context: BotContext, password_hash: str | None, *, prompt: str
-) -> bool:
-    """Whether the second typing matches; if not, say so and ask the `prompt` again."""
+    update: Update, context: BotContext, first: str | None, *, prompt: str
+) -> str | None:
+    """The password's argon2 hash (the only one computed) when the second typing matches
+    the `first` kept; if not, say so and ask the `prompt` again (None). A first entry kept
+    under another key (DATA_ENCRYPTION_KEY rotated since) cannot be compared, nor one a
+    draft saved before the digests held (an argon2 hash): asked again, kindly."""
     password, deleted = await read_secret(update, context)
     if not deleted:
         await say_deleted(update, context, deleted)
-    if password_hash and await context.services.passwords.verify(password_hash, password):
-        return True
-    await say(update, context, "signup.passwords-differ")
+    repeat = context.services.passwords.repeats(first, password)
+    if repeat is Repeat.SAME:
+        return await context.services.passwords.hash(password)
+    differ = repeat is Repeat.DIFFERENT
+    await say(update, context, "signup.passwords-differ" if differ else "signup.password-forgotten")
     await ask(update, context, prompt)
-    return False
+    return None

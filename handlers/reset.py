@@ -50,7 +50,7 @@ class ResetDraft(Draft):
     KEY: ClassVar[str] = "reset"
     email: str | None = None
     code_id: int | None = None
-    password_hash: str | None = None
+    first_password: str | None = None  # the new password's first entry (a digest)
     typed_email: str | None = None  # an address with a likely typo, awaiting a choice
     suggested_email: str | None = None  # its correction, offered with a button
 
@@ -181,10 +181,10 @@ async def receive_password(update: Update, context: BotContext) -> Step | int:
         await read_secret(update, context)
         await say(update, context, "reset.expired")
         return finish(context)
-    current.password_hash = await take_new_password(
+    current.first_password = await take_new_password(
         update, context, email=identity.email, rfc=identity.rfc, prompt="reset.ask-password"
     )
-    if current.password_hash is None:
+    if current.first_password is None:
         return Step.PASSWORD
     await ask(update, context, "signup.ask-password-again")
     return Step.PASSWORD_AGAIN
@@ -192,12 +192,13 @@ async def receive_password(update: Update, context: BotContext) -> Step | int:
 
 async def receive_password_again(update: Update, context: BotContext) -> Step | int:
     current = draft(context)
-    if not await same_password(update, context, current.password_hash, prompt="reset.ask-password"):
-        current.password_hash = None
+    first, current.first_password = current.first_password, None
+    password_hash = await same_password(update, context, first, prompt="reset.ask-password")
+    if password_hash is None:
         return Step.PASSWORD
     changed = await context.services.reset.complete(
         code_id=current.code_id or 0,
-        password_hash=current.password_hash or "",
+        password_hash=password_hash,
         chat_id=chat_id(update),
     )
     # Changed: the chat is signed in to the account, with what it can do next.

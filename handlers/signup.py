@@ -111,7 +111,8 @@ class SignupDraft(Draft):
     email: str | None = None
     rfc: str | None = None
     unverified_rfc: str | None = None  # an RFC whose check digit failed, awaiting "yes"
-    password_hash: str | None = None
+    first_password: str | None = None  # the first entry's digest, until typed again
+    password_hash: str | None = None  # once typed twice
     returning_to_summary: bool = False
     typed_email: str | None = None  # an address with a likely typo, awaiting a choice
     suggested_email: str | None = None  # its correction, offered with a button
@@ -259,28 +260,29 @@ async def ask_password(update: Update, context: BotContext) -> Step:
 
 
 async def receive_password(update: Update, context: BotContext) -> Step:
-    """Check the policy and keep only the password's hash (its message is deleted)."""
+    """Check the policy and keep only the password's digest (its message is deleted)."""
     current = draft(context)
-    current.password_hash = await take_new_password(
+    current.first_password = await take_new_password(
         update,
         context,
         email=current.email or "",
         rfc=current.rfc or "",
         prompt="signup.ask-password",
     )
-    if current.password_hash is None:
+    if current.first_password is None:
         return Step.PASSWORD
     await ask(update, context, "signup.ask-password-again")
     return Step.PASSWORD_AGAIN
 
 
 async def receive_password_again(update: Update, context: BotContext) -> Step:
-    """Compare it with the first one (its message is deleted too)."""
+    """Compare it with the first one (its message is deleted too); hash it if the same."""
     current = draft(context)
-    if not await same_password(
-        update, context, current.password_hash, prompt="signup.ask-password"
-    ):
-        current.password_hash = None
+    first, current.first_password = current.first_password, None
+    current.password_hash = await same_password(
+        update, context, first, prompt="signup.ask-password"
+    )
+    if current.password_hash is None:
         return Step.PASSWORD
     return await show_summary(update, context)
 

@@ -68,7 +68,7 @@ def build_services(
     lock_sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> Services:
     links = outbox.links
-    passwords = PasswordHasher()
+    passwords = PasswordHasher(repeat_key=box.derived_key("password repeat"))
     catalogs = SatCatalogs.shared()
     accounts = AccountService(
         sessions=sessions,

@@ -46,6 +46,14 @@ class SecretBox:
         if not keys:
             raise ValueError("at least one key is needed")
         self._fernet = MultiFernet([_fernet(key) for key in keys])
+        self._sealing_key = keys[0]
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key of its own for `purpose` (HKDF of the sealing key): every process with
+        DATA_ENCRYPTION_KEY holds the same one in memory, and it is written nowhere."""
+        return HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=f"cfdi-bot {purpose}".encode()
+        ).derive(self._sealing_key.encode())
 
     @classmethod
     def from_setting(cls, value: str) -> SecretBox:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -11,7 +12,9 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from alembic import command
+from argon2 import PasswordHasher as Argon2Hasher
 from sqlalchemy import Connection, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -76,6 +79,34 @@ class CountingHasher(PasswordHasher):
     async def verify(self, password_hash: str, password: str) -> bool:
         self.verifies += 1
         return await super().verify(password_hash, password)
+
+
+def argon2_work(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every argon2 computation in this process from now on (the bots' hashing threads
+    included), as ("hash", password) or ("verify", password): what a flow costs."""
+    done: list[tuple[str, str]] = []
+    real_hash, real_verify = Argon2Hasher.hash, Argon2Hasher.verify
+
+    def hash(self: Argon2Hasher, password: str | bytes, *, salt: bytes | None = None) -> str:
+        done.append(("hash", str(password)))
+        return real_hash(self, password, salt=salt)
+
+    def verify(self: Argon2Hasher, stored: str | bytes, password: str | bytes) -> bool:
+        done.append(("verify", str(password)))
+        return real_verify(self, stored, password)
+
+    monkeypatch.setattr(Argon2Hasher, "hash", hash)
+    monkeypatch.setattr(Argon2Hasher, "verify", verify)
+    return done
+
+
+async def first_password_kept(database_url: str, key: bytes) -> str:
+    """What a chat's draft keeps of a new password's first entry, read from the database
+    as another process would (the bot stopped first, so that its chats are written)."""
+    stored = await stored_chat_data(database_url, key)
+    assert "$argon2" not in stored, "an argon2 hash in a chat's record"
+    [kept] = re.findall(r'"first_password": "([^"]*)"', stored)
+    return kept
 
 
 def text_part(message: EmailMessage) -> str:
@@ -200,6 +231,19 @@ async def stored_chat_data(database_url: str, key: bytes) -> str:
             return "\n".join(box.open(row.data[SEALED]) for row in rows if SEALED in row.data)
     finally:
         await engine.dispose()
+
+
+async def as_drafts_were_saved_before(database_url: str, key: bytes, password_hash: str) -> None:
+    """Every chat's draft between a new password's two entries made as drafts were kept
+    before issue 26: the first entry's argon2 hash in `password_hash`, no digest."""
+    box = SecretBox([key])
+    async with database(database_url) as session, session.begin():
+        for row in (await session.scalars(select(ChatDataRow))).all():
+            data = json.loads(box.open(row.data[SEALED]))
+            for draft in data.values():
+                if isinstance(draft, dict) and draft.pop("first_password", None):
+                    draft["password_hash"] = password_hash
+            row.data = {SEALED: box.seal(json.dumps(data))}
 
 
 async def csd_rows(database_url: str) -> list[dict[str, Any]]:

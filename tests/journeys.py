@@ -324,6 +324,13 @@ async def type_password(person: Person, button: str, password: str = PASSWORD) -
     return await person.send(password)
 
 
+async def new_password_asked(person: Person) -> Message:
+    """From /cuenta, the current password typed, up to the question of the new one."""
+    await open_account(person)
+    await type_password(person, "Cambiar contraseña")
+    return await person.expect("contraseña nueva")
+
+
 async def request_change(person: Person, new_email: str) -> Message:
     """From /cuenta to the answer after the new address."""
     await open_account(person)
@@ -418,18 +425,29 @@ async def mailed_one_time_code(mailbox: Mailbox, count: int) -> str:
     return one_time_code((await mailbox.wait(count))[count - 1])
 
 
-async def reset_password(
-    person: Person, mailbox: Mailbox, email: str, new_password: str
-) -> Message:
-    """The whole recovery with the mailed code; returns the bot's last answer."""
+async def reset_password_asked(person: Person, mailbox: Mailbox, email: str) -> Message:
+    """The recovery with the mailed code, up to the question of the new password."""
     before = len(mailbox.messages)
     await request_reset(person, email)
     mailed = await mailbox.next_to(email, after=before)
     await person.send(one_time_code(mailed))
-    await person.expect("contraseña nueva")
+    return await person.expect("contraseña nueva")
+
+
+async def reset_password(
+    person: Person, mailbox: Mailbox, email: str, new_password: str
+) -> Message:
+    """The whole recovery with the mailed code; returns the bot's last answer."""
+    await reset_password_asked(person, mailbox, email)
+    return await type_twice(person, new_password)
+
+
+async def type_twice(person: Person, new_password: str, repeat: str | None = None) -> Message:
+    """A new password asked (recovery, /cuenta): typed, then `repeat` (default: the same)
+    when asked again; the bot's answer."""
     await person.send(new_password)
     await person.expect("otra vez")
-    await person.send(new_password)
+    await person.send(new_password if repeat is None else repeat)
     return await person.reply()
 
 

@@ -21,10 +21,10 @@ async def receive_new_password(update: Update, context: BotContext) -> Step | in
     if account is None or account.id != current.account_id:
         await read_secret(update, context)
         return await session_over(update, context)
-    current.password_hash = await take_new_password(
+    current.first_password = await take_new_password(
         update, context, email=account.email, rfc=account.rfc, prompt=PROMPT
     )
-    if current.password_hash is None:
+    if current.first_password is None:
         return Step.NEW_PASSWORD
     await ask(update, context, "signup.ask-password-again")
     return Step.NEW_PASSWORD_AGAIN
@@ -33,14 +33,15 @@ async def receive_new_password(update: Update, context: BotContext) -> Step | in
 async def receive_new_password_again(update: Update, context: BotContext) -> Step | int:
     """The same password again changes it; another one starts over with the new one."""
     current = draft(context)
-    if not await same_password(update, context, current.password_hash, prompt=PROMPT):
-        current.password_hash = None
+    first, current.first_password = current.first_password, None
+    password_hash = await same_password(update, context, first, prompt=PROMPT)
+    if password_hash is None:
         return Step.NEW_PASSWORD
     changed = await context.services.own_account.change_password(
         chat_id=chat_id(update),
         user_id=user_id(update),
         account_id=current.account_id,
-        password_hash=current.password_hash or "",
+        password_hash=password_hash,
         verified_at=verified_at(context),
     )
     if not changed:  # signed out meanwhile, or the current password typed too long ago

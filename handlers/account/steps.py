@@ -29,7 +29,7 @@ class AccountDraft(Draft):
     new_email: str | None = None
     typed_email: str | None = None  # a new address with a likely typo, awaiting a choice
     suggested_email: str | None = None  # its correction, offered with a button
-    password_hash: str | None = None  # the new password's hash, until typed again
+    first_password: str | None = None  # the new password's first entry (a digest)
 
 
 FLOW = "account"

@@ -192,6 +192,17 @@ async def bot(harness: Harness, smtp: SmtpServer) -> AsyncIterator[Harness]:
     yield harness
 
 
+async def restart_with_a_rotated_key(harness: Harness) -> None:
+    """Stop the bot and start it with a new DATA_ENCRYPTION_KEY first, the old one kept
+    after it to read what it sealed (a rotation, as storage.crypto.SecretBox describes)."""
+    await harness.stop()
+    old = harness.settings.data_encryption_key
+    assert old is not None
+    keys = SecretStr(f"{new_key()},{old.get_secret_value()}")
+    harness.settings = harness.settings.model_copy(update={"data_encryption_key": keys})
+    await harness.start()
+
+
 async def all_updates_taken(harness: Harness, timeout: float = 10) -> None:
     """Until the bot has fetched every update pushed so far: Telegram forgets an update
     once the next getUpdates acknowledges it. Stopping the bot then finishes them all."""

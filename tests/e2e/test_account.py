@@ -5,15 +5,19 @@ address and deleting the account have files of their own."""
 from __future__ import annotations
 
 from tests import journeys
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import DATA_KEY, Harness, restart_with_a_rotated_key
 from tests.factories import (
     PASSWORD,
     RFC_FISICA,
     RFC_MORAL,
     accounts_in,
+    argon2_work,
     chat_account,
+    first_password_kept,
     text_part,
 )
+
+NEW_PASSWORD = "una frase nueva y larga"
 
 
 async def test_the_account_shows_its_facts_and_signs_the_other_chats_out(
@@ -198,3 +202,37 @@ async def test_an_old_sign_out_others_button_of_another_account_signs_out_nobody
     await ana.reply()
     # Bea's phone was not named by that old message: it stays signed in.
     assert await chat_account(bot.settings.database_url, bea_phone.chat.id) is not None
+
+
+async def test_a_password_change_hashes_the_new_password_once(
+    bot: Harness, smtp, monkeypatch
+) -> None:
+    ana = bot.person()
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
+    work = argon2_work(monkeypatch)
+    await journeys.new_password_asked(ana)
+    differ = await journeys.type_twice(ana, NEW_PASSWORD, "otra frase distinta")
+    assert "no coinciden" in differ.text
+    await ana.expect("contraseña nueva")
+    assert not [done for done in work if "frase" in done[1]]
+    assert "cambiaste tu contraseña" in (await journeys.type_twice(ana, NEW_PASSWORD)).text
+    assert [done for done in work if "frase" in done[1]] == [("hash", NEW_PASSWORD)]
+
+
+async def test_after_a_key_rotation_between_the_entries_both_are_asked_again(
+    bot: Harness, smtp
+) -> None:
+    ana = bot.person()
+    await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
+    await journeys.new_password_asked(ana)
+    await ana.send(NEW_PASSWORD)
+    await ana.expect("otra vez")
+    await bot.stop()
+    assert NEW_PASSWORD not in await first_password_kept(bot.settings.database_url, DATA_KEY)
+    await restart_with_a_rotated_key(bot)
+    typed = await ana.send(NEW_PASSWORD)
+    await ana.expect("solo recordaba tu primera contraseña")
+    await ana.expect("contraseña nueva")
+    await ana.wait_deleted(typed)
+    assert "cambiaste tu contraseña" in (await journeys.type_twice(ana, NEW_PASSWORD)).text
+    assert "entraste" in (await journeys.sign_in(bot.person(), "ana@example.mx", NEW_PASSWORD)).text

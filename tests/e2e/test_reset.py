@@ -14,8 +14,14 @@ from handlers.human_check import CHECK
 from services.human_check import SYMBOLS
 from storage.models import HumanCheck, ResetCode
 from tests import journeys
-from tests.e2e.conftest import Harness
-from tests.factories import PASSWORD, shift_back, text_part
+from tests.e2e.conftest import DATA_KEY, Harness, restart_with_a_rotated_key
+from tests.factories import (
+    PASSWORD,
+    argon2_work,
+    first_password_kept,
+    shift_back,
+    text_part,
+)
 
 NEW_PASSWORD = "otra frase nueva y larga"
 
@@ -376,3 +382,33 @@ async def test_the_right_code_among_words_works(bot: Harness, smtp) -> None:
     await phone.send(f"whatsapp me dijo que es {code}")
     answer = await phone.reply()
     assert "contraseña nueva" in answer.text, answer.text
+
+
+async def test_a_reset_hashes_the_new_password_once(bot: Harness, smtp, monkeypatch) -> None:
+    await journeys.confirmed(bot.person(), smtp.mailbox, "ana@example.mx")
+    work = argon2_work(monkeypatch)
+    phone = bot.person()
+    await journeys.reset_password_asked(phone, smtp.mailbox, "ana@example.mx")
+    differ = await journeys.type_twice(phone, NEW_PASSWORD, "otra frase distinta")
+    assert "no coinciden" in differ.text
+    await phone.expect("contraseña nueva")
+    assert not [done for done in work if "frase" in done[1]]
+    assert "actualizada" in (await journeys.type_twice(phone, NEW_PASSWORD)).text
+    assert [done for done in work if "frase" in done[1]] == [("hash", NEW_PASSWORD)]
+
+
+async def test_after_a_key_rotation_between_the_entries_both_are_asked_again(
+    bot: Harness, smtp
+) -> None:
+    await journeys.confirmed(bot.person(), smtp.mailbox, "ana@example.mx")
+    phone = bot.person()
+    await journeys.reset_password_asked(phone, smtp.mailbox, "ana@example.mx")
+    await phone.send(NEW_PASSWORD)
+    await phone.expect("otra vez")
+    await bot.stop()
+    assert NEW_PASSWORD not in await first_password_kept(bot.settings.database_url, DATA_KEY)
+    await restart_with_a_rotated_key(bot)
+    await phone.send(NEW_PASSWORD)
+    await phone.expect("solo recordaba tu primera contraseña")
+    await phone.expect("contraseña nueva")
+    assert "actualizada" in (await journeys.type_twice(phone, NEW_PASSWORD)).text

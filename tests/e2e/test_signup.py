@@ -6,20 +6,26 @@ import asyncio
 
 import pytest
 
+from services.passwords import PasswordHasher, Repeat
 from tests import journeys
 from tests.conftest import SmtpServer
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import DATA_KEY, Harness, restart_with_a_rotated_key
 from tests.factories import (
     PASSWORD,
     RFC_FISICA,
     RFC_MORAL,
     accounts_in,
+    argon2_work,
+    as_drafts_were_saved_before,
     chat_account,
     code_from_email,
+    first_password_kept,
     html_part,
     newest_code,
     text_part,
 )
+
+FORGOTTEN = "solo recordaba tu primera contraseña"
 
 
 async def test_start_offers_the_flows_as_buttons(bot: Harness) -> None:
@@ -242,3 +248,81 @@ async def test_an_old_suggestion_button_does_not_change_the_address_later(
     await ana.send(PASSWORD)
     summary = await ana.expect("Revisa tus datos")
     assert "ana@example.mx" in summary.text and "gmail" not in summary.text, summary.text
+
+
+async def test_a_sign_up_hashes_the_password_once(bot: Harness, smtp, monkeypatch) -> None:
+    """The repeat is checked against a digest, not a second argon2 hash."""
+    work = argon2_work(monkeypatch)
+    ana = bot.person()
+    await journeys.sign_up(ana, "ana@example.mx")
+    assert [done for done in work if done[1] == PASSWORD] == [("hash", PASSWORD)]
+    [account] = await accounts_in(bot.settings.database_url)
+    assert account.password_hash.startswith("$argon2id$")
+
+
+async def test_a_repeat_that_differs_starts_over_and_hashes_nothing(
+    bot: Harness, monkeypatch
+) -> None:
+    work = argon2_work(monkeypatch)
+    ana = bot.person()
+    await journeys.sign_up(ana, "ana@example.mx", until="password_again")
+    typed = await ana.send("otra frase distinta")
+    await ana.expect("no coinciden")
+    await ana.wait_deleted(typed)
+    assert not [done for done in work if "frase" in done[1] or done[1] == PASSWORD]
+    await journeys.sign_up(ana, "ana@example.mx", command=None, since="password", create=False)
+    assert [done for done in work if "frase" in done[1] or done[1] == PASSWORD] == [
+        ("hash", PASSWORD)
+    ]
+
+
+async def test_between_the_entries_the_chat_keeps_no_hash_and_a_restart_keeps_the_first(
+    bot: Harness, smtp, monkeypatch
+) -> None:
+    """Between the two entries the chat's record holds a digest under a key derived from
+    DATA_ENCRYPTION_KEY, held in memory only: no hash, no password, nothing checkable
+    without the key; a restart (or another process) derives the same key and compares."""
+    work = argon2_work(monkeypatch)
+    ana = bot.person()
+    await journeys.sign_up(ana, "ana@example.mx", until="password_again")
+    await bot.stop()
+    kept = await first_password_kept(bot.settings.database_url, DATA_KEY)
+    assert PASSWORD not in kept and PasswordHasher().repeats(kept, PASSWORD) is Repeat.FORGOTTEN
+    await bot.start()
+    typed = await ana.send(PASSWORD)
+    await ana.expect("Revisa tus datos")
+    await ana.wait_deleted(typed)
+    assert [done for done in work if done[1] == PASSWORD] == [("hash", PASSWORD)]
+
+
+async def test_after_a_key_rotation_between_the_entries_both_are_asked_again(
+    harness: Harness, smtp, monkeypatch
+) -> None:
+    """A first entry kept under the key before the rotation cannot be compared: the
+    person is told so, kindly, asked for both again, and finishes."""
+    await harness.start()
+    work = argon2_work(monkeypatch)
+    ana = harness.person()
+    await journeys.sign_up(ana, "ana@example.mx", until="password_again")
+    await restart_with_a_rotated_key(harness)
+    typed = await ana.send(PASSWORD)
+    await ana.expect(FORGOTTEN)
+    await ana.wait_deleted(typed)
+    await journeys.sign_up(ana, "ana@example.mx", command=None, since="password")
+    assert [done for done in work if done[1] == PASSWORD] == [("hash", PASSWORD)]
+
+
+async def test_a_draft_saved_before_the_digests_asks_for_both_entries_again(
+    bot: Harness, smtp
+) -> None:
+    """After the upgrade, a sign-up left between the entries with the first one's argon2
+    hash (as drafts were kept before) is not verified the old way: asked again, kindly."""
+    ana = bot.person()
+    await journeys.sign_up(ana, "ana@example.mx", until="password_again")
+    await bot.stop()
+    old = await PasswordHasher().hash(PASSWORD)
+    await as_drafts_were_saved_before(bot.settings.database_url, DATA_KEY, old)
+    await bot.start()
+    await ana.send(PASSWORD)
+    await ana.expect(FORGOTTEN)
+    await journeys.sign_up(ana, "ana@example.mx", command=None, since="password")
