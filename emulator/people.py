@@ -192,15 +192,20 @@ class Person:
                     f"waited {timeout}s for {what}; last messages:\n{transcript}"
                 ) from None
 
-    def _next_news(self, wanted: Callable[[Message], bool]) -> Message | None:
+    def _next_news(self, wanted: Callable[[str], bool]) -> Message | None:
         """The first message of the chat's news not read yet (a new one, or one whose text
-        changed since this person read it) that is `wanted`, read now; those before it are
-        read too."""
+        changed since this person read it) whose unread text is `wanted`, read now; those
+        before it are read too. The unread text of a message edited after it was read is
+        what follows the text read, when the edit kept it (the bot adds to a message)."""
         for index in range(self._seen, len(self.chat.news)):
             message = self.chat.news[index]
-            if self._read.get(message.message_id, ...) == message.text:
+            read = self._read.get(message.message_id)
+            text = message.text or ""
+            if message.message_id in self._read and read == message.text:
                 continue  # read already as it is now
-            if wanted(message):
+            if read and text.startswith(read):
+                text = text[len(read) :]
+            if wanted(text):
                 for earlier in self.chat.news[self._seen : index + 1]:
                     self._read[earlier.message_id] = earlier.text
                 self._seen = index + 1
@@ -209,14 +214,14 @@ class Person:
 
     async def reply(self, timeout: float | None = None) -> Message:
         """The next message the bot sends (or edits into new text) after those read."""
-        return await self._wait(lambda: self._next_news(lambda m: True), timeout, "a reply")
+        return await self._wait(lambda: self._next_news(lambda _: True), timeout, "a reply")
 
     async def expect(self, fragment: str, timeout: float | None = None) -> Message:
         """Read replies until one contains `fragment` (case-insensitive); returns it. A
-        message the bot edited into new text is read again where the edit came."""
+        message the bot edited into new text is read again where the edit came (what it added)."""
 
-        def matching(message: Message) -> bool:
-            return fragment.casefold() in (message.text or "").casefold()
+        def matching(unread: str) -> bool:
+            return fragment.casefold() in unread.casefold()
 
         return await self._wait(
             lambda: self._next_news(matching), timeout, f"a reply containing {fragment!r}"
@@ -229,7 +234,7 @@ class Person:
         """Wait `seconds` and return the bot messages that arrived meanwhile (unread ones)."""
         await asyncio.sleep(seconds)
         fresh: list[Message] = []
-        while (message := self._next_news(lambda m: True)) is not None:
+        while (message := self._next_news(lambda _: True)) is not None:
             fresh.append(message)
         return fresh
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from chat.common import PASSWORD_TEXT, ask, ask_again, delete_quietly, remember, say
+from chat.common import PASSWORD_TEXT, ask, ask_again, delete_quietly, lead, remember, say
 from chat.context import BotContext, Callback, Handler
 from chat.reasons import reason_key
 from chat.registry import registered
@@ -41,7 +41,8 @@ async def read_secret(update: Update, context: BotContext) -> tuple[str, bool]:
 
 
 async def say_deleted(update: Update, context: BotContext, deleted: bool) -> None:
-    await say(
+    """The note on the password's deletion, said with the next question (one message)."""
+    await lead(
         update, context, "signup.password-deleted" if deleted else "signup.password-not-deleted"
     )
 
@@ -90,6 +91,6 @@ async def same_password(
         await say_deleted(update, context, deleted)
     if password_hash and await context.services.passwords.verify(password_hash, password):
         return True
-    await say(update, context, "signup.passwords-differ")
+    await lead(update, context, "signup.passwords-differ")
     await ask(update, context, prompt)
     return False
