@@ -194,8 +194,9 @@ async def _edit_into(
     so that the chat still reads as question, answer, next question; None when it cannot
     be (too long, or Telegram refuses the edit): its buttons are then taken off, and the
     text is to be sent."""
-    choice = context.text(update, "common.chosen", choice=_chosen(query, message))
-    merged = f"{message.text_html}\n\n{choice}\n\n{text}"
+    chosen = _chosen(query, message)  # none: a button no longer on the message's copy
+    choice = f"\n\n{context.text(update, 'common.chosen', choice=chosen)}" if chosen else ""
+    merged = f"{message.text_html}{choice}\n\n{text}"
     if len(merged) <= MAX_MESSAGE:
         try:
             edited = await query.edit_message_text(
