@@ -27,6 +27,7 @@ from bench.parked import measure_parked
 from bench.processes import POSTGRESQL, measure_processes, refusal
 from bench.procs import ROOT, BotProcess, free_port, percentile
 from bench.report import chart, print_processes, print_report
+from bench.requests import requests_per_update
 from bench.scenario import ECHO_STEPS, Run, echo, onboard
 from bot.settings import Settings
 from emulator import BotApiEmulator, FloodLimits, Person
@@ -96,6 +97,7 @@ async def drive(
         "cpu_seconds_per_update_without_hashing": (cpu - hashing) / updates,
         "peak_rss_mb": after.peak_rss_bytes / 2**20,
         "samples": [[s.at, s.latency, s.step] for s in run.samples],
+        **requests_per_update(run, people),
     }
 
 

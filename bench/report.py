@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from bench.requests import requests_lines
+
 FIGURES = [
     ("updates/s", "updates_per_second", "{:.1f}"),
     ("first reply p50 (s)", "first_reply_p50", "{:.3f}"),
@@ -41,6 +43,8 @@ def print_report(result: dict) -> None:
             f" second ({arguments['flood_per_chat'] or 'no limit'} in one chat) and answered"
             f" {bot['too_many_requests']} of them 429"
         )
+    for line in requests_lines(bot):
+        print(line)
     hashing_p95 = bot["first_reply_p95_hashing_steps"]
     print(f"first reply p95 of the two password steps (hashing): {hashing_p95:.3f} s")
     print(f"one password hash (argon2id, OWASP): {result['password_hash_seconds'] * 1000:.1f} ms")

@@ -33,6 +33,9 @@ class Run:
     pause: float
     samples: list[Sample] = field(default_factory=list)
     finished: int = 0
+    # The step each update was: (chat id, its number in the chat's log) -> step
+    # (bench.requests counts the requests each step cost).
+    steps: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 class Inbox(Protocol):
@@ -53,6 +56,7 @@ async def act(
         await asyncio.sleep(random.uniform(0, 2 * run.pause))
     loop = asyncio.get_running_loop()
     started = loop.time()
+    run.steps[person.chat.id, len(person.chat.updates) + 1] = step
     await action
     first = await person.reply(timeout=120)
     run.samples.append(Sample(started - run.began, loop.time() - started, step, hashes))

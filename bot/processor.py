@@ -20,6 +20,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from chat.common import answering_presses
 from chat.context import holding
 from chat.state import ChatData
 from services.chats import ChatRecords, HeldRecord
@@ -128,7 +129,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                                 current = held.update_id
                                 data = ChatData.from_json(held.data) if held.data else ChatData()
                                 with holding(data):
-                                    await work
+                                    async with answering_presses(chat):
+                                        await work
                                 held.data = None if data == ChatData() else data.to_json()
                         if current == update_id:
                             return True

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telegram import Message, MessageEntity, Update
+from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
@@ -57,18 +58,157 @@ TYPED_TEXT = filters.TEXT & ~filters.COMMAND
 PASSWORD_TEXT = filters.TEXT & ~KNOWN_COMMAND
 
 
+# Telegram's longest message (its text, once the HTML is read; the HTML is measured here,
+# which is longer, so that a merged message never comes near it).
+MAX_MESSAGE = 4096
+
+
+class _Pending:
+    """What the update in hand has still to say or undo: the presses whose buttons are
+    still on their messages, and the leads (texts said before the next one)."""
+
+    def __init__(self) -> None:
+        self.presses: list[CallbackQuery] = []
+        self.leads: list[Html] = []
+
+
+# See `answering_presses`; None outside one (then each is done at once, as it comes).
+_PENDING: ContextVar[_Pending | None] = ContextVar("pending", default=None)
+
+
+@contextlib.asynccontextmanager
+async def answering_presses(chat: Chat) -> AsyncIterator[None]:
+    """Around one update's handling (bot.processor), so that it costs as few requests as
+    it can against Telegram's limit of about 30 a second for the whole bot: a button
+    pressed keeps its message until the update's first `say`, which edits that message
+    into the answer (one request where taking the buttons off and sending were two), and
+    a `lead` waits for the next `say`, to go in the same message. What the update did not
+    say by its end (failed update included) is done then: the leads sent, the buttons
+    taken off. An update cut short by a stop does nothing more (it is processed again
+    after the restart)."""
+    pending = _Pending()
+    token = _PENDING.set(pending)
+    try:
+        yield
+    except Exception:
+        await _settle(chat, pending)
+        raise
+    else:
+        await _settle(chat, pending)
+    finally:
+        _PENDING.reset(token)
+
+
+async def _settle(chat: Chat, pending: _Pending) -> None:
+    """What an update left unsaid: its leads sent, its pressed buttons taken off."""
+    if pending.leads:
+        await chat.send_message("\n\n".join(pending.leads), parse_mode=ParseMode.HTML)
+    for query in pending.presses:
+        await _take_buttons_off(query)
+
+
+async def lead(update: Update, context: BotContext, key: str, **values: Any) -> None:
+    """Say `key`'s text at the head of the next thing said in this update (a note before
+    a question: one message, not two); at once outside an update's handling."""
+    pending = _PENDING.get()
+    if pending is None:
+        await say(update, context, key, **values)
+        return
+    pending.leads.append(context.text(update, key, **values))
+
+
+async def _take_buttons_off(query: CallbackQuery) -> None:
+    """A quick second tap finds them already gone, which is no error."""
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(None)
+
+
+def _pressed_message(update: Update) -> tuple[CallbackQuery, Message] | None:
+    """The press of this update whose buttons are still on its message, taken: the
+    next thing said is edited into that message."""
+    pending = _PENDING.get()
+    query = update.callback_query
+    if pending is None or query is None or query not in pending.presses:
+        return None
+    message = query.message
+    assert isinstance(message, Message)  # as buttons_off noted it
+    pending.presses.remove(query)
+    return query, message
+
+
+def _chosen(query: CallbackQuery, message: Message) -> str:
+    """The text of the button pressed, as the message showed it."""
+    markup = message.reply_markup
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            if button.callback_data == query.data:
+                return button.text
+    return ""
+
+
 async def say(
     update: Update, context: BotContext, key: str, *, keyboard: str | None = None, **values: Any
 ) -> Message:
+    """Send `key`'s text; after a button press in this update, the pressed message is
+    edited instead into its own text, the button chosen and this text (one request)."""
+
     def t(name: str, **text_values: Any) -> str:
         return context.label(update, name, **text_values)
 
     markup = registered().keyboards[keyboard](t, values) if keyboard else None
+    text = await _after_leads(update, context.text(update, key, **values))
+    pressed = _pressed_message(update)
+    if pressed is not None:
+        edited = await _edit_into(update, context, *pressed, text, markup)
+        if edited is not None:
+            return edited
     chat = update.effective_chat
     assert chat is not None
-    return await chat.send_message(
-        context.text(update, key, **values), parse_mode=ParseMode.HTML, reply_markup=markup
-    )
+    return await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def _after_leads(update: Update, text: str) -> str:
+    """`text` after the update's leads not said yet (sent alone first if together they
+    would be too long for one message)."""
+    pending = _PENDING.get()
+    if pending is None or not pending.leads:
+        return text
+    leads, pending.leads = "\n\n".join(pending.leads), []
+    if len(leads) + len(text) + 2 <= MAX_MESSAGE:
+        return f"{leads}\n\n{text}"
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(leads, parse_mode=ParseMode.HTML)
+    return text
+
+
+async def _edit_into(
+    update: Update,
+    context: BotContext,
+    query: CallbackQuery,
+    message: Message,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> Message | None:
+    """The pressed message edited into its text, the choice and `text` (with `markup`),
+    so that the chat still reads as question, answer, next question; None when it cannot
+    be (too long, or Telegram refuses the edit): its buttons are then taken off, and the
+    text is to be sent."""
+    chosen = _chosen(query, message)  # none: a button no longer on the message's copy
+    choice = f"\n\n{context.text(update, 'common.chosen', choice=chosen)}" if chosen else ""
+    merged = f"{message.text_html}{choice}\n\n{text}"
+    if len(merged) <= MAX_MESSAGE:
+        try:
+            edited = await query.edit_message_text(
+                merged, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        except BadRequest as error:  # gone, or not modified: say it anew
+            logger.info("could not edit the pressed message: %s", error)
+        else:
+            if isinstance(edited, Message):
+                return edited
+    await _take_buttons_off(query)
+    return None
 
 
 async def ask(
@@ -267,13 +407,33 @@ async def delete_late_secret(update: Update, context: BotContext) -> str | None:
 
 
 async def close_buttons(update: Update, answer: str | None = None) -> None:
-    """Answer a button press and take the buttons off its message. A quick second tap on
-    them finds them already gone, which is no error."""
+    """Answer a button press and take the buttons off its message: within an update's
+    handling (`answering_presses`) by the next `say`, which edits the message into the
+    answer, or at the end if nothing is said."""
     query = update.callback_query
     assert query is not None
     await query.answer(answer)
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(None)
+    await buttons_off(update)
+
+
+async def buttons_off(update: Update) -> None:
+    """Take the buttons off the pressed message (its query answered already): within an
+    update's handling, by the next `say` or at the end (`answering_presses`)."""
+    query = update.callback_query
+    assert query is not None
+    pending = _PENDING.get()
+    message = query.message
+    # A press typed as text (chat.typed) names its question's message without its text:
+    # its answer follows the typed message, so the buttons come off at once, as a caption's.
+    editable = (
+        isinstance(message, Message)
+        and message.text is not None
+        and (message.from_user is None or message.from_user.is_bot)
+    )
+    if pending is None or not editable:
+        await _take_buttons_off(query)
+    elif query not in pending.presses:
+        pending.presses.append(query)
 
 
 def format_wait(update: Update, context: BotContext, wait: timedelta | None) -> str:

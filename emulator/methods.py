@@ -60,6 +60,7 @@ async def _add_bot_message(
     )
     async with chat.changed:
         chat.messages.append(message)
+        chat.news.append(message)
         chat.changed.notify_all()
     emulator.notify(message, "sent")
     return message
@@ -100,9 +101,14 @@ def _editable(bot: BotAccount, params: Params) -> tuple[Chat, Message]:
     return chat, message
 
 
-async def _edited(emulator: BotApiEmulator, chat: Chat, message: Message) -> Any:
+async def _edited(
+    emulator: BotApiEmulator, chat: Chat, message: Message, *, news: bool = False
+) -> Any:
+    """`news`: the text changed, so the person reads the message again (emulator.people)."""
     message.edit_date = now()
     async with chat.changed:
+        if news:
+            chat.news.append(message)
         chat.changed.notify_all()
     emulator.notify(message, "edited")
     return message.to_api()
@@ -118,8 +124,9 @@ async def edit_message_text(emulator: BotApiEmulator, bot: BotAccount, params: P
             "message is not modified: specified new message content and reply markup are "
             "exactly the same as a current content and reply markup of the message"
         )
+    news = (text, entities) != (message.text, message.entities)
     message.text, message.entities, message.reply_markup = text, entities, markup
-    return await _edited(emulator, chat, message)
+    return await _edited(emulator, chat, message, news=news)
 
 
 @method("editMessageReplyMarkup")

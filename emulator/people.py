@@ -47,7 +47,11 @@ class Person:
         self.chat: Chat = self.bot.chats.setdefault(
             self.user.id, Chat(id=self.user.id, bot=self.bot, person=self.user)
         )
-        self._seen = len(self.chat.messages)
+        # Reading follows the chat's news (a message sent, or its text edited): the next
+        # to read, and the text each message had when this person read it, so that an edit
+        # read already (or one that came before the first reading) is not read twice.
+        self._seen = len(self.chat.news)
+        self._read: dict[int, str | None] = {}
         self._query_ids = itertools.count(1)
 
     # Acting
@@ -99,7 +103,12 @@ class Person:
     async def edit(self, message: Message, text: str) -> None:
         """Edit a message this person sent earlier."""
         message.text, message.entities, message.edit_date = text, command_entities(text), now()
-        await self.bot.push_update({"edited_message": message.to_api()})
+        await self._push({"edited_message": message.to_api()}, text)
+
+    async def _push(self, update: Json, what: str) -> None:
+        """Send the bot an update, noted in the chat's log (`Chat.updates`)."""
+        self.chat.updates.append(what)
+        await self.bot.push_update(update)
 
     async def press(
         self, button_text: str, message: Message | None = None, timeout: float | None = None
@@ -127,7 +136,7 @@ class Person:
             "data": button["callback_data"],
         }
         self.bot.open_callbacks[query_id] = query
-        await self.bot.push_update({"callback_query": query})
+        await self._push({"callback_query": query}, f"[{button['text']}]")
         return query_id
 
     async def _post(
@@ -149,7 +158,7 @@ class Person:
         async with self.chat.changed:
             self.chat.messages.append(message)
         self.emulator.notify(message, "sent")
-        await self.bot.push_update({"message": message.to_api()})
+        await self._push({"message": message.to_api()}, text or "/".join(extra or {}))
         return message
 
     # Reading
@@ -183,30 +192,40 @@ class Person:
                     f"waited {timeout}s for {what}; last messages:\n{transcript}"
                 ) from None
 
+    def _next_news(self, wanted: Callable[[str], bool]) -> Message | None:
+        """The first message of the chat's news not read yet (a new one, or one whose text
+        changed since this person read it) whose unread text is `wanted`, read now; those
+        before it are read too. The unread text of a message edited after it was read is
+        what follows the text read, when the edit kept it (the bot adds to a message)."""
+        for index in range(self._seen, len(self.chat.news)):
+            message = self.chat.news[index]
+            read = self._read.get(message.message_id)
+            text = message.text or ""
+            if message.message_id in self._read and read == message.text:
+                continue  # read already as it is now
+            if read and text.startswith(read):
+                text = text[len(read) :]
+            if wanted(text):
+                for earlier in self.chat.news[self._seen : index + 1]:
+                    self._read[earlier.message_id] = earlier.text
+                self._seen = index + 1
+                return message
+        return None
+
     async def reply(self, timeout: float | None = None) -> Message:
-        """The next message the bot sends after those already read."""
-
-        def next_bot_message() -> Message | None:
-            for index in range(self._seen, len(self.chat.messages)):
-                if self.chat.messages[index].from_bot:
-                    self._seen = index + 1
-                    return self.chat.messages[index]
-            return None
-
-        return await self._wait(next_bot_message, timeout, "a reply")
+        """The next message the bot sends (or edits into new text) after those read."""
+        return await self._wait(lambda: self._next_news(lambda _: True), timeout, "a reply")
 
     async def expect(self, fragment: str, timeout: float | None = None) -> Message:
-        """Read replies until one contains `fragment` (case-insensitive); returns it."""
+        """Read replies until one contains `fragment` (case-insensitive); returns it. A
+        message the bot edited into new text is read again where the edit came (what it added)."""
 
-        def matching() -> Message | None:
-            for index in range(self._seen, len(self.chat.messages)):
-                message = self.chat.messages[index]
-                if message.from_bot and fragment.casefold() in (message.text or "").casefold():
-                    self._seen = index + 1
-                    return message
-            return None
+        def matching(unread: str) -> bool:
+            return fragment.casefold() in unread.casefold()
 
-        return await self._wait(matching, timeout, f"a reply containing {fragment!r}")
+        return await self._wait(
+            lambda: self._next_news(matching), timeout, f"a reply containing {fragment!r}"
+        )
 
     async def wait_deleted(self, message: Message, timeout: float | None = None) -> None:
         await self._wait(lambda: message.deleted, timeout, f"message {message.message_id} deleted")
@@ -214,8 +233,9 @@ class Person:
     async def quiet(self, seconds: float = 0.3) -> list[Message]:
         """Wait `seconds` and return the bot messages that arrived meanwhile (unread ones)."""
         await asyncio.sleep(seconds)
-        fresh = [m for m in self.chat.messages[self._seen :] if m.from_bot]
-        self._seen = len(self.chat.messages)
+        fresh: list[Message] = []
+        while (message := self._next_news(lambda _: True)) is not None:
+            fresh.append(message)
         return fresh
 
     def callback_answer(self, query_id: str) -> Json | None:

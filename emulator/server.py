@@ -113,12 +113,21 @@ class BotApiEmulator:
         try:
             params = await _read_params(request)
             token = request.match_info["token"]
+            self._log_request(token, name, params)
             if self.flood is not None and counts(name):
                 self.flood.admit(token, _chat_id(params))
             result = await function(self, self.bot(token), params)
         except ApiError as error:
             return _envelope_error(error)
         return web.json_response({"ok": True, "result": result})
+
+    def _log_request(self, token: str, name: str, params: Params) -> None:
+        """Note a request that names a chat of the bot in that chat's log (`Chat.requests`),
+        refused or not: Telegram's limits, and the bot's rate limiter, count it."""
+        chat_id = _chat_id(params)
+        chat = self.bot(token).chats.get(chat_id) if chat_id is not None else None
+        if chat is not None:
+            chat.requests.append((len(chat.updates), name))
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]

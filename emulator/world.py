@@ -126,6 +126,14 @@ class Chat:
     refuses_deletion: bool = False
     # What leaveChat answers instead of leaving (a test sets it to see how the bot copes).
     refuses_leaving: ApiError | None = None
+    # What a person reads, in order: each bot message when sent, and again each time its
+    # text is edited (an edit is news: the message now says something else).
+    news: list[Message] = field(default_factory=list)
+    # What the person did, one entry an update (a message's text, a button's data), and
+    # each Bot API request that named this chat: (how many updates had come, method).
+    # Telegram's limits count such requests per bot; a test counts them per update.
+    updates: list[str] = field(default_factory=list)
+    requests: list[tuple[int, str]] = field(default_factory=list)
 
     def to_api(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type}

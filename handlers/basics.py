@@ -15,6 +15,7 @@ from chat.common import (
     chosen_command_handlers,
     close_buttons,
     command,
+    lead,
     leave_flow,
     offer,
     other_flow_command,
@@ -160,12 +161,13 @@ async def show_privacy(update: Update, context: BotContext) -> None:
 
 
 async def say_privacy_short(update: Update, context: BotContext) -> None:
-    """The short aviso de privacidad, with the full notice's link when there is one."""
+    """The short aviso de privacidad, with the full notice's link when there is one, at
+    the head of the next thing said (a question)."""
     url = context.services.operator.privacy_notice_url
     if url:
-        await say(update, context, "privacy.short-link", url=url)
+        await lead(update, context, "privacy.short-link", url=url)
     else:
-        await say(update, context, "privacy.short")
+        await lead(update, context, "privacy.short")
 
 
 async def show_support(update: Update, context: BotContext) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from chat.common import PASSWORD_TEXT, ask, ask_again, delete_quietly, remember, say
+from chat.common import PASSWORD_TEXT, ask, ask_again, delete_quietly, lead, remember, say
 from chat.context import BotContext, Callback, Handler
 from chat.reasons import reason_key
 from chat.registry import registered
@@ -43,7 +43,8 @@ async def read_secret(update: Update, context: BotContext) -> tuple[str, bool]:
 
 
 async def say_deleted(update: Update, context: BotContext, deleted: bool) -> None:
-    await say(
+    """The note on the password's deletion, said with the next question (one message)."""
+    await lead(
         update, context, "signup.password-deleted" if deleted else "signup.password-not-deleted"
     )
 
@@ -98,6 +99,8 @@ async def same_password(
     if repeat is Repeat.SAME:
         return await context.services.passwords.hash(password)
     differ = repeat is Repeat.DIFFERENT
-    await say(update, context, "signup.passwords-differ" if differ else "signup.password-forgotten")
+    await lead(
+        update, context, "signup.passwords-differ" if differ else "signup.password-forgotten"
+    )
     await ask(update, context, prompt)
     return None

@@ -11,14 +11,11 @@ to be saved after accepting."""
 
 from __future__ import annotations
 
-import contextlib
-
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, TypeHandler
 
-from chat.common import ask_again, say
+from chat.common import ask_again, buttons_off, say
 from chat.context import BotContext, chat_id
 from chat.keyboards import Text, Values, rows
 from chat.registry import FlowSpec
@@ -78,8 +75,7 @@ async def accept(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    with contextlib.suppress(BadRequest):  # a quick second tap finds the button gone
-        await query.edit_message_reply_markup(None)
+    await buttons_off(update)
     version = context.services.operator.privacy_notice_version
     signin = context.services.signin
     account = await signin.current_account(chat_id(update))

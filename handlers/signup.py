@@ -19,10 +19,12 @@ from chat.common import (
     TYPED_TEXT,
     ask,
     begin_flow,
+    buttons_off,
     close_buttons,
     command,
     end_flow,
     format_wait,
+    lead,
     say,
 )
 from chat.context import BotContext, Handler, pressed, typed, user_id
@@ -162,7 +164,7 @@ async def start_signup(update: Update, context: BotContext) -> Step | int:
 
 async def introduce(update: Update, context: BotContext) -> Step:
     """What the sign-up asks, and the short aviso de privacidad, before the first datum."""
-    await say(update, context, "signup.intro")
+    await lead(update, context, "signup.intro")
     await say_privacy_short(update, context)
     return await ask_email(update, context)
 
@@ -329,7 +331,7 @@ async def create_account(update: Update, context: BotContext) -> Step | int:
         privacy_version=context.services.operator.privacy_notice_version,
     )
     result = await context.services.accounts.register(request, user_id=user_id(update))
-    await query.edit_message_reply_markup(None)
+    await buttons_off(update)
     if result.outcome is RegisterOutcome.LIMITED:
         await say(
             update, context, "signup.wait", wait=format_wait(update, context, result.retry_after)

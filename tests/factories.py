@@ -174,6 +174,20 @@ async def expect_text(person: Person, language: str, key: str, **values: object)
     return await person.expect(shown(language, key, **values)[:40])
 
 
+# How a message pressed shows the button chosen, when the bot edits it into its answer
+# (chat.common.say): the catalog's common.chosen, in any language.
+CHOSEN = "\n\n👉 "
+
+
+def answer_part(message: Message) -> str:
+    """What a message says after its last button pressed: the bot edits a pressed message
+    into its own text, the choice and the answer (the whole text if none was pressed)."""
+    text = message.text or ""
+    if CHOSEN not in text:
+        return text
+    return text.rpartition(CHOSEN)[2].partition("\n\n")[2]
+
+
 def said_to(person: Person, message: Message) -> list[Message]:
     """What the bot sent in answer to `message`: its messages after it and before the
     person's next one (read once that next message has been answered)."""

@@ -29,6 +29,7 @@ from tests.factories import (
     CATALOG,
     PASSWORD,
     RFC_FISICA,
+    answer_part,
     code_from_email,
     expect_text,
     label,
@@ -392,7 +393,7 @@ async def ask_deletion(person: Person, password: str = PASSWORD) -> Message:
 
 def target_of(challenge: Message) -> str:
     """What the human check asks to tap («toca el 🐢 (tortuga)»)."""
-    match = re.search(r"toca (?:el|la) (\S+) \(", challenge.text)
+    match = re.search(r"toca (?:el|la) (\S+) \(", answer_part(challenge))
     assert match, challenge.text
     return match.group(1)
 

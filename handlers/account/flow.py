@@ -6,11 +6,9 @@ starts a flow of its own. Diagram: account.mmd."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, MessageHandler
 
 from chat.common import (
@@ -19,11 +17,12 @@ from chat.common import (
     begin_flow,
     button,
     button_account,
+    buttons_off,
     command,
     end_flow,
     say,
 )
-from chat.context import BotContext, chat_id, pressed, user_id
+from chat.context import BotContext, chat_id, user_id
 from chat.flow import Flow
 from chat.registry import FlowSpec
 from handlers.account import keyboards as account_keyboards
@@ -172,8 +171,7 @@ async def use_email_for_contact(update: Update, context: BotContext) -> int:
         )
     if email is None:
         return await session_over(update, context)
-    with contextlib.suppress(BadRequest):  # a quick second tap finds the button gone
-        await pressed(update).edit_message_reply_markup(None)
+    await buttons_off(update)
     await say(update, context, "account.contact-email-updated", email=email)
     return end_flow(context)
 

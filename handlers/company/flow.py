@@ -4,11 +4,9 @@ The steps and the summary are in form.py; each field's question and reading in f
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, MessageHandler
 
 from chat.common import (
@@ -16,9 +14,11 @@ from chat.common import (
     ask,
     begin_flow,
     button,
+    buttons_off,
     close_buttons,
     command,
     end_flow,
+    lead,
     say,
 )
 from chat.context import BotContext, Handler, chat_id, pressed
@@ -107,8 +107,7 @@ async def start_company(update: Update, context: BotContext) -> Step | int:
 async def start_company_now(update: Update, context: BotContext) -> Step | int:
     """«Capturarlos ahora» after confirming: the person has just chosen, so the form starts
     at once, without the intro's second «Capturar datos / Omitir»."""
-    with contextlib.suppress(BadRequest):  # a quick second tap finds the buttons gone
-        await pressed(update).edit_message_reply_markup(None)
+    await buttons_off(update)
     account = await SIGN_IN_FIRST.account_or_ask(update, context)
     if isinstance(account, int):
         return account
@@ -207,8 +206,7 @@ async def show_stored(
 @begin_flow(FLOW)
 async def edit_stored(update: Update, context: BotContext) -> Step | int:
     """A field's button under the stored data: change it, starting from what is stored."""
-    with contextlib.suppress(BadRequest):  # a quick second tap finds the buttons gone
-        await pressed(update).edit_message_reply_markup(None)
+    await buttons_off(update)
     account = await SIGN_IN_FIRST.account_or_ask(update, context)
     if isinstance(account, int):
         return account
@@ -234,9 +232,9 @@ async def begin_form(update: Update, context: BotContext) -> Step:
 
 
 async def first_field(update: Update, context: BotContext) -> Step:
-    """Show the RFC taken from the account, then ask the first field."""
+    """Show the RFC taken from the account, then ask the first field (one message)."""
     current = draft(context)
-    await say(
+    await lead(
         update,
         context,
         "company.rfc-shown",
@@ -277,7 +275,7 @@ async def save(update: Update, context: BotContext) -> int | None:
     if not await save_for_chat(update, context, draft(context)):
         await say(update, context, "signin.session-ended")
         return end_flow(context)
-    await query.edit_message_reply_markup(None)
+    await buttons_off(update)
     saved = draft(context)
     context.chat.drop(CompanyDraft)
     csd = await context.services.csd.current(account_id=saved.account_id)

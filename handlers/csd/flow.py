@@ -5,13 +5,11 @@ the flow again. Diagram: csd.mmd."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import MessageHandler, filters
 
 from chat.common import (
@@ -21,11 +19,12 @@ from chat.common import (
     begin_flow,
     button,
     button_account,
+    buttons_off,
     close_buttons,
     command,
     say,
 )
-from chat.context import BotContext, chat_id, pressed
+from chat.context import BotContext, chat_id
 from chat.flow import Flow
 from chat.registry import FlowSpec
 from handlers.basics import (
@@ -128,10 +127,9 @@ async def begin_upload(update: Update, context: BotContext, account: AccountInfo
 
 
 async def drop_buttons(update: Update) -> None:
-    """Take the buttons off the message pressed (begin_flow has answered the press); a
-    quick second tap finds them gone, which is no error."""
-    with contextlib.suppress(BadRequest):
-        await pressed(update).edit_message_reply_markup(None)
+    """Take the buttons off the message pressed (begin_flow has answered the press): by
+    the next thing said, edited into it (chat.common.buttons_off)."""
+    await buttons_off(update)
 
 
 async def account_of_button(update: Update, context: BotContext) -> AccountInfo | None:

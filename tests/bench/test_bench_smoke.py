@@ -52,6 +52,11 @@ def test_small_benchmark_reports_its_figures(tmp_path: Path) -> None:
         ):
             assert figures[key] > 0, (side, key)
     assert 0 < result["bot"]["hashing_cpu_seconds"] < result["bot"]["cpu_seconds"]
+    # Telegram's limit counts every request that names a chat: per update, by method, step
+    assert result["echo"]["chat_requests_per_update"] == 1.0
+    assert 0 < result["bot"]["chat_requests_per_update"] <= 1.2
+    assert result["bot"]["chat_requests_by_method"]["deleteMessage"] == 2 * 2  # passwords
+    assert result["bot"]["chat_requests_by_step"]["save"] == {"editMessageText": 1.0}
     assert result["password_hash_seconds"] > 0
     assert result["event_loop"]["longest_callback_seconds"] > 0
     assert result["parked"]["conversations"] == 10 and result["parked"]["restart_seconds"] > 0
@@ -59,6 +64,8 @@ def test_small_benchmark_reports_its_figures(tmp_path: Path) -> None:
     assert burst["chats"] == 20 and burst["lost"] == 0 and burst["exit_code"] == 0
     assert burst["sigterm_to_exit_seconds"] > 0 and burst["peak_rss_mb"] > 0
     for label in ("updates/s", "first reply p95", "CPU s/update", "peak RSS", "bot/echo", "burst"):
+        assert label in printed
+    for label in ("requests naming a chat", "editMessageText"):
         assert label in printed
 
 

@@ -119,7 +119,10 @@ async def test_human_check_wrong_tap_other_challenge_and_lock(bot: Harness) -> N
     ana = bot.person()
     await ana.send("/recuperar")
     first = await journeys.wrong_tap(ana)
-    assert (await ana.expect("no es el símbolo")).text == "Ese no es el símbolo, intenta de nuevo."
+    # The challenge tapped is edited into its answer (what was tapped, and why it failed)
+    wrong = await ana.expect("no es el símbolo")
+    assert wrong.message_id == first.message_id
+    assert wrong.text.endswith("\n\nEse no es el símbolo, intenta de nuevo.")
     second = await ana.expect("toca")
     assert second.message_id != first.message_id and first.button_texts() == []
     await ana.press("Otro reto", message=second)
@@ -233,8 +236,8 @@ async def test_setting_puts_the_human_check_before_sign_up_too(
         await ana.send("/registro")
         challenge = await ana.expect("toca")
         await ana.press(journeys.target_of(challenge), message=challenge)
-        await ana.expect("Vamos a crear tu cuenta")
-        await ana.expect("correo electrónico")
+        intro = await ana.expect("Vamos a crear tu cuenta")
+        assert "correo electrónico" in intro.text  # the first question, in the same message
     finally:
         await harness.stop()
 

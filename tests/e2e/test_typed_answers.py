@@ -169,6 +169,7 @@ class Question:
     reply: str  # the catalog key of what tapping the button says next
     values: dict[str, object] = field(default_factory=dict)
     buttons_stay: bool = False  # a tap leaves the question's buttons too
+    then: str | None = None  # the catalog key of a question said in the same message
 
 
 QUESTIONS = {
@@ -187,6 +188,7 @@ QUESTIONS = {
         {"es": "¡Sí!", "en": "yes"},
         "company.rfc-shown",
         {"rfc": RFC_FISICA, "person": "persona física"},
+        then="company.ask-full-name",
     ),
     "leaving the flow": Question(
         leaving_the_flow,
@@ -221,7 +223,10 @@ async def test_typing_a_button_gets_the_reply_of_tapping_it(
         name: CATALOG.text(language, value.key) if isinstance(value, Asked) else value
         for name, value in asked.values.items()
     }
-    assert (await person.reply()).text == shown(language, asked.reply, **values)
+    expected = shown(language, asked.reply, **values)
+    if asked.then:
+        expected += "\n\n" + shown(language, asked.then)
+    assert (await person.reply()).text == expected
     assert bool(question.buttons) is asked.buttons_stay  # as a tap leaves them
 
 

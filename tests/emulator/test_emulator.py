@@ -73,6 +73,27 @@ async def test_send_edit_and_delete_messages(emulator: BotApiEmulator, bot: Bot)
         await bot.delete_message(ana.chat.id, sent.message_id)
 
 
+async def test_a_message_edited_into_new_text_is_read_again(
+    emulator: BotApiEmulator, bot: Bot
+) -> None:
+    ana = Person(emulator, TOKEN)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Sí", callback_data="yes")]])
+    question = await bot.send_message(ana.chat.id, "¿Seguimos?", reply_markup=markup)
+    assert (await ana.reply()).text == "¿Seguimos?"
+    await bot.send_message(ana.chat.id, "Otra cosa")
+    await bot.edit_message_reply_markup(ana.chat.id, question.message_id)  # no news
+    await bot.edit_message_text("¿Seguimos? Sí. ¿Y ahora?", ana.chat.id, question.message_id)
+    assert (await ana.reply()).text == "Otra cosa"
+    again = await ana.expect("¿Y ahora?")  # read again, where the edit came
+    assert again.message_id == question.message_id
+    # Edited before it was read: read once, as it is now.
+    late = await bot.send_message(ana.chat.id, "Uno")
+    await bot.edit_message_text("Uno y dos", ana.chat.id, late.message_id)
+    await bot.send_message(ana.chat.id, "Tres")
+    assert [m.text for m in await ana.quiet(0)] == ["Uno y dos", "Tres"]
+    assert [name for _, name in ana.chat.requests].count("editMessageText") == 2
+
+
 async def test_telegram_errors_for_bad_requests(emulator: BotApiEmulator, bot: Bot) -> None:
     ana = Person(emulator, TOKEN)
     with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
