@@ -270,10 +270,14 @@ async def test_a_repeat_that_differs_starts_over_and_hashes_nothing(
     ana = bot.person()
     await journeys.sign_up(ana, "ana@example.mx", until="password_again")
     typed = await ana.send("otra frase distinta")
-    await ana.expect("no coinciden")
+    differ = await ana.expect("no coinciden")
+    assert "Elige una contraseña" in differ.text  # the question again, in the same message
     await ana.wait_deleted(typed)
     assert not [done for done in work if "frase" in done[1] or done[1] == PASSWORD]
-    await journeys.sign_up(ana, "ana@example.mx", command=None, since="password", create=False)
+    await ana.send(PASSWORD)
+    await journeys.sign_up(
+        ana, "ana@example.mx", command=None, since="password_again", create=False
+    )
     assert [done for done in work if "frase" in done[1] or done[1] == PASSWORD] == [
         ("hash", PASSWORD)
     ]
@@ -309,9 +313,11 @@ async def test_after_a_key_rotation_between_the_entries_both_are_asked_again(
     await journeys.sign_up(ana, "ana@example.mx", until="password_again")
     await restart_with_a_rotated_key(harness)
     typed = await ana.send(PASSWORD)
-    await ana.expect(FORGOTTEN)
+    forgotten = await ana.expect(FORGOTTEN)
+    assert "Elige una contraseña" in forgotten.text  # the question again, in the same message
     await ana.wait_deleted(typed)
-    await journeys.sign_up(ana, "ana@example.mx", command=None, since="password")
+    await ana.send(PASSWORD)
+    await journeys.sign_up(ana, "ana@example.mx", command=None, since="password_again")
     assert [done for done in work if done[1] == PASSWORD] == [("hash", PASSWORD)]
 
 
@@ -327,5 +333,7 @@ async def test_a_draft_saved_before_the_digests_asks_for_both_entries_again(
     await as_drafts_were_saved_before(bot.settings.database_url, DATA_KEY, old)
     await bot.start()
     await ana.send(PASSWORD)
-    await ana.expect(FORGOTTEN)
-    await journeys.sign_up(ana, "ana@example.mx", command=None, since="password")
+    forgotten = await ana.expect(FORGOTTEN)
+    assert "Elige una contraseña" in forgotten.text  # the question again, in the same message
+    await ana.send(PASSWORD)
+    await journeys.sign_up(ana, "ana@example.mx", command=None, since="password_again")
