@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from telegram import Message, Update
 from telegram.ext import MessageHandler, filters
 
-from chat.common import ask, ask_again, close_buttons, remember, say
+from chat.common import ask, ask_again, close_buttons, lead, remember
 from chat.context import BotContext, Handler, held_chat
 from chat.files import download
 from chat.texts import Html
@@ -90,15 +90,18 @@ async def receive_csf(update: Update, context: BotContext) -> Step | None:
         await ask_again(update, context, REFUSALS[refused.refusal], **refused.values)
         return None
     logger.info("constancia read (%s bytes)", size)
-    take(draft(context), csf, filled)
-    await say(update, context, "company.csf.read", **read_values(update, context, csf, filled))
+    replaced = take(draft(context), csf, filled)
+    values = read_values(update, context, csf, filled, replaced)
+    await lead(update, context, "company.csf.read", **values)  # with the next question
     if len(filled.regimes) > 1:
         return await ask_regime(update, context, filled.regimes)
     return await advance(update, context)
 
 
-def take(current: CompanyDraft, csf: Csf, filled: Filled) -> None:
-    """The Constancia's values in the draft, in place of what it speaks of."""
+def take(current: CompanyDraft, csf: Csf, filled: Filled) -> tuple[str, ...]:
+    """The Constancia's values in the draft, in place of what it speaks of; the fields
+    whose value typed before it replaced (or left to be asked), to say so."""
+    before = dict(current.values)
     for name in REPLACED:
         current.values.pop(name, None)
     current.values.update(filled.values)
@@ -106,9 +109,16 @@ def take(current: CompanyDraft, csf: Csf, filled: Filled) -> None:
     current.values["csf_emitida"] = csf.fecha_emision.isoformat() if csf.fecha_emision else None
     current.proposed_place = None
     current.suggested_name = None
+    return tuple(
+        name
+        for name in FIELDS
+        if before.get(name) is not None and before.get(name) != current.values.get(name)
+    )
 
 
-def read_values(update: Update, context: BotContext, csf: Csf, filled: Filled) -> dict[str, str]:
+def read_values(
+    update: Update, context: BotContext, csf: Csf, filled: Filled, replaced: tuple[str, ...]
+) -> dict[str, str]:
     """What the «I read your Constancia» message says: its idCIF and date, and a note for
     each thing to know (the régimen capital left out of the name, a status SAT does not
     invoice with, an old Constancia, what did not match SAT's catalogs)."""
@@ -122,6 +132,9 @@ def read_values(update: Update, context: BotContext, csf: Csf, filled: Filled) -
         notes.append(context.text(update, "company.csf.note-status", status=status))
     if filled.stale:
         notes.append(context.text(update, "company.csf.note-stale", issued=issued))
+    if replaced:
+        labels = ", ".join(context.label(update, f"company.label.{name}") for name in replaced)
+        notes.append(context.text(update, "company.csf.note-replaced", fields=labels))
     if filled.unmatched:
         labels = ", ".join(
             context.label(update, f"company.label.{name}") for name in filled.unmatched

@@ -131,6 +131,8 @@ async def start_with_pdf(update: Update, context: BotContext) -> Step | int:
     """A PDF sent outside any flow: read as the Constancia (signed in), the form going on
     from it; refused, its reason and the question for it."""
     context.chat.keep(CsfWanted())
+    if await context.services.signin.current_account(chat_id(update)) is None:
+        await lead(update, context, "company.csf.not-kept")  # then the sign-in's lead-in
     account = await SIGN_IN_FIRST.account_or_ask(update, context)
     if isinstance(account, int):
         return account
