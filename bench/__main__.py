@@ -9,11 +9,14 @@ import asyncio
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -24,14 +27,13 @@ from aiosmtpd.smtp import Envelope
 
 from bench.burst import measure_burst
 from bench.parked import measure_parked
-from bench.processes import POSTGRESQL, measure_processes, refusal
+from bench.processes import POSTGRESQL, Tally, breakdown, measure_processes, refusal, tallying
 from bench.procs import ROOT, BotProcess, free_port, percentile
-from bench.report import chart, print_processes, print_report
-from bench.requests import requests_per_update
-from bench.scenario import ECHO_STEPS, Run, echo, onboard
+from bench.report import chart, print_processes, print_realistic, print_report
+from bench.scenario import ECHO_STEPS, Run, Sample, echo, onboard
 from bot.settings import Settings
 from emulator import BotApiEmulator, FloodLimits, Person
-from emulator.flood import FloodControl
+from emulator.flood import FloodControl, TooManyRequests
 from services.passwords import PasswordHasher
 from storage.crypto import new_key
 
@@ -65,19 +67,42 @@ async def drive(
     script: list[str],
     people: list[Person],
     play: Callable[[Run, Person, int], Awaitable[None]],
+    tally: Tally,
+    *,
+    pauses: tuple[float, float] | None = None,
+    arrivals: float = 0.0,
+    together: asyncio.Barrier | None = None,
+    flood: FloodByBot | None = None,
 ) -> dict[str, Any]:
+    """One bot's run: its people (each arriving at a random time within `arrivals`
+    seconds, then pausing `pauses` or ARGS.pause between steps) and its figures. Runs
+    driven at once share `together`: their people start when every bot is ready."""
     await process.start(script)
+    if together is not None:
+        await together.wait()
     before = process.usage()
+    calls_before, detail_before = tally.of(process.token), Counter(tally.detail)
     loop = asyncio.get_running_loop()
-    run = Run(began=loop.time(), pause=ARGS.pause)
-    await asyncio.gather(*(play(run, person, number) for number, person in enumerate(people)))
+    run = Run(began=loop.time(), pause=ARGS.pause, pauses=pauses, steps=tally.steps)
+
+    async def arrive(person: Person, number: int) -> None:
+        if arrivals:
+            await asyncio.sleep(random.uniform(0, arrivals))
+        await play(run, person, number)
+
+    await asyncio.gather(*(arrive(person, number) for number, person in enumerate(people)))
     wall = loop.time() - run.began
     after = process.usage()
+    calls = {key: n - calls_before[key] for key, n in tally.of(process.token).items()}
+    made = tally.detail - detail_before  # the same moment: the stop makes requests too
     await process.stop()
     latencies = [s.latency for s in run.samples if not s.hashes]
+    hashing_latencies = [s.latency for s in run.samples if s.hashes]
     updates = len(run.samples)
     cpu = after.cpu_seconds - before.cpu_seconds
     hashing = after.hashing_cpu_seconds - before.hashing_cpu_seconds
+    in_a_chat = calls["in_a_chat"] / updates
+    limit = ARGS.flood_limit or TELEGRAM_PER_SECOND
     return {
         "name": name,
         "people": len(people),
@@ -85,20 +110,66 @@ async def drive(
         "updates": updates,
         "seconds": wall,
         "updates_per_second": updates / wall,
+        **sustained(run.samples),
         "first_reply_p50": percentile(latencies, 0.50),
         "first_reply_p95": percentile(latencies, 0.95),
         "first_reply_p99": percentile(latencies, 0.99),
-        "first_reply_p95_hashing_steps": percentile(
-            [s.latency for s in run.samples if s.hashes], 0.95
-        ),
+        "first_reply_p50_hashing_steps": percentile(hashing_latencies, 0.50),
+        "first_reply_p95_hashing_steps": percentile(hashing_latencies, 0.95),
+        "first_reply_p99_hashing_steps": percentile(hashing_latencies, 0.99),
         "cpu_seconds": cpu,
         "cpu_seconds_per_update": cpu / updates,
         "hashing_cpu_seconds": hashing,
         "cpu_seconds_per_update_without_hashing": (cpu - hashing) / updates,
         "peak_rss_mb": after.peak_rss_bytes / 2**20,
+        # The Bot API requests it made during the run, per update: all, the sends and
+        # edits (Telegram's flood control counts them) and those in a chat (the rate
+        # limiter paces them: what counts against the limit); the ceiling is the limit
+        # divided by the latter; and each by method and by step of the journey.
+        "requests_per_update": calls["requests"] / updates,
+        "sends_per_update": calls["sends"] / updates,
+        "requests_in_a_chat_per_update": in_a_chat,
+        "ceiling_updates_per_second": limit / in_a_chat if in_a_chat else None,
+        "requests_by": breakdown(
+            process.token,
+            made,
+            Counter(s.step for s in run.samples),
+        ),
+        "too_many_requests": flood.by_bot[process.token] if flood else 0,
         "samples": [[s.at, s.latency, s.step] for s in run.samples],
-        **requests_per_update(run, people),
     }
+
+
+SUSTAINED_WINDOW = 60.0  # seconds
+
+
+def sustained(samples: list[Sample]) -> dict[str, float]:
+    """The most updates answered in any SUSTAINED_WINDOW seconds (or over the whole run,
+    if shorter), a second: what the bot keeps up when the load asks for it."""
+    ends = sorted(s.at + s.latency for s in samples)
+    if len(ends) < 2:
+        return {"sustained_updates_per_second": 0.0, "sustained_window_seconds": 0.0}
+    window = min(SUSTAINED_WINDOW, ends[-1] - ends[0]) or 1.0
+    most, first = 0, 0
+    for last, end in enumerate(ends):
+        while ends[first] < end - window:
+            first += 1
+        most = max(most, last - first + 1)
+    return {"sustained_updates_per_second": most / window, "sustained_window_seconds": window}
+
+
+@dataclass
+class FloodByBot(FloodControl):
+    """The emulator's flood control, its 429s counted by bot (token) too."""
+
+    by_bot: Counter[str] = field(default_factory=Counter)
+
+    def admit(self, token: str, chat_id: int | None) -> None:
+        try:
+            super().admit(token, chat_id)
+        except TooManyRequests:
+            self.by_bot[token] += 1
+            raise
 
 
 def hash_seconds() -> float:
@@ -146,6 +217,8 @@ def bot_environment(url: str, smtp_port: int) -> dict[str, str]:
         "DATA_ENCRYPTION_KEY": new_key(),
         "LOG_LEVEL": "WARNING",
         **({"PYTHONASYNCIODEBUG": "1"} if os.environ.get("BENCH_ASYNCIO_DEBUG") else {}),
+        # The CPU time of the loop's longest callback: 2 µs more per callback (bot.loopwatch).
+        **({"BOT_LOOP_WATCH_CPU": "1"} if os.environ.get("BENCH_LOOP_CPU") else {}),
     }
 
 
@@ -164,50 +237,57 @@ async def main() -> dict:
         "BOT_LOOP_WATCH_FILE": str(workdir / "loop.json"),
     }
     echo_script = str(ROOT / "bench" / "echo_bot.py")
-    try:
-        floors = {}
-        for number, (key, name, transport_name) in enumerate(FLOORS):
-            token = f"1{number}:echo"
-            echo_people = [
-                Person(emulator, token, user_id=10_000 * (number + 1) + n)
-                for n in range(ARGS.people)
-            ]
-            floors[key] = await drive(
-                name,
-                BotProcess(emulator, token, transport, workdir),
-                [echo_script, "--transport", transport_name],
-                echo_people,
-                lambda run, person, number: echo(run, person, number),
+    with tallying(Tally()) as tally:
+        try:
+            floors = {}
+            for number, (key, name, transport_name) in enumerate(FLOORS):
+                token = f"1{number}:echo"
+                echo_people = [
+                    Person(emulator, token, user_id=10_000 * (number + 1) + n)
+                    for n in range(ARGS.people)
+                ]
+                floors[key] = await drive(
+                    name,
+                    BotProcess(emulator, token, transport, workdir),
+                    [echo_script, "--transport", transport_name],
+                    echo_people,
+                    lambda run, person, number: echo(run, person, number),
+                    tally,
+                )
+            flood = None
+            if ARGS.flood_limit:  # the onboarding bot only: the floors show the bare cost
+                flood = FloodByBot(
+                    FloodLimits(overall=ARGS.flood_limit, per_chat=ARGS.flood_per_chat or None)
+                )
+                emulator.flood = flood
+            bot = BotProcess(emulator, "2:bot", bot_env, workdir)
+            bot_people = [Person(emulator, "2:bot", user_id=50_000 + n) for n in range(ARGS.people)]
+            ours = await drive(
+                "onboarding bot",
+                bot,
+                [str(ROOT / "main.py")],
+                bot_people,
+                lambda run, person, number: onboard(run, person, number, mailbox),
+                tally,
+                flood=flood,
             )
-        if ARGS.flood_limit:  # the onboarding bot only: the floors show the bare cost
-            emulator.flood = FloodControl(
-                FloodLimits(overall=ARGS.flood_limit, per_chat=ARGS.flood_per_chat or None)
+            emulator.flood = None
+            stall = json.loads((workdir / "loop.json").read_text())
+            parked = (
+                await measure_parked(emulator, bot_env, workdir, ARGS.parked)
+                if ARGS.parked
+                else None
             )
-        bot = BotProcess(emulator, "2:bot", bot_env, workdir)
-        bot_people = [Person(emulator, "2:bot", user_id=50_000 + n) for n in range(ARGS.people)]
-        ours = await drive(
-            "onboarding bot",
-            bot,
-            [str(ROOT / "main.py")],
-            bot_people,
-            lambda run, person, number: onboard(run, person, number, mailbox),
-        )
-        ours["too_many_requests"] = emulator.too_many_requests
-        emulator.flood = None
-        stall = json.loads((workdir / "loop.json").read_text())
-        parked = (
-            await measure_parked(emulator, bot_env, workdir, ARGS.parked) if ARGS.parked else None
-        )
-        burst = (
-            await measure_burst(emulator, bot_env, workdir, ARGS.burst, ARGS.burst_seconds)
-            if ARGS.burst
-            else None
-        )
-    finally:
-        smtp.stop()
-        await emulator.stop()
-        if drop is not None:
-            await drop()
+            burst = (
+                await measure_burst(emulator, bot_env, workdir, ARGS.burst, ARGS.burst_seconds)
+                if ARGS.burst
+                else None
+            )
+        finally:
+            smtp.stop()
+            await emulator.stop()
+            if drop is not None:
+                await drop()
     one_hash = hash_seconds()
     return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -227,6 +307,100 @@ async def main() -> dict:
         "event_loop": stall,
         "parked": parked,
         "burst": burst,
+    }
+
+
+async def main_realistic() -> dict:
+    """People as they use a bot (`--realistic`): they arrive over ARGS.arrivals seconds and
+    take 5 to 15 s over each step (both times ARGS.pause_scale), against the bot and the two
+    echo bots at once, all three under Telegram's limit: the emulator's flood control and
+    each bot's own rate limiter (bot.ratelimit) at ARGS.flood_limit sends a second."""
+    random.seed(ARGS.seed)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    emulator = BotApiEmulator()
+    await emulator.start()
+    mailbox = Mailbox(asyncio.get_running_loop())
+    smtp_port = free_port()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    url, drop = await database_url(ARGS.db, workdir)
+    limit = ARGS.flood_limit
+    flood = FloodByBot(FloodLimits(overall=limit, per_chat=ARGS.flood_per_chat or None))
+    emulator.flood = flood
+    limited = {"TELEGRAM_SENDS_PER_SECOND": str(limit)}
+    bot_env = {
+        **bot_environment(url, smtp_port),
+        **limited,
+        "BOT_LOOP_WATCH_FILE": str(workdir / "loop.json"),
+    }
+    transport = {"TELEGRAM_CONNECTION_POOL_SIZE": str(ARGS.pool)}
+    echo_script = str(ROOT / "bench" / "echo_bot.py")
+    scale = ARGS.pause_scale
+    pauses = (REALISTIC_PAUSES[0] * scale, REALISTIC_PAUSES[1] * scale)
+    together = asyncio.Barrier(len(FLOORS) + 1)
+    runs: dict[str, Awaitable[dict[str, Any]]] = {}
+    with tallying(Tally()) as tally:
+        try:
+            for number, (key, name, transport_name) in enumerate(FLOORS):
+                token = f"1{number}:echo"
+                runs[key] = drive(
+                    f"{name}, rate limiter at {limit}/s",
+                    BotProcess(emulator, token, transport, workdir),
+                    [echo_script, "--transport", transport_name, "--rate-limit", str(limit)],
+                    [
+                        Person(emulator, token, user_id=10_000 * (number + 1) + n)
+                        for n in range(ARGS.people)
+                    ],
+                    lambda run, person, number: echo(run, person, number),
+                    tally,
+                    pauses=pauses,
+                    arrivals=ARGS.arrivals * scale,
+                    together=together,
+                    flood=flood,
+                )
+            runs["bot"] = drive(
+                "onboarding bot",
+                BotProcess(emulator, "2:bot", bot_env, workdir),
+                [str(ROOT / "main.py")],
+                [Person(emulator, "2:bot", user_id=50_000 + n) for n in range(ARGS.people)],
+                lambda run, person, number: onboard(run, person, number, mailbox),
+                tally,
+                pauses=pauses,
+                arrivals=ARGS.arrivals * scale,
+                together=together,
+                flood=flood,
+            )
+            figures = dict(zip(runs, await asyncio.gather(*runs.values()), strict=True))
+            stall = json.loads((workdir / "loop.json").read_text())
+        finally:
+            smtp.stop()
+            await emulator.stop()
+            if drop is not None:
+                await drop()
+    return {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_after": os.getloadavg(),
+        },
+        "arguments": {
+            "realistic": True,
+            "people": ARGS.people,
+            "pause": f"{pauses[0]:g}–{pauses[1]:g}",
+            "arrivals_seconds": ARGS.arrivals * scale,
+            "pause_scale": scale,
+            "seed": ARGS.seed,
+            "db": ARGS.db,
+            "pool": ARGS.pool,
+            "flood_limit": limit,
+            "flood_per_chat": ARGS.flood_per_chat,
+        },
+        **figures,
+        "updates_per_person": {"bot": figures["bot"]["updates"] / ARGS.people, "echo": ECHO_STEPS},
+        "event_loop": stall,
+        "parked": None,
+        "burst": None,
     }
 
 
@@ -289,9 +463,36 @@ FLOORS = [
     ("echo_aiohttp", "echo bot with the bot's transport", "aiohttp"),
 ]
 
+# The realistic mode: a person takes 5 to 15 s over a step (reading, typing), and people
+# arrive over some minutes, so that the offered load rises to near the limit and past it.
+REALISTIC_PAUSES = (5.0, 15.0)
+TELEGRAM_PER_SECOND = 30
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--people", type=int, default=200, help="simulated people (200)")
+    parser.add_argument("--people", type=int, help="simulated people (200; with --realistic, 600)")
+    parser.add_argument(
+        "--realistic",
+        action="store_true",
+        help="people as they use a bot: arriving over --arrivals seconds, 5 to 15 s over each"
+        " step; the bot and both echo bots at once, all under Telegram's limit"
+        " (--flood-limit, 30) on the emulator and in each bot's rate limiter",
+    )
+    parser.add_argument(
+        "--arrivals",
+        type=float,
+        default=300.0,
+        help="with --realistic: the seconds over which people start, each at random (300)",
+    )
+    parser.add_argument(
+        "--pause-scale",
+        type=float,
+        default=1.0,
+        help="with --realistic: multiplies the pauses and --arrivals (1; a smoke test: 0.01)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=26, help="with --realistic: the random pauses' seed (26)"
+    )
     parser.add_argument(
         "--pause",
         type=float,
@@ -327,8 +528,8 @@ if __name__ == "__main__":
     parser.add_argument(
         "--flood-limit",
         type=int,
-        default=0,
-        help="the emulator refuses (429) the bot's sends past this many a second; 0 = none (0)",
+        help="the emulator refuses (429) the bot's sends past this many a second; 0 = none"
+        " (0; with --realistic, 30)",
     )
     parser.add_argument(
         "--flood-per-chat",
@@ -339,13 +540,11 @@ if __name__ == "__main__":
     parser.add_argument(
         "--parked",
         type=int,
-        default=100_000,
         help="parked conversations for the memory/restart figures; 0 skips (100000)",
     )
     parser.add_argument(
         "--burst",
         type=int,
-        default=10_000,
         help="people sending /registro in a burst, then SIGTERM; 0 skips (10000)",
     )
     parser.add_argument(
@@ -361,11 +560,22 @@ if __name__ == "__main__":
     refused = refusal(ARGS.processes, ARGS.db, ARGS.database_url)
     if refused:
         sys.exit(refused)
+    ARGS.people = ARGS.people or (600 if ARGS.realistic else 200)
+    ARGS.parked = 100_000 if ARGS.parked is None else ARGS.parked
+    ARGS.burst = 10_000 if ARGS.burst is None else ARGS.burst
     if ARGS.processes:
         ARGS.flood_per_chat = ARGS.flood_per_chat or 0
         result = asyncio.run(main_processes())
+    elif ARGS.realistic:
+        ARGS.db = ARGS.db or "sqlite"
+        ARGS.flood_limit = TELEGRAM_PER_SECOND if ARGS.flood_limit is None else ARGS.flood_limit
+        ARGS.flood_per_chat = 3 if ARGS.flood_per_chat is None else ARGS.flood_per_chat
+        if not ARGS.flood_limit:
+            sys.exit("python -m bench: --realistic measures under Telegram's limit (--flood-limit)")
+        result = asyncio.run(main_realistic())
     else:
         ARGS.db = ARGS.db or "sqlite"
+        ARGS.flood_limit = ARGS.flood_limit or 0
         ARGS.flood_per_chat = 3 if ARGS.flood_per_chat is None else ARGS.flood_per_chat
         result = asyncio.run(main())
     ARGS.out.mkdir(parents=True, exist_ok=True)
@@ -374,6 +584,8 @@ if __name__ == "__main__":
     chart(result, ARGS.out / f"bench-{stamp}.png")
     if ARGS.processes:
         print_processes(result)
+    elif ARGS.realistic:
+        print_realistic(result)
     else:
         print_report(result)
     print(f"written: {ARGS.out / f'bench-{stamp}.json'} and .png")

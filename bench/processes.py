@@ -63,13 +63,36 @@ def plan(processes: int) -> list[tuple[int, bool]]:
     return [(count, limited) for count in counts_ for limited in (False, True)]
 
 
+OUTSIDE = "-"  # the step of requests made in no person's chat (getUpdates, setWebhook)
+
+
+def chat_of(name: str, params: dict[str, Any]) -> int | None:
+    """The chat a request is made in: its chat_id, or for a button's answer the person whose
+    press it answers (the emulator's callback_query_id is "<user id>-<n>")."""
+    chat_id = params.get("chat_id")
+    if chat_id is not None:
+        try:
+            return int(chat_id)
+        except (TypeError, ValueError):
+            return None
+    query = params.get("callback_query_id")
+    if name == "answercallbackquery" and isinstance(query, str):
+        head = query.split("-", 1)[0]
+        return int(head) if head.isdigit() else None
+    return None
+
+
 @dataclass
 class Tally:
     """The Bot API calls the emulator served, by bot (token) and method; the refused ones
-    (429) are not among them."""
+    (429) are not among them. Also by step of the journey: `steps` says where each chat is
+    (bench.scenario.Run sets it), and a call in a chat counts for that chat's step."""
 
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)
     in_a_chat: Counter[str] = field(default_factory=Counter)  # with a chat_id
+    steps: dict[int, str] = field(default_factory=dict)
+    # (token, step, method, with a chat_id: what the bot's limiter paces) -> calls
+    detail: Counter[tuple[str, str, str, bool]] = field(default_factory=Counter)
 
     def webhook_set(self, token: str, times: int) -> Callable[[], bool]:
         """Whether the bot has called setWebhook `times` times (each process calls it once
@@ -84,6 +107,58 @@ class Tally:
             "in_a_chat": self.in_a_chat[token],
         }
 
+    def count(self, token: str, name: str, params: dict[str, Any]) -> None:
+        self.calls[token, name] += 1
+        paced = params.get("chat_id") is not None
+        if paced:
+            self.in_a_chat[token] += 1
+        chat = chat_of(name, params)
+        step = self.steps.get(chat, OUTSIDE) if chat is not None else OUTSIDE
+        self.detail[token, step, name, paced] += 1
+
+
+def breakdown(
+    token: str, made: Counter[tuple[str, str, str, bool]], updates: Counter[str]
+) -> dict[str, Any]:
+    """The requests of one bot (`made`: Tally.detail's difference over a run) by Bot API
+    method and by step of the journey, each with its count per update (`updates`: the
+    updates each step took). Counted against the limit ("in_a_chat"): the requests with a
+    chat_id, which the bot's limiter paces; "telegram_counts": the sends and edits among
+    them, which Telegram's flood control counts."""
+    mine = [
+        (step, method, paced, n) for (bot, step, method, paced), n in made.items() if bot == token
+    ]
+    total = sum(updates.values())
+    methods: dict[str, dict[str, Any]] = {}
+    for _, method, paced, n in mine:
+        entry = methods.setdefault(
+            method, {"requests": 0, "in_a_chat": 0, "telegram_counts": counts(method)}
+        )
+        entry["requests"] += n
+        entry["in_a_chat"] += n if paced else 0
+    for entry in methods.values():
+        entry["per_update"] = entry["requests"] / total if total else 0.0
+        entry["in_a_chat_per_update"] = entry["in_a_chat"] / total if total else 0.0
+    steps: dict[str, dict[str, Any]] = {
+        step: {"updates": n, "requests": 0, "in_a_chat": 0, "telegram_counts": 0, "methods": {}}
+        for step, n in updates.items()
+    }
+    for step, method, paced, n in mine:
+        entry = steps.setdefault(
+            step, {"updates": 0, "requests": 0, "in_a_chat": 0, "telegram_counts": 0, "methods": {}}
+        )
+        entry["requests"] += n
+        entry["in_a_chat"] += n if paced else 0
+        entry["telegram_counts"] += n if counts(method) else 0
+        entry["methods"][method] = entry["methods"].get(method, 0) + n
+    for entry in steps.values():
+        updates_ = entry["updates"]
+        entry["in_a_chat_per_update"] = entry["in_a_chat"] / updates_ if updates_ else None
+    return {
+        "by_method": dict(sorted(methods.items(), key=lambda item: -item[1]["requests"])),
+        "by_step": steps,
+    }
+
 
 @contextlib.contextmanager
 def tallying(tally: Tally) -> Iterator[Tally]:
@@ -93,9 +168,7 @@ def tallying(tally: Tally) -> Iterator[Tally]:
 
     def counted(name: str, function: Any) -> Any:
         async def call(emulator: BotApiEmulator, bot: Any, params: dict[str, Any]) -> Any:
-            tally.calls[bot.token, name] += 1
-            if params.get("chat_id") is not None:
-                tally.in_a_chat[bot.token] += 1
+            tally.count(bot.token, name, params)
             return await function(emulator, bot, params)
 
         return call
@@ -201,13 +274,17 @@ async def one_run(
     loop = asyncio.get_running_loop()
     before = [usage_or_none(bot) for bot in bots]
     calls_before = tally.of(token)
-    run = Run(began=loop.time(), pause=pause)
+    detail_before = Counter(tally.detail)
+    run = Run(began=loop.time(), pause=pause, steps=tally.steps)
     outcomes = await asyncio.gather(
         *(onboard(run, person, index * PER_RUN + n, mailbox) for n, person in enumerate(crowd)),
         return_exceptions=True,
     )
     after = [usage_or_none(bot) for bot in bots]
     calls_after = tally.of(token)
+    requests_by = breakdown(
+        token, tally.detail - detail_before, Counter(s.step for s in run.samples)
+    )
     exited = [b.process.returncode for b in bots if b.process and b.process.returncode is not None]
     await asyncio.gather(*(bot.stop() for bot in bots))
     if watch is not None:
@@ -281,6 +358,7 @@ async def one_run(
             TELEGRAM_PER_SECOND / per_update["in_a_chat"] if per_update["in_a_chat"] else None
         ),
         "too_many_requests": refused,
+        "requests_by": requests_by,
         # Each person's replies (the same scenario: the same number each, unless some
         # were sent twice or lost), the least and the most among those who finished.
         "replies_per_person": [replies[0], replies[-1]] if replies else None,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from bench.requests import requests_lines
-
 FIGURES = [
     ("updates/s", "updates_per_second", "{:.1f}"),
     ("first reply p50 (s)", "first_reply_p50", "{:.3f}"),
@@ -43,19 +41,18 @@ def print_report(result: dict) -> None:
             f" second ({arguments['flood_per_chat'] or 'no limit'} in one chat) and answered"
             f" {bot['too_many_requests']} of them 429"
         )
-    for line in requests_lines(bot):
-        print(line)
     hashing_p95 = bot["first_reply_p95_hashing_steps"]
     print(f"first reply p95 of the two password steps (hashing): {hashing_p95:.3f} s")
     print(f"one password hash (argon2id, OWASP): {result['password_hash_seconds'] * 1000:.1f} ms")
     loop = result["event_loop"]
     blocking = loop["longest_callback_seconds"] * 1000
+    cpu = loop.get("longest_callback_cpu_seconds")
+    cpu = "not measured (BENCH_LOOP_CPU=1)" if cpu is None else f"{cpu * 1000:.1f} ms"
     print(
         f"event loop in the bot: longest blocking callback {blocking:.1f} ms"
-        f" ({loop['longest_callback'][:90]}); most CPU in one callback"
-        f" {loop['longest_callback_cpu_seconds'] * 1000:.1f} ms; longest garbage-collector"
-        f" pass {loop['longest_gc_seconds'] * 1000:.1f} ms; longest 5 ms timer lateness"
-        f" {loop['longest_timer_lateness_seconds'] * 1000:.1f} ms"
+        f" ({loop['longest_callback'][:90]}); most CPU in one callback {cpu}; longest"
+        f" garbage-collector pass {loop['longest_gc_seconds'] * 1000:.1f} ms; longest 50 ms"
+        f" timer lateness {loop['longest_timer_lateness_seconds'] * 1000:.1f} ms"
     )
     if result["parked"]:
         parked = result["parked"]
@@ -78,6 +75,97 @@ def print_report(result: dict) -> None:
             f"{burst['not_yet_taken_at_telegram']} not yet taken from Telegram, "
             f"{burst['lost']} lost; restarted in {burst['restart_seconds']:.2f} s, the first "
             f"kept update answered {burst['first_kept_answered_seconds']:.2f} s later"
+        )
+    print(
+        "requests in a chat per update (counted against the limit): bot"
+        f" {bot['requests_in_a_chat_per_update']:.2f},"
+        f" echo {floor['requests_in_a_chat_per_update']:.2f}"
+    )
+    print_requests(bot)
+
+
+REALISTIC_FIGURES = [
+    ("people finished", lambda side: f"{side['finished']}/{side['people']}"),
+    ("updates/s over the run", lambda side: f"{side['updates_per_second']:.1f}"),
+    (
+        "updates/s sustained (busiest 60 s)",
+        lambda side: f"{side['sustained_updates_per_second']:.1f}",
+    ),
+    (
+        "ceiling: limit ÷ requests in a chat per update",
+        lambda side: (
+            f"{side['ceiling_updates_per_second'] or 0:.1f}"
+            f" ({side['requests_in_a_chat_per_update']:.2f})"
+        ),
+    ),
+    (
+        "first reply p50 / p95 / p99 (s), steps that do not hash",
+        lambda side: " / ".join(f"{side[f'first_reply_p{n}']:.2f}" for n in (50, 95, 99)),
+    ),
+    (
+        "first reply p50 / p95 / p99 (s), password steps",
+        lambda side: (
+            " / ".join(f"{side[f'first_reply_p{n}_hashing_steps']:.2f}" for n in (50, 95, 99))
+            if side["first_reply_p95_hashing_steps"]
+            else "–"
+        ),
+    ),
+    (
+        "CPU ms per update (without hashing)",
+        lambda side: (
+            f"{side['cpu_seconds_per_update'] * 1000:.2f}"
+            f" ({side['cpu_seconds_per_update_without_hashing'] * 1000:.2f})"
+        ),
+    ),
+    ("peak RSS (MB)", lambda side: f"{side['peak_rss_mb']:.1f}"),
+    ("429s from the emulator", lambda side: str(side["too_many_requests"])),
+]
+
+
+def print_realistic(result: dict) -> None:
+    """The three bots of `--realistic` side by side, then the bot's requests by method and
+    by step."""
+    arguments = result["arguments"]
+    print(
+        f"{arguments['people']} people arriving over {arguments['arrivals_seconds']:g} s, pauses"
+        f" {arguments['pause']} s a step (seed {arguments['seed']}), {arguments['db']}; all three"
+        f" under {arguments['flood_limit']} sends a second (emulator and each bot's limiter);"
+        f" {result['machine']['cores']} cores"
+    )
+    sides = [result[key] for key in ("bot", "echo", "echo_aiohttp")]
+    widths = (56, 24, 24, 24)
+    heads = ("", "bot", "echo", "echo'")
+    print("".join(f"{head:>{width}}" for head, width in zip(heads, widths, strict=True)))
+    for label, shape in REALISTIC_FIGURES:
+        cells = [shape(side) for side in sides]
+        print(f"{label:56}" + "".join(f"{cell:>24}" for cell in cells))
+    bot, floor = result["bot"], result["echo"]
+    without = bot["cpu_seconds_per_update_without_hashing"]
+    for key, name in (("echo", "echo"), ("echo_aiohttp", "echo'")):
+        floor = result[key]["cpu_seconds_per_update_without_hashing"]
+        print(f"bot ÷ {name}, CPU per update without hashing: {without / floor:.2f}×")
+    print_requests(bot)
+
+
+def print_requests(side: dict) -> None:
+    """A bot's requests per update by Bot API method, and those in a chat (what counts
+    against the limit) by step of the journey."""
+    requests = side["requests_by"]
+    print(f"{side['name']}: requests per update by method (in a chat: counted against the limit)")
+    for method, entry in requests["by_method"].items():
+        telegram = ", Telegram counts it" if entry["telegram_counts"] else ""
+        print(
+            f"  {method:24} {entry['per_update']:.3f} ({entry['in_a_chat_per_update']:.3f}"
+            f" in a chat{telegram})"
+        )
+    print(f"{side['name']}: requests in a chat per update, by step")
+    for step, entry in requests["by_step"].items():
+        if not entry["updates"]:
+            continue
+        methods = ", ".join(f"{m} {n}" for m, n in sorted(entry["methods"].items()))
+        print(
+            f"  {step[:24]:24} {entry['in_a_chat_per_update']:.2f}"
+            f" ({entry['updates']} updates; {methods})"
         )
 
 

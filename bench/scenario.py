@@ -30,12 +30,21 @@ class Sample:
 @dataclass
 class Run:
     began: float
-    pause: float
+    pause: float  # the mean of pauses drawn from 0 to twice it (0: none)
     samples: list[Sample] = field(default_factory=list)
     finished: int = 0
-    # The step each update was: (chat id, its number in the chat's log) -> step
-    # (bench.requests counts the requests each step cost).
-    steps: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Pauses drawn from this range instead (the realistic mode: people type), in seconds.
+    pauses: tuple[float, float] | None = None
+    # Where each chat (its id) is in its journey, set before each step's message: the
+    # requests the bot makes in that chat are counted for that step (bench.processes.Tally).
+    steps: dict[int, str] | None = None
+
+    async def think(self) -> None:
+        """A person's pause before their next message."""
+        if self.pauses:
+            await asyncio.sleep(random.uniform(*self.pauses))
+        elif self.pause:
+            await asyncio.sleep(random.uniform(0, 2 * self.pause))
 
 
 class Inbox(Protocol):
@@ -52,11 +61,11 @@ async def act(
 ) -> Message:
     """Do one thing as the person, time the first reply, then wait for `expect`; the reply
     that says it (the first one without `expect`)."""
-    if run.pause:
-        await asyncio.sleep(random.uniform(0, 2 * run.pause))
+    await run.think()
+    if run.steps is not None:
+        run.steps[person.user.id] = step
     loop = asyncio.get_running_loop()
     started = loop.time()
-    run.steps[person.chat.id, len(person.chat.updates) + 1] = step
     await action
     first = await person.reply(timeout=120)
     run.samples.append(Sample(started - run.began, loop.time() - started, step, hashes))

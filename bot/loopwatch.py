@@ -1,8 +1,13 @@
 """For the benchmark: how long the event loop was blocked. The longest single callback
 (code that blocks the loop, like hashing a password on it would), both in wall time and in
-CPU time of the loop's thread (wall time also counts the thread waiting for a busy CPU);
-the longest garbage-collector pass; and the longest lateness of a 5 ms timer (which also
-grows when the CPU is simply saturated)."""
+CPU time of the loop's thread (wall time also counts the thread waiting for a busy CPU;
+only with `cpu`, BOT_LOOP_WATCH_CPU=1); the longest garbage-collector pass; and the longest
+lateness of a 50 ms timer (which also grows when the CPU is simply saturated).
+
+Cheap enough not to change the CPU it is there to watch: the CPU time of every callback
+(two system calls, 1 µs each here) and a 5 ms timer cost the bot 1.5 to 2 ms per update in
+the benchmark's 200-person run, a tenth of all its CPU, and a 5 ms timer alone 12 to 16 ms
+of CPU a second with nothing to do (docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -14,16 +19,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-TICK = 0.005
+TICK = 0.05
 
 
 class LoopWatch:
-    def __init__(self, report: Path) -> None:
+    def __init__(self, report: Path, cpu: bool = False) -> None:
         self.report = report
+        self.cpu = cpu
         self.longest_lateness = 0.0
         self.longest_callback = 0.0
         self.culprit = ""
-        self.longest_callback_cpu = 0.0  # CPU time of the loop's thread in one callback
+        # CPU time of the loop's thread in one callback (measured only with `cpu`)
+        self.longest_callback_cpu: float | None = 0.0 if cpu else None
         self.longest_gc = 0.0
         self._gc_began = 0.0
         self._task: asyncio.Task[None] | None = None
@@ -33,12 +40,18 @@ class LoopWatch:
         watch = self
 
         def timed(handle: asyncio.events.Handle) -> None:
+            began = time.perf_counter()
+            original(handle)
+            noted(handle, time.perf_counter() - began)
+
+        def timed_with_cpu(handle: asyncio.events.Handle) -> None:
             began, began_cpu = time.perf_counter(), time.thread_time()
             original(handle)
-            spent = time.perf_counter() - began
-            watch.longest_callback_cpu = max(
-                watch.longest_callback_cpu, time.thread_time() - began_cpu
-            )
+            spent, cpu = time.perf_counter() - began, time.thread_time() - began_cpu
+            watch.longest_callback_cpu = max(watch.longest_callback_cpu or 0.0, cpu)
+            noted(handle, spent)
+
+        def noted(handle: asyncio.events.Handle, spent: float) -> None:
             if spent > watch.longest_callback:
                 watch.longest_callback = spent
                 # asyncio keeps a handle's callback in a private attribute, unlisted in its
@@ -55,7 +68,7 @@ class LoopWatch:
                 watch.longest_gc = max(watch.longest_gc, time.perf_counter() - watch._gc_began)
 
         # The one way to time every callback of the loop: wrap the method that runs them.
-        setattr(asyncio.events.Handle, "_run", timed)  # noqa: B010
+        setattr(asyncio.events.Handle, "_run", timed_with_cpu if self.cpu else timed)  # noqa: B010
         gc.callbacks.append(gc_pause)
         self._task = asyncio.create_task(self._watch(), name="loop-watch")
 

@@ -128,7 +128,11 @@ class BotRuntime:
         )
         self.catalog = Catalog.load(constants={"operator": settings.operator_name})
         watch_file = os.environ.get("BOT_LOOP_WATCH_FILE")  # set by the benchmark only
-        self.loop_watch = LoopWatch(Path(watch_file)) if watch_file else None
+        self.loop_watch = (
+            LoopWatch(Path(watch_file), cpu=bool(os.environ.get("BOT_LOOP_WATCH_CPU")))
+            if watch_file
+            else None
+        )
         self._housekeeping: asyncio.Task[None] | None = None
         self._webhook: WebhookServer | None = None
         self._smtp_check: asyncio.Task[None] | None = None

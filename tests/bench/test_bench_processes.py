@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import aiohttp
 
-from bench.processes import Tally, tallying
+from bench.processes import OUTSIDE, Tally, breakdown, tallying
 from bench.report import processes_table
 from emulator import BotApiEmulator, Person
 
@@ -61,6 +62,42 @@ async def test_the_requests_a_bot_makes_are_counted_by_kind() -> None:
         await emulator.stop()
     assert tally.of("9:tally") == {"requests": 3, "sends": 1, "in_a_chat": 2}
     assert tally.of("8:other") == {"requests": 0, "sends": 0, "in_a_chat": 0}
+
+
+async def test_the_requests_are_counted_by_method_and_by_step() -> None:
+    """A request in a chat counts for the step that chat is at (a button's answer too, by
+    the person who pressed it); one in no chat for none; each step's requests per update
+    over the updates that step took."""
+    emulator = BotApiEmulator()
+    await emulator.start()
+    ana, bea = Person(emulator, "9:steps"), Person(emulator, "9:steps")
+    base = f"{emulator.base_url}9:steps"
+    try:
+        async with aiohttp.ClientSession() as client:
+            with tallying(Tally()) as tally:
+                tally.steps.update({ana.chat.id: "email", bea.chat.id: "save"})
+
+                async def call(method: str, **params: object) -> None:
+                    await client.post(f"{base}/{method}", json=params)
+
+                await call("getUpdates", timeout=0)
+                await call("sendMessage", chat_id=ana.chat.id, text="¿RFC?")
+                await call("sendMessage", chat_id=ana.chat.id, text="¿RFC?")
+                await call("answerCallbackQuery", callback_query_id=f"{bea.user.id}-1")
+                await call("sendMessage", chat_id=bea.chat.id, text="guardados")
+    finally:
+        await emulator.stop()
+    made = breakdown("9:steps", tally.detail, Counter({"email": 2, "save": 1}))
+    steps = made["by_step"]
+    assert steps["email"]["methods"] == {"sendmessage": 2}
+    assert steps["email"]["in_a_chat_per_update"] == 1.0
+    assert steps["save"]["methods"] == {"answercallbackquery": 1, "sendmessage": 1}
+    assert steps["save"]["in_a_chat"] == 1  # the answer has no chat_id: not paced
+    assert steps[OUTSIDE]["methods"] == {"getupdates": 1}
+    methods = made["by_method"]
+    assert methods["sendmessage"]["in_a_chat"] == 3 and methods["sendmessage"]["telegram_counts"]
+    assert methods["answercallbackquery"]["in_a_chat"] == 0
+    assert methods["sendmessage"]["per_update"] == 1.0  # 3 over 3 updates
 
 
 def run(processes: int, limit: bool, per_second: float, ceiling: float | None) -> dict:
