@@ -142,7 +142,7 @@ async def test_a_wrong_password_is_asked_again_and_counted_as_a_sign_in(bot: Har
     await journeys.confirmed(ana, smtp.mailbox, "ana@example.mx")
     await journeys.open_account(ana)
     typed = [await journeys.type_password(ana, "Cambiar correo", "no es mi contraseña")]
-    assert (await ana.reply()).text.startswith("Esa no es tu contraseña. Por seguridad")
+    assert (await ana.reply()).text.startswith("Esa no es tu contraseña.\n\nPor seguridad")
     for _ in range(4):
         typed.append(await ana.send("tampoco es esta"))
         await ana.expect("Esa no es tu contraseña")
