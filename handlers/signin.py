@@ -147,6 +147,10 @@ class SignInFirst:
         account = await context.services.signin.current_account(chat_id(update))
         if account is not None:
             return account
+        return await self.ask(update, context)
+
+    async def ask(self, update: Update, context: BotContext) -> int:
+        """The flow's lead-in and the first sign-in step (the chat is known signed out)."""
         await say(update, context, self.lead_in)
         await ask_login_email(update, context)
         return LOGIN_EMAIL

@@ -130,13 +130,11 @@ async def start_csf(update: Update, context: BotContext) -> Step | int:
 async def start_with_pdf(update: Update, context: BotContext) -> Step | int:
     """A PDF sent outside any flow: read as the Constancia (signed in), the form going on
     from it; refused, its reason and the question for it."""
-    context.chat.keep(CsfWanted())
-    if await context.services.signin.current_account(chat_id(update)) is None:
-        await lead(update, context, "company.csf.not-kept")  # then the sign-in's lead-in
-    account = await SIGN_IN_FIRST.account_or_ask(update, context)
-    if isinstance(account, int):
-        return account
-    context.chat.drop(CsfWanted)
+    account = await context.services.signin.current_account(chat_id(update))
+    if account is None:  # signed in, the Constancia is asked for (open_company)
+        context.chat.keep(CsfWanted())
+        await lead(update, context, "company.csf.not-kept")  # with the sign-in's lead-in
+        return await SIGN_IN_FIRST.ask(update, context)
     await draft_for(context, account)
     remember_csf_question(context)
     step = await receive_csf(update, context)
@@ -148,6 +146,11 @@ async def draft_for(context: BotContext, account: AccountInfo) -> CompanyDraft:
     current = context.chat.draft(CompanyDraft)
     if current is not None and current.account_id == account.id:
         return current
+    return await stored_draft(context, account)
+
+
+async def stored_draft(context: BotContext, account: AccountInfo) -> CompanyDraft:
+    """A new draft of the account, starting from what is stored (empty if nothing is)."""
     stored = await context.services.companies.get(account.id)
     current = CompanyDraft(
         account_id=account.id,
@@ -212,15 +215,7 @@ async def edit_stored(update: Update, context: BotContext) -> Step | int:
     account = await SIGN_IN_FIRST.account_or_ask(update, context)
     if isinstance(account, int):
         return account
-    stored = await context.services.companies.get(account.id)
-    context.chat.keep(
-        CompanyDraft(
-            account_id=account.id,
-            rfc=account.rfc,
-            email=account.email,
-            values=stored.model_dump(mode="json") if stored else {},
-        )
-    )
+    await stored_draft(context, account)
     name = (pressed(update).data or "").removeprefix(COMPANY_EDIT)
     if name not in FIELDS:
         return await advance(update, context)
